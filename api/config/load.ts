@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigSchema, type Config } from './schema.js';
+import { formatPath } from '../../shared/index.js';
+
+/** A configuration that cannot run. Its message names the path of the bad value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Values read from ${env:...}: redacted wherever text leaves the process. */
+  secrets: string[];
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+function resolveEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, secrets: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') {
+        throw new ConfigError(`${formatPath(path)}: environment variable ${name} is not set`);
+      }
+      secrets.push(v);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnv(v, [...path, i], env, secrets));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveEnv(v, [...path, k], env, secrets)]));
+  }
+  return value;
+}
+
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.slice(0, 10).map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
+  }
+  const secrets: string[] = [];
+  const providers = parsed.data.providers.map((p, i) => ({
+    ...p,
+    request: resolveEnv(p.request, ['providers', i, 'request'], env, secrets) as typeof p.request,
+  }));
+  return { config: { ...parsed.data, providers }, secrets };
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read CASCADE_CONFIG file ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(json, env);
+}

@@ -1,0 +1,63 @@
+import type { Field } from '../../shared/index.js';
+import type { SimProvider } from './simServer.js';
+
+/**
+ * The built-in demo set: simulated providers with the economics of real ones
+ * (one strong in Europe, one cheap and patchy, a per-call people finder, a
+ * verifier). They run on loopback and carry "demo" in every label.
+ */
+export function demoSimProviders(): SimProvider[] {
+  return [
+    {
+      id: 'demo-firmo-eu',
+      fields: ['company.name', 'company.industry', 'company.employees', 'company.country', 'company.linkedinUrl'],
+      behaviour: { matchRate: { de: 0.9, fr: 0.85, nl: 0.85, uk: 0.8, '*': 0.35 }, latency: { medianMs: 60, sigma: 0.4 }, concurrency: 10, ratePerSecond: 80 },
+    },
+    {
+      id: 'demo-firmo-global',
+      fields: ['company.name', 'company.industry', 'company.employees', 'company.country', 'company.revenue', 'company.description'],
+      behaviour: { matchRate: { '*': 0.7, de: 0.3, fr: 0.3 }, latency: { medianMs: 90, sigma: 0.5 }, concurrency: 8, ratePerSecond: 50 },
+    },
+    {
+      id: 'demo-people',
+      fields: ['person.fullName', 'person.title', 'person.seniority', 'person.linkedinUrl'],
+      behaviour: { matchRate: { '*': 0.6 }, latency: { medianMs: 120, sigma: 0.5 }, concurrency: 5, ratePerSecond: 20 },
+    },
+    {
+      id: 'demo-verify',
+      fields: ['person.emailStatus'],
+      behaviour: { matchRate: { '*': 0.97 }, latency: { medianMs: 40, sigma: 0.3 }, concurrency: 10, ratePerSecond: 100 },
+    },
+  ];
+}
+
+const ECONOMICS: Record<string, { label: string; input: 'domain' | 'email'; costPerCall?: number; costPerMatch?: number }> = {
+  'demo-firmo-eu': { label: 'Demo Firmographics EU', input: 'domain', costPerMatch: 0.03 },
+  'demo-firmo-global': { label: 'Demo Firmographics Global', input: 'domain', costPerCall: 0.008 },
+  'demo-people': { label: 'Demo People Finder', input: 'email', costPerMatch: 0.05 },
+  'demo-verify': { label: 'Demo Email Verifier', input: 'email', costPerCall: 0.002 },
+};
+
+/** The embedded default configuration, pointed at the simulated providers' address. */
+export function demoConfig(baseUrl: string, sims: SimProvider[] = demoSimProviders()) {
+  return {
+    providers: sims.map((s) => {
+      const e = ECONOMICS[s.id]!;
+      return {
+        id: s.id,
+        kind: 'http' as const,
+        label: e.label,
+        demo: true,
+        input: e.input,
+        fields: s.fields,
+        request: { method: 'GET' as const, url: `${baseUrl}/${s.id}?q={{${e.input}}}` },
+        response: { map: Object.fromEntries(s.fields.map((f: Field) => [f, `/data/${f}`])) },
+        costPerCall: e.costPerCall ?? 0,
+        costPerMatch: e.costPerMatch ?? 0,
+        concurrency: s.behaviour.concurrency,
+        ratePerSecond: s.behaviour.ratePerSecond,
+        timeoutMs: 5000,
+      };
+    }),
+  };
+}

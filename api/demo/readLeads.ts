@@ -1,0 +1,14 @@
+import { readFile } from 'node:fs/promises';
+import type { RowInput } from '../../shared/index.js';
+
+/** The sample leads as job rows, keyed by their line in the file as a sheet would key them by row number. */
+export async function readSampleLeads(path = new URL('./sample-leads.csv', import.meta.url)): Promise<{ key: string; input: RowInput }[]> {
+  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n').slice(1);
+  return lines.map((line, i) => {
+    const [email = '', website = ''] = line.split(',');
+    const input: RowInput = {};
+    if (email.trim()) input.email = email;
+    if (website.trim()) input.domain = website;
+    return { key: String(i + 2), input };
+  });
+}

@@ -1,0 +1,151 @@
+import type { ErrorCode, FieldValue } from '../../shared/index.js';
+import type { EngineConfig } from '../config/schema.js';
+import type { CallResult, FieldValues, Provider } from '../providers/types.js';
+import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
+import type { CallRecord } from '../storage/cache/storeAnswer.js';
+import type { Budgets } from './budget.js';
+import type { Clock } from './clock.js';
+import type { Lane } from './flow/fairQueue.js';
+import type { ProviderGate, Signal } from './flow/gate.js';
+import type { NormalizedInput } from './normalize.js';
+import type { Stats } from './stats.js';
+
+export type StepResult =
+  | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number }
+  | { kind: 'failed'; code: ErrorCode; message: string; transient: boolean }
+  | { kind: 'budget_exhausted' }
+  | { kind: 'cancelled' };
+
+export interface StepContext {
+  workspace: string;
+  jobId: string | null;
+  segment: string;
+  lane: Lane;
+  /** Aborts waiting for a slot; a request already sent is let finish, since it is paid for either way. */
+  signal?: AbortSignal;
+}
+
+export interface CallerDeps {
+  gates: Map<string, ProviderGate>;
+  cache: { get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined> };
+  /** Durably stores an answer with its journal entry; resolves once committed. */
+  storeAnswer(call: CallRecord & { inputKey: string; values: Record<string, unknown> }): Promise<void>;
+  recordCall(call: CallRecord): Promise<void>;
+  countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void;
+  stats: Stats;
+  budgets: Budgets;
+  isCancelled(jobId: string | null): boolean;
+  engine: EngineConfig;
+  clock: Clock;
+}
+
+const RECENT_MAX = 20_000;
+const SIGNAL: Record<CallResult['kind'], Signal> = { match: 'ok', no_match: 'ok', rate_limited: 'congested', transient: 'neutral', permanent: 'neutral' };
+
+/**
+ * One checkpointed step of a waterfall: the answer of one provider for one
+ * input. The cache is asked first; concurrent asks for the same answer share
+ * one request; a bought answer is committed before anyone uses it.
+ */
+export class Caller {
+  private readonly inflight = new Map<string, Promise<StepResult>>();
+  /**
+   * Answers bought moments ago. A cache read that started before an answer
+   * was committed misses it; this catches that window, so a concurrent row
+   * never buys the same answer a second time.
+   */
+  private readonly recent = new Map<string, StepResult & { kind: 'answer' }>();
+
+  constructor(private readonly deps: CallerDeps) {}
+
+  async step(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
+    const hit = await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey });
+    if (hit) {
+      this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
+      return { kind: 'answer', outcome: hit.outcome, values: hit.values as Record<string, FieldValue>, fetchedAt: hit.fetchedAt, cached: true, costUsd: 0 };
+    }
+    const key = `${ctx.workspace}\0${provider.id}\0${inputKey}`;
+    for (;;) {
+      const recent = this.recent.get(key);
+      if (recent) return { ...recent, cached: true, costUsd: 0 };
+      const shared = this.inflight.get(key);
+      if (!shared) break;
+      const res = await shared;
+      // Another row's purchase is this row's cache hit; its job's budget or cancel says nothing about ours.
+      if (res.kind === 'failed') return res;
+      if (res.kind !== 'answer' && this.inflight.get(key) === shared) break;
+    }
+    const buying = this.buy(provider, input, inputKey, ctx);
+    this.inflight.set(key, buying);
+    try {
+      const res = await buying;
+      if (res.kind === 'answer') this.remember(key, res);
+      return res;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private remember(key: string, answer: StepResult & { kind: 'answer' }): void {
+    this.recent.set(key, answer);
+    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  private async buy(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
+    const { gates, budgets, clock, engine } = this.deps;
+    const gate = gates.get(provider.id)!;
+    const worst = provider.costPerCall + provider.costPerMatch;
+    for (let waits = 0; ; waits++) {
+      await gate.acquire(ctx.lane, ctx.signal, waits > 0);
+      // We hold a slot from here: every path below MUST release it exactly once.
+      if (this.deps.isCancelled(ctx.jobId)) {
+        gate.release('neutral', 0);
+        return { kind: 'cancelled' };
+      }
+      if (!budgets.reserve(ctx.jobId, worst)) {
+        gate.release('neutral', 0);
+        return { kind: 'budget_exhausted' };
+      }
+      const started = clock.now();
+      let result: CallResult;
+      try {
+        result = await provider.call(input, new AbortController().signal);
+      } catch (err) {
+        gate.release('neutral', clock.now() - started);
+        budgets.settle(ctx.jobId, worst, 0);
+        return { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` };
+      }
+      const at = clock.now();
+      const latencyMs = at - started;
+      gate.release(result.kind === 'transient' && result.code === 'provider_timeout' ? 'congested' : SIGNAL[result.kind], latencyMs);
+      const answered = result.kind === 'match' || result.kind === 'no_match';
+      const costUsd = answered ? provider.costPerCall + (result.kind === 'match' ? provider.costPerMatch : 0) : 0;
+      budgets.settle(ctx.jobId, worst, costUsd);
+      const record: CallRecord = {
+        workspaceId: ctx.workspace,
+        providerId: provider.id,
+        jobId: ctx.jobId,
+        segment: ctx.segment,
+        outcome: result.kind,
+        httpStatus: 'status' in result ? (result.status ?? null) : null,
+        latencyMs,
+        costUsd,
+        at,
+      };
+      if (result.kind === 'match' || result.kind === 'no_match') {
+        const values = result.kind === 'match' ? result.values : {};
+        await this.deps.storeAnswer({ ...record, inputKey, values });
+        this.deps.stats.record(ctx.workspace, ctx.segment, provider.id, result.kind === 'match', latencyMs);
+        if (result.pauseMs) gate.pause(Math.min(result.pauseMs, engine.maxRetryAfterMs));
+        return { kind: 'answer', outcome: result.kind, values, fetchedAt: at, cached: false, costUsd };
+      }
+      await this.deps.recordCall(record);
+      if (result.kind === 'rate_limited') {
+        gate.pause(Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs));
+        if (waits < engine.maxRateLimitWaits) continue;
+        return { kind: 'failed', code: 'provider_rate_limited', transient: true, message: `${provider.label} kept answering "too many requests" (HTTP ${result.status})` };
+      }
+      return { kind: 'failed', code: result.code, message: result.message, transient: result.kind === 'transient' };
+    }
+  }
+}

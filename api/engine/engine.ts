@@ -1,0 +1,374 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import {
+  type ErrorCode,
+  type Field,
+  type JobView,
+  type Metrics,
+  type ProviderMetrics,
+  type RowInput,
+  type RowResult,
+  type RowStatus,
+} from '../../shared/index.js';
+import type { Config } from '../config/schema.js';
+import { CascadeError } from '../errors.js';
+import type { Provider } from '../providers/types.js';
+import { readCache } from '../storage/cache/readCache.js';
+import { recordCallStatements, storeAnswerStatements } from '../storage/cache/storeAnswer.js';
+import { countCacheHitsStatement } from '../storage/calls/countCacheHits.js';
+import { loadTallies } from '../storage/calls/loadTallies.js';
+import { providerMetrics } from '../storage/calls/providerMetrics.js';
+import type { Database } from '../storage/db.js';
+import { newId } from '../storage/ids.js';
+import { activeJobs } from '../storage/jobs/activeJobs.js';
+import { appendRows } from '../storage/jobs/appendRows.js';
+import { cancelJob } from '../storage/jobs/cancelJob.js';
+import { countRows } from '../storage/jobs/countRows.js';
+import { createJob } from '../storage/jobs/createJob.js';
+import { findJob } from '../storage/jobs/findJob.js';
+import { finishJobIfDone } from '../storage/jobs/finishJobIfDone.js';
+import { setJobBudget } from '../storage/jobs/setJobBudget.js';
+import type { JobRecord, NewRow } from '../storage/jobs/types.js';
+import { Journal } from '../storage/journal.js';
+import { claimRows, type ClaimedRow } from '../storage/rows/claimRows.js';
+import { completeRowStatement, releaseRowStatement } from '../storage/rows/finishRow.js';
+import { heartbeat } from '../storage/rows/heartbeat.js';
+import { listResults } from '../storage/rows/listResults.js';
+import { reclaimExpired } from '../storage/rows/reclaimExpired.js';
+import { retryRows } from '../storage/rows/retryRows.js';
+import { Budgets } from './budget.js';
+import { CacheLoader } from './cacheLoader.js';
+import { Caller } from './caller.js';
+import type { Clock } from './clock.js';
+import { ProviderGate } from './flow/gate.js';
+import { HedgeBudget } from './hedgeBudget.js';
+import { normalizeInput } from './normalize.js';
+import { enrichNow } from './realtime.js';
+import { toRowResult } from './results.js';
+import { restoreState, type RowState } from './rowState.js';
+import { Runner } from './runner.js';
+import { Stats } from './stats.js';
+import { runWaterfall, type WaterfallDeps } from './waterfall.js';
+import { windowMs } from './window.js';
+
+export interface EngineDeps {
+  database: Database;
+  config: Config;
+  providers: Provider[];
+  clock: Clock;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+  random?: () => number;
+  workerId?: string;
+}
+
+export type Engine = Awaited<ReturnType<typeof createEngine>>;
+
+const DAY = 86_400_000;
+
+export async function createEngine(deps: EngineDeps) {
+  const { database, config, providers, clock } = deps;
+  const db = database.db;
+  const engineCfg = config.engine;
+  const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
+  const journal = new Journal(db);
+  const stats = new Stats(await loadTallies(db, clock.now() - 90 * DAY));
+  const budgets = new Budgets();
+  const cancelled = new Set<string>();
+  const stopping = new AbortController();
+  // Every row waiting for a provider slot listens on this one signal.
+  setMaxListeners(0, stopping.signal);
+  const gates = new Map(
+    providers.map((p) => [
+      p.id,
+      new ProviderGate({
+        concurrency: p.concurrency,
+        ratePerSecond: p.ratePerSecond,
+        initialConcurrency: engineCfg.initialConcurrency,
+        maxConcurrency: engineCfg.maxConcurrency,
+        clock,
+      }),
+    ]),
+  );
+  const freshnessMs = config.cache.freshnessDays * DAY;
+  const cacheLoader = new CacheLoader((ws, keys, since) => readCache(db, ws, keys, since), () => clock.now() - freshnessMs);
+
+  // Cache hits are counted in memory and added to the journal once a second.
+  let hits = new Map<string, { workspaceId: string; providerId: string; jobId: string; day: number; hits: number }>();
+  const flushHits = () => {
+    const batch = [...hits.values()];
+    hits = new Map();
+    return journal.write(...batch.map((h) => countCacheHitsStatement(db, h))).catch((err) => deps.log('cache hit count lost', { err: String(err) }));
+  };
+  const hitTimer = setInterval(() => void flushHits(), 1000);
+
+  const caller = new Caller({
+    gates,
+    cache: cacheLoader,
+    storeAnswer: (call) => journal.write(...storeAnswerStatements(db, call)),
+    recordCall: (call) => journal.write(...recordCallStatements(db, call)),
+    countCacheHit(workspaceId, providerId, jobId) {
+      const day = Math.floor(clock.now() / DAY);
+      const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
+      const h = hits.get(key);
+      if (h) h.hits++;
+      else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: 1 });
+    },
+    stats,
+    budgets,
+    isCancelled: (jobId) => jobId !== null && cancelled.has(jobId),
+    engine: engineCfg,
+    clock,
+  });
+
+  const waterfall: WaterfallDeps = {
+    providers,
+    caller,
+    stats,
+    clock,
+    manualOrder: config.order,
+    retryDelaysMs: engineCfg.retryDelaysMs,
+    random: deps.random ?? Math.random,
+  };
+  const hedge = new HedgeBudget(engineCfg.hedgeRatio);
+
+  async function processRow(job: JobRecord, row: ClaimedRow): Promise<void> {
+    const ref = { jobId: job.id, seq: row.seq };
+    const norm = normalizeInput(row.input as RowInput);
+    const state = restoreState(row.state);
+    const now = () => clock.now();
+    if (!norm.ok) {
+      await journal.write(completeRowStatement(db, ref, workerId, { status: 'invalid_input', state, errorCode: 'invalid_input', errorMessage: `${norm.field}: ${norm.message}` }, now()));
+      return;
+    }
+    const ws = job.workspaceId;
+    let outcome;
+    try {
+      outcome = await runWaterfall(waterfall, {
+        input: norm.input,
+        kinds: norm.kinds,
+        fields: job.fields as Field[],
+        state,
+        ctx: { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime: false, workspace: ws, job: job.id }, signal: stopping.signal },
+      });
+    } catch (err) {
+      if (!stopping.signal.aborted) throw err;
+      outcome = { kind: 'cancelled' as const };
+    }
+    switch (outcome.kind) {
+      case 'done':
+        return journal.write(
+          completeRowStatement(db, ref, workerId, { status: outcome.status, state, errorCode: outcome.error?.code ?? null, errorMessage: outcome.error?.message ?? null }, now()),
+        );
+      case 'budget_exhausted': {
+        const message = `the next call could pass the job's cost cap of $${job.maxCostUsd}; retry with a higher maxCostUsd`;
+        return journal.write(completeRowStatement(db, ref, workerId, { status: 'budget_exhausted', state, errorCode: 'budget_exhausted', errorMessage: message }, now()));
+      }
+      case 'retry':
+        return journal.write(releaseRowStatement(db, ref, workerId, state, outcome.at, true, now()));
+      case 'cancelled':
+        return journal.write(releaseRowStatement(db, ref, workerId, state, now(), false, now()));
+    }
+  }
+
+  const runner = new Runner({
+    store: {
+      activeJobs: () => activeJobs(db),
+      claim: (jobId, limit, worker, until, now) => claimRows(db, jobId, limit, worker, until, now),
+      reclaimExpired: (now) => reclaimExpired(db, now),
+      heartbeat: (jobIds, worker, until) => heartbeat(db, jobIds, worker, until),
+      finishJobIfDone: async (jobId, now) => {
+        await journal.drain();
+        return finishJobIfDone(db, jobId, now);
+      },
+    },
+    processRow,
+    onJobsLoaded: (jobs) => jobs.forEach((j) => budgets.track(j.id, j.maxCostUsd, j.costUsd)),
+    onJobDone: (job) => {
+      budgets.forget(job.id);
+      deps.log('job done', { job: job.id });
+    },
+    onError: (err) => deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) }),
+    engine: engineCfg,
+    clock,
+    workerId,
+  });
+
+  // ---- the operations the HTTP API exposes ----
+
+  const requireJob = async (ws: string, jobId: string) => {
+    const job = await findJob(db, ws, jobId);
+    if (!job) throw new CascadeError('not_found', `no job ${jobId} in this workspace`, 'id');
+    return job;
+  };
+
+  const suppliable = new Set(providers.flatMap((p) => p.fields));
+  function checkFields(fields: Field[]): void {
+    fields.forEach((f, i) => {
+      if (!suppliable.has(f)) throw new CascadeError('invalid_body', `no configured provider supplies "${f}"`, `fields[${i}]`);
+    });
+  }
+
+  function toNewRows(rows: { key: string; input: RowInput }[], path: string): NewRow[] {
+    const seen = new Set<string>();
+    return rows.map((r, i) => {
+      if (seen.has(r.key)) throw new CascadeError('invalid_body', `duplicate row key "${r.key}"`, `${path}[${i}].key`);
+      seen.add(r.key);
+      const norm = normalizeInput(r.input);
+      return norm.ok ? { key: r.key, input: r.input, status: 'pending' } : { key: r.key, input: r.input, status: 'invalid_input', errorMessage: `${norm.field}: ${norm.message}` };
+    });
+  }
+
+  async function view(job: JobRecord): Promise<JobView> {
+    return {
+      id: job.id,
+      status: job.status,
+      fields: job.fields as Field[],
+      counts: await countRows(db, job.id),
+      costUsd: Math.round(job.costUsd * 1e6) / 1e6,
+      maxCostUsd: job.maxCostUsd,
+      createdAt: new Date(job.createdAt).toISOString(),
+      finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+    };
+  }
+
+  const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed: rows\./.test(String((err as { cause?: unknown }).cause ?? err));
+
+  return {
+    workerId,
+    start: () => runner.start(),
+    async stop(): Promise<void> {
+      stopping.abort(new Error('shutting down'));
+      await runner.stop();
+      clearInterval(hitTimer);
+      await flushHits();
+      await journal.drain();
+      for (const g of gates.values()) g.close();
+    },
+
+    async createJob(ws: string, body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number }, idempotencyKey?: string) {
+      checkFields(body.fields);
+      const rows = toNewRows(body.rows, 'rows');
+      const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(body)).digest('hex') : undefined;
+      const res = await createJob(db, { id: newId('job'), workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
+      if (res.kind === 'conflict') {
+        throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
+      }
+      if (res.kind === 'created') runner.wake();
+      return { id: res.job.id, created: res.kind === 'created' };
+    },
+
+    async appendRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[]) {
+      const job = await requireJob(ws, jobId);
+      if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
+      try {
+        await appendRows(db, jobId, toNewRows(rows, 'rows'), clock.now());
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new CascadeError('invalid_body', 'a row key in this batch is already in the job', 'rows');
+        throw err;
+      }
+      runner.wake();
+      return { appended: rows.length };
+    },
+
+    async getJob(ws: string, jobId: string): Promise<JobView> {
+      return view(await requireJob(ws, jobId));
+    },
+
+    async results(ws: string, jobId: string, after: number, limit: number, status?: RowStatus) {
+      const job = await requireJob(ws, jobId);
+      const rows = await listResults(db, jobId, after, limit, status);
+      const out: RowResult[] = rows.map((r) =>
+        toRowResult(
+          r.key,
+          r.status as RowStatus,
+          r.state as RowState | null,
+          job.fields as Field[],
+          r.errorCode ? { code: r.errorCode as ErrorCode, message: r.errorMessage ?? '' } : undefined,
+        ),
+      );
+      const last = rows[rows.length - 1];
+      return { rows: out, ...(rows.length === limit && last ? { next: String(last.seq) } : {}) };
+    },
+
+    async retry(ws: string, jobId: string, keys?: string[], maxCostUsd?: number) {
+      const job = await requireJob(ws, jobId);
+      if (maxCostUsd !== undefined) await setJobBudget(db, jobId, maxCostUsd);
+      cancelled.delete(jobId);
+      const requeued = await retryRows(db, jobId, keys, clock.now());
+      budgets.forget(job.id);
+      runner.wake();
+      return { requeued };
+    },
+
+    async cancel(ws: string, jobId: string) {
+      await requireJob(ws, jobId);
+      // In memory first: from the moment this returns, no new paid call of the job starts.
+      cancelled.add(jobId);
+      await cancelJob(db, jobId, clock.now());
+      return view(await requireJob(ws, jobId));
+    },
+
+    enrich(ws: string, input: RowInput, fields: Field[], deadlineMs: number) {
+      checkFields(fields);
+      return enrichNow({ ...waterfall, hedge }, ws, input, fields, deadlineMs);
+    },
+
+    async metrics(ws: string, window: string, jobId?: string): Promise<Metrics> {
+      if (jobId) await requireJob(ws, jobId);
+      await flushHits();
+      const since = clock.now() - windowMs(window);
+      const { providers: figures, overall } = await providerMetrics(db, ws, since, jobId);
+      const byId = new Map(figures.map((f) => [f.providerId, f]));
+      const ids = [...new Set([...providers.map((p) => p.id), ...byId.keys()])];
+      const rows: ProviderMetrics[] = ids.map((id) => {
+        const p = providers.find((x) => x.id === id);
+        const f = byId.get(id);
+        const answered = (f?.matches ?? 0) + (f?.noMatches ?? 0);
+        const cost = f?.costUsd ?? 0;
+        return {
+          provider: id,
+          label: p ? (p.demo ? `${p.label} (demo)` : p.label) : id,
+          demo: p?.demo ?? false,
+          calls: f?.calls ?? 0,
+          paidCalls: f?.paidCalls ?? 0,
+          matches: f?.matches ?? 0,
+          noMatches: f?.noMatches ?? 0,
+          matchRate: answered ? f!.matches / answered : null,
+          p50Ms: f?.p50Ms ?? null,
+          p95Ms: f?.p95Ms ?? null,
+          costUsd: cost,
+          costPerMatch: f?.matches ? cost / f.matches : null,
+          rateLimited: f?.rateLimited ?? 0,
+          errors: f?.errors ?? 0,
+          cacheHits: f?.cacheHits ?? 0,
+        };
+      });
+      const sum = (k: 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd') => rows.reduce((a, r) => a + r[k], 0);
+      const matches = sum('matches');
+      const answered = matches + sum('noMatches');
+      return {
+        window,
+        since: new Date(since).toISOString(),
+        ...(jobId ? { jobId } : {}),
+        providers: rows,
+        totals: {
+          calls: sum('calls'),
+          paidCalls: sum('paidCalls'),
+          matches,
+          noMatches: sum('noMatches'),
+          matchRate: answered ? matches / answered : null,
+          p50Ms: overall.p50Ms,
+          p95Ms: overall.p95Ms,
+          costUsd: sum('costUsd'),
+          costPerMatch: matches ? sum('costUsd') / matches : null,
+          rateLimited: sum('rateLimited'),
+          errors: sum('errors'),
+          cacheHits: sum('cacheHits'),
+        },
+      };
+    },
+
+    /** Flow-control state per provider, for the benchmark's report. */
+    gates,
+  };
+}

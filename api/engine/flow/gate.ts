@@ -1,0 +1,179 @@
+import type { Clock } from '../clock.js';
+import { FairQueue, type Lane } from './fairQueue.js';
+import { TokenBucket } from './tokenBucket.js';
+
+export interface GateOptions {
+  /** Documented concurrency: where AIMD starts and the most it probes up to. */
+  concurrency?: number;
+  /** Documented requests per second; without one, a rate is learned from the first 429. */
+  ratePerSecond?: number;
+  initialConcurrency: number;
+  maxConcurrency: number;
+  clock: Clock;
+}
+
+/** How a call went, as far as flow control cares. */
+export type Signal = 'ok' | 'congested' | 'neutral';
+
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+  done: boolean;
+}
+
+const DECREASE = 0.7;
+const RATE_DECREASE = 0.85;
+const RATE_PROBE_PER_SECOND = 1.05;
+
+/**
+ * Flow control for one provider: a fair queue in front of three gates that
+ * must all be open for a call to start — no pause in force (Retry-After), a
+ * free concurrency slot (AIMD limit), and a rate token.
+ *
+ * Invariant: every successful acquire() is matched by exactly one release();
+ * the slot count is the only thing keeping us under the provider's limit.
+ */
+export class ProviderGate {
+  private limit: number;
+  private readonly ceiling: number;
+  private inflight = 0;
+  private pausedUntil = 0;
+  private lastCut = 0;
+  private readonly queue = new FairQueue<Waiter>();
+  private bucket: TokenBucket | undefined;
+  private readonly learnedRate: boolean;
+  private lastRateProbe = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  /** Completions in the current and previous second: the rate the provider actually accepted. */
+  private window = { start: 0, count: 0, previous: 0 };
+  private ewmaLatency = 0;
+  private congestedCalls = 0;
+
+  constructor(private readonly opts: GateOptions) {
+    this.ceiling = opts.concurrency ?? opts.maxConcurrency;
+    this.limit = opts.concurrency ?? Math.min(opts.initialConcurrency, this.ceiling);
+    this.learnedRate = opts.ratePerSecond === undefined;
+    if (opts.ratePerSecond !== undefined) this.bucket = new TokenBucket(opts.ratePerSecond, opts.clock.now());
+  }
+
+  get concurrencyLimit(): number {
+    return Math.floor(this.limit);
+  }
+
+  get rateLimit(): number | undefined {
+    return this.bucket?.perSecond;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  get congestion(): number {
+    return this.congestedCalls;
+  }
+
+  acquire(lane: Lane, signal?: AbortSignal, front = false): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const w: Waiter = {
+        done: false,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject,
+      };
+      const onAbort = () => {
+        if (w.done) return;
+        w.done = true;
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(lane, w, front);
+      this.pump();
+    });
+  }
+
+  release(signal: Signal, latencyMs: number): void {
+    this.inflight--;
+    const now = this.opts.clock.now();
+    this.ewmaLatency = this.ewmaLatency === 0 ? latencyMs : this.ewmaLatency * 0.9 + latencyMs * 0.1;
+    if (signal === 'ok') {
+      this.countCompletion(now);
+      this.limit = Math.min(this.ceiling, this.limit + 1 / this.limit);
+      if (this.learnedRate && this.bucket && now - this.lastRateProbe >= 1000) {
+        this.lastRateProbe = now;
+        this.bucket.setRate(this.bucket.perSecond * RATE_PROBE_PER_SECOND, now);
+      }
+    } else if (signal === 'congested') {
+      this.congestedCalls++;
+      this.cut(now);
+    }
+    this.pump();
+  }
+
+  /** A provider asked us to wait (Retry-After, or a used-up rate-limit window): nobody starts before then. */
+  pause(ms: number): void {
+    const until = this.opts.clock.now() + ms;
+    if (until > this.pausedUntil) this.pausedUntil = until;
+    this.pump();
+  }
+
+  private countCompletion(now: number): void {
+    const w = this.window;
+    if (now - w.start >= 1000) {
+      w.previous = now - w.start >= 2000 ? 0 : w.count;
+      w.start = now;
+      w.count = 0;
+    }
+    w.count++;
+  }
+
+  /**
+   * Multiplicative decrease, at most once per round trip: a burst of 429s
+   * from one window of requests is one congestion event, not many.
+   */
+  private cut(now: number): void {
+    if (now - this.lastCut < Math.max(50, this.ewmaLatency)) return;
+    this.lastCut = now;
+    this.limit = Math.max(1, this.limit * DECREASE);
+    if (this.learnedRate) {
+      const accepted = Math.max(this.window.previous, this.window.count, 1);
+      const rate = Math.max(1, accepted * RATE_DECREASE);
+      if (this.bucket) this.bucket.setRate(Math.min(rate, this.bucket.perSecond * RATE_DECREASE), now);
+      else this.bucket = new TokenBucket(rate, now);
+      this.lastRateProbe = now;
+    }
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const now = this.opts.clock.now();
+      if (now < this.pausedUntil) return this.wake(this.pausedUntil);
+      if (this.inflight >= Math.floor(this.limit)) return;
+      const wait = this.bucket?.take(now) ?? 0;
+      if (wait > 0) return this.wake(now + wait);
+      let w = this.queue.shift();
+      while (w?.done) w = this.queue.shift();
+      if (!w) return;
+      w.done = true;
+      this.inflight++;
+      w.resolve();
+    }
+  }
+
+  private wake(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(1, at - this.opts.clock.now()));
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+}

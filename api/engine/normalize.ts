@@ -1,0 +1,139 @@
+import { domainToASCII } from 'node:url';
+import type { InputKind, RowInput } from '../../shared/index.js';
+
+/** A row's input after normalisation: the form cache keys and provider requests are built from. */
+export interface NormalizedInput {
+  email?: string;
+  domain?: string;
+  firstName?: string;
+  lastName?: string;
+  fullName?: string;
+  company?: string;
+  linkedinUrl?: string;
+}
+
+export type Normalized =
+  | { ok: true; input: NormalizedInput; kinds: Set<InputKind>; segment: string }
+  | { ok: false; field: string; message: string };
+
+// Mailbox providers: their domain says nothing about the person's company.
+const FREEMAIL = new Set([
+  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com',
+  'icloud.com', 'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'web.de',
+  'yandex.ru', 'mail.ru', 'qq.com', '163.com', 'orange.fr', 'free.fr', 'laposte.net', 'libero.it',
+]);
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const EMAIL_LOCAL = /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}$/;
+
+export function normalizeDomain(raw: string): string | undefined {
+  let s = raw.trim().toLowerCase();
+  if (!s) return undefined;
+  if (s.includes('@') && !s.includes('/')) s = s.slice(s.lastIndexOf('@') + 1);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//.test(s)) s = `http://${s}`;
+  let host: string;
+  try {
+    host = new URL(s).hostname;
+  } catch {
+    return undefined;
+  }
+  host = domainToASCII(host.replace(/\.$/, ''));
+  if (host.startsWith('www.')) host = host.slice(4);
+  const labels = host.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) return undefined;
+  const tld = labels[labels.length - 1]!;
+  if (!/^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$/.test(tld)) return undefined;
+  return host;
+}
+
+export function normalizeEmail(raw: string): string | undefined {
+  const s = raw.trim().toLowerCase();
+  const at = s.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const local = s.slice(0, at);
+  const domain = normalizeDomain(s.slice(at + 1));
+  if (!EMAIL_LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..') || !domain) {
+    return undefined;
+  }
+  return `${local}@${domain}`;
+}
+
+export function normalizeLinkedinUrl(raw: string): string | undefined {
+  let url: URL;
+  try {
+    const s = raw.trim();
+    url = new URL(/^https?:\/\//i.test(s) ? s : `https://${s}`);
+  } catch {
+    return undefined;
+  }
+  if (!/(^|\.)linkedin\.com$/i.test(url.hostname)) return undefined;
+  const m = /^\/(in|company|pub)\/([^/?#]+)/i.exec(url.pathname);
+  if (!m) return undefined;
+  return `https://www.linkedin.com/${m[1]!.toLowerCase()}/${decodeURIComponent(m[2]!).toLowerCase()}`;
+}
+
+const clean = (s: string | undefined) => s?.replace(/\s+/g, ' ').trim() || undefined;
+
+/** The input's country-code TLD, or "generic": the segment order statistics are kept for. */
+export function segmentOf(domain: string | undefined): string {
+  if (!domain) return 'generic';
+  const tld = domain.slice(domain.lastIndexOf('.') + 1);
+  return tld.length === 2 ? tld : 'generic';
+}
+
+export function normalizeInput(raw: RowInput): Normalized {
+  const input: NormalizedInput = {};
+  if (raw.email?.trim()) {
+    const email = normalizeEmail(raw.email);
+    if (!email) return { ok: false, field: 'email', message: `"${raw.email.slice(0, 80)}" is not an email address` };
+    input.email = email;
+  }
+  if (raw.domain?.trim()) {
+    const domain = normalizeDomain(raw.domain);
+    if (!domain) return { ok: false, field: 'domain', message: `"${raw.domain.slice(0, 80)}" is not a domain or website` };
+    input.domain = domain;
+  } else if (input.email) {
+    const fromEmail = input.email.slice(input.email.indexOf('@') + 1);
+    if (!FREEMAIL.has(fromEmail)) input.domain = fromEmail;
+  }
+  if (raw.linkedinUrl?.trim()) {
+    const li = normalizeLinkedinUrl(raw.linkedinUrl);
+    if (!li) return { ok: false, field: 'linkedinUrl', message: `"${raw.linkedinUrl.slice(0, 80)}" is not a LinkedIn profile or company URL` };
+    input.linkedinUrl = li;
+  }
+  const first = clean(raw.firstName);
+  const last = clean(raw.lastName);
+  const full = clean(raw.fullName) ?? (first && last ? `${first} ${last}` : undefined);
+  if (full) {
+    input.fullName = full;
+    const parts = full.split(' ');
+    input.firstName = first ?? parts[0];
+    input.lastName = last ?? (parts.length > 1 ? parts.slice(1).join(' ') : undefined);
+  } else if (first || last) {
+    return { ok: false, field: first ? 'lastName' : 'firstName', message: 'a name needs both first and last name, or a full name' };
+  }
+  const company = clean(raw.company);
+  if (company) input.company = company;
+
+  const kinds = new Set<InputKind>();
+  if (input.email) kinds.add('email');
+  if (input.domain) kinds.add('domain');
+  if (input.fullName && input.lastName) kinds.add('name');
+  if (input.company) kinds.add('company');
+  if (input.linkedinUrl) kinds.add('linkedinUrl');
+  if (kinds.size === 0) return { ok: false, field: 'input', message: 'the row has no email, domain, name, company or LinkedIn URL' };
+  return { ok: true, input, kinds, segment: segmentOf(input.domain) };
+}
+
+const KIND_VALUES: Record<InputKind, (i: NormalizedInput) => string | undefined> = {
+  email: (i) => i.email,
+  domain: (i) => i.domain,
+  name: (i) => i.fullName?.toLowerCase(),
+  company: (i) => i.company?.toLowerCase(),
+  linkedinUrl: (i) => i.linkedinUrl,
+};
+
+/** Cache key for one provider's view of a row: only the inputs it reads, so rows that differ elsewhere share answers. */
+export function inputKey(kinds: readonly InputKind[], input: NormalizedInput): string {
+  return kinds.map((k) => `${k}=${KIND_VALUES[k](input) ?? ''}`).join('|');
+}

@@ -1,0 +1,111 @@
+import type { EnrichResult, Field, RowInput } from '../../shared/index.js';
+import type { Provider } from '../providers/types.js';
+import type { StepResult } from './caller.js';
+import { sleep } from './clock.js';
+import type { HedgeBudget } from './hedgeBudget.js';
+import { normalizeInput } from './normalize.js';
+import { emptyState, missingFields, verdict } from './rowState.js';
+import { applyStep, candidates, stepFor, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { toRowResult } from './results.js';
+
+type Settled = { provider: Provider; res: StepResult };
+
+/**
+ * One row, now: the same cache and waterfall as bulk jobs, ahead of them in
+ * every provider's queue, answered by the deadline with whatever was found.
+ * A provider running past its own p95 may be hedged with the next one.
+ * Requests still out at the deadline finish in the background and are cached.
+ */
+export async function enrichNow(
+  deps: WaterfallDeps & { hedge: HedgeBudget },
+  workspace: string,
+  raw: RowInput,
+  fields: Field[],
+  deadlineMs: number,
+): Promise<EnrichResult> {
+  const started = deps.clock.now();
+  const deadline = started + deadlineMs;
+  const norm = normalizeInput(raw);
+  if (!norm.ok) {
+    return {
+      status: 'invalid_input',
+      values: {},
+      sources: {},
+      provenance: {},
+      missing: fields,
+      error: { code: 'invalid_input', message: `${norm.field}: ${norm.message}` },
+      costUsd: 0,
+      elapsedMs: 0,
+    };
+  }
+  const queueAbort = new AbortController();
+  const work: RowWork = {
+    input: norm.input,
+    kinds: norm.kinds,
+    fields,
+    state: emptyState(),
+    ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: true, workspace, job: '' }, signal: queueAbort.signal },
+  };
+  deps.hedge.earn();
+  const inflight = new Map<string, { provider: Provider; startedAt: number; done: Promise<Settled> }>();
+  const start = (p: Provider) =>
+    inflight.set(p.id, {
+      provider: p,
+      startedAt: deps.clock.now(),
+      done: stepFor(deps, work, p).then(
+        (res) => ({ provider: p, res }),
+        (err) => ({ provider: p, res: { kind: 'failed', code: 'deadline_exceeded', transient: true, message: String(err) } as StepResult }),
+      ),
+    });
+  let costUsd = 0;
+  let hedged = false;
+  while (missingFields(work.state, fields).length > 0) {
+    const waiting = new Set(inflight.keys());
+    if (inflight.size === 0) {
+      const next = candidates(deps, work)[0];
+      if (!next) break;
+      start(next);
+    }
+    const now = deps.clock.now();
+    if (now >= deadline) break;
+    const only = inflight.size === 1 ? [...inflight.values()][0]! : undefined;
+    const p95 = only && !hedged ? deps.stats.p95(only.provider.id) : undefined;
+    const hedgeAt = p95 !== undefined ? only!.startedAt + p95 : Infinity;
+    const timer = new AbortController();
+    const wakeAt = Math.min(hedgeAt, deadline);
+    const settled = await Promise.race([
+      ...[...inflight.values()].map((f) => f.done),
+      sleep(Math.max(0, wakeAt - now), timer.signal).then(() => undefined, () => undefined),
+    ]);
+    timer.abort();
+    if (settled) {
+      inflight.delete(settled.provider.id);
+      if (settled.res.kind === 'answer') costUsd += settled.res.costUsd;
+      applyStep(deps, work, settled.provider, settled.res, false);
+      continue;
+    }
+    if (deps.clock.now() >= deadline) break;
+    const hedge = candidates(deps, work, new Set([...waiting, ...inflight.keys()]))[0];
+    hedged = true;
+    if (hedge && deps.hedge.spend()) start(hedge);
+  }
+  queueAbort.abort();
+  const missing = missingFields(work.state, fields);
+  const v = verdict(work.state, fields, deps.providers);
+  const result = toRowResult('', v.status, work.state, fields, v.error);
+  const timedOut = missing.length > 0 && inflight.size > 0;
+  return {
+    status: result.status,
+    values: result.values,
+    sources: result.sources,
+    provenance: result.provenance,
+    missing,
+    ...(timedOut
+      ? { error: { code: 'deadline_exceeded' as const, message: `not all fields were found within ${deadlineMs} ms; the answers still coming are cached for the next lookup` } }
+      : result.error
+        ? { error: result.error }
+        : {}),
+    costUsd,
+    elapsedMs: deps.clock.now() - started,
+  };
+}

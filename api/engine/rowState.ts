@@ -1,0 +1,58 @@
+import type { ErrorCode, Field, RowStatus } from '../../shared/index.js';
+import type { FieldValues, Provider } from '../providers/types.js';
+
+export interface Provenance {
+  provider: string;
+  fetchedAt: number;
+  cached: boolean;
+}
+
+/**
+ * A row's checkpoint between claims. `answered` providers are never asked
+ * again for this row; `failed` ones are skipped until the row is retried.
+ */
+export interface RowState {
+  values: FieldValues;
+  provenance: Partial<Record<Field, Provenance>>;
+  answered: string[];
+  failed: Record<string, { code: ErrorCode; message: string }>;
+  attempts: Record<string, number>;
+}
+
+export const emptyState = (): RowState => ({ values: {}, provenance: {}, answered: [], failed: {}, attempts: {} });
+
+export function restoreState(saved: unknown): RowState {
+  return saved && typeof saved === 'object' ? { ...emptyState(), ...(saved as Partial<RowState>) } : emptyState();
+}
+
+export const missingFields = (state: RowState, fields: readonly Field[]) => fields.filter((f) => state.values[f] === undefined);
+
+/** Takes from an answer only the fields still missing: an earlier provider's value is never overwritten. */
+export function applyAnswer(state: RowState, provider: Provider, values: FieldValues, fetchedAt: number, cached: boolean, fields: readonly Field[]): void {
+  state.answered.push(provider.id);
+  delete state.attempts[provider.id];
+  for (const f of fields) {
+    const v = values[f];
+    if (v !== undefined && state.values[f] === undefined) {
+      state.values[f] = v;
+      state.provenance[f] = { provider: provider.id, fetchedAt, cached };
+    }
+  }
+}
+
+export interface Verdict {
+  status: Extract<RowStatus, 'matched' | 'partial' | 'no_match' | 'failed'>;
+  error?: { code: ErrorCode; message: string };
+}
+
+/**
+ * A row whose missing fields some provider could still have supplied, had it
+ * not failed, is `failed` (and retryable) even if other fields were found.
+ */
+export function verdict(state: RowState, fields: readonly Field[], providers: readonly Provider[]): Verdict {
+  const missing = missingFields(state, fields);
+  if (missing.length === 0) return { status: 'matched' };
+  const blocking = providers.find((p) => state.failed[p.id] && p.fields.some((f) => missing.includes(f)));
+  if (blocking) return { status: 'failed', error: state.failed[blocking.id]! };
+  return { status: missing.length < fields.length ? 'partial' : 'no_match' };
+}

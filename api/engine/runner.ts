@@ -1,0 +1,139 @@
+import type { EngineConfig } from '../config/schema.js';
+import type { ClaimedRow } from '../storage/rows/claimRows.js';
+import type { JobRecord } from '../storage/jobs/types.js';
+import type { Clock } from './clock.js';
+
+/** What the runner may do to the database; it never writes SQL itself. */
+export interface RunnerStore {
+  activeJobs(): Promise<JobRecord[]>;
+  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedRow[]>;
+  reclaimExpired(now: number): Promise<number>;
+  heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
+  finishJobIfDone(jobId: string, now: number): Promise<boolean>;
+}
+
+export interface RunnerDeps {
+  store: RunnerStore;
+  /** Runs one claimed row to its end or back to the queue. It MUST finish or release the row it is given. */
+  processRow(job: JobRecord, row: ClaimedRow): Promise<void>;
+  onJobsLoaded?(jobs: JobRecord[]): void;
+  onJobDone?(job: JobRecord): void;
+  onError(err: unknown): void;
+  engine: EngineConfig;
+  clock: Clock;
+  workerId: string;
+}
+
+const CLAIM_BATCH = 1000;
+
+/**
+ * The bulk row pump. Claims due rows with leases, a fair share per workspace
+ * and per job within a cap on rows in memory, and keeps leases alive while
+ * rows are worked on. Rows wait for providers in the providers' fair queues,
+ * not here.
+ */
+export class Runner {
+  private readonly perJob = new Map<string, number>();
+  private total = 0;
+  private ticking = false;
+  private again = false;
+  private stopped = true;
+  private timers: NodeJS.Timeout[] = [];
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  start(): void {
+    this.stopped = false;
+    const { engine } = this.deps;
+    this.timers.push(setInterval(() => this.wake(), engine.pollMs));
+    this.timers.push(setInterval(() => void this.keepLeases(), Math.max(100, Math.floor(engine.leaseMs / 3))));
+    void this.keepLeases();
+    this.wake();
+  }
+
+  /** Stops claiming; resolves once every row in hand has been finished or released. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.total > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  get inflight(): number {
+    return this.total;
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    setImmediate(() => {
+      this.tick()
+        .catch((err) => this.deps.onError(err))
+        .finally(() => {
+          this.ticking = false;
+          if (this.again) {
+            this.again = false;
+            this.wake();
+          }
+        });
+    });
+  }
+
+  private async keepLeases(): Promise<void> {
+    const { store, clock, engine, workerId } = this.deps;
+    try {
+      const now = clock.now();
+      await store.heartbeat([...this.perJob.keys()], workerId, now + engine.leaseMs);
+      if ((await store.reclaimExpired(now)) > 0) this.wake();
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const { store, clock, engine, workerId } = this.deps;
+    const jobs = await store.activeJobs();
+    this.deps.onJobsLoaded?.(jobs);
+    const byWorkspace = new Map<string, JobRecord[]>();
+    for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
+    const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
+    for (const job of jobs) {
+      if (this.stopped) return;
+      const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
+      const mine = this.perJob.get(job.id) ?? 0;
+      const room = Math.min(share - mine, engine.maxInflightRows - this.total, CLAIM_BATCH);
+      if (room <= 0) continue;
+      const now = clock.now();
+      const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
+      if (claimed.length === 0) {
+        if (mine === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
+        continue;
+      }
+      this.perJob.set(job.id, mine + claimed.length);
+      this.total += claimed.length;
+      for (const row of claimed) void this.run(job, row, share);
+    }
+  }
+
+  private async run(job: JobRecord, row: ClaimedRow, share: number): Promise<void> {
+    try {
+      await this.deps.processRow(job, row);
+    } catch (err) {
+      // The row keeps its lease until it runs out; then it is reclaimed and run again.
+      this.deps.onError(err);
+    } finally {
+      const left = (this.perJob.get(job.id) ?? 1) - 1;
+      if (left === 0) this.perJob.delete(job.id);
+      else this.perJob.set(job.id, left);
+      this.total--;
+      if (this.total === 0) this.idle?.();
+      // Claim more once a quarter of the room is free: fewer, larger claims.
+      if (left === 0 || left <= share * 0.75 || this.total <= this.deps.engine.maxInflightRows * 0.75) this.wake();
+    }
+  }
+}

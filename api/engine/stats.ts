@@ -1,0 +1,79 @@
+/** Answers one provider gave in one segment of one workspace. */
+export interface Tally {
+  answered: number;
+  matches: number;
+  latencyMs: number;
+}
+
+export interface TallyRow extends Tally {
+  workspaceId: string;
+  providerId: string;
+  segment: string;
+}
+
+const ALL = '*';
+const LATENCY_WINDOW = 256;
+
+/**
+ * Outcomes per (workspace, segment, provider) and recent latencies per
+ * provider, kept in memory and seeded from the call journal at start, so the
+ * learned order survives restarts without a table of its own.
+ */
+export class Stats {
+  private readonly tallies = new Map<string, Tally>();
+  private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
+
+  constructor(seed: TallyRow[] = []) {
+    for (const r of seed) {
+      this.add(r.workspaceId, r.segment, r.providerId, r);
+      this.add(r.workspaceId, ALL, r.providerId, r);
+    }
+  }
+
+  record(workspace: string, segment: string, provider: string, matched: boolean, latencyMs: number): void {
+    const t = { answered: 1, matches: matched ? 1 : 0, latencyMs };
+    this.add(workspace, segment, provider, t);
+    this.add(workspace, ALL, provider, t);
+    this.observeLatency(provider, latencyMs);
+  }
+
+  tally(workspace: string, segment: string, provider: string): Tally | undefined {
+    return this.tallies.get(`${workspace}\0${segment}\0${provider}`);
+  }
+
+  overall(workspace: string, provider: string): Tally | undefined {
+    return this.tally(workspace, ALL, provider);
+  }
+
+  observeLatency(provider: string, ms: number): void {
+    let l = this.latencies.get(provider);
+    if (!l) this.latencies.set(provider, (l = { ring: [], next: 0 }));
+    if (l.ring.length < LATENCY_WINDOW) l.ring.push(ms);
+    else l.ring[l.next] = ms;
+    l.next = (l.next + 1) % LATENCY_WINDOW;
+    l.p95 = undefined;
+  }
+
+  /** p95 of the provider's recent latencies; undefined until there are enough to mean something. */
+  p95(provider: string): number | undefined {
+    const l = this.latencies.get(provider);
+    if (!l || l.ring.length < 20) return undefined;
+    if (l.p95 === undefined) {
+      const sorted = [...l.ring].sort((a, b) => a - b);
+      l.p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
+    }
+    return l.p95;
+  }
+
+  private add(workspace: string, segment: string, provider: string, t: Tally): void {
+    const key = `${workspace}\0${segment}\0${provider}`;
+    const cur = this.tallies.get(key);
+    if (cur) {
+      cur.answered += t.answered;
+      cur.matches += t.matches;
+      cur.latencyMs += t.latencyMs;
+    } else {
+      this.tallies.set(key, { ...t });
+    }
+  }
+}

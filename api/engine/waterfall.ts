@@ -1,0 +1,88 @@
+import type { Field } from '../../shared/index.js';
+import type { Provider } from '../providers/types.js';
+import type { Caller, StepContext, StepResult } from './caller.js';
+import type { Clock } from './clock.js';
+import { inputKey, type NormalizedInput } from './normalize.js';
+import { rank } from './order.js';
+import { applyAnswer, missingFields, verdict, type RowState, type Verdict } from './rowState.js';
+import type { Stats } from './stats.js';
+import type { InputKind } from '../../shared/index.js';
+
+export interface WaterfallDeps {
+  providers: Provider[];
+  caller: Caller;
+  stats: Stats;
+  clock: Clock;
+  manualOrder?: string[];
+  retryDelaysMs: number[];
+  random: () => number;
+}
+
+export interface RowWork {
+  input: NormalizedInput;
+  kinds: Set<InputKind>;
+  fields: Field[];
+  state: RowState;
+  ctx: StepContext;
+}
+
+export type RowOutcome =
+  | ({ kind: 'done' } & Verdict)
+  | { kind: 'budget_exhausted' }
+  | { kind: 'retry'; at: number }
+  | { kind: 'cancelled' };
+
+/** Providers that could still fill a missing field of this row, best first. */
+export function candidates(deps: WaterfallDeps, work: RowWork, exclude: ReadonlySet<string> = new Set()): Provider[] {
+  const missing = missingFields(work.state, work.fields);
+  if (missing.length === 0) return [];
+  const usable = deps.providers.filter(
+    (p) =>
+      !exclude.has(p.id) &&
+      !work.state.answered.includes(p.id) &&
+      !work.state.failed[p.id] &&
+      p.inputs.every((k) => work.kinds.has(k)) &&
+      p.fields.some((f) => missing.includes(f)),
+  );
+  return rank(usable, deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
+}
+
+export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider): Promise<StepResult> {
+  return deps.caller.step(p, work.input, inputKey(p.inputs, work.input), work.ctx);
+}
+
+/**
+ * Applies one step's result to the row. Returns an outcome when the row must
+ * stop here (budget, cancel, a retry to schedule), or undefined to go on.
+ */
+export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: StepResult, retries: boolean): RowOutcome | undefined {
+  switch (res.kind) {
+    case 'answer':
+      applyAnswer(work.state, p, res.values, res.fetchedAt, res.cached, work.fields);
+      return undefined;
+    case 'budget_exhausted':
+    case 'cancelled':
+      return { kind: res.kind };
+    case 'failed': {
+      const attempt = (work.state.attempts[p.id] ?? 0) + 1;
+      const delay = deps.retryDelaysMs[attempt - 1];
+      if (res.transient && retries && delay !== undefined) {
+        work.state.attempts[p.id] = attempt;
+        // ±20% jitter, so rows that failed together do not come back together.
+        return { kind: 'retry', at: deps.clock.now() + Math.round(delay * (0.8 + 0.4 * deps.random())) };
+      }
+      work.state.failed[p.id] = { code: res.code, message: res.message };
+      return undefined;
+    }
+  }
+}
+
+/** The bulk waterfall: provider after provider until the row's fields are found or nobody is left to ask. */
+export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<RowOutcome> {
+  for (;;) {
+    const next = candidates(deps, work)[0];
+    if (!next) return { kind: 'done', ...verdict(work.state, work.fields, deps.providers) };
+    const stop = applyStep(deps, work, next, await stepFor(deps, work, next), true);
+    if (stop) return stop;
+  }
+}

@@ -1,0 +1,103 @@
+import type { HttpProviderConfig } from '../../config/schema.js';
+import type { Field } from '../../../shared/index.js';
+import type { CallResult, FetchLike, FieldValues, Provider } from '../types.js';
+import { coerceValue } from './coerce.js';
+import { getPointer } from './pointer.js';
+import { readBounded } from './readBody.js';
+import { waitFromHeaders } from './retryAfter.js';
+import { expandBody, expandHeader, expandUrl } from './template.js';
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+export interface HttpProviderDeps {
+  fetch: FetchLike;
+  now: () => number;
+}
+
+/** The declarative provider: a request template, a response map, and the status conventions of the API behind it. */
+export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): Provider {
+  const mapped = Object.entries(cfg.response.map) as [Field, string][];
+  const name = cfg.label ?? cfg.id;
+
+  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [k, v] of Object.entries(cfg.request.headers)) headers[k] = expandHeader(v, input);
+    let body: string | undefined;
+    if (cfg.request.body !== undefined) {
+      body = JSON.stringify(expandBody(cfg.request.body, input));
+      headers['content-type'] ??= 'application/json';
+    }
+    const timeout = AbortSignal.timeout(cfg.timeoutMs);
+    let res: Response;
+    try {
+      res = await deps.fetch(expandUrl(cfg.request.url, input), {
+        method: cfg.request.method,
+        headers,
+        body,
+        signal: AbortSignal.any([signal, timeout]),
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
+      const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
+      return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${code})` };
+    }
+    const status = res.status;
+    if (cfg.rateLimitStatus.includes(status)) {
+      await res.body?.cancel();
+      return { kind: 'rate_limited', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) };
+    }
+    if (cfg.noMatchStatus.includes(status)) {
+      await res.body?.cancel();
+      return { kind: 'no_match', status, pauseMs: waitFromHeaders(res.headers, deps.now()) };
+    }
+    if (status >= 500 || status === 408) {
+      await res.body?.cancel();
+      return { kind: 'transient', status, code: 'provider_unavailable', message: `${name} answered HTTP ${status}` };
+    }
+    if (status < 200 || status >= 300) {
+      await res.body?.cancel();
+      return { kind: 'permanent', status, code: 'provider_rejected', message: `${name} refused the request (HTTP ${status})` };
+    }
+    let text: string | undefined;
+    try {
+      text = await readBounded(res, MAX_BODY);
+    } catch {
+      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
+      return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
+    }
+    let doc: unknown;
+    try {
+      if (text === undefined) throw new Error('too large');
+      doc = JSON.parse(text);
+    } catch {
+      return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON (or over ${MAX_BODY} bytes)` };
+    }
+    const pauseMs = waitFromHeaders(res.headers, deps.now());
+    if (cfg.response.matchIf !== undefined) {
+      const gate = getPointer(doc, cfg.response.matchIf);
+      if (gate === undefined || gate === null) return { kind: 'no_match', status, pauseMs };
+    }
+    const values: FieldValues = {};
+    for (const [field, pointer] of mapped) {
+      const v = coerceValue(getPointer(doc, pointer));
+      if (v !== undefined) values[field] = v;
+    }
+    return Object.keys(values).length > 0 ? { kind: 'match', values, status, pauseMs } : { kind: 'no_match', status, pauseMs };
+  }
+
+  return {
+    id: cfg.id,
+    label: name,
+    demo: cfg.demo,
+    inputs: cfg.input,
+    fields: cfg.fields,
+    costPerCall: cfg.costPerCall,
+    costPerMatch: cfg.costPerMatch,
+    concurrency: cfg.concurrency,
+    ratePerSecond: cfg.ratePerSecond,
+    timeoutMs: cfg.timeoutMs,
+    call,
+  };
+}

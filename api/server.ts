@@ -1,0 +1,80 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { parseConfig, type LoadedConfig } from './config/load.js';
+import { demoConfig } from './demo/demoProviders.js';
+import { startSimServer, type SimServer } from './demo/simServer.js';
+import { demoSimProviders } from './demo/demoProviders.js';
+import { systemClock, type Clock } from './engine/clock.js';
+import { createEngine, type Engine } from './engine/engine.js';
+import { buildApp } from './http/app.js';
+import type { Log } from './log.js';
+import type { FetchLike } from './providers/types.js';
+import { buildProviders } from './providers/registry.js';
+import { openDatabase, type Database } from './storage/db.js';
+import { createApiKey } from './storage/keys/createApiKey.js';
+import { findWorkspaceByKey } from './storage/keys/findWorkspaceByKey.js';
+
+/** The key of the embedded demo's workspace. Only ever ensured when running on the built-in demo providers. */
+export const DEMO_KEY = 'csk_demo_local_only';
+
+export interface CascadeOptions {
+  /** A loaded configuration, or undefined for the embedded demo (simulated providers on loopback). */
+  config?: LoadedConfig;
+  dbUrl: string;
+  dbAuthToken?: string;
+  port: number;
+  host: string;
+  bootstrapKey?: string;
+  log: Log;
+  clock?: Clock;
+  fetch?: FetchLike;
+  workerId?: string;
+}
+
+export interface Cascade {
+  url: string;
+  demo: boolean;
+  engine: Engine;
+  database: Database;
+  sim?: SimServer;
+  stop(): Promise<void>;
+}
+
+/** Starts everything: database, providers, engine, HTTP server. Used by `npm start`, the tests and the benchmark alike. */
+export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
+  const clock = opts.clock ?? systemClock;
+  let sim: SimServer | undefined;
+  let loaded = opts.config;
+  if (!loaded) {
+    sim = await startSimServer(demoSimProviders());
+    loaded = parseConfig(demoConfig(sim.url), {});
+  }
+  const database = await openDatabase(opts.dbUrl, opts.dbAuthToken);
+  const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
+  const fetch: FetchLike = opts.fetch ?? ((url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
+  const providers = buildProviders(loaded.config, { fetch, now: () => clock.now() });
+  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId });
+  if (opts.bootstrapKey) await createApiKey(database.db, 'default', clock.now(), opts.bootstrapKey);
+  if (sim) await createApiKey(database.db, 'default', clock.now(), DEMO_KEY);
+  const app = buildApp({ engine, findWorkspace: (key) => findWorkspaceByKey(database.db, key), log: opts.log });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+  });
+  engine.start();
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    demo: sim !== undefined,
+    engine,
+    database,
+    sim,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.stop();
+      database.close();
+      await dispatcher.close();
+      await sim?.close();
+    },
+  };
+}

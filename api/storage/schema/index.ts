@@ -1,0 +1,4 @@
+export * from './cache.js';
+export * from './calls.js';
+export * from './jobs.js';
+export * from './workspaces.js';

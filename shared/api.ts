@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { ErrorCodeSchema } from './errors.js';
+import { FieldSchema, FieldValueSchema } from './fields.js';
+
+/** Limits a client can read before it sends: the server refuses more with a 4xx saying so. */
+export const LIMITS = {
+  rowsPerRequest: 5000,
+  bodyBytes: 8 * 1024 * 1024,
+  fieldsPerJob: 40,
+  resultsPageMax: 5000,
+} as const;
+
+const text = (max: number) => z.string().max(max);
+
+/**
+ * A row's raw input as it stands in the sheet. Shape errors are request errors
+ * (400, with the path); bad values (an email without @) are row flags.
+ */
+export const RowInputSchema = z
+  .object({
+    email: text(512),
+    domain: text(2048),
+    firstName: text(256),
+    lastName: text(256),
+    fullName: text(512),
+    company: text(512),
+    linkedinUrl: text(2048),
+  })
+  .partial()
+  .strict();
+export type RowInput = z.infer<typeof RowInputSchema>;
+
+export const RowKeySchema = z.union([z.string().min(1).max(200), z.number().int()]).transform(String);
+
+export const RowSubmissionSchema = z.object({ key: RowKeySchema, input: RowInputSchema });
+
+export const RowsSchema = z.array(RowSubmissionSchema).max(LIMITS.rowsPerRequest, {
+  message: `at most ${LIMITS.rowsPerRequest} rows per request; send the rest with POST /v1/jobs/{id}/rows`,
+});
+
+export const CreateJobSchema = z.object({
+  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+  rows: RowsSchema.default([]),
+  maxCostUsd: z.number().nonnegative().finite().optional(),
+});
+export type CreateJob = z.input<typeof CreateJobSchema>;
+
+export const AppendRowsSchema = z.object({ rows: RowsSchema.min(1) });
+
+export const RowStatusSchema = z.enum([
+  'pending',
+  'running',
+  'matched',
+  'partial',
+  'no_match',
+  'failed',
+  'invalid_input',
+  'budget_exhausted',
+]);
+export type RowStatus = z.infer<typeof RowStatusSchema>;
+
+export const JobStatusSchema = z.enum(['running', 'done', 'cancelled']);
+
+export const JobCountsSchema = z.object(
+  Object.fromEntries(['total', ...RowStatusSchema.options].map((k) => [k, z.number().int()])) as Record<
+    'total' | RowStatus,
+    z.ZodNumber
+  >,
+);
+export type JobCounts = z.infer<typeof JobCountsSchema>;
+
+export const JobViewSchema = z.object({
+  id: z.string(),
+  status: JobStatusSchema,
+  fields: z.array(FieldSchema),
+  counts: JobCountsSchema,
+  costUsd: z.number(),
+  maxCostUsd: z.number().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export const ProvenanceSchema = z.object({
+  provider: z.string(),
+  fetchedAt: z.string(),
+  cached: z.boolean(),
+});
+
+export const RowErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+
+export const RowResultSchema = z.object({
+  key: z.string(),
+  status: RowStatusSchema,
+  values: z.record(z.string(), FieldValueSchema),
+  sources: z.record(z.string(), z.string()),
+  provenance: z.record(z.string(), ProvenanceSchema),
+  error: RowErrorSchema.optional(),
+});
+export type RowResult = z.infer<typeof RowResultSchema>;
+
+export const ResultsPageSchema = z.object({ rows: z.array(RowResultSchema), next: z.string().optional() });
+
+export const ResultsQuerySchema = z.object({
+  after: z.string().regex(/^\d+$/, 'a cursor from a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.resultsPageMax).default(500),
+  status: RowStatusSchema.optional(),
+});
+
+export const RetrySchema = z
+  .object({
+    keys: z.array(RowKeySchema).max(LIMITS.rowsPerRequest).optional(),
+    /** Raises the job's cost cap, for rows flagged budget_exhausted. */
+    maxCostUsd: z.number().nonnegative().finite().optional(),
+  })
+  .default({});
+
+export const EnrichSchema = z.object({
+  input: RowInputSchema,
+  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+  deadlineMs: z.number().int().min(50).max(30_000).default(5000),
+});
+
+export const EnrichResultSchema = z.object({
+  status: RowStatusSchema,
+  values: z.record(z.string(), FieldValueSchema),
+  sources: z.record(z.string(), z.string()),
+  provenance: z.record(z.string(), ProvenanceSchema),
+  missing: z.array(FieldSchema),
+  error: RowErrorSchema.optional(),
+  costUsd: z.number(),
+  elapsedMs: z.number(),
+});
+export type EnrichResult = z.infer<typeof EnrichResultSchema>;
+
+export const MetricsQuerySchema = z.object({
+  window: z
+    .string()
+    .regex(/^\d{1,4}[hd]$/, 'a number of hours or days, like 24h or 7d')
+    .default('7d'),
+  jobId: z.string().optional(),
+});
+
+export const ProviderMetricsSchema = z.object({
+  provider: z.string(),
+  label: z.string(),
+  demo: z.boolean(),
+  calls: z.number().int(),
+  paidCalls: z.number().int(),
+  matches: z.number().int(),
+  noMatches: z.number().int(),
+  matchRate: z.number().nullable(),
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  costUsd: z.number(),
+  costPerMatch: z.number().nullable(),
+  rateLimited: z.number().int(),
+  errors: z.number().int(),
+  cacheHits: z.number().int(),
+});
+export type ProviderMetrics = z.infer<typeof ProviderMetricsSchema>;
+
+export const MetricsSchema = z.object({
+  window: z.string(),
+  since: z.string(),
+  jobId: z.string().optional(),
+  providers: z.array(ProviderMetricsSchema),
+  totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true }),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
