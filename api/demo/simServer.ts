@@ -45,6 +45,8 @@ export interface SimServer {
   providers: Map<string, SimProvider>;
   /** Peak requests in flight per provider, to check flow control kept within limits. */
   peakInflight: Map<string, number>;
+  /** Requests received so far, counted on arrival (`requests` is logged as each is answered). */
+  arrivals(): number;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ function rateFor(b: SimBehaviour, q: string): number {
 export async function startSimServer(providers: SimProvider[], opts: { port?: number; seed?: number } = {}): Promise<SimServer> {
   const byId = new Map(providers.map((p) => [p.id, p]));
   const requests: SimRequest[] = [];
+  let arrived = 0;
   const inflight = new Map<string, number>();
   const peakInflight = new Map<string, number>();
   const windows = new Map<string, { start: number; count: number }>();
@@ -79,6 +82,7 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
     const q = url.searchParams.get('q') ?? '';
     const p = byId.get(id);
     if (!p) return answer(res, 404, { error: 'no such provider' });
+    arrived++;
     const b = p.behaviour;
     const now = Date.now();
     const log = (status: number) => requests.push({ provider: id, q, status, at: now });
@@ -139,6 +143,7 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
     requests,
     providers: byId,
     peakInflight,
+    arrivals: () => arrived,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -40,7 +40,19 @@ export interface CallerDeps {
 }
 
 const RECENT_MAX = 20_000;
-const SIGNAL: Record<CallResult['kind'], Signal> = { match: 'ok', no_match: 'ok', rate_limited: 'congested', transient: 'neutral', permanent: 'neutral' };
+function signalOf(result: CallResult): Signal {
+  switch (result.kind) {
+    case 'match':
+    case 'no_match':
+      return 'ok';
+    case 'rate_limited':
+      return result.retryAfterMs === undefined ? 'congested' : 'paced';
+    case 'transient':
+      return result.code === 'provider_timeout' ? 'congested' : 'neutral';
+    case 'permanent':
+      return 'neutral';
+  }
+}
 
 /**
  * One checkpointed step of a waterfall: the answer of one provider for one
@@ -117,7 +129,7 @@ export class Caller {
       }
       const at = clock.now();
       const latencyMs = at - started;
-      gate.release(result.kind === 'transient' && result.code === 'provider_timeout' ? 'congested' : SIGNAL[result.kind], latencyMs);
+      gate.release(signalOf(result), latencyMs);
       const answered = result.kind === 'match' || result.kind === 'no_match';
       const costUsd = answered ? provider.costPerCall + (result.kind === 'match' ? provider.costPerMatch : 0) : 0;
       budgets.settle(ctx.jobId, worst, costUsd);

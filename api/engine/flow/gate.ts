@@ -12,8 +12,12 @@ export interface GateOptions {
   clock: Clock;
 }
 
-/** How a call went, as far as flow control cares. */
-export type Signal = 'ok' | 'congested' | 'neutral';
+/**
+ * How a call went, as far as flow control cares. `paced` is a 429 that said
+ * when to come back (Retry-After): the pause does the pacing, so no rate is
+ * learned from it; `congested` is a 429 or timeout that said nothing.
+ */
+export type Signal = 'ok' | 'congested' | 'paced' | 'neutral';
 
 interface Waiter {
   resolve(): void;
@@ -22,6 +26,9 @@ interface Waiter {
 }
 
 const DECREASE = 0.7;
+// Additive increase is one slot per round trip up to 90% of where congestion last hit, a tenth of that beyond.
+const PLATEAU = 0.9;
+const SLOW_PROBE = 0.1;
 const RATE_DECREASE = 0.85;
 const RATE_PROBE_PER_SECOND = 1.05;
 
@@ -39,13 +46,15 @@ export class ProviderGate {
   private inflight = 0;
   private pausedUntil = 0;
   private lastCut = 0;
+  /** The limit at the last congestion: below it we grow back fast, near and above it we probe slowly. */
+  private lastCongestedLimit = Infinity;
   private readonly queue = new FairQueue<Waiter>();
   private bucket: TokenBucket | undefined;
   private readonly learnedRate: boolean;
   private lastRateProbe = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
-  /** Completions in the current and previous second: the rate the provider actually accepted. */
+  /** Requests started in the current and previous second: the rate that drew a 429. */
   private window = { start: 0, count: 0, previous: 0 };
   private ewmaLatency = 0;
   private congestedCalls = 0;
@@ -100,15 +109,12 @@ export class ProviderGate {
     const now = this.opts.clock.now();
     this.ewmaLatency = this.ewmaLatency === 0 ? latencyMs : this.ewmaLatency * 0.9 + latencyMs * 0.1;
     if (signal === 'ok') {
-      this.countCompletion(now);
-      this.limit = Math.min(this.ceiling, this.limit + 1 / this.limit);
-      if (this.learnedRate && this.bucket && now - this.lastRateProbe >= 1000) {
-        this.lastRateProbe = now;
-        this.bucket.setRate(this.bucket.perSecond * RATE_PROBE_PER_SECOND, now);
-      }
-    } else if (signal === 'congested') {
+      const step = this.limit < this.lastCongestedLimit * PLATEAU ? 1 : SLOW_PROBE;
+      this.limit = Math.min(this.ceiling, this.limit + step / this.limit);
+      if (this.learnedRate && this.bucket && now - this.lastRateProbe >= 1000) this.probeRate(now);
+    } else if (signal === 'congested' || signal === 'paced') {
       this.congestedCalls++;
-      this.cut(now);
+      this.cut(now, signal === 'congested');
     }
     this.pump();
   }
@@ -120,7 +126,7 @@ export class ProviderGate {
     this.pump();
   }
 
-  private countCompletion(now: number): void {
+  private countStart(now: number): void {
     const w = this.window;
     if (now - w.start >= 1000) {
       w.previous = now - w.start >= 2000 ? 0 : w.count;
@@ -130,21 +136,39 @@ export class ProviderGate {
     w.count++;
   }
 
+  /** Requests per second we have been sending lately. */
+  private sentRate(now: number): number {
+    const w = this.window;
+    const elapsed = Math.max(now - w.start, 1);
+    return w.previous ? (w.previous + w.count) / (1 + elapsed / 1000) : (w.count * 1000) / elapsed;
+  }
+
   /**
    * Multiplicative decrease, at most once per round trip: a burst of 429s
-   * from one window of requests is one congestion event, not many.
+   * from one window of requests is one congestion event, not many. Only when
+   * one request at a time is still too many does the limit have to be a
+   * rate, and then one is learned from what we were sending.
    */
-  private cut(now: number): void {
+  private cut(now: number, learnRate: boolean): void {
     if (now - this.lastCut < Math.max(50, this.ewmaLatency)) return;
     this.lastCut = now;
+    const atFloor = this.limit < 2;
+    this.lastCongestedLimit = this.limit;
     this.limit = Math.max(1, this.limit * DECREASE);
-    if (this.learnedRate) {
-      const accepted = Math.max(this.window.previous, this.window.count, 1);
-      const rate = Math.max(1, accepted * RATE_DECREASE);
+    if (this.learnedRate && learnRate && atFloor) {
+      const rate = Math.max(0.5, this.sentRate(now) * RATE_DECREASE);
       if (this.bucket) this.bucket.setRate(Math.min(rate, this.bucket.perSecond * RATE_DECREASE), now);
       else this.bucket = new TokenBucket(rate, now);
       this.lastRateProbe = now;
     }
+  }
+
+  /** While clean, raise a learned rate; once it is well above what we send, concurrency is the real limit and the rate goes. */
+  private probeRate(now: number): void {
+    this.lastRateProbe = now;
+    const bucket = this.bucket!;
+    if (bucket.perSecond > 2 * this.sentRate(now) && this.limit >= 2) this.bucket = undefined;
+    else bucket.setRate(bucket.perSecond * RATE_PROBE_PER_SECOND, now);
   }
 
   private pump(): void {
@@ -159,6 +183,7 @@ export class ProviderGate {
       if (!w) return;
       w.done = true;
       this.inflight++;
+      this.countStart(now);
       w.resolve();
     }
   }

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../api/storage/keys/createApiKey.js';
+import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
+
+let h: Harness;
+let otherKey: string;
+beforeAll(async () => {
+  h = await startHarness([
+    { id: 'p', fields: ['company.name', 'company.employees'], costPerMatch: 0.02, behaviour: { matchRate: { '*': 0.5 } } },
+    { id: 'people', input: 'email', fields: ['person.title'] },
+  ]);
+  otherKey = await createApiKey(h.cascade.database.db, 'ws-other', Date.now());
+});
+afterAll(async () => h?.stop());
+
+describe('auth and workspaces', () => {
+  it('refuses requests without a key or with an unknown one', async () => {
+    const none = await h.api('/v1/jobs/x', { key: null });
+    expect(none.status).toBe(401);
+    expect(none.body.error).toMatchObject({ code: 'unauthorized', path: 'Authorization' });
+    expect((await h.api('/v1/jobs/x', { key: 'csk_nope' })).status).toBe(401);
+  });
+
+  it('stores keys hashed, never in plain text', async () => {
+    const rows = await h.cascade.database.client.execute('SELECT * FROM api_keys');
+    const dump = JSON.stringify(rows.rows);
+    expect(dump).not.toContain(h.key);
+    expect(dump).not.toContain(otherKey);
+  });
+
+  it("answers 404 for another workspace's job, results, cancel and retry, and keeps its cache and metrics apart", async () => {
+    const { body } = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: domainRows(['acme.com']) } });
+    await h.waitForJob(body.id);
+    for (const [path, method] of [
+      [`/v1/jobs/${body.id}`, 'GET'],
+      [`/v1/jobs/${body.id}/results`, 'GET'],
+      [`/v1/jobs/${body.id}/cancel`, 'POST'],
+      [`/v1/jobs/${body.id}/retry`, 'POST'],
+      [`/v1/metrics?jobId=${body.id}`, 'GET'],
+    ] as const) {
+      const res = await h.api(path, { method, key: otherKey });
+      expect(res.status, path).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    const before = h.calls('p').length;
+    const other = await h.api('/v1/jobs', { key: otherKey, body: { fields: ['company.name'], rows: domainRows(['acme.com']) } });
+    await h.waitForJob(other.body.id, otherKey);
+    // Same lead, other workspace: not served from the first workspace's cache.
+    expect(h.calls('p').length).toBe(before + 1);
+    const m = (await h.api('/v1/metrics', { key: otherKey })).body;
+    expect(m.providers.find((p: any) => p.provider === 'p').calls).toBe(1);
+  });
+});
+
+describe('jobs', () => {
+  it('appends rows in batches, pages results with a cursor and counts every status', async () => {
+    const created = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: domainRows(domains(30, 'com', 'batch')) } });
+    const more = [
+      ...domains(30, 'org', 'batch').map((d, i) => ({ key: `b${i}`, input: { domain: d } })),
+      { key: 'bad', input: { email: 'not an email' } },
+      { key: 'empty', input: {} },
+    ];
+    const appended = await h.api(`/v1/jobs/${created.body.id}/rows`, { body: { rows: more } });
+    expect(appended).toMatchObject({ status: 202, body: { appended: 32 } });
+    const job = await h.waitForJob(created.body.id);
+    expect(job.counts.total).toBe(62);
+    expect(job.counts.invalid_input).toBe(2);
+    expect(job.counts.matched + job.counts.no_match).toBe(60);
+    const page1 = (await h.api(`/v1/jobs/${created.body.id}/results?limit=25`)).body;
+    expect(page1.rows).toHaveLength(25);
+    const all = await allResults(h, created.body.id);
+    expect(all.map((r) => r.key)).toEqual([...domainRows(domains(30)).map((r) => r.key), ...more.map((r) => r.key)]);
+    const bad = all.find((r) => r.key === 'bad');
+    expect(bad).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
+    expect(bad.error.message).toMatch(/^email: /);
+    expect((await h.api(`/v1/jobs/${created.body.id}/results?status=invalid_input`)).body.rows).toHaveLength(2);
+  });
+
+  it('returns the same job for a repeated Idempotency-Key and refuses it with a different body', async () => {
+    const body = { fields: ['company.name'], rows: domainRows(['idem.com']) };
+    const headers = { 'idempotency-key': 'abc-123' };
+    const first = await h.api('/v1/jobs', { body, headers });
+    const again = await h.api('/v1/jobs', { body, headers });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await h.api('/v1/jobs', { body: { ...body, rows: domainRows(['other.com']) }, headers });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_conflict');
+  });
+});
+
+describe('bad input gets a clear 4xx', () => {
+  const cases: [string, unknown, number, string, string | undefined][] = [
+    ['not JSON', '{"fields": [', 400, 'invalid_body', undefined],
+    ['unknown field', { fields: ['company.nmae'], rows: [] }, 400, 'invalid_body', 'fields[0]'],
+    ['no field', { fields: [], rows: [] }, 400, 'invalid_body', 'fields'],
+    ['wrong input type', { fields: ['company.name'], rows: [{ key: '1', input: { email: 42 } }] }, 400, 'invalid_body', 'rows[0].input.email'],
+    ['unknown input kind', { fields: ['company.name'], rows: [{ key: '1', input: { phone: '1' } }] }, 400, 'invalid_body', 'rows[0].input'],
+    ['duplicate key', { fields: ['company.name'], rows: [{ key: '1', input: {} }, { key: '1', input: {} }] }, 400, 'invalid_body', 'rows[1].key'],
+    ['field nobody supplies', { fields: ['person.phone'], rows: [] }, 400, 'invalid_body', 'fields[0]'],
+    ['negative budget', { fields: ['company.name'], rows: [], maxCostUsd: -1 }, 400, 'invalid_body', 'maxCostUsd'],
+  ];
+  for (const [name, body, status, code, path] of cases) {
+    it(name, async () => {
+      const res = await h.api('/v1/jobs', { body });
+      expect(res.status).toBe(status);
+      expect(res.body.error.code).toBe(code);
+      if (path) expect(res.body.error.path).toBe(path);
+      expect(res.body.error.message.length).toBeGreaterThan(5);
+    });
+  }
+
+  it('caps rows per request and says how to send the rest', async () => {
+    const rows = Array.from({ length: 5001 }, (_, i) => ({ key: String(i), input: { domain: 'a.com' } }));
+    const res = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows } });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ path: 'rows' });
+    expect(res.body.error.message).toMatch(/5000 rows per request.*\/rows/);
+  });
+
+  it('caps the body size', async () => {
+    const res = await h.api('/v1/jobs', { body: JSON.stringify({ fields: ['company.name'], pad: 'x'.repeat(9 * 1024 * 1024) }) });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('validates query parameters and unknown routes', async () => {
+    const bad = await h.api('/v1/metrics?window=forever');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.path).toBe('query.window');
+    expect((await h.api('/v1/nothing')).status).toBe(404);
+    expect((await h.api('/v1/jobs/nope')).body.error.code).toBe('not_found');
+  });
+});
+
+describe('real-time lookups', () => {
+  it('answers one row through the cache and waterfall', async () => {
+    const res = await h.api('/v1/enrich', { body: { input: { email: 'Jane.Doe@Acme.com' }, fields: ['company.name', 'person.title'] } });
+    expect(res.status).toBe(200);
+    expect(res.body.values['person.title']).toBeTypeOf('string');
+    expect(res.body.sources['person.title']).toBe('people');
+    expect(res.body.missing).not.toContain('person.title');
+    const again = await h.api('/v1/enrich', { body: { input: { email: 'jane.doe@acme.com' }, fields: ['person.title'] } });
+    expect(again.body.provenance['person.title'].cached).toBe(true);
+    expect(again.body.costUsd).toBe(0);
+  });
+
+  it('flags invalid input without calling anyone', async () => {
+    const before = h.sim.requests.length;
+    const res = await h.api('/v1/enrich', { body: { input: { domain: 'not a domain' }, fields: ['company.name'] } });
+    expect(res.body).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
+    expect(h.sim.requests.length).toBe(before);
+  });
+});
+
+describe('metrics and docs', () => {
+  it('reports per provider calls, paid calls, matches, latency percentiles and cost per match', async () => {
+    const m = (await h.api('/v1/metrics?window=7d')).body;
+    const p = m.providers.find((x: any) => x.provider === 'p');
+    expect(p.calls).toBeGreaterThan(0);
+    expect(p.matchRate).toBeCloseTo(p.matches / (p.matches + p.noMatches), 9);
+    expect(p.costPerMatch).toBeCloseTo(0.02, 9);
+    expect(p.p95Ms).toBeGreaterThanOrEqual(p.p50Ms);
+    expect(m.totals.calls).toBe(m.providers.reduce((a: number, x: any) => a + x.calls, 0));
+  });
+
+  it('serves an OpenAPI document describing every endpoint', async () => {
+    const doc = (await h.api('/openapi.json', { key: null })).body;
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/health', '/v1/enrich', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/results', '/v1/jobs/{id}/retry', '/v1/jobs/{id}/rows', '/v1/metrics'].sort(),
+    );
+    expect((await h.api('/health', { key: null })).body).toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
+
+let h: Harness;
+afterEach(async () => h?.stop());
+
+const job = async (fields: string[], rows: unknown[], extra: Record<string, unknown> = {}) => {
+  const res = await h.api('/v1/jobs', { body: { fields, rows, ...extra } });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+};
+
+describe('provider trouble', () => {
+  it('rides out a 429 storm by honouring Retry-After: no row fails and no answer is bought twice', async () => {
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { storm: { remaining: 40, retryAfterS: 0.2 } } }]);
+    const id = await job(['company.name'], domainRows(domains(100)));
+    const done = await h.waitForJob(id);
+    expect(done.counts.matched).toBe(100);
+    expect(done.counts.failed).toBe(0);
+    const answered = h.sim.requests.filter((r) => r.status === 200).map((r) => r.q);
+    expect(new Set(answered).size).toBe(answered.length);
+    expect(h.sim.requests.filter((r) => r.status === 429)).toHaveLength(40);
+    // After the first 429, nothing was sent until the provider's Retry-After had passed.
+    const first429 = h.sim.requests.find((r) => r.status === 429)!.at;
+    const afterStorm = h.sim.requests.filter((r) => r.at > first429 && r.status !== 429);
+    expect(Math.min(...afterStorm.map((r) => r.at)) - first429).toBeGreaterThanOrEqual(150);
+    const m = (await h.api('/v1/metrics')).body;
+    expect(m.providers[0]).toMatchObject({ rateLimited: 40, matches: 100, paidCalls: 100 });
+  });
+
+  it('keeps within documented limits: never more requests in flight than the documented concurrency', async () => {
+    h = await startHarness([{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 4, latency: { medianMs: 10, sigma: 0.3 } } }]);
+    const done = await h.waitForJob(await job(['company.name'], domainRows(domains(200))));
+    expect(done.counts.matched).toBe(200);
+    expect(h.sim.peakInflight.get('p')).toBeLessThanOrEqual(4);
+    expect(h.sim.requests.filter((r) => r.status === 429)).toHaveLength(0);
+  });
+
+  it('finds an undocumented limit without a flood of 429s', async () => {
+    // The provider allows 6 requests in flight and documents nothing; it sends no Retry-After either.
+    h = await startHarness([
+      { id: 'p', fields: ['company.name'], concurrency: null, ratePerSecond: null, behaviour: { concurrency: 6, retryAfter: false, latency: { medianMs: 10, sigma: 0.2 } } },
+    ]);
+    const done = await h.waitForJob(await job(['company.name'], domainRows(domains(600))));
+    expect(done.counts.matched).toBe(600);
+    const limited = h.sim.requests.filter((r) => r.status === 429).length;
+    expect(limited / 600).toBeLessThan(0.1);
+    expect(h.sim.peakInflight.get('p')).toBe(6);
+  });
+
+  it('retries 5xx with backoff, then flags the row failed and retryable; Retry flagged fills it once the provider recovers', async () => {
+    const failing = new Set(['lead1.com', 'lead2.com']);
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { failFor: failing } }]);
+    const id = await job(['company.name'], domainRows(domains(10)));
+    let done = await h.waitForJob(id);
+    expect(done.counts).toMatchObject({ matched: 8, failed: 2 });
+    // 1 try + 4 retries (the default schedule's length) per failing row.
+    expect(h.calls('p').filter((q) => q === 'lead1.com')).toHaveLength(5);
+    const flagged = (await allResults(h, id)).filter((r) => r.status === 'failed');
+    expect(flagged[0].error).toEqual({ code: 'provider_unavailable', message: 'p answered HTTP 500' });
+
+    failing.clear();
+    const before = h.calls('p').length;
+    const retry = await h.api(`/v1/jobs/${id}/retry`, { body: {} });
+    expect(retry.body).toEqual({ requeued: 2 });
+    done = await h.waitForJob(id);
+    expect(done.counts).toMatchObject({ matched: 10, failed: 0 });
+    // Only the two flagged rows were asked again: the eight answers bought before were not.
+    expect(h.calls('p').slice(before).sort()).toEqual(['lead1.com', 'lead2.com']);
+    expect(done.costUsd).toBeCloseTo(0.1, 6);
+  });
+
+  it('falls through to the next provider when one is down, and marks the row matched', async () => {
+    h = await startHarness(
+      [
+        { id: 'down', fields: ['company.name'], behaviour: { down: true } },
+        { id: 'up', fields: ['company.name'] },
+      ],
+      { order: ['down', 'up'] },
+    );
+    const done = await h.waitForJob(await job(['company.name'], domainRows(domains(5))));
+    expect(done.counts.matched).toBe(5);
+  });
+
+  it('treats a rejected key (401) as a permanent error for that provider: no retries', async () => {
+    h = await startHarness([{ id: 'p', fields: ['company.name'], behaviour: { forceStatus: 401 } }]);
+    const id = await job(['company.name'], domainRows(domains(3)));
+    const done = await h.waitForJob(id);
+    expect(done.counts.failed).toBe(3);
+    expect(h.calls('p')).toHaveLength(3);
+    const [row] = await allResults(h, id);
+    expect(row.error.code).toBe('provider_rejected');
+  });
+
+  it('treats malformed JSON and timeouts as transient', async () => {
+    h = await startHarness([
+      { id: 'bad', fields: ['company.name'], behaviour: { malformed: true } },
+      { id: 'slow', fields: ['company.employees'], timeoutMs: 100, behaviour: { latency: { medianMs: 400, sigma: 0 } } },
+    ]);
+    const id = await job(['company.name', 'company.employees'], domainRows(['acme.com']));
+    await h.waitForJob(id);
+    const [row] = await allResults(h, id);
+    expect(row.status).toBe('failed');
+    const m = (await h.api('/v1/metrics')).body;
+    const by = Object.fromEntries(m.providers.map((p: any) => [p.provider, p]));
+    expect(by.bad.errors).toBe(5);
+    expect(by.slow.errors).toBe(5);
+    expect(by.bad.paidCalls + by.slow.paidCalls).toBe(0);
+  });
+});
+
+describe('money', () => {
+  it('stops buying at the cost cap and flags the rest budget_exhausted; a higher cap resumes them', async () => {
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.1, behaviour: { concurrency: 3 } }]);
+    const id = await job(['company.name'], domainRows(domains(20)), { maxCostUsd: 1.05 });
+    let done = await h.waitForJob(id);
+    expect(done.costUsd).toBeLessThanOrEqual(1.05);
+    expect(done.counts.matched).toBe(10);
+    expect(done.counts.budget_exhausted).toBe(10);
+    expect(h.calls('p')).toHaveLength(10);
+    await h.api(`/v1/jobs/${id}/retry`, { body: { maxCostUsd: 5 } });
+    done = await h.waitForJob(id);
+    expect(done.counts.matched).toBe(20);
+    expect(done.costUsd).toBeCloseTo(2, 6);
+    expect(h.calls('p')).toHaveLength(20);
+  });
+
+  it('starts no paid call after cancel returns', async () => {
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { concurrency: 2, latency: { medianMs: 30, sigma: 0 } } }]);
+    const id = await job(['company.name'], domainRows(domains(200)));
+    while (h.calls('p').length < 10) await new Promise((r) => setTimeout(r, 10));
+    const res = await h.api(`/v1/jobs/${id}/cancel`, { method: 'POST' });
+    const sentBeforeReturn = h.sim.arrivals();
+    expect(res.body.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.sim.arrivals()).toBe(sentBeforeReturn);
+    const view = (await h.api(`/v1/jobs/${id}`)).body;
+    expect(view.status).toBe('cancelled');
+    expect(view.counts.pending).toBeGreaterThan(150);
+    // Retry resumes a cancelled job.
+    await h.api(`/v1/jobs/${id}/retry`, { body: {} });
+    expect((await h.waitForJob(id)).counts.matched).toBe(200);
+  });
+});
