@@ -2,7 +2,7 @@ import { seeded } from '../../api/demo/prng.js';
 import type { JobView } from '../../shared/index.js';
 import { analyseLog, meanLatencyMs, paidCalls, type LogFigures } from './analysis.js';
 import { allOrders, cheapestPerGroup, MatchTable, tldOf } from './optimal.js';
-import { figure, heading, num, out, pct, table, usd } from './report.js';
+import { figure, heading, num, out, table, usd } from './report.js';
 import { elapsedSeconds, makeRows, startBench, type Bench, type BenchProvider, type Row } from './scenario.js';
 
 export interface WaterfallScenario {
