@@ -76,6 +76,27 @@ describe('jobs', () => {
     expect((await h.api(`/v1/jobs/${created.body.id}/results?status=invalid_input`)).body.rows).toHaveLength(2);
   });
 
+  it('flags a row whose input no provider can use, saying what would work', async () => {
+    const { body } = await h.api('/v1/jobs', { body: { fields: ['person.title'], rows: [{ key: 'n', input: { domain: 'acme.com' } }] } });
+    const [row] = await allResults(h, body.id);
+    expect(row).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
+    expect(row.error.message).toBe('input: no provider can look up these fields from domain; add email');
+  });
+
+  it('survives whatever a client sends: every answer is JSON and below 500', async () => {
+    const junk = [null, 0, -1, 1e308, '', 'x', [], {}, [{}], { fields: null }, { fields: [{}] }, { rows: 'x' }, { fields: ['company.name'], rows: [null] },
+      { fields: ['company.name'], rows: [{ key: {}, input: {} }] }, { fields: ['company.name'], rows: [{ key: 'k', input: { domain: 'x'.repeat(3000) } }] },
+      { input: { email: '\u0000@\u0000' }, fields: ['company.name'] }, { keys: [1, 2, 3] }, { maxCostUsd: 'lots' }, { deadlineMs: 1e12 }, '\u0000', '[[[[[[[[[[[['];
+    for (const path of ['/v1/jobs', '/v1/jobs/x/rows', '/v1/jobs/x/retry', '/v1/enrich']) {
+      for (const body of junk) {
+        const res = await h.api(path, { body: typeof body === 'string' ? body : JSON.stringify(body) });
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBeLessThan(500);
+        if (res.status >= 400) expect(res.body.error.code).toBeTypeOf('string');
+        else expect(res.body).toBeTypeOf('object');
+      }
+    }
+  });
+
   it('returns the same job for a repeated Idempotency-Key and refuses it with a different body', async () => {
     const body = { fields: ['company.name'], rows: domainRows(['idem.com']) };
     const headers = { 'idempotency-key': 'abc-123' };

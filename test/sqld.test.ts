@@ -42,9 +42,9 @@ it.runIf(existsSync(SQLD))('runs on a libSQL server (sqld) as well as on the emb
   const start = () => startCascade({ config: parseConfig(rawConfig(sim.url, providers), {}), dbUrl, port: 0, host: '127.0.0.1', log: () => {} });
   const run = async (cascade: Awaited<ReturnType<typeof start>>, key: string) => {
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const { id } = await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(40)) }) })).json();
+    const { id } = (await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(40)) }) })).json()) as { id: string };
     for (let i = 0; i < 1000; i++) {
-      const job = await (await fetch(`${cascade.url}/v1/jobs/${id}`, { headers })).json();
+      const job = (await (await fetch(`${cascade.url}/v1/jobs/${id}`, { headers })).json()) as any;
       if (job.status !== 'running') return job;
       await new Promise((r) => setTimeout(r, 20));
     }

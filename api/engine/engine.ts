@@ -42,7 +42,7 @@ import { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import { ProviderGate } from './flow/gate.js';
 import { HedgeBudget } from './hedgeBudget.js';
-import { normalizeInput } from './normalize.js';
+import { admit } from './admit.js';
 import { enrichNow } from './realtime.js';
 import { toRowResult } from './results.js';
 import { restoreState, type RowState } from './rowState.js';
@@ -133,11 +133,12 @@ export async function createEngine(deps: EngineDeps) {
 
   async function processRow(job: JobRecord, row: ClaimedRow): Promise<void> {
     const ref = { jobId: job.id, seq: row.seq };
-    const norm = normalizeInput(row.input as RowInput);
+    const fields = job.fields as Field[];
+    const norm = admit(providers, row.input as RowInput, fields);
     const state = restoreState(row.state);
     const now = () => clock.now();
     if (!norm.ok) {
-      await journal.write(completeRowStatement(db, ref, workerId, { status: 'invalid_input', state, errorCode: 'invalid_input', errorMessage: `${norm.field}: ${norm.message}` }, now()));
+      await journal.write(completeRowStatement(db, ref, workerId, { status: 'invalid_input', state, errorCode: 'invalid_input', errorMessage: norm.message }, now()));
       return;
     }
     const ws = job.workspaceId;
@@ -146,7 +147,7 @@ export async function createEngine(deps: EngineDeps) {
       outcome = await runWaterfall(waterfall, {
         input: norm.input,
         kinds: norm.kinds,
-        fields: job.fields as Field[],
+        fields,
         state,
         ctx: { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime: false, workspace: ws, job: job.id }, signal: stopping.signal },
       });
@@ -208,13 +209,13 @@ export async function createEngine(deps: EngineDeps) {
     });
   }
 
-  function toNewRows(rows: { key: string; input: RowInput }[], path: string): NewRow[] {
+  function toNewRows(rows: { key: string; input: RowInput }[], fields: Field[], path: string): NewRow[] {
     const seen = new Set<string>();
     return rows.map((r, i) => {
       if (seen.has(r.key)) throw new CascadeError('invalid_body', `duplicate row key "${r.key}"`, `${path}[${i}].key`);
       seen.add(r.key);
-      const norm = normalizeInput(r.input);
-      return norm.ok ? { key: r.key, input: r.input, status: 'pending' } : { key: r.key, input: r.input, status: 'invalid_input', errorMessage: `${norm.field}: ${norm.message}` };
+      const row = admit(providers, r.input, fields);
+      return row.ok ? { key: r.key, input: r.input, status: 'pending' } : { key: r.key, input: r.input, status: 'invalid_input', errorMessage: row.message };
     });
   }
 
@@ -247,7 +248,7 @@ export async function createEngine(deps: EngineDeps) {
 
     async createJob(ws: string, body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number }, idempotencyKey?: string) {
       checkFields(body.fields);
-      const rows = toNewRows(body.rows, 'rows');
+      const rows = toNewRows(body.rows, body.fields, 'rows');
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(body)).digest('hex') : undefined;
       const res = await createJob(db, { id: newId('job'), workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
       if (res.kind === 'conflict') {
@@ -261,7 +262,7 @@ export async function createEngine(deps: EngineDeps) {
       const job = await requireJob(ws, jobId);
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
       try {
-        await appendRows(db, jobId, toNewRows(rows, 'rows'), clock.now());
+        await appendRows(db, jobId, toNewRows(rows, job.fields as Field[], 'rows'), clock.now());
       } catch (err) {
         if (isUniqueViolation(err)) throw new CascadeError('invalid_body', 'a row key in this batch is already in the job', 'rows');
         throw err;

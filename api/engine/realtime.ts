@@ -3,7 +3,7 @@ import type { Provider } from '../providers/types.js';
 import type { StepResult } from './caller.js';
 import { sleep } from './clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
-import { normalizeInput } from './normalize.js';
+import { admit } from './admit.js';
 import { emptyState, missingFields, verdict } from './rowState.js';
 import { applyStep, candidates, stepFor, type RowWork, type WaterfallDeps } from './waterfall.js';
 import { toRowResult } from './results.js';
@@ -25,7 +25,7 @@ export async function enrichNow(
 ): Promise<EnrichResult> {
   const started = deps.clock.now();
   const deadline = started + deadlineMs;
-  const norm = normalizeInput(raw);
+  const norm = admit(deps.providers, raw, fields);
   if (!norm.ok) {
     return {
       status: 'invalid_input',
@@ -33,7 +33,7 @@ export async function enrichNow(
       sources: {},
       provenance: {},
       missing: fields,
-      error: { code: 'invalid_input', message: `${norm.field}: ${norm.message}` },
+      error: { code: 'invalid_input', message: norm.message },
       costUsd: 0,
       elapsedMs: 0,
     };

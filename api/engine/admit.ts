@@ -1,0 +1,20 @@
+import type { Field, RowInput } from '../../shared/index.js';
+import type { Provider } from '../providers/types.js';
+import { normalizeInput, type Normalized } from './normalize.js';
+
+export type Admitted = Extract<Normalized, { ok: true }> | { ok: false; message: string };
+
+/**
+ * Whether a row can go into the waterfall: its input normalises, and some
+ * configured provider can look up one of the asked fields from what it
+ * carries. Otherwise the row is flagged invalid_input with the reason,
+ * before anyone is called.
+ */
+export function admit(providers: readonly Provider[], raw: RowInput, fields: readonly Field[]): Admitted {
+  const norm = normalizeInput(raw);
+  if (!norm.ok) return { ok: false, message: `${norm.field}: ${norm.message}` };
+  const relevant = providers.filter((p) => p.fields.some((f) => fields.includes(f)));
+  if (relevant.some((p) => p.inputs.every((k) => norm.kinds.has(k)))) return norm;
+  const needs = [...new Set(relevant.map((p) => p.inputs.join(' + ')))].join(' or ');
+  return { ok: false, message: `input: no provider can look up these fields from ${[...norm.kinds].join(', ')}; add ${needs}` };
+}
