@@ -168,3 +168,22 @@ export const MetricsSchema = z.object({
   totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true }),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
+
+/** A dry run before a job: what these rows would cost now. Nothing is bought; clients with long columns send a sample. */
+export const EstimateSchema = z.object({
+  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+  inputs: z.array(RowInputSchema).min(1).max(LIMITS.rowsPerRequest, { message: `at most ${LIMITS.rowsPerRequest} rows per estimate; send a sample` }),
+});
+
+export const EstimateResultSchema = z.object({
+  rows: z.number().int(),
+  /** Rows that would be flagged invalid_input at submission. */
+  invalid: z.number().int(),
+  /** Rows every answer they need is already cached for: free and instant. */
+  cached: z.number().int(),
+  /** From each provider's price and learned match rate, in the order the waterfall would ask. */
+  expectedCostUsd: z.number(),
+  /** If every provider the waterfall could ask had to be paid for. */
+  maxCostUsd: z.number(),
+});
+export type EstimateResult = z.infer<typeof EstimateResultSchema>;

@@ -41,6 +41,7 @@ import { CacheLoader } from './cacheLoader.js';
 import { Caller } from './caller.js';
 import type { Clock } from './clock.js';
 import { ProviderGate } from './flow/gate.js';
+import { estimateCost } from './estimate.js';
 import { HedgeBudget } from './hedgeBudget.js';
 import { admit } from './admit.js';
 import { enrichNow } from './realtime.js';
@@ -307,6 +308,11 @@ export async function createEngine(deps: EngineDeps) {
       cancelled.add(jobId);
       await cancelJob(db, jobId, clock.now());
       return view(await requireJob(ws, jobId));
+    },
+
+    estimate(ws: string, fields: Field[], inputs: RowInput[]) {
+      checkFields(fields);
+      return estimateCost({ waterfall, readCache: (w, keys) => readCache(db, w, keys, clock.now() - freshnessMs) }, ws, fields, inputs);
     },
 
     enrich(ws: string, input: RowInput, fields: Field[], deadlineMs: number) {

@@ -7,6 +7,7 @@ import type { AppEnv } from './env.js';
 import { notFound, onError, validationHook } from './errors.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
 import { registerEnrich } from './routes/enrich.js';
+import { registerEstimate } from './routes/estimate.js';
 import { registerHealth } from './routes/health.js';
 import { registerJobsAppend } from './routes/jobsAppend.js';
 import { registerJobsCancel } from './routes/jobsCancel.js';
@@ -48,6 +49,7 @@ export function buildApp(deps: AppDeps) {
     registerJobsRetry,
     registerJobsCancel,
     registerEnrich,
+    registerEstimate,
     registerMetrics,
   ]) {
     register(app, routeDeps);
