@@ -8,6 +8,8 @@ import { demoSimProviders } from './demo/demoProviders.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
+import { createWriteBack } from './sheets/createWriteBack.js';
+import { sheetsOptionsFromEnv, type SheetsOptions } from './sheets/options.js';
 import type { Log } from './log.js';
 import type { FetchLike } from './providers/types.js';
 import { buildProviders } from './providers/registry.js';
@@ -30,6 +32,8 @@ export interface CascadeOptions {
   clock?: Clock;
   fetch?: FetchLike;
   workerId?: string;
+  /** Google Sheets write-back settings; unset ones come from the environment (CASCADE_SHEETS_URL, GOOGLE_APPLICATION_CREDENTIALS, ...). */
+  sheets?: Partial<SheetsOptions>;
 }
 
 export interface Cascade {
@@ -37,6 +41,7 @@ export interface Cascade {
   demo: boolean;
   engine: Engine;
   database: Database;
+  writeBack: ReturnType<typeof createWriteBack>;
   sim?: SimServer;
   stop(): Promise<void>;
 }
@@ -54,7 +59,15 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
   const fetch: FetchLike = opts.fetch ?? ((url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
   const providers = buildProviders(loaded.config, { fetch, now: () => clock.now() });
-  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId });
+  const writeBack = createWriteBack({
+    database,
+    clock,
+    log: opts.log,
+    options: { ...sheetsOptionsFromEnv(process.env), ...opts.sheets },
+    // The dashboard shows GET /v1/metrics' figures; the engine exists by the time the writer asks.
+    metrics: (ws, window, jobId) => engine.metrics(ws, window, jobId),
+  });
+  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack });
   if (opts.bootstrapKey) await createApiKey(database.db, 'default', clock.now(), opts.bootstrapKey);
   if (sim) await createApiKey(database.db, 'default', clock.now(), DEMO_KEY);
   const app = buildApp({ engine, findWorkspace: (key) => findWorkspaceByKey(database.db, key), log: opts.log });
@@ -62,15 +75,18 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });
   engine.start();
+  writeBack.start();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
     demo: sim !== undefined,
     engine,
     database,
+    writeBack,
     sim,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await writeBack.stop();
       await engine.stop();
       database.close();
       await dispatcher.close();

@@ -38,10 +38,37 @@ export const RowsSchema = z.array(RowSubmissionSchema).max(LIMITS.rowsPerRequest
   message: `at most ${LIMITS.rowsPerRequest} rows per request; send the rest with POST /v1/jobs/{id}/rows`,
 });
 
+/** A column by letter (`F`, `AB`: 1–3 capitals) or by header text, found in the header row or added after the last column. */
+export const ColumnRefSchema = z.string().trim().min(1).max(200);
+
+/**
+ * Where a job's results are written: row keys are sheet row numbers at
+ * submission; fields not in `columns` go to a column headed with the field's label.
+ */
+export const SheetTargetSchema = z.object({
+  spreadsheetId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a spreadsheet id, as in docs.google.com/spreadsheets/d/<id>/'),
+  sheetName: z.string().min(1).max(100),
+  headerRow: z.number().int().min(1).max(1000).default(1),
+  columns: z.partialRecord(FieldSchema, ColumnRefSchema).default({}),
+  statusColumn: ColumnRefSchema.default('Cascade status'),
+  /** An opaque, stable id of the Google user (Apps Script: Session.getTemporaryActiveUserKey()), so their jobs share one user quota. */
+  userKey: z.string().min(1).max(200).optional(),
+});
+export type SheetTarget = z.infer<typeof SheetTargetSchema>;
+
+/** A user's Google OAuth access token: kept in the API's memory only, never stored or logged. */
+export const GoogleAccessTokenSchema = z.string().min(1).max(4096).regex(/^\S+$/, 'a bare access token, without "Bearer"');
+
+export const SetTokenSchema = z.object({ accessToken: GoogleAccessTokenSchema });
+
 export const CreateJobSchema = z.object({
   fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
   rows: RowsSchema.default([]),
   maxCostUsd: z.number().nonnegative().finite().optional(),
+  /** Write results into this sheet as rows finish. */
+  sheet: SheetTargetSchema.optional(),
+  /** For `sheet`: the user's OAuth token; without it the server's service account writes. */
+  googleAccessToken: GoogleAccessTokenSchema.optional(),
 });
 export type CreateJob = z.input<typeof CreateJobSchema>;
 
@@ -78,8 +105,19 @@ export const JobViewSchema = z.object({
   maxCostUsd: z.number().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  sheet: z.lazy(() => SheetProgressSchema).optional(),
 });
 export type JobView = z.infer<typeof JobViewSchema>;
+
+/** Write-back progress: finished rows written, waiting to be written, or whose sheet row was deleted. */
+export const SheetProgressSchema = z.object({
+  state: z.enum(['writing', 'paused', 'done']),
+  written: z.number().int(),
+  pendingWrite: z.number().int(),
+  orphaned: z.number().int(),
+  lastError: z.object({ code: ErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
+});
+export type SheetProgress = z.infer<typeof SheetProgressSchema>;
 
 export const ProvenanceSchema = z.object({
   provider: z.string(),

@@ -23,6 +23,12 @@ export const ErrorCodeSchema = z.enum([
   'provider_bad_response',
   'blocked_address',
   'deadline_exceeded',
+  // sheet write-back (the job's lastError; the rows stay in the database)
+  'google_unauthorized',
+  'google_forbidden',
+  'sheet_not_found',
+  'google_unavailable',
+  'google_rejected',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
@@ -43,6 +49,11 @@ export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 404 | 409 | 413 | 422 | 
   provider_bad_response: 502,
   blocked_address: 422,
   deadline_exceeded: 504,
+  google_unauthorized: 502,
+  google_forbidden: 502,
+  sheet_not_found: 502,
+  google_unavailable: 502,
+  google_rejected: 502,
 };
 
 /** Whether "Retry flagged" can change the outcome without the user fixing the input. */
@@ -63,6 +74,11 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   provider_bad_response: true,
   blocked_address: false,
   deadline_exceeded: true,
+  google_unauthorized: true,
+  google_forbidden: true,
+  sheet_not_found: true,
+  google_unavailable: true,
+  google_rejected: false,
 };
 
 export const ApiErrorBodySchema = z.object({

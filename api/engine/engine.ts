@@ -9,10 +9,12 @@ import {
   type RowInput,
   type RowResult,
   type RowStatus,
+  type SheetTarget,
 } from '../../shared/index.js';
 import type { Config } from '../config/schema.js';
 import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
+import type { WriteBack } from '../sheets/port.js';
 import { readCache } from '../storage/cache/readCache.js';
 import { recordCallStatements, storeAnswerStatements } from '../storage/cache/storeAnswer.js';
 import { countCacheHitsStatement } from '../storage/calls/countCacheHits.js';
@@ -60,6 +62,8 @@ export interface EngineDeps {
   log: (msg: string, extra?: Record<string, unknown>) => void;
   random?: () => number;
   workerId?: string;
+  /** Writes results into Google Sheets for jobs that carry a sheet target. */
+  writeBack?: WriteBack;
 }
 
 export type Engine = Awaited<ReturnType<typeof createEngine>>;
@@ -221,6 +225,7 @@ export async function createEngine(deps: EngineDeps) {
   }
 
   async function view(job: JobRecord): Promise<JobView> {
+    const sheet = await deps.writeBack?.progress(job);
     return {
       id: job.id,
       status: job.status,
@@ -230,6 +235,7 @@ export async function createEngine(deps: EngineDeps) {
       maxCostUsd: job.maxCostUsd,
       createdAt: new Date(job.createdAt).toISOString(),
       finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+      ...(sheet ? { sheet } : {}),
     };
   }
 
@@ -247,11 +253,26 @@ export async function createEngine(deps: EngineDeps) {
       for (const g of gates.values()) g.close();
     },
 
-    async createJob(ws: string, body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number }, idempotencyKey?: string) {
+    async createJob(
+      ws: string,
+      body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number; sheet?: SheetTarget; googleAccessToken?: string },
+      idempotencyKey?: string,
+    ) {
       checkFields(body.fields);
       const rows = toNewRows(body.rows, body.fields, 'rows');
-      const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(body)).digest('hex') : undefined;
-      const res = await createJob(db, { id: newId('job'), workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
+      // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
+      const { googleAccessToken, ...hashed } = body;
+      const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
+      const id = newId('job');
+      if (body.sheet) {
+        if (!deps.writeBack) throw new CascadeError('invalid_body', 'this server does not write to Google Sheets', 'sheet');
+        await deps.writeBack.attach({ id, workspaceId: ws, fields: body.fields }, body.sheet, googleAccessToken, rows);
+      }
+      const res = await createJob(db, { id, workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
+      if (res.kind !== 'created' && body.sheet) {
+        await deps.writeBack!.detach(id);
+        if (res.kind === 'existing' && googleAccessToken) await deps.writeBack!.setToken(res.job.id, googleAccessToken);
+      }
       if (res.kind === 'conflict') {
         throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
       }
@@ -259,9 +280,18 @@ export async function createEngine(deps: EngineDeps) {
       return { id: res.job.id, created: res.kind === 'created' };
     },
 
+    /** A fresh Google OAuth token for a job's sheet write-back; writing resumes with it. */
+    async setGoogleToken(ws: string, jobId: string, accessToken: string) {
+      await requireJob(ws, jobId);
+      if (!deps.writeBack) throw new CascadeError('not_found', `job ${jobId} has no sheet target`, 'id');
+      await deps.writeBack.setToken(jobId, accessToken);
+      return view(await requireJob(ws, jobId));
+    },
+
     async appendRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[]) {
       const job = await requireJob(ws, jobId);
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
+      await deps.writeBack?.checkRows(jobId, rows, 'rows');
       try {
         await appendRows(db, jobId, toNewRows(rows, job.fields as Field[], 'rows'), clock.now());
       } catch (err) {
@@ -297,6 +327,7 @@ export async function createEngine(deps: EngineDeps) {
       if (maxCostUsd !== undefined) await setJobBudget(db, jobId, maxCostUsd);
       cancelled.delete(jobId);
       const requeued = await retryRows(db, jobId, keys, clock.now());
+      await deps.writeBack?.resume(jobId);
       budgets.forget(job.id);
       runner.wake();
       return { requeued };

@@ -15,6 +15,7 @@ import { registerJobsCreate } from './routes/jobsCreate.js';
 import { registerJobsGet } from './routes/jobsGet.js';
 import { registerJobsResults } from './routes/jobsResults.js';
 import { registerJobsRetry } from './routes/jobsRetry.js';
+import { registerJobsToken } from './routes/jobsToken.js';
 import { registerMetrics } from './routes/metrics.js';
 
 export interface AppDeps {
@@ -48,6 +49,7 @@ export function buildApp(deps: AppDeps) {
     registerJobsResults,
     registerJobsRetry,
     registerJobsCancel,
+    registerJobsToken,
     registerEnrich,
     registerEstimate,
     registerMetrics,

@@ -2,3 +2,4 @@ export * from './cache.js';
 export * from './calls.js';
 export * from './jobs.js';
 export * from './workspaces.js';
+export * from './writes.js';

@@ -1,0 +1,141 @@
+import { ErrorCodeSchema, type Field, type Metrics, type RowStatus, type SheetProgress } from '../../shared/index.js';
+import type { Clock } from '../engine/clock.js';
+import { toRowResult } from '../engine/results.js';
+import type { RowState } from '../engine/rowState.js';
+import { CascadeError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Database } from '../storage/db.js';
+import { activeTargets } from '../storage/writes/activeTargets.js';
+import { clearWriteError } from '../storage/writes/clearWriteError.js';
+import { deleteTarget } from '../storage/writes/deleteTarget.js';
+import { findTarget } from '../storage/writes/findTarget.js';
+import { insertTarget } from '../storage/writes/insertTarget.js';
+import { markAnchored } from '../storage/writes/markAnchored.js';
+import { markOrphaned } from '../storage/writes/markOrphaned.js';
+import { markWritten } from '../storage/writes/markWritten.js';
+import { pendingWrites } from '../storage/writes/pendingWrites.js';
+import { recordWriteError } from '../storage/writes/recordWriteError.js';
+import { resumeTarget } from '../storage/writes/resumeTarget.js';
+import { saveLayout } from '../storage/writes/saveLayout.js';
+import { settleTarget } from '../storage/writes/settleTarget.js';
+import { unanchoredRows } from '../storage/writes/unanchoredRows.js';
+import { writeProgress } from '../storage/writes/writeProgress.js';
+import { duplicateRef } from './columns.js';
+import { Credentials } from './credentials.js';
+import type { SheetsOptions } from './options.js';
+import type { WriteBack } from './port.js';
+import { SheetWriter } from './writer.js';
+
+export interface WriteBackDeps {
+  database: Database;
+  options: SheetsOptions;
+  clock: Clock;
+  log: Log;
+  /** GET /v1/metrics' figures; late-bound because the engine that computes them is built with this write-back. */
+  metrics(workspace: string, window: string, jobId?: string): Promise<Metrics>;
+}
+
+const ROW_NUMBER = /^[1-9]\d{0,6}$/;
+
+/** Sheet write-back wired to the database: the writer gets its storage operations as functions. */
+export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter } {
+  const db = deps.database.db;
+  const credentials = new Credentials(deps.options.serviceAccountKeyFile);
+  const writer = new SheetWriter({
+    store: {
+      activeTargets: () => activeTargets(db),
+      saveLayout: (jobId, layout) => saveLayout(db, jobId, layout),
+      recordError: (jobId, error, now) => recordWriteError(db, jobId, error, now),
+      clearError: (jobId) => clearWriteError(db, jobId),
+      settle: (jobId, now) => settleTarget(db, jobId, now),
+      unanchored: (jobId, limit) => unanchoredRows(db, jobId, limit),
+      markAnchored: (jobId, seqs, now) => markAnchored(db, jobId, seqs, now),
+      pending: (jobId, limit) => pendingWrites(db, jobId, limit),
+      markWritten: (jobId, written) => markWritten(db, jobId, written),
+      markOrphaned: (jobId, seqs) => markOrphaned(db, jobId, seqs),
+    },
+    credentials,
+    metrics: deps.metrics,
+    toResult: (r, fields) =>
+      toRowResult(r.key, r.status as RowStatus, r.state as RowState | null, fields as Field[], r.errorCode ? { code: ErrorCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
+    options: deps.options,
+    clock: deps.clock,
+    log: deps.log,
+  });
+
+  function checkKeys(headerRow: number, rows: { key: string }[], path: string): void {
+    rows.forEach((r, i) => {
+      if (!ROW_NUMBER.test(r.key) || Number(r.key) <= headerRow) {
+        throw new CascadeError('invalid_body', `with a sheet target, a row key is its sheet row number below the header row ${headerRow}; got "${r.key}"`, `${path}[${i}].key`);
+      }
+    });
+  }
+
+  async function requireTarget(jobId: string) {
+    const t = await findTarget(db, jobId);
+    if (!t) throw new CascadeError('not_found', `job ${jobId} has no sheet target`, 'id');
+    return t;
+  }
+
+  return {
+    writer,
+    async attach(job, target, accessToken, rows) {
+      if (!accessToken && !credentials.hasServiceAccount) {
+        throw new CascadeError('invalid_body', 'a sheet target needs googleAccessToken (the user’s OAuth token), or a service account on the server (GOOGLE_APPLICATION_CREDENTIALS)', 'googleAccessToken');
+      }
+      const dup = duplicateRef(job.fields, target.columns, target.statusColumn);
+      if (dup) throw new CascadeError('invalid_body', `two outputs would share the column "${dup}"`, 'sheet.columns');
+      checkKeys(target.headerRow, rows, 'rows');
+      await insertTarget(db, {
+        jobId: job.id,
+        workspaceId: job.workspaceId,
+        spreadsheetId: target.spreadsheetId,
+        sheetName: target.sheetName,
+        headerRow: target.headerRow,
+        columns: target.columns,
+        statusColumn: target.statusColumn,
+        credential: accessToken ? 'oauth' : 'service_account',
+        userKey: target.userKey ?? null,
+        createdAt: deps.clock.now(),
+      });
+      if (accessToken) credentials.setToken(job.id, accessToken);
+    },
+    async detach(jobId) {
+      credentials.forget(jobId);
+      await deleteTarget(db, jobId);
+    },
+    async checkRows(jobId, rows, path) {
+      const t = await findTarget(db, jobId);
+      if (t) checkKeys(t.headerRow, rows, path);
+    },
+    async setToken(jobId, accessToken) {
+      const t = await requireTarget(jobId);
+      if (t.credential !== 'oauth') throw new CascadeError('invalid_body', 'this job writes with the server’s service account; it takes no token', 'accessToken');
+      credentials.setToken(jobId, accessToken);
+      await resumeTarget(db, jobId);
+      writer.wake();
+    },
+    async resume(jobId) {
+      if (!(await findTarget(db, jobId))) return;
+      await resumeTarget(db, jobId);
+      writer.wake();
+    },
+    async progress(job): Promise<SheetProgress | undefined> {
+      const t = await findTarget(db, job.id);
+      if (!t) return undefined;
+      const counts = await writeProgress(db, job.id);
+      const waiting = t.paused || !credentials.for(t);
+      const settled = t.settledAt !== null && job.status !== 'running' && (job.finishedAt === null || t.settledAt >= job.finishedAt);
+      return {
+        state: settled ? 'done' : waiting ? 'paused' : 'writing',
+        ...counts,
+        lastError:
+          t.lastErrorCode && t.lastErrorAt !== null
+            ? { code: ErrorCodeSchema.catch('internal').parse(t.lastErrorCode), message: t.lastErrorMessage ?? '', at: new Date(t.lastErrorAt).toISOString() }
+            : null,
+      };
+    },
+    start: () => writer.start(),
+    stop: () => writer.stop(),
+  };
+}

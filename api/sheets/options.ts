@@ -1,0 +1,69 @@
+import { ConfigError } from '../config/load.js';
+
+/** Write-back settings. Google's figures are the defaults; each can be changed (quotas differ per project and change over time). */
+export interface SheetsOptions {
+  /** Sheets API base URL (`CASCADE_SHEETS_URL`); Google's when unset. */
+  rootUrl?: string;
+  /** Service account key file (`GOOGLE_APPLICATION_CREDENTIALS`), for jobs sent without a user token. */
+  serviceAccountKeyFile?: string;
+  writesPerMinutePerUser: number;
+  writesPerMinutePerProject: number;
+  readsPerMinutePerUser: number;
+  readsPerMinutePerProject: number;
+  /** The quota window: 60 s at Google; tests shorten it so a quota binds within a test. */
+  quotaWindowMs: number;
+  /** Rows per write request, and the payload size a request stays under (Google recommends about 2 MB). */
+  maxRowsPerRequest: number;
+  maxRequestBytes: number;
+  /** A write waits for this many finished rows, or for `maxDelayMs` after the first one, so requests stay few and large. */
+  minRowsPerRequest: number;
+  maxDelayMs: number;
+  /** How often the dashboard tab is refreshed while a job writes. */
+  dashboardEveryMs: number;
+  pollMs: number;
+  /** Backoff after a 429 or 5xx from Google: doubles from the first figure up to the second, with jitter. */
+  backoffMs: [number, number];
+  /** Tries per request before it is left for the next round (the rows stay pending). */
+  maxAttempts: number;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_SHEETS_OPTIONS: SheetsOptions = {
+  writesPerMinutePerUser: 60,
+  writesPerMinutePerProject: 300,
+  readsPerMinutePerUser: 60,
+  readsPerMinutePerProject: 300,
+  quotaWindowMs: 60_000,
+  maxRowsPerRequest: 10_000,
+  maxRequestBytes: 2_000_000,
+  minRowsPerRequest: 500,
+  maxDelayMs: 2_000,
+  dashboardEveryMs: 30_000,
+  pollMs: 250,
+  backoffMs: [1_000, 64_000],
+  maxAttempts: 6,
+  requestTimeoutMs: 60_000,
+};
+
+const NUMBERS: Record<string, keyof SheetsOptions> = {
+  CASCADE_SHEETS_WRITES_PER_USER: 'writesPerMinutePerUser',
+  CASCADE_SHEETS_WRITES_PER_PROJECT: 'writesPerMinutePerProject',
+  CASCADE_SHEETS_READS_PER_USER: 'readsPerMinutePerUser',
+  CASCADE_SHEETS_READS_PER_PROJECT: 'readsPerMinutePerProject',
+  CASCADE_SHEETS_DASHBOARD_MS: 'dashboardEveryMs',
+};
+
+/** Settings from the environment; a value that is not a positive number is refused with its name. */
+export function sheetsOptionsFromEnv(env: NodeJS.ProcessEnv): SheetsOptions {
+  const opts: SheetsOptions = { ...DEFAULT_SHEETS_OPTIONS };
+  if (env.CASCADE_SHEETS_URL) opts.rootUrl = env.CASCADE_SHEETS_URL;
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) opts.serviceAccountKeyFile = env.GOOGLE_APPLICATION_CREDENTIALS;
+  for (const [name, key] of Object.entries(NUMBERS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}: "${raw}" is not a positive number`);
+    (opts as unknown as Record<string, number>)[key] = n;
+  }
+  return opts;
+}

@@ -1,0 +1,398 @@
+import { google, type sheets_v4 } from 'googleapis';
+import type { Field, Metrics, RowResult } from '../../shared/index.js';
+import { sleep, type Clock } from '../engine/clock.js';
+import type { Log } from '../log.js';
+import type { SheetLayout } from '../storage/schema/index.js';
+import type { ActiveTarget, PendingWrite } from '../storage/writes/types.js';
+import { quoteSheet } from './a1.js';
+import { planColumns } from './columns.js';
+import type { Credentials, GoogleAuthClient, GoogleCredential } from './credentials.js';
+import { DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, dashboardSetup, dashboardValues } from './dashboard.js';
+import { SheetsFailure, classify } from './failure.js';
+import type { SheetsOptions } from './options.js';
+import { QuotaScheduler, type QuotaTicket } from './quota.js';
+import { rowCells } from './rowCells.js';
+import { statusFormatRequests } from './statusText.js';
+
+/** What the writer may do to the database; it never writes SQL itself. */
+export interface WriterStore {
+  activeTargets(): Promise<ActiveTarget[]>;
+  saveLayout(jobId: string, layout: SheetLayout | null): Promise<void>;
+  recordError(jobId: string, error: { code: string; message: string; paused: boolean }, now: number): Promise<void>;
+  clearError(jobId: string): Promise<void>;
+  settle(jobId: string, now: number): Promise<void>;
+  unanchored(jobId: string, limit: number): Promise<{ seq: number; key: string }[]>;
+  markAnchored(jobId: string, seqs: number[], now: number): Promise<void>;
+  pending(jobId: string, limit: number): Promise<PendingWrite[]>;
+  markWritten(jobId: string, written: { seq: number; version: number }[]): Promise<void>;
+  markOrphaned(jobId: string, seqs: number[]): Promise<void>;
+}
+
+export interface WriterDeps {
+  store: WriterStore;
+  credentials: Credentials;
+  /** The figures of GET /v1/metrics, for the dashboard tab. */
+  metrics(workspace: string, window: string, jobId?: string): Promise<Metrics>;
+  toResult(row: PendingWrite, fields: readonly Field[]): RowResult;
+  options: SheetsOptions;
+  clock: Clock;
+  log: Log;
+  random?: () => number;
+}
+
+interface Ctx {
+  t: ActiveTarget;
+  fields: Field[];
+  api: sheets_v4.Sheets;
+  cred: GoogleCredential;
+  ticket: QuotaTicket;
+}
+
+/** Per-row developer metadata key: one per job, the row's key as value. */
+export const rowMetadataKey = (jobId: string) => `cascade.row.${jobId}`;
+const STATUS_FORMAT_MARKER = 'cascade.statusFormat';
+// A createDeveloperMetadata request for one row is about this many bytes of JSON.
+const ANCHOR_BYTES = 260;
+const DAY = 86_400_000;
+
+/** Figures the benchmark reports. */
+export interface WriterStats {
+  reads: number;
+  anchorRequests: number;
+  writeRequests: number;
+  dashboardRequests: number;
+  setupRequests: number;
+  rowsWritten: number;
+  retries: number;
+  quotaWaitMs: number;
+}
+
+/**
+ * Writes finished rows into their sheets. One task per job at a time; every
+ * request takes a slot from the fair quota schedulers first, and a row is
+ * marked written only once Google accepted it. A job's rows are anchored
+ * (row developer metadata) as soon as it is seen, so results follow rows
+ * the user sorts, inserts or deletes; a row whose anchor is gone is orphaned,
+ * never written elsewhere.
+ */
+export class SheetWriter {
+  readonly writes: QuotaScheduler;
+  readonly reads: QuotaScheduler;
+  readonly stats: WriterStats = { reads: 0, anchorRequests: 0, writeRequests: 0, dashboardRequests: 0, setupRequests: 0, rowsWritten: 0, retries: 0, quotaWaitMs: 0 };
+  private readonly busy = new Map<string, Promise<void>>();
+  private readonly firstPendingAt = new Map<string, number>();
+  private readonly lastDashboard = new Map<string, number>();
+  private readonly lastWrite = new Map<string, number>();
+  private readonly dashboards = new Map<string, number>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly apis = new WeakMap<GoogleAuthClient, sheets_v4.Sheets>();
+  private readonly stopping = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private again = false;
+
+  constructor(private readonly deps: WriterDeps) {
+    const o = deps.options;
+    this.writes = new QuotaScheduler({ perUser: o.writesPerMinutePerUser, perProject: o.writesPerMinutePerProject, windowMs: o.quotaWindowMs }, deps.clock);
+    this.reads = new QuotaScheduler({ perUser: o.readsPerMinutePerUser, perProject: o.readsPerMinutePerProject, windowMs: o.quotaWindowMs }, deps.clock);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.deps.options.pollMs);
+    this.wake();
+  }
+
+  /** Stops starting work and waits for requests in flight; rows not yet accepted stay pending in the database. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopping.abort(new Error('shutting down'));
+    await Promise.allSettled([...this.busy.values()]);
+    this.writes.close();
+    this.reads.close();
+  }
+
+  wake(): void {
+    if (this.stopping.signal.aborted) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.tick()
+      .catch((err) => this.deps.log('sheet writer error', { err: String(err) }))
+      .finally(() => {
+        this.ticking = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    for (const t of await this.deps.store.activeTargets()) {
+      if (this.busy.has(t.jobId) || t.paused || this.stopping.signal.aborted) continue;
+      const task = this.run(t).finally(() => this.busy.delete(t.jobId));
+      this.busy.set(t.jobId, task);
+    }
+  }
+
+  private async run(t: ActiveTarget): Promise<void> {
+    const { store, credentials, clock } = this.deps;
+    const cred = credentials.for(t);
+    if (!cred) {
+      if (t.lastErrorCode !== 'google_unauthorized') {
+        const message = 'no Google access token for this job (it expired, was revoked, or the API restarted); send a fresh one with PUT /v1/jobs/{id}/token';
+        await store.recordError(t.jobId, { code: 'google_unauthorized', message, paused: false }, clock.now());
+      }
+      return;
+    }
+    const ctx: Ctx = { t, fields: t.fields as Field[], api: this.api(cred.auth), cred, ticket: { workspace: t.workspaceId, user: cred.user } };
+    try {
+      const layout = t.layout ?? (await this.lock(t.spreadsheetId, () => this.prepare(ctx)));
+      await this.anchorAll(ctx, layout);
+      while (await this.due(ctx)) await this.write(ctx, layout);
+      const idle = (await store.unanchored(t.jobId, 1)).length === 0 && (await store.pending(t.jobId, 1)).length === 0;
+      const settling = t.jobStatus !== 'running' && idle;
+      if (settling || this.dashboardDue(t.jobId)) await this.refreshDashboard(ctx);
+      if (settling) await store.settle(t.jobId, clock.now());
+      else if (t.lastErrorCode) await store.clearError(t.jobId);
+    } catch (err) {
+      if (this.stopping.signal.aborted) return;
+      await this.failed(ctx, classify(err));
+    }
+  }
+
+  private async failed(ctx: Ctx, f: SheetsFailure): Promise<void> {
+    const { t } = ctx;
+    if (f.kind === 'unauthorized' && ctx.cred.token) this.deps.credentials.dropToken(t.jobId, ctx.cred.token);
+    // A write past the grid means the sheet changed shape (columns deleted): place the columns again.
+    if (f.kind === 'grid') await this.deps.store.saveLayout(t.jobId, null);
+    await this.deps.store.recordError(t.jobId, { code: f.code, message: f.message, paused: f.pauses }, this.deps.clock.now());
+    this.deps.log('sheet write stopped', { job: t.jobId, code: f.code, message: f.message });
+  }
+
+  private api(auth: GoogleAuthClient): sheets_v4.Sheets {
+    let api = this.apis.get(auth);
+    if (!api) {
+      const o = this.deps.options;
+      // Retries are ours (quota-aware, fair); the client's own would spend quota behind the scheduler's back.
+      api = google.sheets({ version: 'v4', auth, retry: false, timeout: o.requestTimeoutMs, ...(o.rootUrl ? { rootUrl: o.rootUrl } : {}) });
+      this.apis.set(auth, api);
+    }
+    return api;
+  }
+
+  /** Serialises work on one spreadsheet's structure, so two jobs never both add the same column or dashboard. */
+  private lock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.locks.set(key, next);
+    return next.finally(() => {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    });
+  }
+
+  /** One request under quota, retried with backoff on 429 and 5xx; anything else is thrown, classified. */
+  private async call<T>(ctx: Ctx, kind: 'read' | 'write', fn: () => Promise<T>): Promise<T> {
+    const { options, random = Math.random } = this.deps;
+    const scheduler = kind === 'read' ? this.reads : this.writes;
+    for (let attempt = 1; ; attempt++) {
+      this.stats.quotaWaitMs += await scheduler.acquire(ctx.ticket, this.stopping.signal);
+      if (kind === 'read') this.stats.reads++;
+      try {
+        return await fn();
+      } catch (err) {
+        const f = classify(err);
+        if ((f.kind !== 'quota' && f.kind !== 'transient') || attempt >= options.maxAttempts) throw f;
+        const [first, cap] = options.backoffMs;
+        const ms = Math.min(cap, first * 2 ** (attempt - 1)) * (0.8 + 0.4 * random());
+        if (f.kind === 'quota') scheduler.holdOff(ctx.ticket.user, ms);
+        this.stats.retries++;
+        await sleep(ms, this.stopping.signal);
+      }
+    }
+  }
+
+  /** First contact: find the tab, place the columns (adding headers and grid columns), format the status column once per sheet. */
+  private async prepare(ctx: Ctx): Promise<SheetLayout> {
+    const { t, api } = ctx;
+    const book = await this.call(ctx, 'read', () => api.spreadsheets.get({ spreadsheetId: t.spreadsheetId, fields: 'sheets(properties,developerMetadata)' }));
+    const sheet = book.data.sheets?.find((s) => s.properties?.title === t.sheetName);
+    const props = sheet?.properties;
+    if (!props || props.sheetId == null) throw new SheetsFailure('not_found', `no tab named "${t.sheetName}" in the spreadsheet`);
+    const sheetId = props.sheetId;
+    const headerRange = `${quoteSheet(t.sheetName)}!${t.headerRow}:${t.headerRow}`;
+    const header = await this.call(ctx, 'read', () => api.spreadsheets.values.get({ spreadsheetId: t.spreadsheetId, range: headerRange }));
+    const plan = planColumns((header.data.values?.[0] ?? []).map(String), ctx.fields, t.columns, t.statusColumn);
+    const columnCount = props.gridProperties?.columnCount ?? 0;
+    const requests: sheets_v4.Schema$Request[] = [];
+    if (plan.width > columnCount) requests.push({ appendDimension: { sheetId, dimension: 'COLUMNS', length: plan.width - columnCount } });
+    for (const h of plan.headers) {
+      // stringValue is literal: a header the user typed as "=x" stays text.
+      requests.push({ updateCells: { start: { sheetId, rowIndex: t.headerRow - 1, columnIndex: h.col }, rows: [{ values: [{ userEnteredValue: { stringValue: h.text } }] }], fields: 'userEnteredValue' } });
+    }
+    const formatted = sheet.developerMetadata?.some((m) => m.metadataKey === STATUS_FORMAT_MARKER && m.metadataValue === String(plan.status));
+    if (!formatted) {
+      requests.push(...statusFormatRequests(sheetId, t.headerRow, plan.status));
+      requests.push({ createDeveloperMetadata: { developerMetadata: { metadataKey: STATUS_FORMAT_MARKER, metadataValue: String(plan.status), location: { sheetId }, visibility: 'DOCUMENT' } } });
+    }
+    if (requests.length) {
+      this.stats.setupRequests++;
+      await this.call(ctx, 'write', () => api.spreadsheets.batchUpdate({ spreadsheetId: t.spreadsheetId, requestBody: { requests } }));
+    }
+    const layout: SheetLayout = { sheetId, fields: plan.fields, status: plan.status, width: plan.width, rowCount: props.gridProperties?.rowCount ?? 0 };
+    await this.deps.store.saveLayout(t.jobId, layout);
+    return layout;
+  }
+
+  /** Anchors every row not yet anchored, growing the grid first when a row is past its end. */
+  private async anchorAll(ctx: Ctx, layout: SheetLayout): Promise<void> {
+    const { t, api } = ctx;
+    const per = Math.max(1, Math.min(this.deps.options.maxRowsPerRequest, Math.floor(this.deps.options.maxRequestBytes / ANCHOR_BYTES)));
+    for (;;) {
+      const batch = await this.deps.store.unanchored(t.jobId, per);
+      if (batch.length === 0) return;
+      const maxRow = Math.max(...batch.map((r) => Number(r.key)));
+      const requests: sheets_v4.Schema$Request[] = [];
+      if (maxRow > layout.rowCount) requests.push({ appendDimension: { sheetId: layout.sheetId, dimension: 'ROWS', length: maxRow - layout.rowCount } });
+      for (const r of batch) {
+        const row = Number(r.key);
+        requests.push({
+          createDeveloperMetadata: {
+            developerMetadata: {
+              metadataKey: rowMetadataKey(t.jobId),
+              metadataValue: r.key,
+              location: { dimensionRange: { sheetId: layout.sheetId, dimension: 'ROWS', startIndex: row - 1, endIndex: row } },
+              visibility: 'DOCUMENT',
+            },
+          },
+        });
+      }
+      this.stats.anchorRequests++;
+      await this.call(ctx, 'write', () => api.spreadsheets.batchUpdate({ spreadsheetId: t.spreadsheetId, requestBody: { requests } }));
+      if (maxRow > layout.rowCount) {
+        layout.rowCount = maxRow;
+        await this.deps.store.saveLayout(t.jobId, layout);
+      }
+      await this.deps.store.markAnchored(t.jobId, batch.map((r) => r.seq), this.deps.clock.now());
+    }
+  }
+
+  /** Whether to write now: enough rows for a large request, the first has waited long enough, or the job stopped running. */
+  private async due(ctx: Ctx): Promise<boolean> {
+    const { t } = ctx;
+    const o = this.deps.options;
+    const peek = await this.deps.store.pending(t.jobId, o.minRowsPerRequest);
+    if (peek.length === 0) {
+      this.firstPendingAt.delete(t.jobId);
+      return false;
+    }
+    const now = this.deps.clock.now();
+    const first = this.firstPendingAt.get(t.jobId) ?? now;
+    this.firstPendingAt.set(t.jobId, first);
+    return peek.length >= o.minRowsPerRequest || t.jobStatus !== 'running' || now - first >= o.maxDelayMs;
+  }
+
+  /** One values.batchUpdateByDataFilter with as many finished rows as fit, each found by its anchor. */
+  private async write(ctx: Ctx, layout: SheetLayout): Promise<void> {
+    const { t, api, fields } = ctx;
+    const o = this.deps.options;
+    const key = rowMetadataKey(t.jobId);
+    // Rows are read after the quota slot is ours: whatever finished while waiting goes in the same request.
+    const sent = await this.call(ctx, 'write', async () => {
+      const rows = await this.deps.store.pending(t.jobId, o.maxRowsPerRequest);
+      const data: sheets_v4.Schema$DataFilterValueRange[] = [];
+      const taken: PendingWrite[] = [];
+      let bytes = 100;
+      for (const r of rows) {
+        const entry = {
+          dataFilter: { developerMetadataLookup: { metadataKey: key, metadataValue: r.key, locationType: 'ROW' } },
+          majorDimension: 'ROWS',
+          values: [rowCells(this.deps.toResult(r, fields), fields, layout)],
+        };
+        const size = JSON.stringify(entry).length + 1;
+        if (data.length > 0 && bytes + size > o.maxRequestBytes) break;
+        data.push(entry);
+        taken.push(r);
+        bytes += size;
+      }
+      if (data.length === 0) return { taken, matched: new Set<string>() };
+      this.stats.writeRequests++;
+      const res = await api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } });
+      const matched = new Set<string>();
+      for (const r of res.data.responses ?? []) {
+        const v = r.dataFilter?.developerMetadataLookup?.metadataValue;
+        if (v != null && (r.updatedCells ?? 0) > 0) matched.add(v);
+      }
+      return { taken, matched };
+    });
+    this.firstPendingAt.delete(t.jobId);
+    const written = sent.taken.filter((r) => sent.matched.has(r.key));
+    const lost = sent.taken.filter((r) => !sent.matched.has(r.key));
+    await this.deps.store.markWritten(t.jobId, written.map((r) => ({ seq: r.seq, version: r.version })));
+    this.stats.rowsWritten += written.length;
+    if (written.length) this.lastWrite.set(t.jobId, this.deps.clock.now());
+    if (lost.length) await this.orphan(ctx, layout, lost);
+  }
+
+  /** Rows whose anchor matched nothing: orphans if their row was deleted; if the whole tab is gone, writing pauses instead. */
+  private async orphan(ctx: Ctx, layout: SheetLayout, lost: PendingWrite[]): Promise<void> {
+    const { t, api } = ctx;
+    const book = await this.call(ctx, 'read', () => api.spreadsheets.get({ spreadsheetId: t.spreadsheetId, fields: 'sheets.properties(sheetId,title)' }));
+    if (!book.data.sheets?.some((s) => s.properties?.sheetId === layout.sheetId)) {
+      throw new SheetsFailure('not_found', `the tab "${t.sheetName}" was deleted; restore it (Undo, or File > Version history) and resume the job to write the remaining rows`);
+    }
+    await this.deps.store.markOrphaned(t.jobId, lost.map((r) => r.seq));
+    this.deps.log('sheet rows orphaned (their rows were deleted)', { job: t.jobId, rows: lost.length });
+  }
+
+  private dashboardDue(jobId: string): boolean {
+    const wrote = this.lastWrite.get(jobId);
+    const shown = this.lastDashboard.get(jobId);
+    return wrote !== undefined && (shown === undefined || (wrote > shown && this.deps.clock.now() - shown >= this.deps.options.dashboardEveryMs));
+  }
+
+  /** Writes the dashboard tab (creating it, its formats and charts on first use) with the figures of GET /v1/metrics. */
+  private async refreshDashboard(ctx: Ctx): Promise<void> {
+    const { t, api } = ctx;
+    const sheetId = await this.lock(t.spreadsheetId, () => this.dashboardTab(ctx));
+    const now = this.deps.clock.now();
+    const days = Math.max(7, Math.ceil((now - t.jobCreatedAt) / DAY) + 1);
+    const [job, week] = await Promise.all([this.deps.metrics(t.workspaceId, `${days}d`, t.jobId), this.deps.metrics(t.workspaceId, '7d')]);
+    const values = dashboardValues(t.jobId, job, week, now);
+    this.stats.dashboardRequests++;
+    try {
+      await this.call(ctx, 'write', () =>
+        api.spreadsheets.values.batchUpdateByDataFilter({
+          spreadsheetId: t.spreadsheetId,
+          requestBody: { valueInputOption: 'RAW', data: [{ dataFilter: { gridRange: { sheetId, startRowIndex: 0, endRowIndex: DASHBOARD_ROWS } }, majorDimension: 'ROWS', values }] },
+        }),
+      );
+    } catch (err) {
+      // The user deleted the dashboard tab: make it again next time; the rows matter more than the figures.
+      if (classify(err).kind !== 'not_found') throw err;
+      this.dashboards.delete(t.spreadsheetId);
+    }
+    this.lastDashboard.set(t.jobId, now);
+  }
+
+  private async dashboardTab(ctx: Ctx): Promise<number> {
+    const { t, api } = ctx;
+    const known = this.dashboards.get(t.spreadsheetId);
+    if (known !== undefined) return known;
+    const book = await this.call(ctx, 'read', () => api.spreadsheets.get({ spreadsheetId: t.spreadsheetId, fields: 'sheets(properties,developerMetadata)' }));
+    const tab = book.data.sheets?.find((s) => s.properties?.title === DASHBOARD_TITLE || s.developerMetadata?.some((m) => m.metadataKey === DASHBOARD_MARKER));
+    let sheetId = tab?.properties?.sheetId ?? undefined;
+    if (sheetId == null) {
+      const taken = new Set(book.data.sheets?.map((s) => s.properties?.sheetId));
+      do sheetId = 1 + Math.floor((this.deps.random ?? Math.random)() * 2_000_000_000);
+      while (taken.has(sheetId));
+      this.stats.setupRequests++;
+      const requests = dashboardSetup(sheetId) as sheets_v4.Schema$Request[];
+      await this.call(ctx, 'write', () => api.spreadsheets.batchUpdate({ spreadsheetId: t.spreadsheetId, requestBody: { requests } }));
+    }
+    this.dashboards.set(t.spreadsheetId, sheetId);
+    return sheetId;
+  }
+}
