@@ -1,0 +1,13 @@
+/** A fetch refused because its target address is not a public one. Carries only the host, never a URL (it may hold a key). */
+export class BlockedAddressError extends Error {
+  override name = 'BlockedAddressError';
+  readonly code = 'blocked_address';
+}
+
+/** The refusal somewhere in an error's cause chain (undici wraps connector errors in "fetch failed"). */
+export function findBlocked(err: unknown): BlockedAddressError | undefined {
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof BlockedAddressError) return e;
+  }
+  return undefined;
+}
