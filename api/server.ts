@@ -58,7 +58,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const database = await openDatabase(opts.dbUrl, opts.dbAuthToken);
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
   const fetch: FetchLike = opts.fetch ?? ((url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
-  const providers = buildProviders(loaded.config, { fetch, now: () => clock.now() });
+  const providers = buildProviders(loaded.config, { fetch, now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({
     database,
     clock,

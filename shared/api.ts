@@ -123,6 +123,9 @@ export const ProvenanceSchema = z.object({
   provider: z.string(),
   fetchedAt: z.string(),
   cached: z.boolean(),
+  /** Guessed by a predictive provider (an LLM) where no data provider found a value; never a verified match. */
+  predicted: z.boolean().optional(),
+  confidence: z.number().min(0).max(1).optional(),
 });
 
 export const RowErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
@@ -157,6 +160,8 @@ export const EnrichSchema = z.object({
   input: RowInputSchema,
   fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
   deadlineMs: z.number().int().min(50).max(30_000).default(5000),
+  /** Fill what no data provider found with predictions (the llm provider kind), marked as such. */
+  predict: z.boolean().default(false),
 });
 
 export const EnrichResultSchema = z.object({
@@ -183,6 +188,8 @@ export const ProviderMetricsSchema = z.object({
   provider: z.string(),
   label: z.string(),
   demo: z.boolean(),
+  /** A predictive provider: its matches are predictions, kept out of the totals' matches, match rate and cost per match. */
+  predicted: z.boolean().optional(),
   calls: z.number().int(),
   paidCalls: z.number().int(),
   matches: z.number().int(),
@@ -203,7 +210,11 @@ export const MetricsSchema = z.object({
   since: z.string(),
   jobId: z.string().optional(),
   providers: z.array(ProviderMetricsSchema),
-  totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true }),
+  totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true, predicted: true }).extend({
+    /** Values predicted by llm providers, and what they cost; the other totals count data providers only (costUsd counts all spend). */
+    predictedMatches: z.number().int(),
+    predictedCostUsd: z.number(),
+  }),
 });
 export type Metrics = z.infer<typeof MetricsSchema>;
 

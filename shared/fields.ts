@@ -22,6 +22,8 @@ export const FIELDS = {
   'company.facebookUrl': { group: 'company', label: 'Company Facebook' },
   'company.githubUrl': { group: 'company', label: 'Company GitHub' },
   'company.logoUrl': { group: 'company', label: 'Logo URL' },
+  'company.ogImage': { group: 'company', label: 'Social preview image' },
+  'company.email': { group: 'company', label: 'Company email' },
   'company.techStack': { group: 'company', label: 'Tech stack' },
   'company.emailProvider': { group: 'company', label: 'Email provider' },
   'person.fullName': { group: 'person', label: 'Full name' },

@@ -29,7 +29,8 @@ const error = (raw: unknown, env: Record<string, string> = { ACME_KEY: 'k_123456
 describe('configuration', () => {
   it('accepts the documented provider shape and resolves ${env:...} secrets', () => {
     const { config, secrets } = parseConfig({ providers: [provider()] }, { ACME_KEY: 'k_123456' });
-    expect(config.providers[0]!.request.headers.Authorization).toBe('Bearer k_123456');
+    const p = config.providers[0]!;
+    expect(p.kind === 'http' && p.request.headers.Authorization).toBe('Bearer k_123456');
     expect(secrets).toEqual(['k_123456']);
     expect(config.cache.freshnessDays).toBe(30);
     expect(config.engine.retryDelaysMs).toEqual([1000, 4000, 16_000, 64_000]);

@@ -40,10 +40,8 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
   }
   const secrets: string[] = [];
-  const providers = parsed.data.providers.map((p, i) => ({
-    ...p,
-    request: resolveEnv(p.request, ['providers', i, 'request'], env, secrets) as typeof p.request,
-  }));
+  // Every kind may carry ${env:...} references (an http request's headers, an llm's apiKey).
+  const providers = parsed.data.providers.map((p, i) => resolveEnv(p, ['providers', i], env, secrets) as typeof p);
   return { config: { ...parsed.data, providers }, secrets };
 }
 

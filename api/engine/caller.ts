@@ -1,17 +1,17 @@
-import type { ErrorCode, FieldValue } from '../../shared/index.js';
+import type { ErrorCode, Field, FieldValue } from '../../shared/index.js';
 import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
 import type { CallRecord } from '../storage/cache/storeAnswer.js';
 import type { Budgets } from './budget.js';
-import type { Clock } from './clock.js';
+import { sleep, type Clock } from './clock.js';
 import type { Lane } from './flow/fairQueue.js';
 import type { ProviderGate, Signal } from './flow/gate.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
 
 export type StepResult =
-  | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number }
+  | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number; confidence?: Confidence }
   | { kind: 'failed'; code: ErrorCode; message: string; transient: boolean }
   | { kind: 'budget_exhausted' }
   | { kind: 'cancelled' };
@@ -39,11 +39,21 @@ export interface CallerDeps {
   clock: Clock;
 }
 
+type Confidence = Partial<Record<Field, number>>;
+/** Where a predicted answer keeps its confidences in the cache, beside the values (no field is named so). */
+const CONFIDENCE_KEY = '$confidence';
+
+function splitConfidence(stored: Record<string, unknown>): { values: Record<string, FieldValue>; confidence?: Confidence } {
+  const { [CONFIDENCE_KEY]: confidence, ...values } = stored;
+  return { values: values as Record<string, FieldValue>, ...(confidence ? { confidence: confidence as Confidence } : {}) };
+}
+
 const RECENT_MAX = 20_000;
 function signalOf(result: CallResult): Signal {
   switch (result.kind) {
     case 'match':
     case 'no_match':
+    case 'pending':
       return 'ok';
     case 'rate_limited':
       return result.retryAfterMs === undefined ? 'congested' : 'paced';
@@ -74,7 +84,7 @@ export class Caller {
     const hit = await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey });
     if (hit) {
       this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
-      return { kind: 'answer', outcome: hit.outcome, values: hit.values as Record<string, FieldValue>, fetchedAt: hit.fetchedAt, cached: true, costUsd: 0 };
+      return { kind: 'answer', outcome: hit.outcome, ...splitConfidence(hit.values), fetchedAt: hit.fetchedAt, cached: true, costUsd: 0 };
     }
     const key = `${ctx.workspace}\0${provider.id}\0${inputKey}`;
     for (;;) {
@@ -107,8 +117,11 @@ export class Caller {
     const { gates, budgets, clock, engine } = this.deps;
     const gate = gates.get(provider.id)!;
     const worst = provider.costPerCall + provider.costPerMatch;
-    for (let waits = 0; ; waits++) {
-      await gate.acquire(ctx.lane, ctx.signal, waits > 0);
+    let waits = 0;
+    let polls = 0;
+    let pollStarted: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      await gate.acquire(ctx.lane, ctx.signal, attempt > 0);
       // We hold a slot from here: every path below MUST release it exactly once.
       if (this.deps.isCancelled(ctx.jobId)) {
         gate.release('neutral', 0);
@@ -128,11 +141,21 @@ export class Caller {
         return { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` };
       }
       const at = clock.now();
-      const latencyMs = at - started;
-      gate.release(signalOf(result), latencyMs);
+      gate.release(signalOf(result), at - started);
+      // An answer that was polled for took, for the row, from the first ask.
+      const latencyMs = at - (pollStarted ?? started);
       const answered = result.kind === 'match' || result.kind === 'no_match';
       const costUsd = answered ? provider.costPerCall + (result.kind === 'match' ? provider.costPerMatch : 0) : 0;
       budgets.settle(ctx.jobId, worst, costUsd);
+      if (result.kind === 'pending') {
+        // Not an answer and not billed. The slot was released above: other rows use it while this one waits.
+        pollStarted ??= started;
+        if (polls++ >= engine.maxPolls) {
+          return { kind: 'failed', code: 'provider_timeout', transient: true, message: `${provider.label} was still working after ${engine.maxPolls} polls` };
+        }
+        await sleep(Math.min(result.retryAfterMs, engine.maxRetryAfterMs), ctx.signal);
+        continue;
+      }
       const record: CallRecord = {
         workspaceId: ctx.workspace,
         providerId: provider.id,
@@ -146,15 +169,16 @@ export class Caller {
       };
       if (result.kind === 'match' || result.kind === 'no_match') {
         const values = result.kind === 'match' ? result.values : {};
-        await this.deps.storeAnswer({ ...record, inputKey, values });
+        const confidence = result.kind === 'match' ? result.confidence : undefined;
+        await this.deps.storeAnswer({ ...record, inputKey, values: confidence ? { ...values, [CONFIDENCE_KEY]: confidence } : values });
         this.deps.stats.record(ctx.workspace, ctx.segment, provider.id, result.kind === 'match', latencyMs);
         if (result.pauseMs) gate.pause(Math.min(result.pauseMs, engine.maxRetryAfterMs));
-        return { kind: 'answer', outcome: result.kind, values, fetchedAt: at, cached: false, costUsd };
+        return { kind: 'answer', outcome: result.kind, values, fetchedAt: at, cached: false, costUsd, ...(confidence ? { confidence } : {}) };
       }
       await this.deps.recordCall(record);
       if (result.kind === 'rate_limited') {
         gate.pause(Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs));
-        if (waits < engine.maxRateLimitWaits) continue;
+        if (waits++ < engine.maxRateLimitWaits) continue;
         return { kind: 'failed', code: 'provider_rate_limited', transient: true, message: `${provider.label} kept answering "too many requests" (HTTP ${result.status})` };
       }
       return { kind: 'failed', code: result.code, message: result.message, transient: result.kind === 'transient' };

@@ -207,10 +207,13 @@ export async function createEngine(deps: EngineDeps) {
     return job;
   };
 
-  const suppliable = new Set(providers.flatMap((p) => p.fields));
-  function checkFields(fields: Field[]): void {
+  const suppliable = new Set(providers.filter((p) => !p.predictive).flatMap((p) => p.fields));
+  const predictable = new Set(providers.flatMap((p) => p.fields));
+  function checkFields(fields: Field[], predict = false): void {
     fields.forEach((f, i) => {
-      if (!suppliable.has(f)) throw new CascadeError('invalid_body', `no configured provider supplies "${f}"`, `fields[${i}]`);
+      if (suppliable.has(f) || (predict && predictable.has(f))) return;
+      const hint = predictable.has(f) ? ' except a predictive one; ask with predict: true' : '';
+      throw new CascadeError('invalid_body', `no configured provider supplies "${f}"${hint}`, `fields[${i}]`);
     });
   }
 
@@ -346,9 +349,9 @@ export async function createEngine(deps: EngineDeps) {
       return estimateCost({ waterfall, readCache: (w, keys) => readCache(db, w, keys, clock.now() - freshnessMs) }, ws, fields, inputs);
     },
 
-    enrich(ws: string, input: RowInput, fields: Field[], deadlineMs: number) {
-      checkFields(fields);
-      return enrichNow({ ...waterfall, hedge }, ws, input, fields, deadlineMs);
+    enrich(ws: string, input: RowInput, fields: Field[], deadlineMs: number, predict = false) {
+      checkFields(fields, predict);
+      return enrichNow({ ...waterfall, hedge }, ws, input, fields, deadlineMs, predict);
     },
 
     async metrics(ws: string, window: string, jobId?: string): Promise<Metrics> {
@@ -367,6 +370,7 @@ export async function createEngine(deps: EngineDeps) {
           provider: id,
           label: p ? (p.demo ? `${p.label} (demo)` : p.label) : id,
           demo: p?.demo ?? false,
+          ...(p?.predictive ? { predicted: true } : {}),
           calls: f?.calls ?? 0,
           paidCalls: f?.paidCalls ?? 0,
           matches: f?.matches ?? 0,
@@ -381,7 +385,10 @@ export async function createEngine(deps: EngineDeps) {
           cacheHits: f?.cacheHits ?? 0,
         };
       });
-      const sum = (k: 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd') => rows.reduce((a, r) => a + r[k], 0);
+      // Predictions are not matches: data providers' figures and predictive ones' are summed apart.
+      type Figure = 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd';
+      const sumOf = (k: Figure, predicted: boolean) => rows.reduce((a, r) => a + (Boolean(r.predicted) === predicted ? r[k] : 0), 0);
+      const sum = (k: Figure) => sumOf(k, false) + (k === 'matches' || k === 'noMatches' ? 0 : sumOf(k, true));
       const matches = sum('matches');
       const answered = matches + sum('noMatches');
       return {
@@ -398,10 +405,12 @@ export async function createEngine(deps: EngineDeps) {
           p50Ms: overall.p50Ms,
           p95Ms: overall.p95Ms,
           costUsd: sum('costUsd'),
-          costPerMatch: matches ? sum('costUsd') / matches : null,
+          costPerMatch: matches ? sumOf('costUsd', false) / matches : null,
           rateLimited: sum('rateLimited'),
           errors: sum('errors'),
           cacheHits: sum('cacheHits'),
+          predictedMatches: sumOf('matches', true),
+          predictedCostUsd: sumOf('costUsd', true),
         },
       };
     },

@@ -22,6 +22,7 @@ export async function enrichNow(
   raw: RowInput,
   fields: Field[],
   deadlineMs: number,
+  predict = false,
 ): Promise<EnrichResult> {
   const started = deps.clock.now();
   const deadline = started + deadlineMs;
@@ -44,6 +45,7 @@ export async function enrichNow(
     kinds: norm.kinds,
     fields,
     state: emptyState(),
+    predict,
     ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: true, workspace, job: '' }, signal: queueAbort.signal },
   };
   deps.hedge.earn();

@@ -11,7 +11,12 @@ export function toRowResult(key: string, status: RowStatus, state: RowState | nu
       if (v === undefined || !p) continue;
       result.values[f] = v;
       result.sources[f] = p.provider;
-      result.provenance[f] = { provider: p.provider, fetchedAt: new Date(p.fetchedAt).toISOString(), cached: p.cached };
+      result.provenance[f] = {
+        provider: p.provider,
+        fetchedAt: new Date(p.fetchedAt).toISOString(),
+        cached: p.cached,
+        ...(p.predicted ? { predicted: true, confidence: p.confidence ?? 0 } : {}),
+      };
     }
   }
   if (error) result.error = error;

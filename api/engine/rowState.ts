@@ -5,6 +5,9 @@ export interface Provenance {
   provider: string;
   fetchedAt: number;
   cached: boolean;
+  /** Guessed by a predictive provider (an LLM), with its confidence: not a found value. */
+  predicted?: true;
+  confidence?: number;
 }
 
 /**
@@ -25,18 +28,34 @@ export function restoreState(saved: unknown): RowState {
   return saved && typeof saved === 'object' ? { ...emptyState(), ...(saved as Partial<RowState>) } : emptyState();
 }
 
-export const missingFields = (state: RowState, fields: readonly Field[]) => fields.filter((f) => state.values[f] === undefined);
+/** Fields no data provider has found: empty, or only predicted. */
+export const missingFields = (state: RowState, fields: readonly Field[]) =>
+  fields.filter((f) => state.values[f] === undefined || state.provenance[f]?.predicted);
 
-/** Takes from an answer only the fields still missing: an earlier provider's value is never overwritten. */
-export function applyAnswer(state: RowState, provider: Provider, values: FieldValues, fetchedAt: number, cached: boolean, fields: readonly Field[]): void {
+/**
+ * Takes from an answer only the fields still missing: a found value is never
+ * overwritten, and a prediction never replaces anything, while a found value
+ * does replace a prediction (a retried data provider beats a guess).
+ */
+export function applyAnswer(
+  state: RowState,
+  provider: Provider,
+  values: FieldValues,
+  fetchedAt: number,
+  cached: boolean,
+  fields: readonly Field[],
+  confidence?: Partial<Record<Field, number>>,
+): void {
   state.answered.push(provider.id);
   delete state.attempts[provider.id];
   for (const f of fields) {
     const v = values[f];
-    if (v !== undefined && state.values[f] === undefined) {
-      state.values[f] = v;
-      state.provenance[f] = { provider: provider.id, fetchedAt, cached };
-    }
+    const empty = state.values[f] === undefined;
+    if (v === undefined || !(empty || (!provider.predictive && state.provenance[f]?.predicted))) continue;
+    state.values[f] = v;
+    state.provenance[f] = provider.predictive
+      ? { provider: provider.id, fetchedAt, cached, predicted: true, confidence: confidence?.[f] ?? 0 }
+      : { provider: provider.id, fetchedAt, cached };
   }
 }
 

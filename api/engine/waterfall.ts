@@ -24,6 +24,8 @@ export interface RowWork {
   fields: Field[];
   state: RowState;
   ctx: StepContext;
+  /** The job asked for predicted values where no data provider finds one. */
+  predict?: boolean;
 }
 
 export type RowOutcome =
@@ -38,17 +40,20 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude: Readonly
   if (missing.length === 0) return [];
   const usable = deps.providers.filter(
     (p) =>
-      !exclude.has(p.id) &&
       !work.state.answered.includes(p.id) &&
       !work.state.failed[p.id] &&
       p.inputs.every((k) => work.kinds.has(k)) &&
       p.fields.some((f) => missing.includes(f)),
   );
-  return rank(usable, deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
+  // Predictions come last: only once every data provider that could still answer has (in flight counts as could).
+  const data = usable.filter((p) => !p.predictive);
+  const asked = data.length > 0 ? data : work.predict ? usable : [];
+  return rank(asked.filter((p) => !exclude.has(p.id)), deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
 }
 
 export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider): Promise<StepResult> {
-  return deps.caller.step(p, work.input, inputKey(p.inputs, work.input), work.ctx);
+  const key = inputKey(p.inputs, work.input);
+  return deps.caller.step(p, work.input, p.cacheVersion ? `${key}|prompt=${p.cacheVersion}` : key, work.ctx);
 }
 
 /**
@@ -58,7 +63,7 @@ export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider): Promis
 export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: StepResult, retries: boolean): RowOutcome | undefined {
   switch (res.kind) {
     case 'answer':
-      applyAnswer(work.state, p, res.values, res.fetchedAt, res.cached, work.fields);
+      applyAnswer(work.state, p, res.values, res.fetchedAt, res.cached, work.fields, res.confidence);
       return undefined;
     case 'budget_exhausted':
     case 'cancelled':

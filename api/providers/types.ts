@@ -3,13 +3,19 @@ import type { NormalizedInput } from '../engine/normalize.js';
 
 export type FieldValues = Partial<Record<Field, FieldValue>>;
 
-/** What one request to a provider came to. Only `match` and `no_match` are answers: they are cached and billed. */
+/**
+ * What one request to a provider came to. Only `match` and `no_match` are
+ * answers: they are cached and billed. `pending` is "still working, ask again
+ * in retryAfterMs" (Hunter's 202): the caller waits without holding a slot.
+ * A match's `confidence` marks its values as predicted, not found.
+ */
 export type CallResult =
-  | { kind: 'match'; values: FieldValues; status: number; pauseMs?: number }
+  | { kind: 'match'; values: FieldValues; status: number; pauseMs?: number; confidence?: Partial<Record<Field, number>> }
   | { kind: 'no_match'; status: number; pauseMs?: number }
+  | { kind: 'pending'; status: number; retryAfterMs: number }
   | { kind: 'rate_limited'; status: number; retryAfterMs?: number }
   | { kind: 'transient'; status?: number; code: Extract<ErrorCode, 'provider_unavailable' | 'provider_timeout' | 'provider_bad_response'>; message: string }
-  | { kind: 'permanent'; status: number; code: Extract<ErrorCode, 'provider_rejected'>; message: string };
+  | { kind: 'permanent'; status?: number; code: Extract<ErrorCode, 'provider_rejected' | 'provider_bad_response' | 'blocked_address'>; message: string };
 
 export interface Provider {
   id: string;
@@ -24,6 +30,10 @@ export interface Provider {
   concurrency?: number;
   ratePerSecond?: number;
   timeoutMs: number;
+  /** Its values are predictions: asked last, only when the job wants them, never counted as matches. */
+  predictive?: boolean;
+  /** Joined to the cache key, so a new prompt buys fresh answers instead of reusing old ones. */
+  cacheVersion?: string;
   call(input: NormalizedInput, signal: AbortSignal): Promise<CallResult>;
 }
 

@@ -15,6 +15,6 @@ const route = createRoute({
 export function registerEnrich(app: App, { engine }: RouteDeps) {
   app.openapi(route, async (c) => {
     const body = c.req.valid('json');
-    return c.json(await engine.enrich(c.get('workspace'), body.input, body.fields, body.deadlineMs), 200);
+    return c.json(await engine.enrich(c.get('workspace'), body.input, body.fields, body.deadlineMs, body.predict), 200);
   });
 }

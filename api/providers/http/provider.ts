@@ -1,23 +1,45 @@
 import type { HttpProviderConfig } from '../../config/schema.js';
 import type { Field } from '../../../shared/index.js';
+import { findBlocked } from '../../net/blocked.js';
+import type { AddressGuard } from '../../net/guard.js';
+import { guardedFetchLike } from '../../net/guardedFetchLike.js';
 import type { CallResult, FetchLike, FieldValues, Provider } from '../types.js';
 import { coerceValue } from './coerce.js';
 import { getPointer } from './pointer.js';
 import { readBounded } from './readBody.js';
-import { waitFromHeaders } from './retryAfter.js';
-import { expandBody, expandHeader, expandUrl } from './template.js';
+import { waitFromHeaders, waitFromQuotaHeaders } from './retryAfter.js';
+import { expandBody, expandHeader, expandUrl, inputInHost } from './template.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
 
 export interface HttpProviderDeps {
   fetch: FetchLike;
   now: () => number;
+  /** Checks addresses for providers whose URL takes its host from the row; required by those. */
+  guard?: AddressGuard;
 }
 
 /** The declarative provider: a request template, a response map, and the status conventions of the API behind it. */
 export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): Provider {
   const mapped = Object.entries(cfg.response.map) as [Field, string][];
   const name = cfg.label ?? cfg.id;
+  // Input in the host means sheet input picks the server: that fetch must go through the address guard.
+  let fetch = deps.fetch;
+  if (inputInHost(cfg.request.url)) {
+    if (!deps.guard) throw new Error(`${name}: a URL with input in its host needs the address guard`);
+    fetch = guardedFetchLike(deps.guard, { maxBytes: MAX_BODY, maxRedirects: MAX_REDIRECTS });
+  }
+  const explain = (status: number, fallback: string) => {
+    const meaning = cfg.statusMessages[String(status)];
+    return meaning ? `${name}: ${meaning} (HTTP ${status})` : fallback;
+  };
+  const waitAsked = (headers: Headers) => {
+    const now = deps.now();
+    const a = waitFromHeaders(headers, now);
+    const b = waitFromQuotaHeaders(headers, now, cfg.rateLimitHeaders);
+    return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+  };
 
   async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -30,7 +52,7 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     const timeout = AbortSignal.timeout(cfg.timeoutMs);
     let res: Response;
     try {
-      res = await deps.fetch(expandUrl(cfg.request.url, input), {
+      res = await fetch(expandUrl(cfg.request.url, input), {
         method: cfg.request.method,
         headers,
         body,
@@ -38,6 +60,8 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
       });
     } catch (err) {
       if (signal.aborted) throw err;
+      const blocked = findBlocked(err);
+      if (blocked) return { kind: 'permanent', code: 'blocked_address', message: `${name}: ${blocked.message}` };
       if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
       // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
       const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
@@ -46,19 +70,23 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     const status = res.status;
     if (cfg.rateLimitStatus.includes(status)) {
       await res.body?.cancel();
-      return { kind: 'rate_limited', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) };
+      return { kind: 'rate_limited', status, retryAfterMs: waitAsked(res.headers) };
     }
     if (cfg.noMatchStatus.includes(status)) {
       await res.body?.cancel();
-      return { kind: 'no_match', status, pauseMs: waitFromHeaders(res.headers, deps.now()) };
+      return { kind: 'no_match', status, pauseMs: waitAsked(res.headers) };
     }
-    if (status >= 500 || status === 408) {
+    if (cfg.pendingStatus.includes(status)) {
       await res.body?.cancel();
-      return { kind: 'transient', status, code: 'provider_unavailable', message: `${name} answered HTTP ${status}` };
+      return { kind: 'pending', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) ?? cfg.pollDelayMs };
+    }
+    if (status >= 500 || status === 408 || cfg.transientStatus.includes(status)) {
+      await res.body?.cancel();
+      return { kind: 'transient', status, code: 'provider_unavailable', message: explain(status, `${name} answered HTTP ${status}`) };
     }
     if (status < 200 || status >= 300) {
       await res.body?.cancel();
-      return { kind: 'permanent', status, code: 'provider_rejected', message: `${name} refused the request (HTTP ${status})` };
+      return { kind: 'permanent', status, code: 'provider_rejected', message: explain(status, `${name} refused the request (HTTP ${status})`) };
     }
     let text: string | undefined;
     try {
@@ -74,7 +102,7 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     } catch {
       return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON (or over ${MAX_BODY} bytes)` };
     }
-    const pauseMs = waitFromHeaders(res.headers, deps.now());
+    const pauseMs = waitAsked(res.headers);
     if (cfg.response.matchIf !== undefined) {
       const gate = getPointer(doc, cfg.response.matchIf);
       if (gate === undefined || gate === null) return { kind: 'no_match', status, pauseMs };

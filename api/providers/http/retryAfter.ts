@@ -22,6 +22,33 @@ export function waitFromHeaders(headers: Headers, now: number): number | undefin
   return undefined;
 }
 
+export interface QuotaHeader {
+  remaining: string;
+  windowMs: number;
+  reset?: string;
+}
+
+/**
+ * How long to wait when a provider-specific quota header (Apollo's
+ * x-minute-requests-left…) says a window is used up: until its reset header,
+ * or else to the end of the fixed window. The longest of the used-up windows.
+ */
+export function waitFromQuotaHeaders(headers: Headers, now: number, quotas: readonly QuotaHeader[]): number | undefined {
+  let wait: number | undefined;
+  for (const q of quotas) {
+    const remaining = headers.get(q.remaining);
+    if (remaining === null || !/^-?\d+$/.test(remaining.trim()) || Number(remaining) > 0) continue;
+    const reset = q.reset ? headers.get(q.reset)?.trim() : undefined;
+    let ms = q.windowMs - (now % q.windowMs);
+    if (reset && /^\d+(\.\d+)?$/.test(reset)) {
+      const n = Number(reset);
+      ms = n > 1e9 ? Math.max(0, n * 1000 - now) : Math.round(n * 1000);
+    }
+    wait = Math.max(wait ?? 0, ms);
+  }
+  return wait;
+}
+
 function firstHeader(headers: Headers, names: string[]): string | undefined {
   for (const n of names) {
     const v = headers.get(n);

@@ -5,6 +5,12 @@ const WHOLE = /^\{\{\s*([a-zA-Z]+)\s*\}\}$/;
 
 const valueOf = (input: NormalizedInput, name: string): string => input[name as keyof NormalizedInput] ?? '';
 
+/** Whether a URL template takes any part of its host (or port) from the row: then the row chooses the server. */
+export function inputInHost(template: string): boolean {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(template)?.[1] ?? '';
+  return new RegExp(PLACEHOLDER.source).test(authority);
+}
+
 /** URL templates: every placeholder is URL-encoded, so input can never add a path, query or host. */
 export function expandUrl(template: string, input: NormalizedInput): string {
   return template.replace(PLACEHOLDER, (_, name: string) => encodeURIComponent(valueOf(input, name)));

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { LlmProviderConfig } from '../../config/schema.js';
+import { readBounded } from '../http/readBody.js';
+import { waitFromHeaders } from '../http/retryAfter.js';
+import type { CallResult, FetchLike, Provider } from '../types.js';
+import { parseAnswer } from './answer.js';
+import { PROMPT_REVISION, systemPrompt, userPrompt } from './prompt.js';
+
+const MAX_BODY = 1024 * 1024;
+
+export interface LlmProviderDeps {
+  fetch: FetchLike;
+  now: () => number;
+}
+
+/**
+ * Predictive fill-in from an OpenAI-compatible chat-completions endpoint. Its
+ * values are predictions with confidences: the engine asks it last, only for
+ * jobs that want predictions, and never lets it overwrite a found value.
+ */
+export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Provider {
+  const name = cfg.label ?? `LLM (${cfg.model})`;
+  const url = `${cfg.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  // Anything that changes the question changes the cache key: answers to another prompt are not reused.
+  const digest = createHash('sha256')
+    .update(JSON.stringify([PROMPT_REVISION, cfg.model, cfg.fields, cfg.instructions ?? '', cfg.minConfidence]))
+    .digest('hex')
+    .slice(0, 10);
+  const system = systemPrompt(cfg.instructions);
+
+  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (cfg.apiKey) headers.authorization = `Bearer ${cfg.apiKey}`;
+    const body = JSON.stringify({
+      model: cfg.model,
+      temperature: 0,
+      max_tokens: cfg.maxTokens,
+      ...(cfg.jsonMode ? { response_format: { type: 'json_object' } } : {}),
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: userPrompt(input, cfg.fields) },
+      ],
+    });
+    const timeout = AbortSignal.timeout(cfg.timeoutMs);
+    let res: Response;
+    try {
+      res = await deps.fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, timeout]) });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${(err as { cause?: { code?: string } }).cause?.code ?? 'network error'})` };
+    }
+    const status = res.status;
+    if (status === 429) {
+      await res.body?.cancel();
+      return { kind: 'rate_limited', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) };
+    }
+    if (status >= 500 || status === 408) {
+      await res.body?.cancel();
+      return { kind: 'transient', status, code: 'provider_unavailable', message: `${name} answered HTTP ${status}` };
+    }
+    if (status < 200 || status >= 300) {
+      await res.body?.cancel();
+      return { kind: 'permanent', status, code: 'provider_rejected', message: `${name} refused the request (HTTP ${status})` };
+    }
+    let doc: unknown;
+    try {
+      const text = await readBounded(res, MAX_BODY);
+      if (text === undefined) throw new Error('too large');
+      doc = JSON.parse(text);
+    } catch {
+      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
+      return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON` };
+    }
+    const parsed = parseAnswer(doc, cfg.fields, cfg.minConfidence);
+    // Asking again would buy the same answer: flag the row (retryable by hand) instead of retrying.
+    if (!parsed.ok) return { kind: 'permanent', status, code: 'provider_bad_response', message: `${name}: ${parsed.message}` };
+    if (Object.keys(parsed.values).length === 0) return { kind: 'no_match', status };
+    return { kind: 'match', values: parsed.values, confidence: parsed.confidence, status };
+  }
+
+  return {
+    id: cfg.id,
+    label: name,
+    demo: false,
+    inputs: cfg.input,
+    fields: cfg.fields,
+    costPerCall: cfg.costPerCall,
+    costPerMatch: 0,
+    concurrency: cfg.concurrency,
+    ratePerSecond: cfg.ratePerSecond,
+    timeoutMs: cfg.timeoutMs,
+    predictive: true,
+    cacheVersion: `${cfg.promptVersion}.${digest}`,
+    call,
+  };
+}
