@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RowInput } from '../../../shared/index.js';
 import { parseConfig } from '../../../api/config/load.js';
 import { startCascade, type Cascade } from '../../../api/server.js';
 import { createApiKey } from '../../../api/storage/keys/createApiKey.js';
@@ -11,7 +12,7 @@ export interface Running {
   logs: string[];
   api<T = any>(path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates a job and waits (bounded) until it is no longer running; returns its rows. */
-  runJob(fields: string[], rows: { key: string; input: Record<string, string> }[]): Promise<{ job: any; rows: any[] }>;
+  runJob(fields: string[], rows: { key: string; input: RowInput }[]): Promise<{ job: any; rows: any[] }>;
   stop(): Promise<void>;
 }
 
