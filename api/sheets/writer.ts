@@ -152,8 +152,7 @@ export class SheetWriter {
       const layout = t.layout ?? (await this.lock(t.spreadsheetId, () => this.prepare(ctx)));
       await this.anchorAll(ctx, layout);
       while (await this.due(ctx)) await this.write(ctx, layout);
-      const idle = (await store.unanchored(t.jobId, 1)).length === 0 && (await store.pending(t.jobId, 1)).length === 0;
-      const settling = t.jobStatus !== 'running' && idle;
+      const settling = t.jobStatus !== 'running' && (await store.unanchored(t.jobId, 1)).length === 0 && (await store.pending(t.jobId, 1)).length === 0;
       if (settling || this.dashboardDue(t.jobId)) await this.refreshDashboard(ctx);
       if (settling) await store.settle(t.jobId, clock.now());
       else if (t.lastErrorCode) await store.clearError(t.jobId);

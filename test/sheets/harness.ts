@@ -10,7 +10,7 @@ import { createApiKey } from '../../api/storage/keys/createApiKey.js';
 import { rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 
 /** Write-back settings for tests: a short quota window and quick flushes, so quotas bind and rows land within a test. */
-export const FAST_SHEETS: Partial<SheetsOptions> = { pollMs: 20, maxDelayMs: 100, minRowsPerRequest: 50, dashboardEveryMs: 200, backoffMs: [50, 400], requestTimeoutMs: 10_000 };
+export const FAST_SHEETS: Partial<SheetsOptions> = { pollMs: 100, maxDelayMs: 100, minRowsPerRequest: 50, dashboardEveryMs: 200, backoffMs: [50, 400], requestTimeoutMs: 10_000 };
 
 export interface SheetsHarness {
   cascade: Cascade;
@@ -67,10 +67,10 @@ export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<Sh
     },
     async waitForSheet(id, until = (v) => v.status !== 'running' && v.sheet?.state === 'done') {
       let view: any;
-      for (let i = 0; i < 4000; i++) {
+      for (let i = 0; i < 1000; i++) {
         view = (await h.api(`/v1/jobs/${id}`)).body;
         if (until(view)) return view;
-        await new Promise((r) => setTimeout(r, 25));
+        await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`job ${id}: write-back not settled after 100 s: ${JSON.stringify(view)}`);
     },

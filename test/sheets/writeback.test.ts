@@ -1,33 +1,253 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SheetsRequestLog } from '../../api/demo/sheets/index.js';
+import { DASHBOARD_TITLE, JOB_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';
 
 let h: SheetsHarness;
-afterEach(async () => h?.stop());
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await h?.stop();
+  for (const c of closers.splice(0)) await c();
+});
 
 const TOKEN = 'ya29.test-token-alice';
+const FRESH = 'ya29.fresh-token-alice';
+const capital = (domain: string) => domain.charAt(0).toUpperCase() + domain.slice(1, domain.indexOf('.'));
 
-describe('sheet write-back', () => {
-  it('writes each field into its column and the status into the status column', async () => {
+async function submit(body: Record<string, unknown>) {
+  const res = await h.api('/v1/jobs', { body });
+  expect(res.status).toBe(202);
+  return res.body.id as string;
+}
+
+const sheetTarget = (extra: Record<string, unknown> = {}) => ({ spreadsheetId: 'book1', sheetName: 'Leads', statusColumn: 'Status', ...extra });
+
+/** How many accepted write requests carried each row anchor. */
+function writesPerRow(log: SheetsRequestLog[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const r of log) if (r.status === 200) for (const a of r.anchors ?? []) n.set(a, (n.get(a) ?? 0) + 1);
+  return n;
+}
+
+/** Every data row's company name belongs to the domain in column A of the same row, or is empty. */
+function expectOwnResults(domainsInSheet: (string | number | boolean | undefined)[][], names: (string | number | boolean | undefined)[][]) {
+  domainsInSheet.forEach(([d], i) => {
+    const name = names[i]?.[0];
+    if (d === undefined) expect(name).toBeUndefined();
+    else if (name !== undefined) expect(name).toBe(capital(String(d)));
+  });
+}
+
+describe('what is written', () => {
+  it('writes each field into its column and the status into the status column, through 503s', async () => {
     h = await startSheetsHarness({ providers: [{ id: 'p', fields: ['company.name', 'company.employees'] }] });
     const list = domains(30);
     h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list, ['Domain', 'Notes']) }]);
     h.sheets.auth.grant(TOKEN, 'alice');
-    const res = await h.api('/v1/jobs', {
-      body: {
-        fields: ['company.name', 'company.employees'],
-        rows: sheetRows(list),
-        sheet: { spreadsheetId: 'book1', sheetName: 'Leads', columns: { 'company.name': 'D' }, statusColumn: 'Status' },
-        googleAccessToken: TOKEN,
-      },
+    h.sheets.failNextWrites(2, 503);
+    const id = await submit({
+      fields: ['company.name', 'company.employees'],
+      rows: [...sheetRows(list), { key: '40', input: { domain: 'not a domain' } }],
+      sheet: sheetTarget({ columns: { 'company.name': 'D' } }),
+      googleAccessToken: TOKEN,
     });
-    expect(res.status).toBe(202);
-    const view = await h.waitForSheet(res.body.id);
-    expect(view.sheet).toMatchObject({ state: 'done', written: 30, pendingWrite: 0, orphaned: 0, lastError: null });
+    const view = await h.waitForSheet(id);
+    expect(view.sheet).toMatchObject({ state: 'done', written: 31, pendingWrite: 0, orphaned: 0, lastError: null });
     const tab = h.sheets.model.sheet('book1', 'Leads');
+    // D by letter (header filled in), the rest created after the last used column with their headers.
     expect(tab.values(1, 1, 1, 6)[0]).toEqual(['Domain', 'Notes', undefined, 'Company name', 'Employees', 'Status']);
     expect(tab.value(2, 4)).toBe('Lead0');
     expect(typeof tab.value(2, 5)).toBe('number');
     expect(tab.value(2, 6)).toBe('matched · by p');
+    // Columns the job does not own are untouched.
+    expect(tab.value(2, 2)).toBeUndefined();
+    // Row 40 was past the grid of 31 rows: grown first, then written.
+    expect(tab.rowCount).toBeGreaterThanOrEqual(40);
+    expect(String(tab.value(40, 6))).toMatch(/^invalid input · domain: /);
+    expect(tab.conditionalFormats).toHaveLength(4);
+    expect(h.sheets.requests.filter((r) => r.status === 503)).toHaveLength(2);
+  });
+
+  it('writes a provider answer that looks like a formula as text, never as a formula', async () => {
+    const nasty = ['=HYPERLINK("http://evil.example","click")', '+1 555 0100', '-2+3', '@SUM(A1)'];
+    const evil = createServer((req, res) => {
+      const i = Number(/lead(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { name: nasty[i % nasty.length] } }));
+    });
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => evil.close(() => r())));
+    const url = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+    h = await startSheetsHarness({
+      providers: [],
+      config: () => ({
+        providers: [{ id: 'evil', kind: 'http', input: 'domain', fields: ['company.name'], request: { url: `${url}/?q={{domain}}` }, response: { map: { 'company.name': '/data/name' } } }],
+        engine: { retryDelaysMs: [20], pollMs: 20, leaseMs: 1500 },
+      }),
+    });
+    const list = domains(8);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    await h.waitForSheet(await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: sheetTarget(), googleAccessToken: TOKEN }));
+    const tab = h.sheets.model.sheet('book1', 'Leads');
+    for (let i = 0; i < list.length; i++) {
+      const cell = tab.cell(i + 2, 2);
+      expect(cell).toEqual({ value: nasty[i % nasty.length] });
+      expect(cell?.formula).toBeUndefined();
+    }
+  });
+
+  it('refuses a sheet job whose keys are not row numbers, or that has no Google credential, saying where', async () => {
+    h = await startSheetsHarness({ providers: [{ id: 'p', fields: ['company.name'] }] });
+    const bad = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: 'abc', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.path).toBe('rows[0].key');
+    const header = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: '1', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN } });
+    expect(header.body.error.path).toBe('rows[0].key');
+    const noCred = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: '2', input: { domain: 'a.com' } }], sheet: sheetTarget() } });
+    expect(noCred.status).toBe(400);
+    expect(noCred.body.error.path).toBe('googleAccessToken');
+  });
+});
+
+describe('how it is written', () => {
+  it('keeps a 20,000-row job within the per-user write quota, in few large requests', async () => {
+    const quota = { perUser: 6, perProject: 30, windowMs: 1000 };
+    h = await startSheetsHarness({
+      providers: [{ id: 'p', fields: ['company.name'], concurrency: 64, behaviour: { latency: { medianMs: 2, sigma: 0.2 } } }],
+      server: { writes: quota, reads: quota },
+      sheets: { writesPerMinutePerUser: 6, writesPerMinutePerProject: 30, readsPerMinutePerUser: 6, readsPerMinutePerProject: 30, quotaWindowMs: 1000, minRowsPerRequest: 500, maxDelayMs: 300, dashboardEveryMs: 60_000 },
+    });
+    // 200 leads to enrich and 19,800 unreadable ones, flagged at submission: the write path gets 20,000 rows at once.
+    const list = domains(20_000).map((d, i) => (i % 100 === 0 ? d : `not a domain ${i}`));
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const rows = sheetRows(list);
+    const id = await submit({ fields: ['company.name'], rows: rows.slice(0, 5000), sheet: sheetTarget(), googleAccessToken: TOKEN });
+    for (let i = 5000; i < rows.length; i += 5000) expect((await h.api(`/v1/jobs/${id}/rows`, { body: { rows: rows.slice(i, i + 5000) } })).status).toBe(202);
+    const view = await h.waitForSheet(id);
+    expect(view.counts).toMatchObject({ matched: 200, invalid_input: 19_800 });
+    expect(view.sheet).toMatchObject({ written: 20_000, pendingWrite: 0 });
+    const writes = h.sheets.requests.filter((r) => r.kind === 'write');
+    expect(h.sheets.requests.filter((r) => r.status === 429)).toHaveLength(0);
+    // Never more than the quota within any window.
+    for (const w of writes) expect(writes.filter((x) => x.at >= w.at && x.at < w.at + quota.windowMs).length).toBeLessThanOrEqual(quota.perUser);
+    expect(writesPerRow(h.sheets.requests).size).toBe(20_000);
+    // 20,000 rows anchored and written in a few dozen requests, not 20,000.
+    expect(writes.length).toBeLessThan(40);
+    const rowRequests = writes.filter((r) => r.anchors?.length);
+    expect(20_000 / rowRequests.length).toBeGreaterThan(500);
+    const tab = h.sheets.model.sheet('book1', 'Leads');
+    expect(tab.value(2, 2)).toBe('Lead0');
+    expect(String(tab.value(3, 3))).toMatch(/^invalid input · domain/);
+  });
+
+  it('pauses when the token expires mid-job and writes every row exactly once after a fresh token', async () => {
+    h = await startSheetsHarness({
+      providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 4, latency: { medianMs: 4, sigma: 0.1 } } }],
+      sheets: { minRowsPerRequest: 20, maxDelayMs: 50 },
+    });
+    const list = domains(600);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: sheetTarget(), googleAccessToken: TOKEN });
+    await h.waitForSheet(id, (v) => v.sheet.written > 0);
+    h.sheets.auth.expire(TOKEN);
+    const paused = await h.waitForSheet(id, (v) => v.status === 'done' && v.sheet.state === 'paused');
+    expect(paused.sheet.lastError.code).toBe('google_unauthorized');
+    expect(paused.sheet.pendingWrite).toBeGreaterThan(0);
+    expect(JSON.stringify(paused)).not.toContain(TOKEN);
+
+    h.sheets.auth.grant(FRESH, 'alice');
+    const put = await h.api(`/v1/jobs/${id}/token`, { method: 'PUT', body: { accessToken: FRESH } });
+    expect(put.status).toBe(200);
+    expect(JSON.stringify(put.body)).not.toContain(FRESH);
+    const done = await h.waitForSheet(id);
+    expect(done.sheet).toMatchObject({ state: 'done', written: 600, pendingWrite: 0, lastError: null });
+    const per = writesPerRow(h.sheets.requests);
+    expect(per.size).toBe(600);
+    expect([...per.values()].every((n) => n === 1)).toBe(true);
+    const tab = h.sheets.model.sheet('book1', 'Leads');
+    expectOwnResults(tab.values(2, 1, 601, 1), tab.values(2, 2, 601, 2));
+    // The token never reached the database.
+    const dump = await h.cascade.database.client.execute("SELECT group_concat(coalesce(last_error_message, '') || layout || columns) AS t FROM sheet_targets");
+    expect(String(dump.rows[0]!.t)).not.toContain('ya29');
+  });
+
+  it('waits for a token after the API restarts, then writes the rest', async () => {
+    h = await startSheetsHarness({ providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 5, sigma: 0.1 } } }], sheets: { minRowsPerRequest: 10 } });
+    const list = domains(300);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: sheetTarget(), googleAccessToken: TOKEN });
+    await h.waitForSheet(id, (v) => v.sheet.written > 0);
+    await h.restart();
+    const waiting = await h.waitForSheet(id, (v) => v.status === 'done' && v.sheet.state === 'paused');
+    expect(waiting.sheet.lastError.code).toBe('google_unauthorized');
+    await h.api(`/v1/jobs/${id}/token`, { method: 'PUT', body: { accessToken: TOKEN } });
+    const done = await h.waitForSheet(id);
+    expect(done.sheet).toMatchObject({ written: 300, pendingWrite: 0 });
+    const tab = h.sheets.model.sheet('book1', 'Leads');
+    expect(tab.values(2, 2, 301, 2).every(([v]) => typeof v === 'string')).toBe(true);
+  });
+
+  it('follows rows the user sorts and inserts mid-job, and reports a deleted row orphaned', async () => {
+    h = await startSheetsHarness({
+      providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 8, sigma: 0.1 } } }],
+      sheets: { minRowsPerRequest: 10, maxDelayMs: 50 },
+    });
+    const list = domains(300);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: sheetTarget(), googleAccessToken: TOKEN });
+    const mid = await h.waitForSheet(id, (v) => v.sheet.written > 0);
+    expect(mid.status).toBe('running');
+    const tab = h.sheets.model.sheet('book1', 'Leads');
+    // The user sorts the data descending, inserts two rows at the top, and deletes the row of the last lead.
+    tab.sortRows(2, 301, 1, true);
+    tab.insertRows(2, 2);
+    const last = tab.values(1, 1, tab.rowCount, 1).findIndex(([d]) => d === 'lead299.com') + 1;
+    tab.deleteRows(last, 1);
+    const done = await h.waitForSheet(id);
+    expect(done.sheet).toMatchObject({ written: 299, orphaned: 1, pendingWrite: 0 });
+    const rows = tab.values(2, 1, 302, 2);
+    expectOwnResults(rows.map((r) => [r[0]]), rows.map((r) => [r[1]]));
+    expect(rows.filter(([d, name]) => d !== undefined && name !== undefined)).toHaveLength(299);
+    expect(tab.values(2, 2, 3, 3)).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+  });
+});
+
+describe('the dashboard tab', () => {
+  it('shows the same figures as GET /v1/metrics, for the job and the last 7 days, with two charts', async () => {
+    h = await startSheetsHarness({
+      providers: [
+        { id: 'cheap', fields: ['company.name'], costPerCall: 0.01, behaviour: { matchRate: { '*': 0.5 } } },
+        { id: 'dear', fields: ['company.name'], costPerCall: 0.05, behaviour: { matchRate: { '*': 0.9 } } },
+      ],
+    });
+    const list = domains(120);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: sheetTarget(), googleAccessToken: TOKEN });
+    await h.waitForSheet(id);
+    const job = (await h.api(`/v1/metrics?jobId=${id}`)).body;
+    const week = (await h.api('/v1/metrics?window=7d')).body;
+    const dash = h.sheets.model.sheet('book1', DASHBOARD_TITLE);
+    const blank = (r: (string | number)[]) => r.map((v) => (v === '' ? undefined : v));
+    const section = (row: number, m: any) => {
+      expect(dash.values(row + 2, 1, row + 2, 7)[0]).toEqual(blank(figureCells('All providers', m.totals)));
+      m.providers.forEach((p: any, i: number) => expect(dash.values(row + 3 + i, 1, row + 3 + i, 7)[0]).toEqual(blank(figureCells(p.label, p))));
+    };
+    section(JOB_SECTION, job);
+    section(WEEK_SECTION, week);
+    expect(job.totals.calls).toBeGreaterThan(0);
+    expect(dash.value(JOB_SECTION + 3, 1)).toBeDefined();
+    expect(dash.charts).toHaveLength(2);
   });
 });

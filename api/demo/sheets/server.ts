@@ -18,6 +18,8 @@ export interface SheetsRequestLog {
   /** Ranges, filters or requests the call carried. */
   items: number;
   bytes: number;
+  /** For an accepted batchUpdateByDataFilter: the metadata value of each row anchor it wrote, to count writes per row. */
+  anchors?: string[];
 }
 
 export interface SheetsServerOptions {
@@ -156,6 +158,9 @@ export async function startSheetsServer(opts: SheetsServerOptions = {}): Promise
       const book = model.get(decodeURIComponent(m[1]!));
       if (!book) throw notFound('Requested entity was not found.');
       payload = r.run(book, body, url.searchParams, m[2]!);
+      if (r.endpoint === 'spreadsheets.values.batchUpdateByDataFilter') {
+        entry.anchors = (payload as { responses: { dataFilter?: DataFilter }[] }).responses.flatMap((x) => x.dataFilter?.developerMetadataLookup?.metadataValue ?? []);
+      }
     } catch (err) {
       const e = err instanceof GoogleApiError ? err : new GoogleApiError(500, 'INTERNAL', 'Internal error encountered.');
       status = e.code;
