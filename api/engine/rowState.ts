@@ -28,14 +28,16 @@ export function restoreState(saved: unknown): RowState {
   return saved && typeof saved === 'object' ? { ...emptyState(), ...(saved as Partial<RowState>) } : emptyState();
 }
 
+const MAX_LIST = 100;
+
 /** Fields no data provider has found: empty, or only predicted. */
 export const missingFields = (state: RowState, fields: readonly Field[]) =>
   fields.filter((f) => state.values[f] === undefined || state.provenance[f]?.predicted);
 
 /**
  * Takes from an answer only the fields still missing: a found value is never
- * overwritten, and a prediction never replaces anything, while a found value
- * does replace a prediction (a retried data provider beats a guess).
+ * overwritten (lists are merged), a prediction never replaces anything, and a
+ * found value does replace a prediction (a retried data provider beats a guess).
  */
 export function applyAnswer(
   state: RowState,
@@ -50,8 +52,13 @@ export function applyAnswer(
   delete state.attempts[provider.id];
   for (const f of fields) {
     const v = values[f];
-    const empty = state.values[f] === undefined;
-    if (v === undefined || !(empty || (!provider.predictive && state.provenance[f]?.predicted))) continue;
+    const had = state.values[f];
+    // Lists (a tech stack) add up across data providers: each sees different signs. Provenance stays with the first.
+    if (Array.isArray(v) && Array.isArray(had) && !provider.predictive && !state.provenance[f]?.predicted) {
+      state.values[f] = [...new Set([...had, ...v])].slice(0, MAX_LIST);
+      continue;
+    }
+    if (v === undefined || !(had === undefined || (!provider.predictive && state.provenance[f]?.predicted))) continue;
     state.values[f] = v;
     state.provenance[f] = provider.predictive
       ? { provider: provider.id, fetchedAt, cached, predicted: true, confidence: confidence?.[f] ?? 0 }

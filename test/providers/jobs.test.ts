@@ -43,6 +43,8 @@ describe('keyless providers in a job', () => {
       values: { 'company.name': 'Acme Analytics', 'company.emailProvider': 'Google Workspace', 'person.emailStatus': 'mx_ok' },
       sources: { 'company.name': 'website', 'company.emailProvider': 'dns', 'person.emailStatus': 'email-check' },
     });
+    // The tech stack adds up what the home page shows and what DNS records reveal.
+    expect(byKey['2'].values['company.techStack']).toEqual(expect.arrayContaining(['HubSpot', 'WordPress', 'SendGrid', 'Atlassian']));
     expect(byKey['3'].values['person.emailStatus']).toBe('role');
     expect(byKey['4']).toMatchObject({ status: 'failed', error: { code: 'blocked_address', message: expect.stringMatching(/internal\.test resolves to a private address/) } });
     expect(byKey['5']).toMatchObject({ values: { 'company.emailProvider': 'None', 'person.emailStatus': 'no_mx' } });
