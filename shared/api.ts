@@ -69,10 +69,16 @@ export const CreateJobSchema = z.object({
   sheet: SheetTargetSchema.optional(),
   /** For `sheet`: the user's OAuth token; without it the server's service account writes. */
   googleAccessToken: GoogleAccessTokenSchema.optional(),
+  /** Fill what no data provider finds with predictions (the llm provider kind), marked as such. */
+  predict: z.boolean().default(false),
 });
 export type CreateJob = z.input<typeof CreateJobSchema>;
 
-export const AppendRowsSchema = z.object({ rows: RowsSchema.min(1) });
+export const AppendRowsSchema = z.object({
+  rows: RowsSchema.min(1),
+  /** Whether these rows ask for predictions; each batch says so for its own rows. */
+  predict: z.boolean().default(false),
+});
 
 export const RowStatusSchema = z.enum([
   'pending',

@@ -154,6 +154,7 @@ export async function createEngine(deps: EngineDeps) {
         kinds: norm.kinds,
         fields,
         state,
+        predict: state.predict,
         ctx: { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime: false, workspace: ws, job: job.id }, signal: stopping.signal },
       });
     } catch (err) {
@@ -217,13 +218,15 @@ export async function createEngine(deps: EngineDeps) {
     });
   }
 
-  function toNewRows(rows: { key: string; input: RowInput }[], fields: Field[], path: string): NewRow[] {
+  function toNewRows(rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false): NewRow[] {
     const seen = new Set<string>();
     return rows.map((r, i) => {
       if (seen.has(r.key)) throw new CascadeError('invalid_body', `duplicate row key "${r.key}"`, `${path}[${i}].key`);
       seen.add(r.key);
       const row = admit(providers, r.input, fields);
-      return row.ok ? { key: r.key, input: r.input, status: 'pending' } : { key: r.key, input: r.input, status: 'invalid_input', errorMessage: row.message };
+      if (!row.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorMessage: row.message };
+      // The ask for predictions lives in the row's checkpoint, so it survives restarts and retries with the row.
+      return { key: r.key, input: r.input, status: 'pending', ...(predict ? { state: { predict: true } } : {}) };
     });
   }
 
@@ -258,11 +261,11 @@ export async function createEngine(deps: EngineDeps) {
 
     async createJob(
       ws: string,
-      body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number; sheet?: SheetTarget; googleAccessToken?: string },
+      body: { fields: Field[]; rows: { key: string; input: RowInput }[]; maxCostUsd?: number; sheet?: SheetTarget; googleAccessToken?: string; predict?: boolean },
       idempotencyKey?: string,
     ) {
-      checkFields(body.fields);
-      const rows = toNewRows(body.rows, body.fields, 'rows');
+      checkFields(body.fields, body.predict);
+      const rows = toNewRows(body.rows, body.fields, 'rows', body.predict);
       // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
       const { googleAccessToken, ...hashed } = body;
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
@@ -291,12 +294,12 @@ export async function createEngine(deps: EngineDeps) {
       return view(await requireJob(ws, jobId));
     },
 
-    async appendRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[]) {
+    async appendRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[], predict = false) {
       const job = await requireJob(ws, jobId);
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
       await deps.writeBack?.checkRows(jobId, rows, 'rows');
       try {
-        await appendRows(db, jobId, toNewRows(rows, job.fields as Field[], 'rows'), clock.now());
+        await appendRows(db, jobId, toNewRows(rows, job.fields as Field[], 'rows', predict), clock.now());
       } catch (err) {
         if (isUniqueViolation(err)) throw new CascadeError('invalid_body', 'a row key in this batch is already in the job', 'rows');
         throw err;

@@ -20,6 +20,8 @@ export interface RowState {
   answered: string[];
   failed: Record<string, { code: ErrorCode; message: string }>;
   attempts: Record<string, number>;
+  /** The row was submitted asking for predictions where no data provider finds a value. */
+  predict?: boolean;
 }
 
 export const emptyState = (): RowState => ({ values: {}, provenance: {}, answered: [], failed: {}, attempts: {} });

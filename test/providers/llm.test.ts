@@ -177,15 +177,38 @@ describe('llm fill-in through the API', () => {
     expect(chat.requests.length).toBe(before);
   });
 
+  it('fills job rows that ask for predictions, batch by batch, and leaves the others alone', async () => {
+    chat.reply = (req) =>
+      req.body.messages[1]!.content.includes('domain: pred')
+        ? answer({ 'company.industry': { value: 'Logistics', confidence: 0.7 } })
+        : answer({ 'company.industry': { value: 'Wrong', confidence: 0.9 } });
+    const created = await app.api<{ id: string }>('/v1/jobs', { fields: ['company.name', 'company.industry'], rows: [{ key: '2', input: { domain: 'pred-one.xyz' } }], predict: true });
+    expect(created.status).toBe(202);
+    const id = created.body.id;
+    expect((await app.api(`/v1/jobs/${id}/rows`, { rows: [{ key: '3', input: { domain: 'pred-two.xyz' } }], predict: true })).status).toBe(202);
+    expect((await app.api(`/v1/jobs/${id}/rows`, { rows: [{ key: '4', input: { domain: 'plain.xyz' } }] })).status).toBe(202);
+    for (let i = 0; i < 1500 && (await app.api(`/v1/jobs/${id}`)).body.status === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+    const rows = (await app.api(`/v1/jobs/${id}/results`)).body.rows;
+    expect(rows.map((r: any) => [r.key, r.values['company.industry'] ?? null, r.provenance['company.industry']?.predicted ?? false])).toEqual([
+      ['2', 'Logistics', true],
+      ['3', 'Logistics', true],
+      ['4', null, false],
+    ]);
+    expect(chat.requests.filter((r) => r.body.messages[1]!.content.includes('plain.xyz'))).toHaveLength(0);
+    const refused = await app.api('/v1/jobs', { fields: ['company.industry'], rows: [] });
+    expect(refused.status).toBe(400);
+  });
+
   it('is counted apart from data-provider matches in the metrics', async () => {
     const { body } = await app.api('/v1/metrics?window=1d');
     const guess = body.providers.find((p: any) => p.provider === 'guess');
     const firmo = body.providers.find((p: any) => p.provider === 'firmo');
-    expect(guess).toMatchObject({ predicted: true, matches: 2, costUsd: 0.002 });
+    expect(guess).toMatchObject({ predicted: true, matches: 4, costUsd: 0.004 });
     expect(firmo.predicted).toBeUndefined();
-    expect(body.totals).toMatchObject({ matches: firmo.matches, noMatches: firmo.noMatches, predictedMatches: 2, predictedCostUsd: 0.002 });
+    expect(body.totals).toMatchObject({ matches: firmo.matches, noMatches: firmo.noMatches, predictedMatches: 4 });
+    expect(body.totals.predictedCostUsd).toBeCloseTo(0.004, 9);
     expect(body.totals.costPerMatch).toBeCloseTo(firmo.costUsd / firmo.matches, 9);
-    expect(body.totals.costUsd).toBeCloseTo(firmo.costUsd + 0.002, 9);
+    expect(body.totals.costUsd).toBeCloseTo(firmo.costUsd + 0.004, 9);
     expect(JSON.stringify(app.logs)).not.toContain(KEY);
   });
 });

@@ -18,7 +18,8 @@ const route = createRoute({
 
 export function registerJobsAppend(app: App, { engine }: RouteDeps) {
   app.openapi(route, async (c) => {
-    const res = await engine.appendRows(c.get('workspace'), c.req.valid('param').id, c.req.valid('json').rows);
+    const body = c.req.valid('json');
+    const res = await engine.appendRows(c.get('workspace'), c.req.valid('param').id, body.rows, body.predict);
     return c.json(res, 202);
   });
 }

@@ -10,14 +10,15 @@ import type { NewRow } from './types.js';
  * the transaction, so concurrent appends never share one.
  */
 export async function appendRows(db: Db, jobId: string, newRows: NewRow[], now: number): Promise<void> {
-  const batch = JSON.stringify(newRows.map((r) => [r.key, r.input, r.status, r.errorMessage ?? null]));
+  const batch = JSON.stringify(newRows.map((r) => [r.key, r.input, r.status, r.errorMessage ?? null, r.state ?? null]));
   await db.batch([
     db.run(sql`
-      INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, attempts, run_at, updated_at)
+      INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, state, attempts, run_at, updated_at)
       SELECT ${jobId}, (SELECT next_seq FROM jobs WHERE id = ${jobId}) + j.key,
         json_extract(j.value, '$[0]'), json(json_extract(j.value, '$[1]')), json_extract(j.value, '$[2]'),
         CASE json_extract(j.value, '$[2]') WHEN 'invalid_input' THEN 'invalid_input' END,
-        json_extract(j.value, '$[3]'), 0, ${now}, ${now}
+        json_extract(j.value, '$[3]'), CASE WHEN json_type(j.value, '$[4]') = 'object' THEN json(json_extract(j.value, '$[4]')) END,
+        0, ${now}, ${now}
       FROM json_each(${batch}) j`),
     db.run(sql`
       UPDATE jobs SET next_seq = next_seq + ${newRows.length},

@@ -2,7 +2,7 @@ import type { Db } from '../db.js';
 import { rows } from '../schema/index.js';
 import type { NewRow } from './types.js';
 
-// SQLite binds at most 32,766 values per statement; 9 columns a row.
+// SQLite binds at most 32,766 values per statement; 10 columns a row.
 const CHUNK = 2000;
 
 /** Statements inserting rows at sequence numbers from `firstSeq`; a caller runs them in its own transaction. */
@@ -17,6 +17,7 @@ export function insertRowsStatements(db: Db, jobId: string, firstSeq: number, ne
       status: r.status,
       errorCode: r.status === 'invalid_input' ? 'invalid_input' : null,
       errorMessage: r.errorMessage ?? null,
+      state: r.state ?? null,
       runAt: now,
       updatedAt: now,
     }));

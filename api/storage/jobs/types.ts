@@ -6,6 +6,8 @@ export interface NewRow {
   input: RowInput;
   status: Extract<RowStatus, 'pending' | 'invalid_input'>;
   errorMessage?: string;
+  /** A checkpoint to start from, e.g. what the row asks for beyond its fields (predictions). */
+  state?: Record<string, unknown>;
 }
 
 export type JobRecord = {
