@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { FieldSchema, LIMITS, RowInputSchema, type EstimateResult, type Field, type JobCounts, type SheetProgress } from '../../shared/index.js';
+
+/**
+ * The one interface between the sidebar and the Apps Script side: what
+ * `google.script.run` may call, with what, and what comes back. The entry
+ * file exposes exactly these (plus the triggers and CASCADE); the sidebar
+ * calls them through a wrapper typed from this. Arguments are re-validated
+ * on the server, since anything in the sidebar's iframe can call them.
+ */
+export interface ServerFunctions {
+  getSidebarState(): SidebarState;
+  saveSettings(input: SettingsInput): SettingsView;
+  testConnection(): ConnectionResult;
+  inspectSheet(headerRow: number): SheetView;
+  estimate(plan: PlanInput): EstimateView;
+  startJob(plan: PlanInput): ProgressView;
+  continueUpload(): ProgressView;
+  getProgress(): ProgressView | null;
+  cancelJob(): ProgressView;
+  retryFlagged(options: RetryInput): ProgressView;
+  openDashboard(): DashboardView;
+}
+
+/** The row input a column can feed: the API's own row shape. */
+export const INPUT_KEYS = Object.keys(RowInputSchema.shape) as InputKey[];
+export type InputKey = keyof z.infer<typeof RowInputSchema>;
+
+export const SettingsInputSchema = z.object({
+  apiUrl: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/?#]+(?::\d+)?(\/[^\s?#]*)?$/i, 'an http(s) URL such as https://cascade.example.com'),
+  /** Empty keeps the saved key: the sidebar never gets the full key back to resend. */
+  apiKey: z.string().trim().max(200).optional(),
+});
+export type SettingsInput = z.input<typeof SettingsInputSchema>;
+
+/** 1-based column numbers of the inputs, as the sheet numbers them. */
+export const InputColumnsSchema = z
+  .partialRecord(z.enum(INPUT_KEYS as [InputKey, ...InputKey[]]), z.number().int().min(1).max(18_278))
+  .refine((m) => Object.keys(m).length > 0, 'choose at least one input column');
+export type InputColumns = z.infer<typeof InputColumnsSchema>;
+
+export const PlanSchema = z.object({
+  sheetName: z.string().min(1).max(200),
+  headerRow: z.number().int().min(1).max(1000),
+  inputs: InputColumnsSchema,
+  fields: z.array(FieldSchema).min(1, 'tick at least one field').max(LIMITS.fieldsPerJob),
+  maxCostUsd: z.number().nonnegative().finite().optional(),
+});
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+
+export const RetrySchema = z.object({ maxCostUsd: z.number().nonnegative().finite().optional() });
+export type RetryInput = z.input<typeof RetrySchema>;
+
+export interface SettingsView {
+  apiUrl: string | null;
+  /** `csk_…9f2a`: enough to recognise the key, never enough to use it. */
+  keyHint: string | null;
+}
+
+export interface ConnectionResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface ColumnView {
+  column: number;
+  letter: string;
+  header: string;
+  /** A few values, so the user recognises the column. */
+  sample: string[];
+}
+
+export interface OutputColumn {
+  letter: string;
+  header: string;
+  /** False when the column is new and will be created with this header. */
+  exists: boolean;
+}
+
+export interface SheetView {
+  name: string;
+  headerRow: number;
+  columns: ColumnView[];
+  /** Rows below the header up to the last non-empty row. */
+  dataRows: number;
+  /** Input columns detected from headers and values; the user can change them. */
+  proposed: InputColumns;
+}
+
+export interface SidebarState {
+  settings: SettingsView;
+  sheet: SheetView;
+  job: ProgressView | null;
+  /** Why the job could not be shown (the API unreachable, say); the rest of the sidebar still works. */
+  jobError: string | null;
+}
+
+/** The API's estimate for the whole column: `rows` are the non-empty rows a job would enrich. */
+export interface EstimateView extends EstimateResult {
+  /** Rows the API priced: all of them, or an even sample of a long column whose figures are scaled up. */
+  sampled: number;
+}
+
+export interface ProgressView {
+  jobId: string;
+  sheetName: string;
+  fields: Field[];
+  /** `uploading` until every row has been handed to the API; the API enriches what it has meanwhile. */
+  phase: 'uploading' | 'running' | 'done' | 'cancelled';
+  uploaded: number;
+  total: number;
+  counts: JobCounts;
+  /** Rows with an outcome. */
+  done: number;
+  /** Rows "Retry flagged" can change: failed and budget exhausted. */
+  flagged: number;
+  costUsd: number;
+  maxCostUsd: number | null;
+  startedAt: number;
+  /** The API's write-back into the sheet: rows written, waiting, orphaned (their sheet row was deleted), last error. */
+  sheet: SheetProgress | null;
+}
+
+export interface DashboardView {
+  sheetName: string;
+  refreshed: boolean;
+}

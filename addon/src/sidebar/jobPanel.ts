@@ -1,0 +1,78 @@
+import type { ProgressView } from '../contract.js';
+import { etaMs, formatDuration, type Sample } from '../core/eta.js';
+import { count, fill, h, usd } from './dom.js';
+
+const PHASES: Record<ProgressView['phase'], string> = {
+  uploading: 'Sending rows to Cascade…',
+  running: 'Enriching…',
+  done: 'Done',
+  cancelled: 'Cancelled',
+};
+
+export interface JobActions {
+  cancel(): void;
+  retry(): void;
+  dashboard(): void;
+  newJob(): void;
+}
+
+/** Progress of the job: bar, counts, cost, ETA, and what can be done about it. */
+export function jobPanel(actions: JobActions) {
+  const phase = h('div', { 'data-testid': 'phase' });
+  const barFill = h('div', { style: 'width:0%' });
+  const bar = h('div', { class: 'bar', 'data-testid': 'progress-bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, barFill);
+  const line = h('div', {});
+  const stats = h('div', { class: 'stats' });
+  const writing = h('div', { class: 'muted' });
+  const cancel = h('button', { 'data-testid': 'cancel', onclick: () => actions.cancel() }, 'Cancel');
+  const retry = h('button', { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry() }, 'Retry flagged');
+  const dashboard = h('button', { 'data-testid': 'dashboard', onclick: () => actions.dashboard() }, 'Dashboard');
+  const again = h('button', { class: 'link', 'data-testid': 'new-job', onclick: () => actions.newJob() }, 'Set up another job');
+  const message = h('div', { class: 'message hidden', 'data-testid': 'job-message' });
+  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, h('div', { class: 'buttons' }, cancel, retry, dashboard), message, again);
+  const samples: Sample[] = [];
+
+  function update(job: ProgressView) {
+    const c = job.counts;
+    const pct = job.total > 0 ? Math.floor((100 * job.done) / job.total) : 0;
+    samples.push({ at: Date.now(), done: job.done });
+    const active = job.phase === 'uploading' || job.phase === 'running';
+    const eta = active ? etaMs(samples, job.total) : undefined;
+    phase.textContent = PHASES[job.phase];
+    barFill.style.width = `${pct}%`;
+    bar.setAttribute('aria-valuenow', String(pct));
+    line.replaceChildren(
+      h('b', { 'data-testid': 'done' }, count(job.done)),
+      ' / ',
+      h('span', { 'data-testid': 'total' }, count(job.total)),
+      ` rows · ${pct}%`,
+      eta !== undefined && eta > 0 ? ` · about ${formatDuration(eta)} left` : '',
+      job.phase === 'uploading' ? ` · ${count(job.uploaded)} sent` : '',
+    );
+    fill(
+      stats,
+      h('div', {}, 'Matched ', h('b', { 'data-testid': 'matched' }, count(c.matched + c.partial))),
+      h('div', {}, 'No match ', h('b', { 'data-testid': 'no-match' }, count(c.no_match))),
+      h('div', { class: job.flagged > 0 ? 'flagged' : '' }, 'Failed ', h('b', { 'data-testid': 'failed' }, count(job.flagged))),
+      h('div', {}, 'Invalid ', h('b', { 'data-testid': 'invalid' }, count(c.invalid_input))),
+      h('div', {}, 'Cost ', h('b', { 'data-testid': 'cost' }, usd(job.costUsd))),
+      job.maxCostUsd !== null ? h('div', {}, 'Cap ', h('b', {}, usd(job.maxCostUsd))) : null,
+    );
+    const s = job.sheet;
+    writing.textContent = s
+      ? `Written to the sheet: ${count(s.written)}${s.pendingWrite ? ` · ${count(s.pendingWrite)} waiting` : ''}${s.orphaned ? ` · ${count(s.orphaned)} rows deleted meanwhile` : ''}${s.lastError ? ` · ${s.lastError.message}` : ''}`
+      : '';
+    cancel.disabled = !active;
+    retry.disabled = active || job.flagged === 0;
+    retry.textContent = `Retry flagged (${count(job.flagged)})`;
+    retry.dataset.flagged = String(job.flagged);
+    again.classList.toggle('hidden', active);
+  }
+
+  function say(text: string, kind: 'error' | '' = '') {
+    message.textContent = text;
+    message.className = `message ${kind}`;
+  }
+
+  return { el, update, say, resetEta: () => samples.splice(0) };
+}

@@ -1,0 +1,113 @@
+import type { PlanInput, ProgressView, SidebarState } from '../contract.js';
+import { $, h } from './dom.js';
+import { jobPanel } from './jobPanel.js';
+import { call } from './run.js';
+import { settingsPanel } from './settingsPanel.js';
+import { setupPanel } from './setupPanel.js';
+
+/** Between progress polls: google.script.run allows 10 calls in flight; one a second and a half is plenty for a bar. */
+const POLL_MS = 1500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const active = (job: ProgressView | null) => job !== null && (job.phase === 'uploading' || job.phase === 'running');
+/** Keep following after the last row is enriched until the API has written it into the sheet. */
+const writing = (job: ProgressView | null) => job !== null && job.sheet !== null && job.sheet.pendingWrite > 0 && job.sheet.state === 'writing';
+
+async function boot() {
+  const app = $('#app');
+  let state: SidebarState;
+  try {
+    state = await call('getSidebarState');
+  } catch (err) {
+    app.replaceChildren(h('div', { class: 'message error' }, (err as Error).message));
+    return;
+  }
+  let job = state.job;
+  let following = false;
+  const panel = jobPanel({
+    cancel: () => void act(() => call('cancelJob')),
+    retry: () => void act(() => call('retryFlagged', {})),
+    dashboard: () =>
+      void call('openDashboard').then(
+        (d) => panel.say(`Opened the “${d.sheetName}” tab.`),
+        (e: Error) => panel.say(e.message, 'error'),
+      ),
+    newJob: () => {
+      job = null;
+      render();
+    },
+  });
+  const gear = h('button', { class: 'link', title: 'Connection settings', 'data-testid': 'toggle-settings' }, 'Settings');
+  let showSettings = !state.settings.keyHint;
+  gear.onclick = () => {
+    showSettings = !showSettings;
+    render();
+  };
+
+  async function act(run: () => Promise<ProgressView>) {
+    try {
+      job = await run();
+      panel.resetEta();
+      render();
+      void follow();
+    } catch (err) {
+      panel.say((err as Error).message, 'error');
+    }
+  }
+
+  /** One loop at a time: upload while rows remain (each call a bounded execution), then poll until done and written. */
+  async function follow() {
+    if (following) return;
+    following = true;
+    try {
+      while (job && (active(job) || writing(job))) {
+        try {
+          job = job.phase === 'uploading' ? await call('continueUpload') : ((await call('getProgress')) ?? null);
+        } catch (err) {
+          panel.say((err as Error).message, 'error');
+          await sleep(POLL_MS * 4);
+          continue;
+        }
+        if (job) panel.update(job);
+        if (job?.phase !== 'uploading') await sleep(POLL_MS);
+      }
+    } finally {
+      following = false;
+    }
+  }
+
+  async function start(plan: PlanInput) {
+    job = await call('startJob', plan);
+    panel.resetEta();
+    render();
+    void follow();
+  }
+
+  function render() {
+    const parts: Node[] = [h('h1', {}, 'Cascade', h('span', { class: 'spacer' }), gear)];
+    if (showSettings || !state.settings.keyHint) {
+      parts.push(
+        settingsPanel(state.settings, (s) => {
+          state = { ...state, settings: s };
+          showSettings = false;
+          render();
+        }),
+      );
+    }
+    if (state.settings.keyHint) {
+      if (state.jobError) parts.push(h('div', { class: 'message error' }, state.jobError));
+      if (job) {
+        panel.update(job);
+        parts.push(panel.el);
+      } else {
+        parts.push(setupPanel(state.sheet, start));
+      }
+    }
+    app.replaceChildren(...parts);
+  }
+
+  render();
+  void follow();
+}
+
+void boot();
