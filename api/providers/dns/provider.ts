@@ -1,6 +1,7 @@
 import type { DnsProviderConfig } from '../../config/schema.js';
 import { HostLimiter } from '../../net/hostLimiter.js';
 import type { NetResolver } from '../../net/resolver.js';
+import { keylessProvider } from '../keyless.js';
 import type { CallResult, FieldValues, Provider } from '../types.js';
 import { emailProvider, saasFromTxt } from './classify.js';
 
@@ -32,17 +33,5 @@ export function dnsProvider(cfg: DnsProviderConfig, deps: DnsProviderDeps): Prov
     return { kind: 'match', values, status: 0 };
   }
 
-  return {
-    id: cfg.id,
-    label: name,
-    demo: false,
-    inputs: ['domain'],
-    fields: ['company.emailProvider', 'company.techStack'],
-    costPerCall: 0,
-    costPerMatch: 0,
-    concurrency: cfg.concurrency,
-    ratePerSecond: cfg.ratePerSecond,
-    timeoutMs: cfg.timeoutMs,
-    call,
-  };
+  return keylessProvider(cfg, name, ['domain'], ['company.emailProvider', 'company.techStack'], call);
 }

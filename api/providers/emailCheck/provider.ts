@@ -2,6 +2,7 @@ import { isDisposableEmailDomain } from 'disposable-email-domains-js';
 import type { EmailCheckProviderConfig } from '../../config/schema.js';
 import { HostLimiter } from '../../net/hostLimiter.js';
 import type { NetResolver } from '../../net/resolver.js';
+import { keylessProvider } from '../keyless.js';
 import type { CallResult, Provider } from '../types.js';
 import { ROLE_ACCOUNTS } from './roles.js';
 import { validEmailSyntax } from './syntax.js';
@@ -65,17 +66,5 @@ export function emailCheckProvider(cfg: EmailCheckProviderConfig, deps: EmailChe
     return roles.has(local) ? 'role' : 'mx_ok';
   }
 
-  return {
-    id: cfg.id,
-    label: name,
-    demo: false,
-    inputs: ['email'],
-    fields: ['person.emailStatus'],
-    costPerCall: 0,
-    costPerMatch: 0,
-    concurrency: cfg.concurrency,
-    ratePerSecond: cfg.ratePerSecond,
-    timeoutMs: cfg.timeoutMs,
-    call,
-  };
+  return keylessProvider(cfg, name, ['email'], ['person.emailStatus'], call);
 }

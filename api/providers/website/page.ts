@@ -41,12 +41,15 @@ export function declaredCharset(html: string): string | undefined {
   return undefined;
 }
 
+const MAX_URL = 2048;
+
 /** An absolute http(s) URL for an href or src on the page, or undefined. */
 export function absoluteUrl(page: Page, href: string | undefined): string | undefined {
   if (!href) return undefined;
   try {
     const u = new URL(href.trim(), page.url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : undefined;
+    // A cell holds a link people can use, not whatever a page puts in a data: URI or a tracking blob.
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.href.length <= MAX_URL ? u.href : undefined;
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@ import { findBlocked } from '../../net/blocked.js';
 import type { AddressGuard } from '../../net/guard.js';
 import { guardedFetch } from '../../net/guardedFetch.js';
 import { HostLimiter } from '../../net/hostLimiter.js';
+import { keylessProvider } from '../keyless.js';
 import type { CallResult, Provider } from '../types.js';
 import { extractCompany } from './extract.js';
 import { declaredCharset, parsePage } from './page.js';
@@ -91,17 +92,5 @@ export function websiteProvider(cfg: WebsiteProviderConfig, deps: WebsiteProvide
     return outcome;
   }
 
-  return {
-    id: cfg.id,
-    label: name,
-    demo: false,
-    inputs: ['domain'],
-    fields: WEBSITE_FIELDS,
-    costPerCall: 0,
-    costPerMatch: 0,
-    concurrency: cfg.concurrency,
-    ratePerSecond: cfg.ratePerSecond,
-    timeoutMs: cfg.timeoutMs,
-    call,
-  };
+  return keylessProvider(cfg, name, ['domain'], WEBSITE_FIELDS, call);
 }
