@@ -128,7 +128,10 @@ export function appsScriptGlobals(call: Call, dir: string) {
       getActiveSpreadsheet: () => spreadsheet(call),
       getUi: () => ({
         createAddonMenu: () => menu('Cascade'),
-        showSidebar: (output) => void call('ui.sidebar', output as unknown as { title: string; html: string }),
+        showSidebar(output) {
+          const html = output as unknown as { getTitle(): string; getContent(): string };
+          call('ui.sidebar', { title: html.getTitle(), html: html.getContent() });
+        },
       }),
     },
     PropertiesService: {
@@ -153,6 +156,7 @@ export function appsScriptGlobals(call: Call, dir: string) {
             output.title = title;
             return output;
           },
+          getTitle: () => output.title,
           getContent: () => output.html,
         };
         return output;

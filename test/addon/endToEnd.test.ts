@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellValue } from '../../api/demo/sheets/index.js';
 import type { EstimateView, PlanInput, ProgressView, SidebarState } from '../../addon/src/contract.js';
-import { startAddonHarness, type AddonHarness } from './helpers/addonHarness.js';
+import { startAddonHarness, type AddonHarness, type BoundAddon } from './helpers/addonHarness.js';
 
 const N = 500;
 const LIMITS = { batchRows: 200, uploadBudgetMs: 0, maxPayloadBytes: 10_000 };
@@ -10,18 +10,19 @@ const email = (i: number) => `ann${i}@${domain(i)}`;
 // One row in ten: the firmographics provider answers 500 until it "recovers".
 const failing = new Set(Array.from({ length: N / 10 }, (_, i) => domain(i * 10)));
 
-let a: AddonHarness;
+let stack: AddonHarness;
+let a: BoundAddon & { sim: AddonHarness['sim']; apiGet: AddonHarness['apiGet'] };
 beforeAll(async () => {
-  a = await startAddonHarness({
+  stack = await startAddonHarness({
     providers: [
       { id: 'firmo', fields: ['company.name', 'company.industry'], input: 'domain', costPerMatch: 0.02, behaviour: { failFor: new Set(failing) } },
       { id: 'people', fields: ['person.title'], input: 'email', costPerCall: 0.005 },
     ],
-    tabs: [{ title: 'Leads', values: [['Email', 'Website', 'Notes'], ...Array.from({ length: N }, (_, i): CellValue[] => [email(i), domain(i), i % 7 === 0 ? 'vip' : ''])] }],
-    limits: LIMITS,
   });
+  const bound = await stack.open([{ title: 'Leads', values: [['Email', 'Website', 'Notes'], ...Array.from({ length: N }, (_, i): CellValue[] => [email(i), domain(i), i % 7 === 0 ? 'vip' : ''])] }], LIMITS);
+  a = { ...bound, sim: stack.sim, apiGet: stack.apiGet };
 });
-afterAll(() => a?.stop());
+afterAll(() => stack?.stop());
 
 const tab = () => a.book.sheet('Leads')!;
 const header = () => tab().values(1, 1, 1, tab().columnCount)[0]!;

@@ -16,16 +16,20 @@ export interface AddonHarness {
   api: Spawned;
   key: string;
   sim: SimServer;
-  /** The local Sheets API v4 server; its grid is the spreadsheet the add-on is bound to. */
+  /** The local Sheets API v4 server; its grid holds the spreadsheets the add-on is bound to. */
   sheets: SheetsServer;
-  book: Spreadsheet;
-  /** The built add-on running in the Apps Script emulator. */
-  gas: AppsScript;
   token: string;
-  /** Follows a job as the sidebar does (upload calls, then polls) until it is done and written into the sheet. */
-  follow(start: ProgressView, until?: (p: ProgressView) => boolean): Promise<ProgressView>;
+  /** The built add-on in the Apps Script emulator, bound to a new spreadsheet, connected to the API. */
+  open(tabs: { title: string; values: CellValue[][] }[], limits?: Partial<AddonLimits>): Promise<BoundAddon>;
   apiGet<T = any>(path: string): Promise<T>;
   stop(): Promise<void>;
+}
+
+export interface BoundAddon {
+  gas: AppsScript;
+  book: Spreadsheet;
+  /** Follows a job as the sidebar does (upload calls, then polls) until it is done and written into the sheet. */
+  follow(start: ProgressView, until?: (p: ProgressView) => boolean): Promise<ProgressView>;
 }
 
 export const settled = (p: ProgressView) => p.phase !== 'uploading' && p.phase !== 'running' && p.sheet?.state === 'done';
@@ -37,7 +41,7 @@ export const settled = (p: ProgressView) => p.phase !== 'uploading' && p.phase !
  * and the local Google Sheets server in this process, where a test can
  * script their failures and read the grid.
  */
-export async function startAddonHarness(opts: { providers: TestProvider[]; tabs: { title: string; values: CellValue[][] }[]; limits?: Partial<AddonLimits> }): Promise<AddonHarness> {
+export async function startAddonHarness(opts: { providers: TestProvider[] }): Promise<AddonHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'cascade-addon-e2e-'));
   const [sim, sheets, built] = await Promise.all([startSimServer(simProviders(opts.providers)), startSheetsServer(), builtAddon()]);
   writeFileSync(join(dir, 'cascade.json'), JSON.stringify(rawConfig(sim.url, opts.providers)));
@@ -49,38 +53,44 @@ export async function startAddonHarness(opts: { providers: TestProvider[]; tabs:
     CASCADE_SHEETS_URL: sheets.url,
     CASCADE_SHEETS_DASHBOARD_MS: '200',
   });
-  const book = sheets.model.create(`book${randomBytes(6).toString('hex')}`, opts.tabs);
   const token = 'ya29.addon-user-token';
   sheets.auth.grant(token, 'lead.owner@example.com');
-  const gas = await AppsScript.start({ dir: built.outDir, book, user: { token } });
-  if (opts.limits) gas.host.properties.set('script', 'cascade.limits', JSON.stringify(opts.limits));
-  await gas.run('saveSettings', { apiUrl: api.url, apiKey: key });
+  const bound: AppsScript[] = [];
   return {
     api,
     key,
     sim,
     sheets,
-    book,
-    gas,
     token,
-    async follow(start, until = settled) {
-      let p = start;
-      for (let i = 0; i < 6000 && !until(p); i++) {
-        if (p.phase === 'uploading') p = await gas.run<ProgressView>('continueUpload');
-        else {
-          await new Promise((r) => setTimeout(r, 20));
-          p = (await gas.run<ProgressView | null>('getProgress'))!;
-        }
-      }
-      if (!until(p)) throw new Error(`job not settled: ${JSON.stringify(p)}`);
-      return p;
+    async open(tabs, limits) {
+      const book = sheets.model.create(`book${randomBytes(6).toString('hex')}`, tabs);
+      const gas = await AppsScript.start({ dir: built.outDir, book, user: { token } });
+      bound.push(gas);
+      if (limits) gas.host.properties.set('script', 'cascade.limits', JSON.stringify(limits));
+      await gas.run('saveSettings', { apiUrl: api.url, apiKey: key });
+      return {
+        gas,
+        book,
+        async follow(start, until = settled) {
+          let p = start;
+          for (let i = 0; i < 6000 && !until(p); i++) {
+            if (p.phase === 'uploading') p = await gas.run<ProgressView>('continueUpload');
+            else {
+              await new Promise((r) => setTimeout(r, 20));
+              p = (await gas.run<ProgressView | null>('getProgress'))!;
+            }
+          }
+          if (!until(p)) throw new Error(`job not settled: ${JSON.stringify(p)}`);
+          return p;
+        },
+      };
     },
     async apiGet(path) {
       const res = await fetch(api.url + path, { headers: { authorization: `Bearer ${key}` } });
       return (await res.json()) as never;
     },
     async stop() {
-      await gas.close();
+      await Promise.all(bound.map((g) => g.close()));
       await new Promise<void>((resolve) => {
         api.child.removeAllListeners('exit');
         api.child.once('exit', () => resolve());
