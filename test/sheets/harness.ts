@@ -18,8 +18,8 @@ export interface SheetsHarness {
   sim: SimServer;
   key: string;
   api<T = any>(path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
-  /** Polls until the job stopped running and its write-back is `done` (or `until` holds), bounded. */
-  waitForSheet(id: string, until?: (view: any) => boolean): Promise<any>;
+  /** Polls until the job stopped running and its write-back is `done` (or `until` holds), for at most `timeoutMs`. */
+  waitForSheet(id: string, until?: (view: any) => boolean, timeoutMs?: number): Promise<any>;
   /** Stops the API (not Google, not the providers) and starts it again on the same database, as a deploy does. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -65,14 +65,14 @@ export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<Sh
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async waitForSheet(id, until = (v) => v.status !== 'running' && v.sheet?.state === 'done') {
+    async waitForSheet(id, until = (v) => v.status !== 'running' && v.sheet?.state === 'done', timeoutMs = 100_000) {
       let view: any;
-      for (let i = 0; i < 1000; i++) {
+      for (let i = 0; i < timeoutMs / 100; i++) {
         view = (await h.api(`/v1/jobs/${id}`)).body;
         if (until(view)) return view;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`job ${id}: write-back not settled after 100 s: ${JSON.stringify(view)}`);
+      throw new Error(`job ${id}: write-back not settled after ${timeoutMs / 1000} s: ${JSON.stringify(view)}`);
     },
     async restart() {
       await cascade.stop();
