@@ -64,8 +64,9 @@ describe('presets', () => {
     };
     expect(err({ preset: 'hunter-email-finder', id: 'h' })).toMatch(/providers\[0\]\.vars\.apiKey: the hunter-email-finder preset needs vars\.apiKey/);
     expect(err({ preset: 'clearbit', id: 'c' })).toMatch(/providers\[0\]\.preset: no preset "clearbit"/);
-    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: 'k', token: 'x' } })).toMatch(/providers\[0\]\.vars\.token: .* has no var "token"/);
-    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: 'k' }, request: {} })).toMatch(/providers\[0\]: Unrecognized key/);
+    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: '${env:PDL_API_KEY}', token: 'x' } })).toMatch(/providers\[0\]\.vars\.token: .* has no var "token"/);
+    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: '${env:PDL_API_KEY}' }, request: {} })).toMatch(/providers\[0\]: Unrecognized key/);
+    expect(err({ preset: 'apollo-person-match', id: 'a', vars: { apiKey: 'pasted-key-123' } })).toMatch(/providers\[0\]\.vars\.apiKey: a key comes from the environment only/);
   });
 });
 

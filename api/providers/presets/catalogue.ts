@@ -16,7 +16,8 @@ export interface Preset {
   label: string;
   docs: string;
   notes: string;
-  vars: Record<string, { description: string; default?: string }>;
+  /** A `secret` var (the API key) may only be an environment reference, so keys never sit in the config file. */
+  vars: Record<string, { description: string; default?: string; secret?: boolean }>;
   provider: Record<string, unknown>;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PRESETS, type Preset } from './catalogue.js';
 
 const VAR_REF = /\$\{var:([A-Za-z][A-Za-z0-9]*)\}/g;
+const ENV_ONLY = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/;
 
 /** What a user writes to use a preset: its name, an id, the vars it needs, and the figures they may override. */
 export const PresetEntrySchema = z
@@ -49,6 +50,9 @@ export function expandPresetEntry(raw: unknown, ctx: z.RefinementCtx): unknown {
     const v = vars[k] ?? spec.default;
     if (v === undefined) {
       ctx.addIssue({ code: 'custom', path: ['vars', k], message: `the ${name} preset needs vars.${k}: ${spec.description}` });
+      ok = false;
+    } else if (spec.secret && !ENV_ONLY.test(v)) {
+      ctx.addIssue({ code: 'custom', path: ['vars', k], message: `a key comes from the environment only: write "\${env:NAME}" and set NAME` });
       ok = false;
     } else values[k] = v;
   }
