@@ -65,7 +65,7 @@ export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<Sh
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async waitForSheet(id, until = (v) => v.status !== 'running' && v.sheet?.state === 'done', timeoutMs = 100_000) {
+    async waitForSheet(id, until = (v) => v.status !== 'running' && v.sheet?.state === 'done', timeoutMs = 50_000) {
       let view: any;
       for (let i = 0; i < timeoutMs / 100; i++) {
         view = (await h.api(`/v1/jobs/${id}`)).body;
