@@ -104,16 +104,23 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     fieldBox.replaceChildren(group('company'), group('person'), h('div', { class: 'muted' }, `Status and flags → ${status.letter} “${status.header}”`));
   }
 
+  /** The shown figures are for the previous choice from now on: Enrich never runs on them. */
+  function markStale() {
+    enrich.disabled = true;
+    estimateBox.className = 'message';
+    estimateBox.textContent = 'Estimating…';
+  }
+
   function scheduleEstimate() {
     clearTimeout(estimateTimer);
+    estimateSeq++;
+    markStale();
     estimateTimer = setTimeout(runEstimate, ESTIMATE_DELAY_MS);
   }
 
   async function runEstimate() {
     const seq = ++estimateSeq;
-    enrich.disabled = true;
-    estimateBox.className = 'message';
-    estimateBox.textContent = 'Estimating…';
+    markStale();
     try {
       const est = await call('estimate', plan());
       if (seq !== estimateSeq) return;

@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startSheetsServer } from '../../api/demo/sheets/index.js';
+import { readSampleLeads } from '../../api/demo/readLeads.js';
+import { createLog } from '../../api/log.js';
+import { DEMO_KEY, startCascade } from '../../api/server.js';
+import { FIELD_NAMES } from '../../shared/index.js';
+import { buildAddon } from '../build.js';
+import { AppsScript } from '../emulator/runtime.js';
+import { httpShim, runForSidebar } from '../emulator/scriptRun.js';
+import { launchChromium } from './chromium.js';
+
+/** Rows of the shown tab sent to the page: enough to watch a job, not a 100,000-row table. */
+const VIEW_ROWS = 300;
+
+const json = (res: ServerResponse, body: unknown, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const readBody = async (req: IncomingMessage) => {
+  let s = '';
+  for await (const chunk of req) s += chunk;
+  return JSON.parse(s || '{}') as { fn?: string; args?: unknown[] };
+};
+
+/**
+ * `npm run preview`: the add-on without a Google account. The built sidebar
+ * beside a live view of the in-memory spreadsheet; the sidebar's server
+ * calls run the built bundle in the Apps Script emulator against the
+ * embedded demo API (simulated providers, labelled demo), whose write-back
+ * goes through googleapis to the local Sheets server holding that same
+ * spreadsheet. `--screenshot <file>` runs one job in Chromium and saves the
+ * page (how docs/sidebar.png is made).
+ */
+async function main() {
+  const shotAt = process.argv.indexOf('--screenshot');
+  const screenshot = shotAt > 0 ? process.argv[shotAt + 1] : undefined;
+  const log = createLog([DEMO_KEY]);
+  const built = await buildAddon();
+  const sheets = await startSheetsServer();
+  const leads = await readSampleLeads();
+  const book = sheets.model.create('local-preview', [
+    { title: 'Leads', values: [['Email', 'Website'], ...leads.map((l) => [l.input.email ?? '', l.input.domain ?? ''])] },
+  ]);
+  const token = 'ya29.local-preview-token';
+  sheets.auth.grant(token, 'you@example.com');
+  const cascade = await startCascade({
+    dbUrl: process.env.CASCADE_DB ?? 'file:./data/preview.db',
+    port: 0,
+    host: '127.0.0.1',
+    log,
+    // Quicker than Google's defaults, so rows show up in the view as they finish.
+    sheets: { rootUrl: sheets.url, maxDelayMs: 500, minRowsPerRequest: 20, dashboardEveryMs: 3000 },
+  });
+  const gas = await AppsScript.start({ dir: built.outDir, book, user: { token, email: 'you@example.com' } });
+  await gas.run('saveSettings', { apiUrl: cascade.url, apiKey: DEMO_KEY });
+
+  const page = await readFile(fileURLToPath(new URL('./page.html', import.meta.url)), 'utf8');
+  // The sidebar exactly as built, with google.script.run defined before it runs.
+  const sidebar = built.sidebar.replace('<head>', () => `<head>\n<script>${httpShim('/gas/run')}</script>`);
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://preview');
+      if (req.method === 'GET' && url.pathname === '/') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+      if (req.method === 'GET' && url.pathname === '/sidebar') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(sidebar);
+      if (req.method === 'GET' && url.pathname === '/fields') return json(res, FIELD_NAMES);
+      if (req.method === 'GET' && url.pathname === '/grid') {
+        const active = gas.host.spreadsheet.active();
+        const sheetId = url.searchParams.has('sheetId') ? Number(url.searchParams.get('sheetId')) : active;
+        const tab = book.sheetById(sheetId) ?? book.sheetById(active)!;
+        const rows = Math.min(tab.rowCount, VIEW_ROWS);
+        const values = tab.values(1, 1, rows, tab.columnCount).map((r) => {
+          const line = r.map((v) => v ?? '');
+          while (line.length > 0 && line[line.length - 1] === '') line.pop();
+          return line;
+        });
+        while (values.length > 1 && values[values.length - 1]!.length === 0) values.pop();
+        return json(res, { apiUrl: cascade.url, tabs: book.sheets.map((s) => ({ sheetId: s.sheetId, title: s.title })), active, sheetId: tab.sheetId, values, more: tab.rowCount - rows });
+      }
+      if (req.method === 'POST' && url.pathname === '/gas/run') {
+        const { fn, args } = await readBody(req);
+        return json(res, await runForSidebar(gas, String(fn), args ?? []));
+      }
+      if (req.method === 'POST' && url.pathname === '/gas/custom') {
+        const { args } = await readBody(req);
+        try {
+          return json(res, { ok: true, value: await gas.customFunction('CASCADE', ...(args ?? [])) });
+        } catch (err) {
+          return json(res, { ok: false, error: { name: 'Error', message: (err as Error).message } });
+        }
+      }
+      json(res, { error: 'not found' }, 404);
+    })().catch((err) => json(res, { error: String(err) }, 500));
+  });
+  await new Promise<void>((r) => server.listen(screenshot ? 0 : Number(process.env.PREVIEW_PORT ?? 8790), '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stop = async () => {
+    server.close();
+    await gas.close();
+    await cascade.stop();
+    await sheets.close();
+  };
+
+  if (screenshot) {
+    await takeScreenshot(url, screenshot);
+    await stop();
+    return;
+  }
+  console.log(`Cascade local preview: ${url}`);
+  console.log(`  the sidebar is the built add-on in an Apps Script emulator; the sheet is in memory; the demo API is ${cascade.url} (key ${DEMO_KEY})`);
+  console.log('  this is a local preview, not Google Sheets; Ctrl-C stops it.');
+  const quit = () => void stop().then(() => process.exit(0));
+  process.on('SIGINT', quit);
+  process.on('SIGTERM', quit);
+}
+
+/** One job, run from the sidebar in Chromium, then the whole page captured. */
+async function takeScreenshot(url: string, path: string) {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await page.goto(url);
+    const sidebar = page.frameLocator('iframe');
+    await sidebar.locator('[data-field="person.title"]').check();
+    // Enabled once the estimate for the ticked fields is in: the click waits for that.
+    await sidebar.getByTestId('enrich').click({ timeout: 60_000 });
+    await sidebar.getByText('Done', { exact: true }).waitFor({ timeout: 120_000 });
+    // Let the last rows be written and the view poll once more.
+    await page.waitForTimeout(3000);
+    await page.screenshot({ path });
+    console.log(`saved ${path}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
