@@ -130,6 +130,19 @@ describe('jobs from the sidebar', () => {
     expect(started.uploaded).toBe(50);
   });
 
+  it('rows stopped by the cost cap go through when Retry raises the cap', async () => {
+    const { gas, follow } = await stack.open(leads(40, 'dev'));
+    // $0.01 a match: the cap covers 10 rows, the rest are flagged budget_exhausted.
+    const capped = await follow(await gas.run<ProgressView>('startJob', { ...plan(), maxCostUsd: 0.1 }));
+    expect(capped.counts.budget_exhausted).toBeGreaterThan(0);
+    expect(capped.flagged).toBe(capped.counts.budget_exhausted);
+    expect(capped.costUsd).toBeLessThanOrEqual(0.1 + 1e-9);
+    const raised = await follow(await gas.run<ProgressView>('retryFlagged', { maxCostUsd: 1 }));
+    expect(raised.counts).toMatchObject({ total: 40, matched: 40, budget_exhausted: 0 });
+    expect(raised.maxCostUsd).toBe(1);
+    await expect(gas.run('retryFlagged', { maxCostUsd: -1 })).rejects.toThrow(/^maxCostUsd: /);
+  });
+
   it('turns request errors into sentences that say what to change', async () => {
     const { gas } = await stack.open(leads(3));
     await expect(gas.run('estimate', plan(['person.phone']))).rejects.toThrow('The Cascade API said: no configured provider supplies "person.phone" (at fields[0]).');

@@ -11,7 +11,8 @@ const PHASES: Record<ProgressView['phase'], string> = {
 
 export interface JobActions {
   cancel(): void;
-  retry(): void;
+  /** Retry flagged rows (and resume a cancelled job), raising the cost cap when one is given. */
+  retry(maxCostUsd?: number): void;
   dashboard(): void;
   newJob(): void;
 }
@@ -25,11 +26,14 @@ export function jobPanel(actions: JobActions) {
   const stats = h('div', { class: 'stats' });
   const writing = h('div', { class: 'muted' });
   const cancel = h('button', { 'data-testid': 'cancel', onclick: () => actions.cancel() }, 'Cancel');
-  const retry = h('button', { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry() }, 'Retry flagged');
+  // Rows stopped by the cost cap only go through with a higher one.
+  const cap = h('input', { type: 'number', min: 0, step: '0.01', id: 'retry-cap', placeholder: 'new cost cap ($)' });
+  const capRow = h('div', { class: 'row hidden' }, h('label', { for: 'retry-cap' }, 'New cap ($)'), cap);
+  const retry = h('button', { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry(cap.value === '' ? undefined : Number(cap.value)) }, 'Retry flagged');
   const dashboard = h('button', { 'data-testid': 'dashboard', onclick: () => actions.dashboard() }, 'Dashboard');
   const again = h('button', { class: 'link', 'data-testid': 'new-job', onclick: () => actions.newJob() }, 'Set up another job');
   const message = h('div', { class: 'message hidden', 'data-testid': 'job-message' });
-  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, h('div', { class: 'buttons' }, cancel, retry, dashboard), message, again);
+  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, capRow, h('div', { class: 'buttons' }, cancel, retry, dashboard), message, again);
   const samples: Sample[] = [];
 
   function update(job: ProgressView) {
@@ -63,8 +67,11 @@ export function jobPanel(actions: JobActions) {
       ? `Written to the sheet: ${count(s.written)}${s.pendingWrite ? ` · ${count(s.pendingWrite)} waiting` : ''}${s.orphaned ? ` · ${count(s.orphaned)} rows deleted meanwhile` : ''}${s.lastError ? ` · ${s.lastError.message}` : ''}`
       : '';
     cancel.disabled = !active;
-    retry.disabled = active || job.flagged === 0;
-    retry.textContent = `Retry flagged (${count(job.flagged)})`;
+    // Retry is also how a cancelled job resumes, flagged rows or not.
+    const resume = job.phase === 'cancelled';
+    retry.disabled = active || (!resume && job.flagged === 0);
+    retry.textContent = resume ? `Resume${job.flagged ? ` and retry ${count(job.flagged)} flagged` : ''}` : `Retry flagged (${count(job.flagged)})`;
+    capRow.classList.toggle('hidden', active || c.budget_exhausted === 0);
     retry.dataset.flagged = String(job.flagged);
     again.classList.toggle('hidden', active);
   }

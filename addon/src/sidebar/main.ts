@@ -26,7 +26,7 @@ async function boot() {
   let following = false;
   const panel = jobPanel({
     cancel: () => void act(() => call('cancelJob')),
-    retry: () => void act(() => call('retryFlagged', {})),
+    retry: (maxCostUsd) => void act(() => call('retryFlagged', maxCostUsd === undefined ? {} : { maxCostUsd })),
     dashboard: () =>
       void call('openDashboard').then(
         (d) => panel.say(`Opened the “${d.sheetName}” tab.`),

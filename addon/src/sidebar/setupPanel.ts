@@ -31,7 +31,7 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
   let estimateTimer: ReturnType<typeof setTimeout> | undefined;
   let estimateSeq = 0;
 
-  const sheetLine = h('div', { class: 'muted', 'data-testid': 'sheet-line' });
+  const sheetLine = h('div', { class: 'muted', style: 'flex:1', 'data-testid': 'sheet-line' });
   const headerRow = h('input', { type: 'number', min: 1, value: sheet.headerRow, id: 'header-row', style: 'width:60px' });
   const inputBox = h('div', { id: 'inputs' });
   const fieldBox = h('div', { id: 'fields' });
@@ -145,7 +145,8 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     enrich.textContent = `Enrich ${count(e.rows)} rows`;
   }
 
-  headerRow.onchange = async () => {
+  // Also how the user points the sidebar at another tab: it reads whichever tab is active.
+  const reread = async () => {
     try {
       sheet = await call('inspectSheet', Number(headerRow.value));
       inputs = { ...sheet.proposed };
@@ -154,6 +155,8 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
       showError(err as Error);
     }
   };
+  headerRow.onchange = reread;
+  const reload = h('button', { class: 'link', 'data-testid': 'reread', title: 'Read the active tab again', onclick: () => void reread() }, 'Use active tab');
   cap.onchange = () => scheduleEstimate();
   enrich.onclick = async () => {
     enrich.disabled = true;
@@ -180,7 +183,7 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
   return h(
     'section',
     { id: 'setup' },
-    sheetLine,
+    h('div', { class: 'row' }, sheetLine, reload),
     h('div', { class: 'row' }, h('label', { for: 'header-row' }, 'Header row'), headerRow),
     h('h2', {}, 'Input columns'),
     inputBox,
