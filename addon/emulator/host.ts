@@ -5,7 +5,6 @@ import { CacheStore, Locks, PropertyStores } from './stores.js';
 import { urlFetch, type FetchLog } from './urlFetch.js';
 
 export interface HostUser {
-  email: string;
   /** What ScriptApp.getOAuthToken() returns; grant it in the local Sheets server for the API's writes to be accepted. */
   token: string;
   /** Session.getTemporaryActiveUserKey(). */
@@ -21,7 +20,7 @@ export interface ExecInfo {
 /** What Apps Script refuses outside a full authorisation: a simple trigger (onOpen before the add-on is enabled) and a custom function. */
 const DENIED: Record<Exclude<Mode, 'full'>, { allowed?: Op[]; denied?: Op[] }> = {
   simpleTrigger: { allowed: ['ui.menu', 'log'] },
-  customFunction: { denied: ['range.set', 'ss.insert', 'ss.toast', 'sheet.activate', 'ui.menu', 'ui.sidebar', 'props.set', 'props.delete', 'script.token'] },
+  customFunction: { denied: ['sheet.activate', 'ui.menu', 'ui.sidebar', 'props.set', 'props.delete', 'script.token'] },
 };
 
 const METHOD: Partial<Record<Op, string>> = {
@@ -29,7 +28,6 @@ const METHOD: Partial<Record<Op, string>> = {
   'props.get': 'Properties.getProperty',
   'props.set': 'Properties.setProperty',
   'props.delete': 'Properties.deleteProperty',
-  'range.set': 'Range.setValues',
   'ui.sidebar': 'Ui.showSidebar',
   'script.token': 'ScriptApp.getOAuthToken',
 };
@@ -47,7 +45,6 @@ export class AppsScriptHost {
   readonly ui = {
     menus: [] as { title: string; items: { caption: string; functionName: string }[] }[],
     sidebars: [] as { title: string; html: string }[],
-    toasts: [] as { message: string; title: string }[],
   };
   readonly fetches: FetchLog[] = [];
   readonly logs: string[] = [];
@@ -74,38 +71,24 @@ export class AppsScriptHost {
     switch (op) {
       case 'ss.id':
         return ss.book.spreadsheetId;
-      case 'ss.name':
-        return ss.book.title;
       case 'ss.active':
         return ss.active();
       case 'ss.sheets':
         return ss.book.sheets.map((s) => s.sheetId);
       case 'ss.byName':
         return ss.book.sheet(a.name)?.sheetId ?? null;
-      case 'ss.insert':
-        return ss.insert(a.name);
-      case 'ss.toast':
-        this.ui.toasts.push({ message: a.message, title: a.title });
-        return null;
       case 'sheet.name':
         return ss.sheet(a.sheetId).title;
       case 'sheet.lastRow':
         return ss.lastRow(a.sheetId);
       case 'sheet.lastColumn':
         return ss.lastColumn(a.sheetId);
-      case 'sheet.maxRows':
-        return ss.sheet(a.sheetId).rowCount;
-      case 'sheet.maxColumns':
-        return ss.sheet(a.sheetId).columnCount;
       case 'sheet.activate':
         ss.sheet(a.sheetId);
         ss.activeSheetId = a.sheetId;
         return null;
       case 'range.get':
         return ss.get(a);
-      case 'range.set':
-        ss.set(a);
-        return null;
       case 'ui.menu':
         this.ui.menus.push(a);
         return null;
@@ -138,8 +121,6 @@ export class AppsScriptHost {
         return this.user.token;
       case 'session.userKey':
         return this.user.userKey;
-      case 'session.email':
-        return this.user.email;
       case 'log':
         this.logs.push(a.line);
         return null;

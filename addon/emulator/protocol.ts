@@ -8,8 +8,8 @@ import type { MessagePort } from 'node:worker_threads';
  * receiveMessageOnPort once the host raises the flag.
  */
 export type CellValue = string | number | boolean;
-export type PropertyStore = 'user' | 'script' | 'document';
-export type LockKind = 'user' | 'script' | 'document';
+export type PropertyStore = 'user' | 'script';
+export type LockKind = 'user';
 
 /** How the execution was started, which decides what it may call (as in Apps Script). */
 export type Mode = 'full' | 'simpleTrigger' | 'customFunction';
@@ -33,27 +33,20 @@ export interface FetchRequest {
 
 export interface FetchReply {
   status: number;
-  headers: Record<string, string>;
   body: string;
 }
 
 /** Each operation: [argument, result]. */
 export interface Ops {
   'ss.id': [null, string];
-  'ss.name': [null, string];
   'ss.active': [null, number];
   'ss.sheets': [null, number[]];
   'ss.byName': [{ name: string }, number | null];
-  'ss.insert': [{ name: string }, number];
-  'ss.toast': [{ message: string; title: string; timeoutSeconds: number }, null];
   'sheet.name': [{ sheetId: number }, string];
   'sheet.lastRow': [{ sheetId: number }, number];
   'sheet.lastColumn': [{ sheetId: number }, number];
-  'sheet.maxRows': [{ sheetId: number }, number];
-  'sheet.maxColumns': [{ sheetId: number }, number];
   'sheet.activate': [{ sheetId: number }, null];
   'range.get': [RangeRef, CellValue[][]];
-  'range.set': [RangeRef & { values: CellValue[][] }, null];
   'ui.menu': [{ title: string; items: { caption: string; functionName: string }[] }, null];
   'ui.sidebar': [{ title: string; html: string }, null];
   'props.get': [{ store: PropertyStore; key: string }, string | null];
@@ -67,7 +60,6 @@ export interface Ops {
   fetch: [{ requests: FetchRequest[] }, FetchReply[]];
   'script.token': [null, string];
   'session.userKey': [null, string];
-  'session.email': [null, string];
   log: [{ line: string }, null];
 }
 export type Op = keyof Ops;

@@ -78,7 +78,6 @@ export class AppsScript {
     private readonly opts: AppsScriptOptions,
   ) {
     this.host = new AppsScriptHost(opts.book, {
-      email: 'lead.owner@example.com',
       token: 'ya29.emulator-token',
       userKey: 'emulator-user-key',
       ...opts.user,

@@ -2,34 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gas, GasFetchOptions, GasHttpResponse, GasRange, GasSheet, GasSpreadsheet } from '../src/server/gas.js';
-import type { CellValue, FetchReply, FetchRequest, LockKind, Op, Ops, PropertyStore } from './protocol.js';
+import type { FetchReply, FetchRequest, LockKind, Op, Ops, PropertyStore } from './protocol.js';
 
 type Call = <K extends Op>(op: K, arg: Ops[K][0]) => Ops[K][1];
 
 /** Apps Script's own wording, so the add-on's error handling meets what it will meet in Google. */
 const exception = (message: string) => Object.assign(new Error(message), { name: 'Exception' });
 
-function range(call: Call, sheetId: number, row: number, column: number, rows: number, columns: number): GasRange & { getA1Notation(): string } {
+function range(call: Call, sheetId: number, row: number, column: number, rows: number, columns: number): GasRange {
   if (rows < 1) throw exception('The number of rows in the range must be at least 1.');
   if (columns < 1) throw exception('The number of columns in the range must be at least 1.');
   if (row < 1 || column < 1) throw exception('The starting row and column of the range must be at least 1.');
-  const ref = { sheetId, row, column, rows, columns };
-  const self = {
-    getValues: () => call('range.get', ref),
-    setValues(values: unknown[][]) {
-      if (values.length !== rows || values.some((r) => r.length !== columns)) {
-        throw exception(`The number of rows or columns in the data does not match the range: the data has ${values.length} rows but the range has ${rows}.`);
-      }
-      call('range.set', { ...ref, values: values as CellValue[][] });
-      return self;
-    },
-    getRow: () => row,
-    getColumn: () => column,
-    getNumRows: () => rows,
-    getNumColumns: () => columns,
-    getA1Notation: () => `R${row}C${column}:R${row + rows - 1}C${column + columns - 1}`,
-  };
-  return self;
+  return { getValues: () => call('range.get', { sheetId, row, column, rows, columns }) };
 }
 
 function sheet(call: Call, sheetId: number): GasSheet {
@@ -44,10 +28,7 @@ function sheet(call: Call, sheetId: number): GasSheet {
       return self;
     },
   };
-  return Object.assign(self, {
-    getMaxRows: () => call('sheet.maxRows', { sheetId }),
-    getMaxColumns: () => call('sheet.maxColumns', { sheetId }),
-  });
+  return self;
 }
 
 function spreadsheet(call: Call): GasSpreadsheet {
@@ -59,8 +40,6 @@ function spreadsheet(call: Call): GasSpreadsheet {
       const id = call('ss.byName', { name });
       return id === null ? null : sheet(call, id);
     },
-    insertSheet: (name) => sheet(call, call('ss.insert', { name })),
-    toast: (message, title, timeoutSeconds) => void call('ss.toast', { message: String(message), title: String(title ?? ''), timeoutSeconds: timeoutSeconds ?? 5 }),
   };
 }
 
@@ -83,15 +62,12 @@ function properties(call: Call, store: PropertyStore) {
 function lock(call: Call, kind: LockKind) {
   return {
     tryLock: (timeoutMs: number) => call('lock.try', { kind, timeoutMs }),
-    waitLock(timeoutMs: number) {
-      if (!call('lock.try', { kind, timeoutMs })) throw exception('Lock timeout: another process was holding the lock for too long.');
-    },
     releaseLock: () => void call('lock.release', { kind }),
   };
 }
 
-function response(r: FetchReply): GasHttpResponse & { getHeaders(): Record<string, string> } {
-  return { getResponseCode: () => r.status, getContentText: () => r.body, getHeaders: () => r.headers };
+function response(r: FetchReply): GasHttpResponse {
+  return { getResponseCode: () => r.status, getContentText: () => r.body };
 }
 
 const toRequest = (url: string, o: GasFetchOptions = {}): FetchRequest => ({
@@ -170,13 +146,6 @@ export function appsScriptGlobals(call: Call, dir: string) {
     Session: { getTemporaryActiveUserKey: () => call('session.userKey', null) },
     Utilities: { getUuid: () => randomUUID(), sleep: (ms) => void Atomics.wait(sleeper, 0, 0, Math.max(0, Number(ms))) },
   };
-  return {
-    ...gas,
-    PropertiesService: { ...gas.PropertiesService, getDocumentProperties: () => properties(call, 'document') },
-    LockService: { ...gas.LockService, getScriptLock: () => lock(call, 'script'), getDocumentLock: () => lock(call, 'document') },
-    ScriptApp: { ...gas.ScriptApp, AuthMode: { NONE: 'NONE', LIMITED: 'LIMITED', FULL: 'FULL', CUSTOM_FUNCTION: 'CUSTOM_FUNCTION' } },
-    Session: { ...gas.Session, getActiveUser: () => ({ getEmail: () => call('session.email', null) }) },
-    Logger: { log },
-    console: { log, info: log, warn: log, error: log },
-  };
+  // Apps Script has a console and Logger too; a stray log line must not crash an execution.
+  return { ...gas, Logger: { log }, console: { log, info: log, warn: log, error: log } };
 }

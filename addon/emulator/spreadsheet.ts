@@ -63,15 +63,4 @@ export class SpreadsheetHost {
     return s.values(r.row, r.column, r.row + r.rows - 1, r.column + r.columns - 1).map((line) => line.map((v) => v ?? ''));
   }
 
-  set(r: RangeRef & { values: CellValue[][] }): void {
-    const s = this.sheet(r.sheetId);
-    this.check(s, r);
-    s.setValues(r.row, r.column, r.values);
-  }
-
-  insert(name: string): number {
-    const s = this.book.addSheet(name);
-    this.activeSheetId = s.sheetId;
-    return s.sheetId;
-  }
 }

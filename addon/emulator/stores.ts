@@ -7,7 +7,7 @@ export const PROPERTY_VALUE_BYTES = 9 * 1024;
 export const PROPERTY_STORE_BYTES = 500 * 1024;
 
 export class PropertyStores {
-  readonly stores: Record<PropertyStore, Map<string, string>> = { user: new Map(), script: new Map(), document: new Map() };
+  readonly stores: Record<PropertyStore, Map<string, string>> = { user: new Map(), script: new Map() };
 
   get(store: PropertyStore, key: string): string | null {
     return this.stores[store].get(key) ?? null;

@@ -57,5 +57,5 @@ export async function urlFetch(req: FetchRequest, opts: { log: (entry: Omit<Fetc
   if (res.status >= 400 && !req.muteHttpExceptions) {
     throw exception(`Request failed for ${new URL(req.url).origin} returned code ${res.status}. Truncated server response: ${body.slice(0, 200)} (use muteHttpExceptions option to examine full response)`);
   }
-  return { status: res.status, headers: Object.fromEntries(res.headers), body };
+  return { status: res.status, body };
 }

@@ -51,7 +51,7 @@ async function main() {
     // Quicker than Google's defaults, so rows show up in the view as they finish.
     sheets: { rootUrl: sheets.url, maxDelayMs: 500, minRowsPerRequest: 20, dashboardEveryMs: 3000 },
   });
-  const gas = await AppsScript.start({ dir: built.outDir, book, user: { token, email: 'you@example.com' } });
+  const gas = await AppsScript.start({ dir: built.outDir, book, user: { token } });
   await gas.run('saveSettings', { apiUrl: cascade.url, apiKey: DEMO_KEY });
 
   const page = await readFile(fileURLToPath(new URL('./page.html', import.meta.url)), 'utf8');

@@ -8,7 +8,6 @@ export type CellValue = string | number | boolean | Date;
 
 export interface GasRange {
   getValues(): CellValue[][];
-  setValues(values: CellValue[][]): GasRange;
 }
 
 export interface GasSheet {
@@ -25,8 +24,6 @@ export interface GasSpreadsheet {
   getActiveSheet(): GasSheet;
   getSheets(): GasSheet[];
   getSheetByName(name: string): GasSheet | null;
-  insertSheet(sheetName: string): GasSheet;
-  toast(msg: string, title: string, timeoutSeconds: number): void;
 }
 
 export interface GasMenu {
