@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { JobViewSchema, type CreateJob, type JobView } from '../../../shared/index.js';
-import { PlanSchema, RetrySchema, type PlanInput, type ProgressView, type RetryInput } from '../contract.js';
+import { PlanSchema, RetrySchema, type InputColumns, type PlanInput, type ProgressView, type RetryInput } from '../contract.js';
 import { AddonError } from '../core/apiErrors.js';
 import { splitByPayload, utf8Bytes } from '../core/batches.js';
 import { proposeOutputs } from '../core/columns.js';
 import type { JobState } from '../core/jobState.js';
 import { toProgress } from '../core/progress.js';
 import type { Ctx } from './context.js';
+import type { GasSheet } from './gas.js';
 import { forgetOldJobs, loadJob, saveJob } from './jobStore.js';
 import { cellText, checkInputColumns, findSheet, readRows, type SheetRow } from './sheet.js';
 import { parseArgs } from './validate.js';
@@ -37,10 +38,10 @@ function nextBatch(
   return { rows: first, endRow };
 }
 
-function countRows(ctx: Ctx, plan: z.infer<typeof PlanSchema>, from: number, to: number): number {
+/** Rows with any input: the job's total, counted without building the rows. */
+function countRows(sheet: GasSheet, inputs: InputColumns, from: number, to: number): number {
   if (to < from) return 0;
-  const sheet = findSheet(ctx.book, plan.sheetName);
-  const columns = Object.values(plan.inputs).map((col) => sheet.getRange(from, col, to - from + 1, 1).getValues());
+  const columns = Object.values(inputs).map((col) => sheet.getRange(from, col, to - from + 1, 1).getValues());
   let n = 0;
   for (let i = 0; i <= to - from; i++) if (columns.some((c) => cellText(c[i]![0]!) !== '')) n++;
   return n;
@@ -73,7 +74,7 @@ export function createSheetJob(ctx: Ctx, raw: PlanInput): ProgressView {
     checkInputColumns(sheet, plan.inputs);
     const firstRow = plan.headerRow + 1;
     const lastRow = sheet.getLastRow();
-    const total = countRows(ctx, plan, firstRow, lastRow);
+    const total = countRows(sheet, plan.inputs, firstRow, lastRow);
     if (total === 0) throw new AddonError(`There are no rows with input below row ${plan.headerRow} in the chosen columns.`);
     const headers = sheet.getRange(plan.headerRow, 1, 1, sheet.getLastColumn()).getValues()[0]!.map(cellText);
     const { outputs, status } = proposeOutputs(headers, plan.fields, Object.values(plan.inputs));

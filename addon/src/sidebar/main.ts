@@ -5,8 +5,14 @@ import { call } from './run.js';
 import { settingsPanel } from './settingsPanel.js';
 import { setupPanel } from './setupPanel.js';
 
-/** Between progress polls: google.script.run allows 10 calls in flight; one a second and a half is plenty for a bar. */
+/**
+ * Between progress polls. Each poll is an Apps Script execution and a UrlFetch
+ * call (20,000 a day on a consumer account): brisk while a job starts, then
+ * slower, so an hour-long job costs hundreds of calls, not thousands.
+ */
 const POLL_MS = 1500;
+const SLOW_POLL_MS = 5000;
+const BRISK_FOR_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const active = (job: ProgressView | null) => job !== null && (job.phase === 'uploading' || job.phase === 'running');
@@ -59,6 +65,7 @@ async function boot() {
   async function follow() {
     if (following) return;
     following = true;
+    const since = Date.now();
     try {
       while (job && (active(job) || writing(job))) {
         try {
@@ -69,7 +76,7 @@ async function boot() {
           continue;
         }
         if (job) panel.update(job);
-        if (job?.phase !== 'uploading') await sleep(POLL_MS);
+        if (job?.phase !== 'uploading') await sleep(Date.now() - since < BRISK_FOR_MS ? POLL_MS : SLOW_POLL_MS);
       }
     } finally {
       following = false;
