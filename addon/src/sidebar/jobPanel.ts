@@ -55,7 +55,8 @@ export function jobPanel(actions: JobActions) {
     );
     fill(
       stats,
-      h('div', {}, 'Matched ', h('b', { 'data-testid': 'matched' }, count(c.matched + c.partial))),
+      h('div', {}, 'Matched ', h('b', { 'data-testid': 'matched' }, count(c.matched))),
+      h('div', {}, 'Partial ', h('b', { 'data-testid': 'partial' }, count(c.partial))),
       h('div', {}, 'No match ', h('b', { 'data-testid': 'no-match' }, count(c.no_match))),
       h('div', { class: job.flagged > 0 ? 'flagged' : '' }, 'Failed ', h('b', { 'data-testid': 'failed' }, count(job.flagged))),
       h('div', {}, 'Invalid ', h('b', { 'data-testid': 'invalid' }, count(c.invalid_input))),
