@@ -77,6 +77,25 @@ export class Caller {
    * never buys the same answer a second time.
    */
   private readonly recent = new Map<string, StepResult & { kind: 'answer' }>();
+  /** Requests on the wire, by job: a cancel waits for these, so its answer is the job's final spend. */
+  private readonly onTheWire = new Map<string, Set<Promise<unknown>>>();
+
+  /** Resolves when every request of the job that has started is answered (each is bounded by its provider's timeout). */
+  async settled(jobId: string): Promise<void> {
+    await Promise.allSettled([...(this.onTheWire.get(jobId) ?? [])]);
+  }
+
+  private track<T>(jobId: string | null, call: Promise<T>): Promise<T> {
+    if (!jobId) return call;
+    let set = this.onTheWire.get(jobId);
+    if (!set) this.onTheWire.set(jobId, (set = new Set()));
+    const entry = call.finally(() => {
+      set.delete(entry);
+      if (set.size === 0) this.onTheWire.delete(jobId);
+    });
+    set.add(entry);
+    return call;
+  }
 
   constructor(private readonly deps: CallerDeps) {}
 
@@ -134,7 +153,7 @@ export class Caller {
       const started = clock.now();
       let result: CallResult;
       try {
-        result = await provider.call(input, new AbortController().signal);
+        result = await this.track(ctx.jobId, provider.call(input, new AbortController().signal));
       } catch (err) {
         gate.release('neutral', clock.now() - started);
         budgets.settle(ctx.jobId, worst, 0);

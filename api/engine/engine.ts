@@ -341,8 +341,11 @@ export async function createEngine(deps: EngineDeps) {
 
     async cancel(ws: string, jobId: string) {
       await requireJob(ws, jobId);
-      // In memory first: from the moment this returns, no new paid call of the job starts.
+      // In memory first: no call of the job starts after this line. Then wait out the ones on the
+      // wire, so that when this returns nothing of the job reaches a provider any more and the cost is final.
       cancelled.add(jobId);
+      await caller.settled(jobId);
+      await journal.drain();
       await cancelJob(db, jobId, clock.now());
       return view(await requireJob(ws, jobId));
     },

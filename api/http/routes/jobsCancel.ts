@@ -7,7 +7,7 @@ import { JobParams } from './params.js';
 const route = createRoute({
   method: 'post',
   path: '/v1/jobs/{id}/cancel',
-  summary: 'Cancel a job: once this returns, no new paid call of the job starts. Retry resumes it.',
+  summary: 'Cancel a job: no call starts once it arrives; it returns when the calls on the wire are answered, with the final cost. Retry resumes it.',
   security: [{ bearer: [] }],
   request: { params: JobParams },
   responses: { 200: { description: 'The cancelled job', content: { 'application/json': { schema: JobViewSchema } } }, ...errorResponses },
