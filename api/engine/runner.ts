@@ -2,6 +2,7 @@ import type { EngineConfig } from '../config/schema.js';
 import type { ClaimedRow } from '../storage/rows/claimRows.js';
 import type { JobRecord } from '../storage/jobs/types.js';
 import type { Clock } from './clock.js';
+import { SerialTask } from './serialTask.js';
 
 /** What the runner may do to the database; it never writes SQL itself. */
 export interface RunnerStore {
@@ -35,8 +36,10 @@ const CLAIM_BATCH = 1000;
 export class Runner {
   private readonly perJob = new Map<string, number>();
   private total = 0;
-  private ticking = false;
-  private again = false;
+  private readonly passes = new SerialTask(
+    () => this.tick(),
+    (err) => this.deps.onError(err),
+  );
   private stopped = true;
   private timers: NodeJS.Timeout[] = [];
   private idle: (() => void) | undefined;
@@ -65,23 +68,7 @@ export class Runner {
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    setImmediate(() => {
-      this.tick()
-        .catch((err) => this.deps.onError(err))
-        .finally(() => {
-          this.ticking = false;
-          if (this.again) {
-            this.again = false;
-            this.wake();
-          }
-        });
-    });
+    if (!this.stopped) this.passes.wake();
   }
 
   private async keepLeases(): Promise<void> {

@@ -1,6 +1,7 @@
 import { google, type sheets_v4 } from 'googleapis';
 import type { Field, Metrics, RowResult } from '../../shared/index.js';
 import { sleep, type Clock } from '../engine/clock.js';
+import { SerialTask } from '../engine/serialTask.js';
 import type { Log } from '../log.js';
 import type { SheetLayout } from '../storage/schema/index.js';
 import type { ActiveTarget, PendingWrite } from '../storage/writes/types.js';
@@ -88,8 +89,10 @@ export class SheetWriter {
   private readonly apis = new WeakMap<GoogleAuthClient, sheets_v4.Sheets>();
   private readonly stopping = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
-  private again = false;
+  private readonly passes = new SerialTask(
+    () => this.tick(),
+    (err) => this.deps.log('sheet writer error', { err: String(err) }),
+  );
 
   constructor(private readonly deps: WriterDeps) {
     const o = deps.options;
@@ -112,21 +115,7 @@ export class SheetWriter {
   }
 
   wake(): void {
-    if (this.stopping.signal.aborted) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = true;
-    void this.tick()
-      .catch((err) => this.deps.log('sheet writer error', { err: String(err) }))
-      .finally(() => {
-        this.ticking = false;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    if (!this.stopping.signal.aborted) this.passes.wake();
   }
 
   private async tick(): Promise<void> {
