@@ -1,5 +1,5 @@
 import type { SimRequest } from '../../api/demo/simServer.js';
-import type { BenchProvider } from './scenario.js';
+import type { BenchProvider } from './benchConfig.js';
 
 /** Mean of a log-normal with this median and sigma: median·exp(σ²/2). */
 export const meanLatencyMs = (p: BenchProvider) => p.behaviour.latency.medianMs * Math.exp(p.behaviour.latency.sigma ** 2 / 2);
@@ -12,6 +12,11 @@ export function capacity(p: BenchProvider): { perSecond: number; by: 'concurrenc
 
 const isPaid = (r: SimRequest) => r.status === 200 || r.status === 404;
 
+function bursts(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.filter((t, i) => i === 0 || t - sorted[i - 1]! > 1000).length;
+}
+
 export interface ProviderFigures {
   id: string;
   capacity: number;
@@ -23,6 +28,8 @@ export interface ProviderFigures {
   requests: number;
   paid: number;
   rateLimited: number;
+  /** 429s more than a second apart from the previous one: each costs the provider about a second of pause (the sim's Retry-After). */
+  rateLimitedBursts: number;
   other: number;
   /** Paid answers beyond the first for the same input. */
   duplicates: number;
@@ -41,8 +48,12 @@ export interface LogFigures {
   costUsd: number;
 }
 
-/** Figures from the sim's request log, restricted to requests for the given rows' inputs. */
-export function analyseLog(providers: readonly BenchProvider[], log: readonly SimRequest[], qs: ReadonlySet<string>): LogFigures {
+/**
+ * Figures from the sim's request log, restricted to requests for the given
+ * rows' inputs. `rows` is what fractions are taken of: all the rows, or only
+ * those done when a job is cut short.
+ */
+export function analyseLog(providers: readonly BenchProvider[], log: readonly SimRequest[], qs: ReadonlySet<string>, rows = qs.size): LogFigures {
   const figures = providers.map((p): ProviderFigures => {
     const mine = log.filter((r) => r.provider === p.id && qs.has(r.q));
     const distinct = new Set(mine.map((r) => r.q)).size;
@@ -55,7 +66,7 @@ export function analyseLog(providers: readonly BenchProvider[], log: readonly Si
     }
     const paid = [...paidCount.values()].reduce((a, n) => a + n, 0);
     const cap = capacity(p);
-    const fraction = distinct / qs.size;
+    const fraction = distinct / rows;
     return {
       id: p.id,
       capacity: cap.perSecond,
@@ -65,6 +76,7 @@ export function analyseLog(providers: readonly BenchProvider[], log: readonly Si
       requests: mine.length,
       paid,
       rateLimited: mine.filter((r) => r.status === 429).length,
+      rateLimitedBursts: bursts(mine.filter((r) => r.status === 429).map((r) => r.at)),
       other: mine.filter((r) => !isPaid(r) && r.status !== 429).length,
       duplicates: paid - paidCount.size,
       costUsd,
@@ -85,3 +97,33 @@ export function analyseLog(providers: readonly BenchProvider[], log: readonly Si
 
 /** Paid answers in a log slice, whatever input they were for. */
 export const paidCalls = (log: readonly SimRequest[]) => log.filter(isPaid).length;
+
+export interface RerunCalls {
+  byProvider: Record<string, number>;
+  /** Paid calls for inputs another provider had already matched (so a free cached answer was there). */
+  hadCachedMatch: number;
+  /** Paid calls repeating an answer already bought (same provider and input). */
+  repeats: number;
+}
+
+/** Why a rerun paid for anything: which providers, and whether a cached answer could have served the row. */
+export function explainRerunCalls(before: readonly SimRequest[], rerun: readonly SimRequest[]): RerunCalls {
+  const matchedBy = new Map<string, Set<string>>();
+  const bought = new Set<string>();
+  for (const r of before) {
+    if (!isPaid(r)) continue;
+    bought.add(`${r.provider}\0${r.q}`);
+    if (r.status !== 200) continue;
+    const set = matchedBy.get(r.q);
+    if (set) set.add(r.provider);
+    else matchedBy.set(r.q, new Set([r.provider]));
+  }
+  const out: RerunCalls = { byProvider: {}, hadCachedMatch: 0, repeats: 0 };
+  for (const r of rerun) {
+    if (!isPaid(r)) continue;
+    out.byProvider[r.provider] = (out.byProvider[r.provider] ?? 0) + 1;
+    if ([...(matchedBy.get(r.q) ?? [])].some((p) => p !== r.provider)) out.hadCachedMatch++;
+    if (bought.has(`${r.provider}\0${r.q}`)) out.repeats++;
+  }
+  return out;
+}

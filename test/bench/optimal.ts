@@ -1,5 +1,5 @@
 import { unitHash } from '../../api/demo/prng.js';
-import type { BenchProvider } from './scenario.js';
+import type { BenchProvider } from './benchConfig.js';
 
 /** The TLD the sim keys its match rate on (same rule as rateFor in simServer.ts). */
 export function tldOf(q: string): string {

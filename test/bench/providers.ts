@@ -1,4 +1,4 @@
-import type { BenchProvider } from './scenario.js';
+import type { BenchProvider } from './benchConfig.js';
 
 /*
  * Provider sets. Limits are chosen so 10,000 rows take well under a minute,

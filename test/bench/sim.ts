@@ -1,12 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { SimProvider, SimRequest } from '../../api/demo/simServer.js';
-import type { ChildMessage, ParentMessage } from './simProtocol.js';
+import type { SimProvider } from '../../api/demo/simServer.js';
+import { forkTs } from './ipc.js';
+import type { SimLog, SimReady, SimReply, SimRequestMsg } from './simProtocol.js';
 
-export interface SimLog {
-  requests: SimRequest[];
-  peakInflight: Record<string, number>;
-}
+export type { SimLog } from './simProtocol.js';
 
 export interface RemoteSim {
   url: string;
@@ -15,60 +11,22 @@ export interface RemoteSim {
   close(): Promise<void>;
 }
 
-const ENTRY = fileURLToPath(new URL('./simProcess.ts', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
-const LOG_TIMEOUT_MS = 30_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Starts the simulated providers in a child process (see simProcess.ts for why). */
 export async function startRemoteSim(providers: SimProvider[]): Promise<RemoteSim> {
-  const child: ChildProcess = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_SIM_PROVIDERS: JSON.stringify(providers) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiting: ((log: SimLog) => void)[] = [];
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-
-  const url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`sim process exited with code ${code} before it was ready`)));
-      child.on('message', (raw) => {
-        const msg = raw as ChildMessage;
-        if (msg.type === 'ready') resolve(msg.url);
-        else if (msg.type === 'log') waiting.shift()?.({ requests: msg.requests, peakInflight: msg.peakInflight });
-      });
-    }),
-    START_TIMEOUT_MS,
-    'starting the sim process',
+  const { ready, child } = await forkTs<SimReady, SimRequestMsg, SimReply>(
+    new URL('./simProcess.ts', import.meta.url),
+    { BENCH_SIM_PROVIDERS: JSON.stringify(providers) },
+    20_000,
   );
-
-  const send = (msg: ParentMessage) => child.send(msg);
   return {
-    url,
-    // The child answers in order, so replies are matched to requests first-in, first-out.
-    log: (from = 0) =>
-      withTimeout(
-        new Promise<SimLog>((resolve) => {
-          waiting.push(resolve);
-          send({ type: 'log', from });
-        }),
-        LOG_TIMEOUT_MS,
-        'reading the sim request log',
-      ),
+    url: ready.url,
+    async log(from = 0) {
+      const res = await child.request({ type: 'log', from }, 60_000);
+      if (!res) throw new Error('the sim process sent no log');
+      return res;
+    },
     async close() {
-      if (exited) return;
-      send({ type: 'close' });
-      await withTimeout(exit, 10_000, 'stopping the sim process').catch(() => child.kill('SIGKILL'));
+      await child.close({ type: 'close' }, 10_000);
     },
   };
 }

@@ -1,7 +1,10 @@
 import type { SimRequest } from '../../api/demo/simServer.js';
 
-export type ParentMessage = { type: 'log'; from: number } | { type: 'close' };
+export interface SimLog {
+  requests: SimRequest[];
+  peakInflight: Record<string, number>;
+}
 
-export type ChildMessage =
-  | { type: 'ready'; url: string }
-  | { type: 'log'; requests: SimRequest[]; peakInflight: Record<string, number> };
+export type SimRequestMsg = { type: 'log'; from: number } | { type: 'close' };
+export type SimReply = SimLog | null;
+export type SimReady = { url: string };
