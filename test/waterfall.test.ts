@@ -76,6 +76,26 @@ describe('waterfall', () => {
     expect(m.providers[0]).toMatchObject({ provider: 'p', calls: 0, cacheHits: 50 });
   });
 
+  it('uses an answer already bought from a later provider before buying from an earlier one', async () => {
+    h = await startHarness(
+      [
+        { id: 'names', fields: ['company.name'], costPerCall: 0.01 },
+        { id: 'full', fields: ['company.name', 'company.employees'], costPerCall: 0.05 },
+      ],
+      { order: ['names', 'full'] },
+    );
+    const rows = domainRows(domains(20));
+    await h.waitForJob((await h.api('/v1/jobs', { body: { fields: ['company.employees'], rows } })).body.id);
+    expect(h.calls('full')).toHaveLength(20);
+    // "names" ranks first for company.name, but "full" already answered with it: nothing is bought.
+    const second = (await h.api('/v1/jobs', { body: { fields: ['company.name'], rows } })).body.id;
+    const job = await h.waitForJob(second);
+    expect(job).toMatchObject({ costUsd: 0, counts: { matched: 20 } });
+    expect(h.calls('names')).toHaveLength(0);
+    const [row] = await allResults(h, second);
+    expect(row.provenance['company.name']).toMatchObject({ provider: 'full', cached: true });
+  });
+
   it('calls each provider once for duplicate inputs within a job', async () => {
     h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01 }]);
     const rows = Array.from({ length: 60 }, (_, i) => ({ key: String(i), input: { domain: i % 2 ? 'https://www.Acme.com/about' : `acme.com` } }));

@@ -99,11 +99,22 @@ export class Caller {
 
   constructor(private readonly deps: CallerDeps) {}
 
-  async step(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
+  /** An answer already bought (stored, or bought moments ago for another row): free. Undefined when there is none. */
+  async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<(StepResult & { kind: 'answer' }) | undefined> {
     const hit = await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey });
     if (hit) {
       this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
       return { kind: 'answer', outcome: hit.outcome, ...splitConfidence(hit.values), fetchedAt: hit.fetchedAt, cached: true, costUsd: 0 };
+    }
+    const recent = this.recent.get(`${ctx.workspace}\0${provider.id}\0${inputKey}`);
+    return recent ? { ...recent, cached: true, costUsd: 0 } : undefined;
+  }
+
+  /** The provider's answer, bought only if it is not already to be had. `looked`: the caller just did lookup(). */
+  async step(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext, looked = false): Promise<StepResult> {
+    if (!looked) {
+      const free = await this.lookup(provider, inputKey, ctx);
+      if (free) return free;
     }
     const key = `${ctx.workspace}\0${provider.id}\0${inputKey}`;
     for (;;) {

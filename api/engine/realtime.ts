@@ -5,7 +5,7 @@ import { sleep } from './clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
 import { admit } from './admit.js';
 import { emptyState, missingFields, verdict } from './rowState.js';
-import { applyStep, candidates, stepFor, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { applyStep, candidates, stepFor, takeFreeAnswers, type RowWork, type WaterfallDeps } from './waterfall.js';
 import { toRowResult } from './results.js';
 
 type Settled = { provider: Provider; res: StepResult };
@@ -64,9 +64,10 @@ export async function enrichNow(
   while (missingFields(work.state, fields).length > 0) {
     const waiting = new Set(inflight.keys());
     if (inflight.size === 0) {
-      const next = candidates(deps, work)[0];
-      if (!next) break;
-      start(next);
+      const list = candidates(deps, work);
+      if (list.length === 0) break;
+      if (await takeFreeAnswers(deps, work, list)) continue;
+      start(list[0]!);
     }
     const now = deps.clock.now();
     if (now >= deadline) break;

@@ -51,9 +51,31 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude: Readonly
   return rank(asked.filter((p) => !exclude.has(p.id)), deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
 }
 
-export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider): Promise<StepResult> {
+function keyFor(work: RowWork, p: Provider): string {
   const key = inputKey(p.inputs, work.input);
-  return deps.caller.step(p, work.input, p.cacheVersion ? `${key}|prompt=${p.cacheVersion}` : key, work.ctx);
+  return p.cacheVersion ? `${key}|prompt=${p.cacheVersion}` : key;
+}
+
+export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider, looked = false): Promise<StepResult> {
+  return deps.caller.step(p, work.input, keyFor(work, p), work.ctx, looked);
+}
+
+/**
+ * Applies every answer the candidates have already given for this input (cost
+ * 0, in rank order) and says whether there was any. Called before buying:
+ * a rerun must not buy from one provider what another already answered for free.
+ */
+export async function takeFreeAnswers(deps: WaterfallDeps, work: RowWork, list: Provider[]): Promise<boolean> {
+  const found = await Promise.all(list.map((p) => deps.caller.lookup(p, keyFor(work, p), work.ctx)));
+  let took = false;
+  list.forEach((p, i) => {
+    const answer = found[i];
+    if (answer) {
+      applyStep(deps, work, p, answer, false);
+      took = true;
+    }
+  });
+  return took;
 }
 
 /**
@@ -85,9 +107,11 @@ export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: 
 /** The bulk waterfall: provider after provider until the row's fields are found or nobody is left to ask. */
 export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<RowOutcome> {
   for (;;) {
-    const next = candidates(deps, work)[0];
+    const list = candidates(deps, work);
+    const next = list[0];
     if (!next) return { kind: 'done', ...verdict(work.state, work.fields, deps.providers) };
-    const stop = applyStep(deps, work, next, await stepFor(deps, work, next), true);
+    if (await takeFreeAnswers(deps, work, list)) continue;
+    const stop = applyStep(deps, work, next, await stepFor(deps, work, next, true), true);
     if (stop) return stop;
   }
 }

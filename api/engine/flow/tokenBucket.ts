@@ -1,32 +1,39 @@
 /**
- * Requests per second with a small burst. The burst is a tenth of a second's
- * worth so that no one-second window a provider measures ever sees more than
- * `rate` plus one.
+ * Requests per second with almost no burst. Any one-second window a provider
+ * measures sees at most capacity + refill rate starts, so with a capacity of
+ * two the bucket refills at rate - 2 and no window passes `rate` (a burst of
+ * a tenth of a second used to break fixed windows). Two, not one, so the
+ * fraction of a token left when a timer fires late is not thrown away.
  */
+const CAPACITY = 2;
+
 export class TokenBucket {
   private tokens: number;
   private last: number;
 
+  private rate: number;
+
   constructor(
-    private rate: number,
+    private nominal: number,
     now: number,
   ) {
-    this.tokens = this.capacity;
+    this.rate = TokenBucket.effective(nominal);
+    this.tokens = CAPACITY;
     this.last = now;
   }
 
-  get perSecond(): number {
-    return this.rate;
+  private static effective(rate: number): number {
+    return rate > 2 * CAPACITY ? rate - CAPACITY : rate / 2;
   }
 
-  private get capacity(): number {
-    return Math.max(1, this.rate / 10);
+  get perSecond(): number {
+    return this.nominal;
   }
 
   setRate(rate: number, now: number): void {
     this.refill(now);
-    this.rate = rate;
-    this.tokens = Math.min(this.tokens, this.capacity);
+    this.nominal = rate;
+    this.rate = TokenBucket.effective(rate);
   }
 
   /** Takes a token and returns 0, or returns how many ms until one is there. */
@@ -40,7 +47,7 @@ export class TokenBucket {
   }
 
   private refill(now: number): void {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.tokens = Math.min(CAPACITY, this.tokens + ((now - this.last) / 1000) * this.rate);
     this.last = now;
   }
 }

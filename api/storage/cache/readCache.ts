@@ -15,7 +15,12 @@ export interface CacheKey {
 const CHUNK = 5000;
 export const cacheKeyString = (k: CacheKey) => `${k.providerId}\0${k.inputKey}`;
 
-/** Answers stored since `freshSince` for any of the keys, in one query per few thousand keys. */
+/**
+ * Answers stored since `freshSince` for any of the keys, in one query per few
+ * thousand keys. CROSS JOIN makes SQLite walk the key list and probe the
+ * primary key per key; a plain JOIN let it scan the workspace's whole cache
+ * for every lookup (837 ms for 100 keys against 20,000 answers, not 0.5 ms).
+ */
 export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], freshSince: number): Promise<Map<string, CachedAnswer>> {
   const found = new Map<string, CachedAnswer>();
   for (let i = 0; i < keys.length; i += CHUNK) {
@@ -23,7 +28,7 @@ export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], f
     const got = await db.all<{ provider_id: string; input_key: string; outcome: 'match' | 'no_match'; values: string; fetched_at: number }>(sql`
       SELECT c.provider_id, c.input_key, c.outcome, c."values", c.fetched_at
       FROM json_each(${pairs}) j
-      JOIN cache c ON c.workspace_id = ${workspaceId}
+      CROSS JOIN cache c ON c.workspace_id = ${workspaceId}
         AND c.provider_id = json_extract(j.value, '$[0]') AND c.input_key = json_extract(j.value, '$[1]')
       WHERE c.fetched_at >= ${freshSince}`);
     for (const r of got) {
