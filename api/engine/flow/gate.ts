@@ -49,6 +49,7 @@ export class ProviderGate {
   /** The limit at the last congestion: below it we grow back fast, near and above it we probe slowly. */
   private lastCongestedLimit = Infinity;
   private readonly queue = new FairQueue<Waiter>();
+  private readonly bySignal = new Map<AbortSignal, Set<Waiter>>();
   private bucket: TokenBucket | undefined;
   private readonly learnedRate: boolean;
   private lastRateProbe = 0;
@@ -85,23 +86,43 @@ export class ProviderGate {
   acquire(lane: Lane, signal?: AbortSignal, front = false): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const w: Waiter = {
-        done: false,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject,
-      };
-      const onAbort = () => {
-        if (w.done) return;
-        w.done = true;
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const w: Waiter = { done: false, resolve, reject };
+      if (signal) this.watch(signal, w);
       this.queue.push(lane, w, front);
       this.pump();
     });
+  }
+
+  /**
+   * One abort listener per signal, not per waiter: thousands of bulk rows wait
+   * on the engine's one shutdown signal, and adding a listener costs time in
+   * proportion to the listeners already there.
+   */
+  private watch(signal: AbortSignal, w: Waiter): void {
+    let waiters = this.bySignal.get(signal);
+    if (!waiters) {
+      const set = new Set<Waiter>();
+      waiters = set;
+      this.bySignal.set(signal, set);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.bySignal.delete(signal);
+          for (const x of set) {
+            if (x.done) continue;
+            x.done = true;
+            x.reject(signal.reason);
+          }
+        },
+        { once: true },
+      );
+    }
+    waiters.add(w);
+    const resolve = w.resolve;
+    w.resolve = () => {
+      waiters.delete(w);
+      resolve();
+    };
   }
 
   release(signal: Signal, latencyMs: number): void {
