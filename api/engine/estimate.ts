@@ -3,10 +3,9 @@ import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
 import { cacheKeyString } from '../storage/cache/readCache.js';
 import type { Provider } from '../providers/types.js';
 import { admit } from './admit.js';
-import { inputKey } from './normalize.js';
 import { expectedMatchRate } from './order.js';
 import { emptyState } from './rowState.js';
-import { candidates, type WaterfallDeps } from './waterfall.js';
+import { candidates, keyFor, type WaterfallDeps } from './waterfall.js';
 
 export interface EstimateDeps {
   waterfall: WaterfallDeps;
@@ -39,7 +38,7 @@ export async function estimateCost(deps: EstimateDeps, workspace: string, fields
       state: emptyState(),
       ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: false, workspace, job: '' } },
     };
-    const ranked = candidates(deps.waterfall, work).map((provider) => ({ provider, key: inputKey(provider.inputs, norm.input) }));
+    const ranked = candidates(deps.waterfall, work).map((provider) => ({ provider, key: keyFor(work, provider) }));
     rows.push({ ranked, segment: norm.segment });
   }
   const cache = await deps.readCache(

@@ -50,11 +50,12 @@ export async function enrichNow(
   };
   deps.hedge.earn();
   const inflight = new Map<string, { provider: Provider; startedAt: number; done: Promise<Settled> }>();
-  const start = (p: Provider) =>
+  // `looked`: the cache was just read for this provider; a hedge was not, and must look first.
+  const start = (p: Provider, looked: boolean) =>
     inflight.set(p.id, {
       provider: p,
       startedAt: deps.clock.now(),
-      done: stepFor(deps, work, p).then(
+      done: stepFor(deps, work, p, looked).then(
         (res) => ({ provider: p, res }),
         (err) => ({ provider: p, res: { kind: 'failed', code: 'deadline_exceeded', transient: true, message: String(err) } as StepResult }),
       ),
@@ -67,7 +68,7 @@ export async function enrichNow(
       const list = candidates(deps, work);
       if (list.length === 0) break;
       if (await takeFreeAnswers(deps, work, list)) continue;
-      start(list[0]!);
+      start(list[0]!, true);
     }
     const now = deps.clock.now();
     if (now >= deadline) break;
@@ -90,7 +91,7 @@ export async function enrichNow(
     if (deps.clock.now() >= deadline) break;
     const hedge = candidates(deps, work, new Set([...waiting, ...inflight.keys()]))[0];
     hedged = true;
-    if (hedge && deps.hedge.spend()) start(hedge);
+    if (hedge && deps.hedge.spend()) start(hedge, false);
   }
   queueAbort.abort();
   const missing = missingFields(work.state, fields);

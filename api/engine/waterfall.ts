@@ -51,7 +51,8 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude: Readonly
   return rank(asked.filter((p) => !exclude.has(p.id)), deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
 }
 
-function keyFor(work: RowWork, p: Provider): string {
+/** The cache key of a provider's answer for this row: the inputs it reads, and its prompt version if it has one. */
+export function keyFor(work: Pick<RowWork, 'input'>, p: Provider): string {
   const key = inputKey(p.inputs, work.input);
   return p.cacheVersion ? `${key}|prompt=${p.cacheVersion}` : key;
 }
