@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { FairQueue, type Lane } from './fairQueue.js';
-import { TokenBucket } from './tokenBucket.js';
+import { RateWindow } from './rateWindow.js';
 
 export interface GateOptions {
   /** Documented concurrency: where AIMD starts and the most it probes up to. */
@@ -35,7 +35,7 @@ const RATE_PROBE_PER_SECOND = 1.05;
 /**
  * Flow control for one provider: a fair queue in front of three gates that
  * must all be open for a call to start — no pause in force (Retry-After), a
- * free concurrency slot (AIMD limit), and a rate token.
+ * free concurrency slot (AIMD limit), and room in the rate window.
  *
  * Invariant: every successful acquire() is matched by exactly one release();
  * the slot count is the only thing keeping us under the provider's limit.
@@ -50,7 +50,7 @@ export class ProviderGate {
   private lastCongestedLimit = Infinity;
   private readonly queue = new FairQueue<Waiter>();
   private readonly bySignal = new Map<AbortSignal, Set<Waiter>>();
-  private bucket: TokenBucket | undefined;
+  private rateWindow: RateWindow | undefined;
   private readonly learnedRate: boolean;
   private lastRateProbe = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -64,7 +64,7 @@ export class ProviderGate {
     this.ceiling = opts.concurrency ?? opts.maxConcurrency;
     this.limit = opts.concurrency ?? Math.min(opts.initialConcurrency, this.ceiling);
     this.learnedRate = opts.ratePerSecond === undefined;
-    if (opts.ratePerSecond !== undefined) this.bucket = new TokenBucket(opts.ratePerSecond, opts.clock.now());
+    if (opts.ratePerSecond !== undefined) this.rateWindow = new RateWindow(opts.ratePerSecond);
   }
 
   get concurrencyLimit(): number {
@@ -72,7 +72,7 @@ export class ProviderGate {
   }
 
   get rateLimit(): number | undefined {
-    return this.bucket?.perSecond;
+    return this.rateWindow?.perSecond;
   }
 
   get waiting(): number {
@@ -132,7 +132,7 @@ export class ProviderGate {
     if (signal === 'ok') {
       const step = this.limit < this.lastCongestedLimit * PLATEAU ? 1 : SLOW_PROBE;
       this.limit = Math.min(this.ceiling, this.limit + step / this.limit);
-      if (this.learnedRate && this.bucket && now - this.lastRateProbe >= 1000) this.probeRate(now);
+      if (this.learnedRate && this.rateWindow && now - this.lastRateProbe >= 1000) this.probeRate(now);
     } else if (signal === 'congested' || signal === 'paced') {
       this.congestedCalls++;
       this.cut(now, signal === 'congested');
@@ -178,8 +178,8 @@ export class ProviderGate {
     this.limit = Math.max(1, this.limit * DECREASE);
     if (this.learnedRate && learnRate && atFloor) {
       const rate = Math.max(0.5, this.sentRate(now) * RATE_DECREASE);
-      if (this.bucket) this.bucket.setRate(Math.min(rate, this.bucket.perSecond * RATE_DECREASE), now);
-      else this.bucket = new TokenBucket(rate, now);
+      if (this.rateWindow) this.rateWindow.setRate(Math.min(rate, this.rateWindow.perSecond * RATE_DECREASE));
+      else this.rateWindow = new RateWindow(rate);
       this.lastRateProbe = now;
     }
   }
@@ -187,9 +187,9 @@ export class ProviderGate {
   /** While clean, raise a learned rate; once it is well above what we send, concurrency is the real limit and the rate goes. */
   private probeRate(now: number): void {
     this.lastRateProbe = now;
-    const bucket = this.bucket!;
-    if (bucket.perSecond > 2 * this.sentRate(now) && this.limit >= 2) this.bucket = undefined;
-    else bucket.setRate(bucket.perSecond * RATE_PROBE_PER_SECOND, now);
+    const window = this.rateWindow!;
+    if (window.perSecond > 2 * this.sentRate(now) && this.limit >= 2) this.rateWindow = undefined;
+    else window.setRate(window.perSecond * RATE_PROBE_PER_SECOND);
   }
 
   private pump(): void {
@@ -197,7 +197,7 @@ export class ProviderGate {
       const now = this.opts.clock.now();
       if (now < this.pausedUntil) return this.wake(this.pausedUntil);
       if (this.inflight >= Math.floor(this.limit)) return;
-      const wait = this.bucket?.take(now) ?? 0;
+      const wait = this.rateWindow?.take(now) ?? 0;
       if (wait > 0) return this.wake(now + wait);
       let w = this.queue.shift();
       while (w?.done) w = this.queue.shift();

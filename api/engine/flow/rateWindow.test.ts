@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ARRIVAL_JITTER_MS, RateWindow } from './rateWindow.js';
+
+/** Starts as many requests as the window lets through at each tick of a simulated clock. */
+function drive(w: RateWindow, ticks: number[]): number[] {
+  const starts: number[] = [];
+  for (const now of ticks) while (w.take(now) === 0) starts.push(now);
+  return starts;
+}
+
+const maxInAnyWindow = (starts: number[], ms: number) => {
+  let most = 0;
+  for (let i = 0, j = 0; i < starts.length; i++) {
+    while (starts[i]! - starts[j]! >= ms) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+};
+
+describe('RateWindow', () => {
+  it('never lets more than the rate start in any window, with the jitter margin', () => {
+    const w = new RateWindow(100);
+    const starts = drive(w, Array.from({ length: 5000 }, (_, i) => i));
+    expect(maxInAnyWindow(starts, 1000 + ARRIVAL_JITTER_MS)).toBe(100);
+    // Smooth: no more than a quarter of the rate in any quarter of a second.
+    expect(maxInAnyWindow(starts, 250)).toBe(25);
+    // Sustained: all but the margin of the nominal rate over five seconds.
+    expect(starts.length).toBeGreaterThanOrEqual(Math.floor((5000 / (1000 + ARRIVAL_JITTER_MS)) * 100));
+  });
+
+  it('loses nothing to a stall: starts held back go once it ends, within the window', () => {
+    const w = new RateWindow(100);
+    // Ticks every 10 ms, then nothing for 400 ms (a stalled event loop), then ticks again.
+    const ticks = [...Array.from({ length: 50 }, (_, i) => i * 10), ...Array.from({ length: 300 }, (_, i) => 900 + i * 10)];
+    const starts = drive(w, ticks);
+    expect(maxInAnyWindow(starts, 1000 + ARRIVAL_JITTER_MS)).toBe(100);
+    expect(starts.filter((t) => t === 900).length).toBeGreaterThan(1);
+  });
+
+  it('says how long to wait, and a rate below one a second spaces single starts', () => {
+    const w = new RateWindow(0.5);
+    expect(w.take(0)).toBe(0);
+    expect(w.take(1000)).toBe(1000 + ARRIVAL_JITTER_MS);
+    expect(w.take(2000 + ARRIVAL_JITTER_MS)).toBe(0);
+  });
+
+  it('keeps the recent starts when the rate changes', () => {
+    const w = new RateWindow(40);
+    expect(drive(w, [0, 50]).length).toBe(10);
+    w.setRate(20);
+    expect(w.take(100)).toBe(150);
+    w.setRate(80);
+    // Twenty may start per 250 ms at 80/s, and the starts at 0 still count.
+    expect(drive(w, [100]).length).toBe(15);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * How far the provider's clock may disagree with ours about when a request
+ * started: its event loop stamps arrivals late, and a few requests sent at
+ * the end of our window may land in the same window of its own.
+ */
+export const ARRIVAL_JITTER_MS = 15;
+/** A quarter of the rate may start at once, the rest spread over the second. */
+const BURST_FRACTION = 0.25;
+
+/** The start times of the last `size` requests: another may start once the earliest is a window old. */
+class StartLog {
+  private starts = new Float64Array(0);
+  private oldest = 0;
+  private windowMs = 0;
+
+  /** Keeps the most recent starts, so a new rate counts what was already sent. */
+  resize(size: number, windowMs: number): void {
+    const previous = this.starts;
+    const chronological = Array.from({ length: previous.length }, (_, i) => previous[(this.oldest + i) % previous.length]!);
+    const kept = chronological.slice(Math.max(0, chronological.length - size));
+    this.starts = new Float64Array(size).fill(-Infinity);
+    this.starts.set(kept, size - kept.length);
+    this.oldest = 0;
+    this.windowMs = windowMs;
+  }
+
+  waitMs(now: number): number {
+    const free = this.starts[this.oldest]! + this.windowMs;
+    return now < free ? Math.max(1, Math.ceil(free - now)) : 0;
+  }
+
+  record(now: number): void {
+    this.starts[this.oldest] = now;
+    this.oldest = (this.oldest + 1) % this.starts.length;
+  }
+}
+
+/**
+ * Requests per second as sliding windows: at most `rate` starts in any
+ * second (plus the jitter margin) and a quarter of that in any quarter of
+ * a second. The first is the strictest way a provider can count, so no fixed or
+ * sliding window of theirs sees more; the second keeps the starts smooth, as
+ * a token bucket would. Unlike a token bucket with a tiny burst, a stall of
+ * our event loop shorter than the burst window costs no throughput: the
+ * starts it held back go when it ends.
+ */
+export class RateWindow {
+  private readonly second = new StartLog();
+  private readonly burst = new StartLog();
+
+  constructor(private nominal: number) {
+    this.setRate(nominal);
+  }
+
+  get perSecond(): number {
+    return this.nominal;
+  }
+
+  /** A rate below one a second becomes one start per longer window. */
+  setRate(rate: number): void {
+    this.nominal = rate;
+    const size = Math.max(1, Math.floor(rate));
+    const burst = Math.max(1, Math.ceil(size * BURST_FRACTION));
+    this.second.resize(size, (size / rate) * 1000 + ARRIVAL_JITTER_MS);
+    this.burst.resize(burst, (burst / rate) * 1000);
+  }
+
+  /** Counts a start at `now` and returns 0, or returns how many ms until one may start. */
+  take(now: number): number {
+    const wait = Math.max(this.second.waitMs(now), this.burst.waitMs(now));
+    if (wait > 0) return wait;
+    this.second.record(now);
+    this.burst.record(now);
+    return 0;
+  }
+}
