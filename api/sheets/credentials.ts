@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { google } from 'googleapis';
+// The Sheets API's entry of googleapis carries the same auth clients without loading every other API.
+import * as google from 'googleapis/build/src/apis/sheets/index.js';
 import { ConfigError } from '../config/load.js';
 
 export type GoogleAuthClient = InstanceType<typeof google.auth.OAuth2> | InstanceType<typeof google.auth.GoogleAuth>;
