@@ -34,7 +34,8 @@ export interface Provider {
   predictive?: boolean;
   /** Joined to the cache key, so a new prompt buys fresh answers instead of reusing old ones. */
   cacheVersion?: string;
-  call(input: NormalizedInput, signal: AbortSignal): Promise<CallResult>;
+  /** `signal` cancels the call; the engine sends none, since a request that was sent is paid for either way. */
+  call(input: NormalizedInput, signal?: AbortSignal): Promise<CallResult>;
 }
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;

@@ -15,7 +15,7 @@ export function dnsProvider(cfg: DnsProviderConfig, deps: DnsProviderDeps): Prov
   const name = cfg.label ?? 'DNS';
   const limiter = new HostLimiter(cfg.perHostIntervalMs, deps.now);
 
-  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+  async function call(input: Parameters<Provider['call']>[0], signal?: AbortSignal): Promise<CallResult> {
     const domain = input.domain!;
     await limiter.wait(domain, signal);
     let mx, txt;

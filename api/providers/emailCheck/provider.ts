@@ -30,7 +30,7 @@ export function emailCheckProvider(cfg: EmailCheckProviderConfig, deps: EmailChe
   const limiter = new HostLimiter(cfg.perHostIntervalMs, deps.now);
   const memo = new Map<string, { at: number; hasMx: Promise<boolean> }>();
 
-  function hasMx(domain: string, signal: AbortSignal): Promise<boolean> {
+  function hasMx(domain: string, signal?: AbortSignal): Promise<boolean> {
     const now = deps.now();
     const hit = memo.get(domain);
     if (hit && now - hit.at < MX_TTL_MS) return hit.hasMx;
@@ -45,18 +45,18 @@ export function emailCheckProvider(cfg: EmailCheckProviderConfig, deps: EmailChe
     return lookup;
   }
 
-  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+  async function call(input: Parameters<Provider['call']>[0], signal?: AbortSignal): Promise<CallResult> {
     const email = input.email!;
     const status = await check(email, signal).catch((err: unknown) => err as Error);
     if (status instanceof Error) {
       const code = (status as { code?: string }).code ?? 'error';
-      if (signal.aborted) throw status;
+      if (signal?.aborted) throw status;
       return { kind: 'transient', code: code === 'ETIMEOUT' ? 'provider_timeout' : 'provider_unavailable', message: `${name}: MX lookup failed (${code})` };
     }
     return { kind: 'match', values: { 'person.emailStatus': status }, status: 0 };
   }
 
-  async function check(email: string, signal: AbortSignal): Promise<EmailCheckStatus> {
+  async function check(email: string, signal?: AbortSignal): Promise<EmailCheckStatus> {
     if (!validEmailSyntax(email)) return 'invalid_syntax';
     const at = email.lastIndexOf('@');
     const domain = email.slice(at + 1).toLowerCase();

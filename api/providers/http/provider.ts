@@ -9,6 +9,7 @@ import { getPointer } from './pointer.js';
 import { readBounded } from './readBody.js';
 import { waitFromHeaders, waitFromQuotaHeaders } from './retryAfter.js';
 import { expandBody, expandHeader, expandUrl, inputInHost } from './template.js';
+import { withDeadline, type Deadline } from '../deadline.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
@@ -41,7 +42,9 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     return a === undefined ? b : b === undefined ? a : Math.max(a, b);
   };
 
-  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+  const call: Provider['call'] = (input, signal) => withDeadline(cfg.timeoutMs, signal, (limit) => attempt(input, signal, limit));
+
+  async function attempt(input: Parameters<Provider['call']>[0], signal: AbortSignal | undefined, limit: Deadline): Promise<CallResult> {
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [k, v] of Object.entries(cfg.request.headers)) headers[k] = expandHeader(v, input);
     let body: string | undefined;
@@ -49,20 +52,19 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
       body = JSON.stringify(expandBody(cfg.request.body, input));
       headers['content-type'] ??= 'application/json';
     }
-    const timeout = AbortSignal.timeout(cfg.timeoutMs);
     let res: Response;
     try {
       res = await fetch(expandUrl(cfg.request.url, input), {
         method: cfg.request.method,
         headers,
         body,
-        signal: AbortSignal.any([signal, timeout]),
+        signal: limit.signal,
       });
     } catch (err) {
-      if (signal.aborted) throw err;
+      if (signal?.aborted) throw err;
       const blocked = findBlocked(err);
       if (blocked) return { kind: 'permanent', code: 'blocked_address', message: `${name}: ${blocked.message}` };
-      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
       // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
       const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
       return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${code})` };
@@ -92,7 +94,7 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     try {
       text = await readBounded(res, MAX_BODY);
     } catch {
-      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
       return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
     }
     let doc: unknown;

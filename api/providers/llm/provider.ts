@@ -5,6 +5,7 @@ import { waitFromHeaders } from '../http/retryAfter.js';
 import type { CallResult, FetchLike, Provider } from '../types.js';
 import { parseAnswer } from './answer.js';
 import { PROMPT_REVISION, systemPrompt, userPrompt } from './prompt.js';
+import { withDeadline, type Deadline } from '../deadline.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -28,7 +29,9 @@ export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Prov
     .slice(0, 10);
   const system = systemPrompt(cfg.instructions);
 
-  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+  const call: Provider['call'] = (input, signal) => withDeadline(cfg.timeoutMs, signal, (limit) => attempt(input, signal, limit));
+
+  async function attempt(input: Parameters<Provider['call']>[0], signal: AbortSignal | undefined, limit: Deadline): Promise<CallResult> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (cfg.apiKey) headers.authorization = `Bearer ${cfg.apiKey}`;
     const body = JSON.stringify({
@@ -41,13 +44,12 @@ export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Prov
         { role: 'user', content: userPrompt(input, cfg.fields) },
       ],
     });
-    const timeout = AbortSignal.timeout(cfg.timeoutMs);
     let res: Response;
     try {
-      res = await deps.fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, timeout]) });
+      res = await deps.fetch(url, { method: 'POST', headers, body, signal: limit.signal });
     } catch (err) {
-      if (signal.aborted) throw err;
-      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      if (signal?.aborted) throw err;
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
       return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${(err as { cause?: { code?: string } }).cause?.code ?? 'network error'})` };
     }
     const status = res.status;
@@ -69,7 +71,7 @@ export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Prov
       if (text === undefined) throw new Error('too large');
       doc = JSON.parse(text);
     } catch {
-      if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
       return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON` };
     }
     const parsed = parseAnswer(doc, cfg.fields, cfg.minConfidence);

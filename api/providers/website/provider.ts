@@ -8,6 +8,7 @@ import { keylessProvider } from '../keyless.js';
 import type { CallResult, Provider } from '../types.js';
 import { extractCompany } from './extract.js';
 import { declaredCharset, parsePage } from './page.js';
+import { withDeadline, type Deadline } from '../deadline.js';
 
 export const WEBSITE_FIELDS: Field[] = [
   'company.name', 'company.description', 'company.logoUrl', 'company.ogImage', 'company.linkedinUrl', 'company.twitterUrl',
@@ -50,10 +51,11 @@ export function websiteProvider(cfg: WebsiteProviderConfig, deps: WebsiteProvide
   const name = cfg.label ?? 'Website';
   const limiter = new HostLimiter(cfg.perHostIntervalMs, deps.now);
 
-  async function call(input: Parameters<Provider['call']>[0], signal: AbortSignal): Promise<CallResult> {
+  const call: Provider['call'] = (input, signal) => withDeadline(cfg.timeoutMs, signal, (limit) => attempt(input, signal, limit));
+
+  async function attempt(input: Parameters<Provider['call']>[0], signal: AbortSignal | undefined, limit: Deadline): Promise<CallResult> {
     const domain = input.domain!;
-    const timeout = AbortSignal.timeout(cfg.timeoutMs);
-    const both = AbortSignal.any([signal, timeout]);
+    const both = limit.signal;
     let outcome: CallResult = { kind: 'no_match', status: 0 };
     for (const template of cfg.urls) {
       let page;
@@ -66,10 +68,10 @@ export function websiteProvider(cfg: WebsiteProviderConfig, deps: WebsiteProvide
           beforeHop: (url) => limiter.wait(url.hostname, both),
         });
       } catch (err) {
-        if (signal.aborted) throw err;
+        if (signal?.aborted) throw err;
         const blocked = findBlocked(err);
         if (blocked) return { kind: 'permanent', code: 'blocked_address', message: `${name}: ${blocked.message}` };
-        if (timeout.aborted) return { kind: 'transient', code: 'provider_timeout', message: `${name}: ${domain} did not answer within ${cfg.timeoutMs} ms` };
+        if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name}: ${domain} did not answer within ${cfg.timeoutMs} ms` };
         const code = errorCode(err);
         // A domain without an address has no site, over any URL.
         if (code === 'ENOTFOUND') return { kind: 'no_match', status: 0 };
