@@ -14,6 +14,15 @@ export interface CascadeProcess {
   stop(timeoutMs?: number): Promise<boolean>;
 }
 
+/**
+ * The V8 flags `npm start` gives the server (its heap ceiling): the engine
+ * under test runs as it would in production, and its memory figures hold for it.
+ */
+function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.match(/--[\w-]+=\S+/g) ?? [];
+}
+
 /** Starts Cascade in a child process (see cascadeProcess.ts for why). */
 export async function startCascadeProcess(providers: BenchProvider[], simUrl: string, dir: string, workspace = 'bench'): Promise<CascadeProcess> {
   const spec: CascadeSpec = { providers, simUrl, dir, workspace };
@@ -21,6 +30,7 @@ export async function startCascadeProcess(providers: BenchProvider[], simUrl: st
     new URL('./cascadeProcess.ts', import.meta.url),
     { BENCH_CASCADE: JSON.stringify(spec) },
     60_000,
+    serverNodeFlags(),
   );
   return {
     url: ready.url,

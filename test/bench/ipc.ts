@@ -27,9 +27,11 @@ export async function forkTs<Ready, Req, Res>(
   entry: URL,
   env: Record<string, string>,
   startTimeoutMs: number,
+  nodeFlags: string[] = [],
 ): Promise<{ ready: Ready; child: IpcChild<Req, Res> }> {
   const proc = fork(fileURLToPath(entry), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the engine and the sims.
+    execArgv: ['--import', 'tsx', ...nodeFlags, ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
