@@ -2,7 +2,7 @@ import type { ErrorCode, Field, FieldValue } from '../../shared/index.js';
 import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
-import type { CallRecord } from '../storage/cache/storeAnswer.js';
+import type { CallRecord } from '../storage/calls/recordCalls.js';
 import type { Budgets } from './budget.js';
 import { sleep, type Clock } from './clock.js';
 import type { Lane } from './flow/fairQueue.js';
@@ -40,6 +40,7 @@ export interface CallerDeps {
 }
 
 type Confidence = Partial<Record<Field, number>>;
+type FreeAnswer = StepResult & { kind: 'answer' };
 /** Where a predicted answer keeps its confidences in the cache, beside the values (no field is named so). */
 const CONFIDENCE_KEY = '$confidence';
 
@@ -100,13 +101,16 @@ export class Caller {
   constructor(private readonly deps: CallerDeps) {}
 
   /** An answer already bought (stored, or bought moments ago for another row): free. Undefined when there is none. */
-  async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<(StepResult & { kind: 'answer' }) | undefined> {
-    const hit = await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey });
-    if (hit) {
-      this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
-      return { kind: 'answer', outcome: hit.outcome, ...splitConfidence(hit.values), fetchedAt: hit.fetchedAt, cached: true, costUsd: 0 };
-    }
-    const recent = this.recent.get(`${ctx.workspace}\0${provider.id}\0${inputKey}`);
+  async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<FreeAnswer | undefined> {
+    const answer = this.free(await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey }), provider, inputKey, ctx.workspace);
+    if (answer) this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
+    return answer;
+  }
+
+  /** The free answer, given what the cache holds for the key (`stored`), without counting a cache hit. */
+  free(stored: CachedAnswer | undefined, provider: Provider, inputKey: string, workspace: string): FreeAnswer | undefined {
+    if (stored) return { kind: 'answer', outcome: stored.outcome, ...splitConfidence(stored.values), fetchedAt: stored.fetchedAt, cached: true, costUsd: 0 };
+    const recent = this.recent.get(`${workspace}\0${provider.id}\0${inputKey}`);
     return recent ? { ...recent, cached: true, costUsd: 0 } : undefined;
   }
 
@@ -164,7 +168,7 @@ export class Caller {
       const started = clock.now();
       let result: CallResult;
       try {
-        result = await this.track(ctx.jobId, provider.call(input, new AbortController().signal));
+        result = await this.track(ctx.jobId, provider.call(input));
       } catch (err) {
         gate.release('neutral', clock.now() - started);
         budgets.settle(ctx.jobId, worst, 0);

@@ -15,10 +15,11 @@ import type { Config } from '../config/schema.js';
 import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
-import { readCache } from '../storage/cache/readCache.js';
-import { recordCallStatements, storeAnswerStatements } from '../storage/cache/storeAnswer.js';
-import { countCacheHitsStatement } from '../storage/calls/countCacheHits.js';
+import { readCache, type CacheKey } from '../storage/cache/readCache.js';
+import { storedAnswers } from '../storage/cache/storeAnswers.js';
+import { cacheHitCounts, type CacheHitCount } from '../storage/calls/countCacheHits.js';
 import { loadTallies } from '../storage/calls/loadTallies.js';
+import { recordedCalls } from '../storage/calls/recordCalls.js';
 import { providerMetrics } from '../storage/calls/providerMetrics.js';
 import type { Database } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
@@ -33,7 +34,7 @@ import { setJobBudget } from '../storage/jobs/setJobBudget.js';
 import type { JobRecord, NewRow } from '../storage/jobs/types.js';
 import { Journal } from '../storage/journal.js';
 import { claimRows, type ClaimedRow } from '../storage/rows/claimRows.js';
-import { completeRowStatement, releaseRowStatement } from '../storage/rows/finishRow.js';
+import { completedRows, releasedRows } from '../storage/rows/finishRow.js';
 import { heartbeat } from '../storage/rows/heartbeat.js';
 import { listResults } from '../storage/rows/listResults.js';
 import { reclaimExpired } from '../storage/rows/reclaimExpired.js';
@@ -52,6 +53,7 @@ import { restoreState, type RowState } from './rowState.js';
 import { Runner } from './runner.js';
 import { Stats } from './stats.js';
 import { runWaterfall, type WaterfallDeps } from './waterfall.js';
+import { settleFromCache } from './settleFromCache.js';
 import { windowMs } from './window.js';
 
 export interface EngineDeps {
@@ -98,26 +100,34 @@ export async function createEngine(deps: EngineDeps) {
   const cacheLoader = new CacheLoader((ws, keys, since) => readCache(db, ws, keys, since), () => clock.now() - freshnessMs);
 
   // Cache hits are counted in memory and added to the journal once a second.
-  let hits = new Map<string, { workspaceId: string; providerId: string; jobId: string; day: number; hits: number }>();
-  const flushHits = () => {
+  let hits = new Map<string, CacheHitCount>();
+  const flushHits = async () => {
     const batch = [...hits.values()];
     hits = new Map();
-    return journal.write(...batch.map((h) => countCacheHitsStatement(db, h))).catch((err) => deps.log('cache hit count lost', { err: String(err) }));
+    let committed = Promise.resolve();
+    for (const h of batch) committed = journal.write(cacheHitCounts, h);
+    await committed.catch((err) => deps.log('cache hit count lost', { err: String(err) }));
   };
   const hitTimer = setInterval(() => void flushHits(), 1000);
+  function countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void {
+    const day = Math.floor(clock.now() / DAY);
+    const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
+    const h = hits.get(key);
+    if (h) h.hits++;
+    else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: 1 });
+  }
 
   const caller = new Caller({
     gates,
     cache: cacheLoader,
-    storeAnswer: (call) => journal.write(...storeAnswerStatements(db, call)),
-    recordCall: (call) => journal.write(...recordCallStatements(db, call)),
-    countCacheHit(workspaceId, providerId, jobId) {
-      const day = Math.floor(clock.now() / DAY);
-      const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
-      const h = hits.get(key);
-      if (h) h.hits++;
-      else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: 1 });
+    storeAnswer(call) {
+      const { inputKey, values, ...record } = call;
+      // Written in the same turn, so the answer and its journal entry commit together.
+      void journal.write(storedAnswers, { workspaceId: call.workspaceId, providerId: call.providerId, inputKey, outcome: call.outcome as 'match' | 'no_match', values, fetchedAt: call.at });
+      return journal.write(recordedCalls, record);
     },
+    recordCall: (call) => journal.write(recordedCalls, call),
+    countCacheHit,
     stats,
     budgets,
     isCancelled: (jobId) => jobId !== null && cancelled.has(jobId),
@@ -137,15 +147,14 @@ export async function createEngine(deps: EngineDeps) {
   const hedge = new HedgeBudget(engineCfg.hedgeRatio);
 
   async function processRow(job: JobRecord, row: ClaimedRow): Promise<void> {
-    const ref = { jobId: job.id, seq: row.seq };
     const fields = job.fields as Field[];
     const norm = admit(providers, row.input as RowInput, fields);
     const state = restoreState(row.state);
-    const now = () => clock.now();
-    if (!norm.ok) {
-      await journal.write(completeRowStatement(db, ref, workerId, { status: 'invalid_input', state, errorCode: 'invalid_input', errorMessage: norm.message }, now()));
-      return;
-    }
+    const lease = { jobId: job.id, seq: row.seq, workerId, state };
+    const complete = (status: RowStatus, error?: { code: string; message: string }) =>
+      journal.write(completedRows, { ...lease, at: clock.now(), status, errorCode: error?.code ?? null, errorMessage: error?.message ?? null });
+    const release = (runAt: number, countAttempt: boolean) => journal.write(releasedRows, { ...lease, at: clock.now(), runAt, countAttempt });
+    if (!norm.ok) return complete('invalid_input', { code: 'invalid_input', message: norm.message });
     const ws = job.workspaceId;
     let outcome;
     try {
@@ -163,17 +172,16 @@ export async function createEngine(deps: EngineDeps) {
     }
     switch (outcome.kind) {
       case 'done':
-        return journal.write(
-          completeRowStatement(db, ref, workerId, { status: outcome.status, state, errorCode: outcome.error?.code ?? null, errorMessage: outcome.error?.message ?? null }, now()),
-        );
-      case 'budget_exhausted': {
-        const message = `the next call could pass the job's cost cap of $${job.maxCostUsd}; retry with a higher maxCostUsd`;
-        return journal.write(completeRowStatement(db, ref, workerId, { status: 'budget_exhausted', state, errorCode: 'budget_exhausted', errorMessage: message }, now()));
-      }
+        return complete(outcome.status, outcome.error);
+      case 'budget_exhausted':
+        return complete('budget_exhausted', {
+          code: 'budget_exhausted',
+          message: `the next call could pass the job's cost cap of $${job.maxCostUsd}; retry with a higher maxCostUsd`,
+        });
       case 'retry':
-        return journal.write(releaseRowStatement(db, ref, workerId, state, outcome.at, true, now()));
+        return release(outcome.at, true);
       case 'cancelled':
-        return journal.write(releaseRowStatement(db, ref, workerId, state, now(), false, now()));
+        return release(clock.now(), false);
     }
   }
 
@@ -218,16 +226,35 @@ export async function createEngine(deps: EngineDeps) {
     });
   }
 
-  function toNewRows(rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false): NewRow[] {
+  const settleDeps = { waterfall, readCache: (ws: string, keys: CacheKey[]) => readCache(db, ws, keys, clock.now() - freshnessMs) };
+
+  /**
+   * Rows as they go into storage: invalid ones flagged, and each valid one
+   * taken as far as the cache goes, so rows whose answers are all bought
+   * already arrive finished (a rerun is done as soon as it is submitted).
+   */
+  async function toNewRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false): Promise<NewRow<RowState>[]> {
     const seen = new Set<string>();
-    return rows.map((r, i) => {
+    const admitted = rows.map((r, i) => {
       if (seen.has(r.key)) throw new CascadeError('invalid_body', `duplicate row key "${r.key}"`, `${path}[${i}].key`);
       seen.add(r.key);
-      const row = admit(providers, r.input, fields);
-      if (!row.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorMessage: row.message };
-      // The ask for predictions lives in the row's checkpoint, so it survives restarts and retries with the row.
-      return { key: r.key, input: r.input, status: 'pending', ...(predict ? { state: { predict: true } } : {}) };
+      return admit(providers, r.input, fields);
     });
+    const valid = admitted.flatMap((norm) => (norm.ok ? [{ norm, predict }] : []));
+    const settled = (await settleFromCache(settleDeps, ws, jobId, fields, valid)).values();
+    return rows.map((r, i): NewRow<RowState> => {
+      const norm = admitted[i]!;
+      if (!norm.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorCode: 'invalid_input', errorMessage: norm.message };
+      // The row's checkpoint carries the ask for predictions too, so it survives restarts and retries with the row.
+      const { state, verdict } = settled.next().value!;
+      if (!verdict) return { key: r.key, input: r.input, status: 'pending', state };
+      return { key: r.key, input: r.input, status: verdict.status, state, errorCode: verdict.error?.code, errorMessage: verdict.error?.message };
+    });
+  }
+
+  /** The answers toNewRows took from the cache are cache hits of the job, once its rows are stored. */
+  function countSettledHits(ws: string, jobId: string, rows: NewRow<RowState>[]): void {
+    for (const r of rows) for (const p of r.state?.answered ?? []) countCacheHit(ws, p, jobId);
   }
 
   async function view(job: JobRecord): Promise<JobView> {
@@ -265,11 +292,11 @@ export async function createEngine(deps: EngineDeps) {
       idempotencyKey?: string,
     ) {
       checkFields(body.fields, body.predict);
-      const rows = toNewRows(body.rows, body.fields, 'rows', body.predict);
+      const id = newId('job');
+      const rows = await toNewRows(ws, id, body.rows, body.fields, 'rows', body.predict);
       // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
       const { googleAccessToken, ...hashed } = body;
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
-      const id = newId('job');
       if (body.sheet) {
         if (!deps.writeBack) throw new CascadeError('invalid_body', 'this server does not write to Google Sheets', 'sheet');
         await deps.writeBack.attach({ id, workspaceId: ws, fields: body.fields }, body.sheet, googleAccessToken, rows);
@@ -282,7 +309,10 @@ export async function createEngine(deps: EngineDeps) {
       if (res.kind === 'conflict') {
         throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
       }
-      if (res.kind === 'created') runner.wake();
+      if (res.kind === 'created') {
+        countSettledHits(ws, id, rows);
+        runner.wake();
+      }
       return { id: res.job.id, created: res.kind === 'created' };
     },
 
@@ -299,7 +329,9 @@ export async function createEngine(deps: EngineDeps) {
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
       await deps.writeBack?.checkRows(jobId, rows, 'rows');
       try {
-        await appendRows(db, jobId, toNewRows(rows, job.fields as Field[], 'rows', predict), clock.now());
+        const newRows = await toNewRows(ws, jobId, rows, job.fields as Field[], 'rows', predict);
+        await appendRows(db, jobId, newRows, clock.now());
+        countSettledHits(ws, jobId, newRows);
       } catch (err) {
         if (isUniqueViolation(err)) throw new CascadeError('invalid_body', 'a row key in this batch is already in the job', 'rows');
         throw err;

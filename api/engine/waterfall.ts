@@ -67,7 +67,11 @@ export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider, looked 
  * a rerun must not buy from one provider what another already answered for free.
  */
 export async function takeFreeAnswers(deps: WaterfallDeps, work: RowWork, list: Provider[]): Promise<boolean> {
-  const found = await Promise.all(list.map((p) => deps.caller.lookup(p, keyFor(work, p), work.ctx)));
+  return applyFreeAnswers(deps, work, list, await Promise.all(list.map((p) => deps.caller.lookup(p, keyFor(work, p), work.ctx))));
+}
+
+/** `found[i]`: the free answer of `list[i]`, if there is one. */
+export function applyFreeAnswers(deps: WaterfallDeps, work: RowWork, list: Provider[], found: (StepResult | undefined)[]): boolean {
   let took = false;
   list.forEach((p, i) => {
     const answer = found[i];

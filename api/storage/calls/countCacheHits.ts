@@ -1,13 +1,24 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db.js';
-import { cacheHits } from '../schema/index.js';
+import type { EntryKind } from '../journal.js';
 
-export function countCacheHitsStatement(db: Db, hit: { workspaceId: string; providerId: string; jobId: string; day: number; hits: number }) {
-  return db
-    .insert(cacheHits)
-    .values(hit)
-    .onConflictDoUpdate({
-      target: [cacheHits.workspaceId, cacheHits.providerId, cacheHits.jobId, cacheHits.day],
-      set: { hits: sql`${cacheHits.hits} + ${hit.hits}` },
-    });
+export interface CacheHitCount {
+  workspaceId: string;
+  providerId: string;
+  jobId: string;
+  day: number;
+  hits: number;
 }
+
+/** Adds to the per-day cache-hit counters. */
+export const cacheHitCounts: EntryKind<CacheHitCount> = {
+  statements(db, entries) {
+    const batch = JSON.stringify(entries.map((h) => [h.workspaceId, h.providerId, h.jobId, h.day, h.hits]));
+    return [
+      db.run(sql`
+        INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)
+        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
+        FROM json_each(${batch}) j WHERE true
+        ON CONFLICT (workspace_id, provider_id, job_id, day) DO UPDATE SET hits = hits + excluded.hits`),
+    ];
+  },
+};

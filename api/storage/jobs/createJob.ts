@@ -37,14 +37,14 @@ export async function createJob(db: Db, input: CreateJobInput, now: number): Pro
     status: 'running' as const,
     maxCostUsd: input.maxCostUsd ?? null,
     costUsd: 0,
-    nextSeq: input.rows.length,
+    nextSeq: 0,
     idempotencyKey: input.idempotencyKey ?? null,
     bodyHash: input.bodyHash ?? null,
     createdAt: now,
     finishedAt: null,
   };
   try {
-    await db.batch([db.insert(jobs).values(record), ...insertRowsStatements(db, input.id, 0, input.rows, now)]);
+    await db.batch([db.insert(jobs).values(record), ...insertRowsStatements(db, input.id, input.rows, now)]);
   } catch (err) {
     // Two requests with one idempotency key raced; the loser answers with the winner's job.
     const raced = await findSame();

@@ -1,27 +1,24 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
-import { rows } from '../schema/index.js';
 import type { NewRow } from './types.js';
 
-// SQLite binds at most 32,766 values per statement; 10 columns a row.
-const CHUNK = 2000;
-
-/** Statements inserting rows at sequence numbers from `firstSeq`; a caller runs them in its own transaction. */
-export function insertRowsStatements(db: Db, jobId: string, firstSeq: number, newRows: NewRow[], now: number) {
-  const stmts = [];
-  for (let i = 0; i < newRows.length; i += CHUNK) {
-    const values = newRows.slice(i, i + CHUNK).map((r, j) => ({
-      jobId,
-      seq: firstSeq + i + j,
-      key: r.key,
-      input: r.input,
-      status: r.status,
-      errorCode: r.status === 'invalid_input' ? 'invalid_input' : null,
-      errorMessage: r.errorMessage ?? null,
-      state: r.state ?? null,
-      runAt: now,
-      updatedAt: now,
-    }));
-    stmts.push(db.insert(rows).values(values));
-  }
-  return stmts;
+/**
+ * Statements appending rows after the job's last sequence number, for the
+ * caller to run in one batch with whatever must commit with them. The rows
+ * travel as one JSON array, so five thousand rows are one statement to
+ * prepare; sequence numbers are read inside the transaction, so concurrent
+ * appends never share one.
+ */
+export function insertRowsStatements(db: Db, jobId: string, newRows: NewRow[], now: number) {
+  const batch = JSON.stringify(newRows.map((r) => [r.key, r.input, r.status, r.errorCode ?? null, r.errorMessage ?? null, r.state ?? null]));
+  return [
+    db.run(sql`
+      INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, state, attempts, run_at, updated_at)
+      SELECT ${jobId}, (SELECT next_seq FROM jobs WHERE id = ${jobId}) + j.key,
+        j.value ->> 0, j.value -> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
+        CASE WHEN json_type(j.value, '$[5]') = 'object' THEN j.value -> 5 END,
+        0, ${now}, ${now}
+      FROM json_each(${batch}) j`),
+    db.run(sql`UPDATE jobs SET next_seq = next_seq + ${newRows.length} WHERE id = ${jobId}`),
+  ] as const;
 }

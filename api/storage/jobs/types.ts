@@ -1,13 +1,15 @@
 import type { RowInput, RowStatus } from '../../../shared/index.js';
 
 /** A row as the engine hands it to storage at submission: invalid ones arrive already flagged. */
-export interface NewRow {
+export interface NewRow<State extends object = object> {
   key: string;
   input: RowInput;
-  status: Extract<RowStatus, 'pending' | 'invalid_input'>;
+  /** Rows arrive pending, flagged invalid, or already finished from the cache. */
+  status: Exclude<RowStatus, 'running'>;
+  errorCode?: string;
   errorMessage?: string;
   /** A checkpoint to start from, e.g. what the row asks for beyond its fields (predictions). */
-  state?: Record<string, unknown>;
+  state?: State;
 }
 
 export type JobRecord = {

@@ -1,44 +1,51 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db.js';
-import { rows } from '../schema/index.js';
+import { sql } from 'drizzle-orm';
+import type { EntryKind } from '../journal.js';
 
-export interface RowRef {
+interface LeasedRow {
   jobId: string;
   seq: number;
+  /** The lease holder: if the lease expired and another worker took the row, the entry writes nothing, so a row is never finished twice. */
+  workerId: string;
+  state: unknown;
+  at: number;
 }
 
-const heldBy = (ref: RowRef, workerId: string) =>
-  and(eq(rows.jobId, ref.jobId), eq(rows.seq, ref.seq), eq(rows.lockedBy, workerId), eq(rows.status, 'running'));
-
-/**
- * Finishing a row needs the lease: if it expired and another worker took the
- * row, this writes nothing, so a row is never finished twice.
- */
-export function completeRowStatement(
-  db: Db,
-  ref: RowRef,
-  workerId: string,
-  done: { status: string; state: unknown; errorCode: string | null; errorMessage: string | null },
-  now: number,
-) {
-  return db
-    .update(rows)
-    .set({ ...done, lockedBy: null, lockedUntil: null, updatedAt: now })
-    .where(heldBy(ref, workerId));
+export interface RowCompletion extends LeasedRow {
+  status: string;
+  errorCode: string | null;
+  errorMessage: string | null;
 }
 
-/** Hands a row back to the queue to run again at `runAt`, keeping its checkpoint. */
-export function releaseRowStatement(db: Db, ref: RowRef, workerId: string, state: unknown, runAt: number, countAttempt: boolean, now: number) {
-  return db
-    .update(rows)
-    .set({
-      status: 'pending',
-      state,
-      runAt,
-      attempts: countAttempt ? sql`${rows.attempts} + 1` : rows.attempts,
-      lockedBy: null,
-      lockedUntil: null,
-      updatedAt: now,
-    })
-    .where(heldBy(ref, workerId));
+/** A row's end: its status, checkpoint and error, and the lease let go. */
+export const completedRows: EntryKind<RowCompletion> = {
+  statements(db, entries) {
+    const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, r.state, r.at, r.status, r.errorCode, r.errorMessage]));
+    return [
+      db.run(sql`
+        UPDATE rows SET status = j.value ->> 5, state = j.value -> 3, error_code = j.value ->> 6, error_message = j.value ->> 7,
+          locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
+        FROM json_each(${batch}) j
+        WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`),
+    ];
+  },
+};
+
+export interface RowRelease extends LeasedRow {
+  runAt: number;
+  /** A retry scheduled after a failure counts as an attempt; a row handed back at shutdown or cancel does not. */
+  countAttempt: boolean;
 }
+
+/** Hands rows back to the queue to run again at their `runAt`, keeping their checkpoints. */
+export const releasedRows: EntryKind<RowRelease> = {
+  statements(db, entries) {
+    const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, r.state, r.at, r.runAt, r.countAttempt ? 1 : 0]));
+    return [
+      db.run(sql`
+        UPDATE rows SET status = 'pending', state = j.value -> 3, run_at = j.value ->> 5, attempts = attempts + (j.value ->> 6),
+          locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
+        FROM json_each(${batch}) j
+        WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`),
+    ];
+  },
+};
