@@ -66,6 +66,9 @@ describe('waterfall', () => {
     await h.waitForJob(first);
     const before = h.sim.requests.length;
     const second = (await h.api('/v1/jobs', { body: { fields: ['company.name'], rows } })).body.id;
+    // Finished as submitted: nothing is left for the runner to claim.
+    const submitted = (await h.api(`/v1/jobs/${second}`)).body;
+    expect(submitted.counts).toMatchObject({ pending: 0, running: 0, matched: 50 });
     const job = await h.waitForJob(second);
     expect(h.sim.requests.length).toBe(before);
     expect(job.costUsd).toBe(0);
@@ -74,6 +77,23 @@ describe('waterfall', () => {
     expect(row.provenance['company.name'].cached).toBe(true);
     const m = (await h.api(`/v1/metrics?jobId=${second}`)).body;
     expect(m.providers[0]).toMatchObject({ provider: 'p', calls: 0, cacheHits: 50 });
+  });
+
+  it('takes a row as far as the cache goes at submission, then buys only what is missing', async () => {
+    h = await startHarness([
+      { id: 'names', fields: ['company.name'], costPerMatch: 0.1 },
+      { id: 'sizes', fields: ['company.employees'], costPerMatch: 0.1 },
+    ]);
+    const rows = domainRows(domains(20));
+    await h.waitForJob((await h.api('/v1/jobs', { body: { fields: ['company.name'], rows } })).body.id);
+    const before = h.sim.requests.length;
+    const id = (await h.api('/v1/jobs', { body: { fields: ['company.name', 'company.employees'], rows } })).body.id;
+    const job = await h.waitForJob(id);
+    expect(job.counts.matched).toBe(20);
+    expect(new Set(h.sim.requests.slice(before).map((r) => r.provider))).toEqual(new Set(['sizes']));
+    const [row] = await allResults(h, id);
+    expect(row.provenance['company.name']).toMatchObject({ provider: 'names', cached: true });
+    expect(row.provenance['company.employees']).toMatchObject({ provider: 'sizes', cached: false });
   });
 
   it('uses an answer already bought from a later provider before buying from an earlier one', async () => {
