@@ -42,19 +42,24 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
   // Every provider a row could reach, whatever the answers turn out to be, with its cache key.
   const reachable = (w: RowWork) =>
     waterfall.providers.filter((p) => (!p.predictive || w.predict) && p.inputs.every((k) => w.kinds.has(k)) && p.fields.some((f) => fields.includes(f)));
-  const keyed = works.map((w) => new Map(reachable(w).map((p) => [p.id, { providerId: p.id, inputKey: keyFor(w, p) }])));
-  const stored = await deps.readCache(workspace, keyed.flatMap((m) => [...m.values()]));
+  const keyed = works.map((w) =>
+    reachable(w).map((p) => {
+      const key = { providerId: p.id, inputKey: keyFor(w, p) };
+      return { key, id: cacheKeyString(key) };
+    }),
+  );
+  const stored = await deps.readCache(workspace, keyed.flatMap((ks) => ks.map((k) => k.key)));
 
   return works.map((work, i) => {
     const keys = keyed[i]!;
     // Most rows of a first run have no answer at all: they go to the runner without a walk.
-    if (![...keys.values()].some((k) => stored.has(cacheKeyString(k)))) return { state: work.state };
+    if (!keys.some((k) => stored.has(k.id))) return { state: work.state };
     for (;;) {
       const list = candidates(waterfall, work);
       if (list.length === 0) return { state: work.state, verdict: verdict(work.state, fields, waterfall.providers) };
       const found = list.map((p) => {
-        const key = keys.get(p.id)!;
-        return waterfall.caller.free(stored.get(cacheKeyString(key)), p, key.inputKey, workspace);
+        const k = keys.find((x) => x.key.providerId === p.id)!;
+        return waterfall.caller.free(stored.get(k.id), p, k.key.inputKey, workspace);
       });
       if (!applyFreeAnswers(waterfall, work, list, found)) return { state: work.state };
     }

@@ -20,7 +20,8 @@ const LATENCY_WINDOW = 256;
  * learned order survives restarts without a table of its own.
  */
 export class Stats {
-  private readonly tallies = new Map<string, Tally>();
+  /** workspace → segment → provider: nested, so the ranking done per row and step builds no key strings. */
+  private readonly tallies = new Map<string, Map<string, Map<string, Tally>>>();
   private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
 
   constructor(seed: TallyRow[] = []) {
@@ -38,7 +39,7 @@ export class Stats {
   }
 
   tally(workspace: string, segment: string, provider: string): Tally | undefined {
-    return this.tallies.get(`${workspace}\0${segment}\0${provider}`);
+    return this.tallies.get(workspace)?.get(segment)?.get(provider);
   }
 
   overall(workspace: string, provider: string): Tally | undefined {
@@ -66,14 +67,17 @@ export class Stats {
   }
 
   private add(workspace: string, segment: string, provider: string, t: Tally): void {
-    const key = `${workspace}\0${segment}\0${provider}`;
-    const cur = this.tallies.get(key);
+    let segments = this.tallies.get(workspace);
+    if (!segments) this.tallies.set(workspace, (segments = new Map()));
+    let providers = segments.get(segment);
+    if (!providers) segments.set(segment, (providers = new Map()));
+    const cur = providers.get(provider);
     if (cur) {
       cur.answered += t.answered;
       cur.matches += t.matches;
       cur.latencyMs += t.latencyMs;
     } else {
-      this.tallies.set(key, { ...t });
+      providers.set(provider, { answered: t.answered, matches: t.matches, latencyMs: t.latencyMs });
     }
   }
 }

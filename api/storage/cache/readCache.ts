@@ -17,8 +17,9 @@ export const cacheKeyString = (k: CacheKey) => `${k.providerId}\0${k.inputKey}`;
 
 /**
  * Answers stored since `freshSince` for any of the keys: one query per
- * provider and ten thousand keys, each walking its list of input keys and
- * probing the primary key once per key.
+ * provider and ten thousand keys. CROSS JOIN makes SQLite walk the key list
+ * and probe the primary key once per key (a plain join may scan the
+ * workspace's whole cache instead).
  */
 export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], freshSince: number): Promise<Map<string, CachedAnswer>> {
   const byProvider = new Map<string, string[]>();
@@ -30,13 +31,14 @@ export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], f
   const found = new Map<string, CachedAnswer>();
   for (const [providerId, inputKeys] of byProvider) {
     for (let i = 0; i < inputKeys.length; i += CHUNK) {
-      const got = await db.values<[string, 'match' | 'no_match', string, number]>(sql`
-        SELECT input_key, outcome, "values", fetched_at FROM cache
-        WHERE workspace_id = ${workspaceId} AND provider_id = ${providerId}
-          AND input_key IN (SELECT value FROM json_each(${JSON.stringify(inputKeys.slice(i, i + CHUNK))}))
-          AND fetched_at >= ${freshSince}`);
-      // libsql's rows are array-like, not iterable.
-      for (const r of got) found.set(cacheKeyString({ providerId, inputKey: r[0] }), { outcome: r[1], values: JSON.parse(r[2]), fetchedAt: r[3] });
+      // One row holding a JSON array: libsql's per-row conversion cost more than the lookups themselves.
+      const [row] = await db.values<[string | null]>(sql`
+        SELECT json_group_array(json_array(c.input_key, c.outcome, json(c."values"), c.fetched_at))
+        FROM json_each(${JSON.stringify(inputKeys.slice(i, i + CHUNK))}) j
+        CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = ${providerId} AND c.input_key = j.value
+        WHERE c.fetched_at >= ${freshSince}`);
+      const got = JSON.parse(row?.[0] ?? '[]') as [string, 'match' | 'no_match', Record<string, unknown>, number][];
+      for (const [inputKey, outcome, values, fetchedAt] of got) found.set(cacheKeyString({ providerId, inputKey }), { outcome, values, fetchedAt });
     }
   }
   return found;

@@ -10,14 +10,15 @@ import type { NewRow } from './types.js';
  * appends never share one.
  */
 export function insertRowsStatements(db: Db, jobId: string, newRows: NewRow[], now: number) {
-  const batch = JSON.stringify(newRows.map((r) => [r.key, r.input, r.status, r.errorCode ?? null, r.errorMessage ?? null, r.state ?? null]));
+  // Input and state go as strings: SQLite takes them as they are instead of parsing and re-serialising each.
+  const batch = JSON.stringify(
+    newRows.map((r) => [r.key, JSON.stringify(r.input), r.status, r.errorCode ?? null, r.errorMessage ?? null, r.state ? JSON.stringify(r.state) : null]),
+  );
   return [
     db.run(sql`
       INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, state, attempts, run_at, updated_at)
       SELECT ${jobId}, (SELECT next_seq FROM jobs WHERE id = ${jobId}) + j.key,
-        j.value ->> 0, j.value -> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
-        CASE WHEN json_type(j.value, '$[5]') = 'object' THEN j.value -> 5 END,
-        0, ${now}, ${now}
+        j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, 0, ${now}, ${now}
       FROM json_each(${batch}) j`),
     db.run(sql`UPDATE jobs SET next_seq = next_seq + ${newRows.length} WHERE id = ${jobId}`),
   ] as const;
