@@ -1,7 +1,6 @@
-import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
-import { cacheKeyString } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswer, CachedAnswers } from '../storage/cache/readCache.js';
 
-export type ReadCache = (workspaceId: string, keys: CacheKey[], freshSince: number) => Promise<Map<string, CachedAnswer>>;
+export type ReadCache = (workspaceId: string, keys: CacheKey[], freshSince: number) => Promise<CachedAnswers>;
 
 type Waiting = { key: CacheKey; resolve: (a: CachedAnswer | undefined) => void; reject: (e: unknown) => void };
 
@@ -37,7 +36,7 @@ export class CacheLoader {
     const since = this.freshSince();
     for (const [ws, waiting] of batches) {
       this.read(ws, waiting.map((w) => w.key), since).then(
-        (found) => waiting.forEach((w) => w.resolve(found.get(cacheKeyString(w.key)))),
+        (found) => waiting.forEach((w) => w.resolve(found.get(w.key))),
         (err) => waiting.forEach((w) => w.reject(err)),
       );
     }

@@ -45,6 +45,8 @@ type FreeAnswer = StepResult & { kind: 'answer' };
 const CONFIDENCE_KEY = '$confidence';
 
 function splitConfidence(stored: Record<string, unknown>): { values: Record<string, FieldValue>; confidence?: Confidence } {
+  // Most answers carry no confidences: no copy for them (a rerun splits thousands per request).
+  if (!(CONFIDENCE_KEY in stored)) return { values: stored as Record<string, FieldValue> };
   const { [CONFIDENCE_KEY]: confidence, ...values } = stored;
   return { values: values as Record<string, FieldValue>, ...(confidence ? { confidence: confidence as Confidence } : {}) };
 }

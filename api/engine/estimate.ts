@@ -1,6 +1,5 @@
 import type { EstimateResult, Field, RowInput } from '../../shared/index.js';
-import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
-import { cacheKeyString } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
 import type { Provider } from '../providers/types.js';
 import { admit } from './admit.js';
 import { expectedMatchRate } from './order.js';
@@ -10,7 +9,7 @@ import { candidates, keyFor, type WaterfallDeps } from './waterfall.js';
 export interface EstimateDeps {
   waterfall: WaterfallDeps;
   /** Fresh cached answers for these keys, as the caller would find them now. */
-  readCache(workspace: string, keys: CacheKey[]): Promise<Map<string, CachedAnswer>>;
+  readCache(workspace: string, keys: CacheKey[]): Promise<CachedAnswers>;
 }
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
@@ -56,7 +55,7 @@ export async function estimateCost(deps: EstimateDeps, workspace: string, fields
     for (const { provider, key } of row.ranked) {
       const relevant = provider.fields.filter((f) => (missing.get(f) ?? 0) > 0);
       if (relevant.length === 0) continue;
-      const hit = cache.get(cacheKeyString({ providerId: provider.id, inputKey: key }));
+      const hit = cache.get({ providerId: provider.id, inputKey: key });
       if (hit) {
         for (const f of relevant) if (hit.values[f] !== undefined) missing.set(f, 0);
         continue;

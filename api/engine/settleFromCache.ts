@@ -1,6 +1,5 @@
 import type { Field } from '../../shared/index.js';
-import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
-import { cacheKeyString } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
 import type { Admitted } from './admit.js';
 import { emptyState, verdict, type RowState, type Verdict } from './rowState.js';
 import { applyFreeAnswers, candidates, keyFor, type RowWork, type WaterfallDeps } from './waterfall.js';
@@ -8,7 +7,7 @@ import { applyFreeAnswers, candidates, keyFor, type RowWork, type WaterfallDeps 
 export interface SettleDeps {
   waterfall: WaterfallDeps;
   /** Fresh cached answers for these keys, as the waterfall would find them now. */
-  readCache(workspace: string, keys: CacheKey[]): Promise<Map<string, CachedAnswer>>;
+  readCache(workspace: string, keys: CacheKey[]): Promise<CachedAnswers>;
 }
 
 export interface RowToSettle {
@@ -42,24 +41,19 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
   // Every provider a row could reach, whatever the answers turn out to be, with its cache key.
   const reachable = (w: RowWork) =>
     waterfall.providers.filter((p) => (!p.predictive || w.predict) && p.inputs.every((k) => w.kinds.has(k)) && p.fields.some((f) => fields.includes(f)));
-  const keyed = works.map((w) =>
-    reachable(w).map((p) => {
-      const key = { providerId: p.id, inputKey: keyFor(w, p) };
-      return { key, id: cacheKeyString(key) };
-    }),
-  );
-  const stored = await deps.readCache(workspace, keyed.flatMap((ks) => ks.map((k) => k.key)));
+  const keyed = works.map((w) => reachable(w).map((p): CacheKey => ({ providerId: p.id, inputKey: keyFor(w, p) })));
+  const stored = await deps.readCache(workspace, keyed.flat());
 
   return works.map((work, i) => {
     const keys = keyed[i]!;
     // Most rows of a first run have no answer at all: they go to the runner without a walk.
-    if (!keys.some((k) => stored.has(k.id))) return { state: work.state };
+    if (!keys.some((k) => stored.get(k))) return { state: work.state };
     for (;;) {
       const list = candidates(waterfall, work);
       if (list.length === 0) return { state: work.state, verdict: verdict(work.state, fields, waterfall.providers) };
       const found = list.map((p) => {
-        const k = keys.find((x) => x.key.providerId === p.id)!;
-        return waterfall.caller.free(stored.get(k.id), p, k.key.inputKey, workspace);
+        const key = keys.find((k) => k.providerId === p.id)!;
+        return waterfall.caller.free(stored.get(key), p, key.inputKey, workspace);
       });
       if (!applyFreeAnswers(waterfall, work, list, found)) return { state: work.state };
     }

@@ -35,7 +35,7 @@ export type RowOutcome =
   | { kind: 'cancelled' };
 
 /** Providers that could still fill a missing field of this row, best first. */
-export function candidates(deps: WaterfallDeps, work: RowWork, exclude: ReadonlySet<string> = new Set()): Provider[] {
+export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: ReadonlySet<string>): Provider[] {
   const missing = missingFields(work.state, work.fields);
   if (missing.length === 0) return [];
   const usable = deps.providers.filter(
@@ -48,7 +48,7 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude: Readonly
   // Predictions come last: only once every data provider that could still answer has (in flight counts as could).
   const data = usable.filter((p) => !p.predictive);
   const asked = data.length > 0 ? data : work.predict ? usable : [];
-  return rank(asked.filter((p) => !exclude.has(p.id)), deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
+  return rank(exclude ? asked.filter((p) => !exclude.has(p.id)) : asked, deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
 }
 
 /** The cache key of a provider's answer for this row: the inputs it reads, and its prompt version if it has one. */

@@ -13,7 +13,21 @@ export interface CacheKey {
 }
 
 const CHUNK = 10_000;
-export const cacheKeyString = (k: CacheKey) => `${k.providerId}\0${k.inputKey}`;
+
+/** Answers by provider, then input key: looking one up builds no key string (a rerun looks up thousands per request). */
+export class CachedAnswers {
+  private readonly byProvider = new Map<string, Map<string, CachedAnswer>>();
+
+  set(key: CacheKey, answer: CachedAnswer): void {
+    let answers = this.byProvider.get(key.providerId);
+    if (!answers) this.byProvider.set(key.providerId, (answers = new Map()));
+    answers.set(key.inputKey, answer);
+  }
+
+  get(key: CacheKey): CachedAnswer | undefined {
+    return this.byProvider.get(key.providerId)?.get(key.inputKey);
+  }
+}
 
 /**
  * Answers stored since `freshSince` for any of the keys: one query per
@@ -21,14 +35,14 @@ export const cacheKeyString = (k: CacheKey) => `${k.providerId}\0${k.inputKey}`;
  * and probe the primary key once per key (a plain join may scan the
  * workspace's whole cache instead).
  */
-export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], freshSince: number): Promise<Map<string, CachedAnswer>> {
+export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], freshSince: number): Promise<CachedAnswers> {
   const byProvider = new Map<string, string[]>();
   for (const k of keys) {
     let list = byProvider.get(k.providerId);
     if (!list) byProvider.set(k.providerId, (list = []));
     list.push(k.inputKey);
   }
-  const found = new Map<string, CachedAnswer>();
+  const found = new CachedAnswers();
   for (const [providerId, inputKeys] of byProvider) {
     for (let i = 0; i < inputKeys.length; i += CHUNK) {
       // One row holding a JSON array: libsql's per-row conversion cost more than the lookups themselves.
@@ -38,7 +52,7 @@ export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], f
         CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = ${providerId} AND c.input_key = j.value
         WHERE c.fetched_at >= ${freshSince}`);
       const got = JSON.parse(row?.[0] ?? '[]') as [string, 'match' | 'no_match', Record<string, unknown>, number][];
-      for (const [inputKey, outcome, values, fetchedAt] of got) found.set(cacheKeyString({ providerId, inputKey }), { outcome, values, fetchedAt });
+      for (const [inputKey, outcome, values, fetchedAt] of got) found.set({ providerId, inputKey }, { outcome, values, fetchedAt });
     }
   }
   return found;
