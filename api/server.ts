@@ -88,7 +88,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await writeBack.stop();
       await engine.stop();
-      database.close();
+      await database.close();
       await dispatcher.close();
       await sim?.close();
     },

@@ -18,7 +18,7 @@ it('npm run keys -- create <workspace> prints a key that authenticates as that w
   expect(key).toMatch(/^csk_[A-Za-z0-9_-]{43}$/);
   const database = await openDatabase(url);
   expect(await findWorkspaceByKey(database.db, key)).toBe('team-a');
-  database.close();
+  await database.close();
   expect(() => run('create')).toThrow(/usage/);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -10,7 +10,7 @@ async function main(argv: string[]) {
   }
   const database = await openDatabase(process.env.CASCADE_DB ?? 'file:./data/cascade.db', process.env.CASCADE_DB_TOKEN);
   const key = await createApiKey(database.db, workspace, Date.now());
-  database.close();
+  await database.close();
   console.log(key);
 }
 

@@ -77,7 +77,7 @@ export async function createEngine(deps: EngineDeps) {
   const db = database.db;
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
-  const journal = new Journal(db);
+  const journal = new Journal(database.commit);
   const stats = new Stats(await loadTallies(db, clock.now() - 90 * DAY));
   const budgets = new Budgets();
   const cancelled = new Set<string>();

@@ -1,35 +1,44 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
+import { createClient, type Client, type InStatement } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from './schema/index.js';
+import { clientWriter, threadWriter } from './writer/writer.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
 
 export interface Database {
   db: Db;
   client: Client;
-  close(): void;
+  /** Commits statements as one transaction; for an embedded file, on a writer thread of its own. */
+  commit(statements: InStatement[]): Promise<void>;
+  close(): Promise<void>;
 }
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
+// WAL survives kill -9 with every committed transaction; NORMAL skips the fsync per commit that only power loss needs.
+// Both settle per connection, so the writer thread's connection takes them too.
+const FILE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL', 'PRAGMA busy_timeout=5000'];
+
 /** Opens (creating if needed) and migrates the database. A `file:` URL is the embedded default. */
 export async function openDatabase(url: string, authToken?: string): Promise<Database> {
-  if (url.startsWith('file:')) {
-    const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  }
+  const path = url.startsWith('file:') ? url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
+  if (path !== undefined && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const client = createClient(authToken ? { url, authToken } : { url });
-  if (url.startsWith('file:')) {
-    // WAL survives kill -9 with every committed transaction; NORMAL skips the fsync per commit that only power loss needs.
-    await client.execute('PRAGMA journal_mode=WAL');
-    await client.execute('PRAGMA synchronous=NORMAL');
-    await client.execute('PRAGMA busy_timeout=5000');
-  }
+  if (path !== undefined) for (const pragma of FILE_PRAGMAS) await client.execute(pragma);
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS });
-  return { db, client, close: () => client.close() };
+  const writer = path !== undefined && path !== ':memory:' ? await threadWriter({ url, pragmas: FILE_PRAGMAS }) : clientWriter(client);
+  return {
+    db,
+    client,
+    commit: (statements) => writer.commit(statements),
+    async close() {
+      await writer.close();
+      client.close();
+    },
+  };
 }

@@ -1,23 +1,26 @@
-import type { BatchItem } from 'drizzle-orm/batch';
-import type { Db } from './db.js';
+import type { InStatement } from '@libsql/client';
 
 /**
  * One kind of journal entry, and how a flush writes any number of them: a
  * few statements whatever the count (a JSON array bound once and walked with
  * json_each), so a flush costs the same to prepare for one entry as for a
- * thousand.
+ * thousand. Plain SQL, not query builders: the statements cross to the
+ * writer thread as they are.
  */
 export interface EntryKind<T> {
-  statements(db: Db, entries: T[]): BatchItem<'sqlite'>[];
+  statements(entries: T[]): InStatement[];
 }
 
-interface Commit {
+/** Commits statements as one transaction (Database.commit). */
+export type Commit = (statements: InStatement[]) => Promise<void>;
+
+interface PendingCommit {
   promise: Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
 }
 
-function newCommit(): Commit {
+function newCommit(): PendingCommit {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
   const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
@@ -37,19 +40,19 @@ function newCommit(): Commit {
  */
 export class Journal {
   private queue = new Map<EntryKind<unknown>, unknown[]>();
-  private commit: Commit | undefined;
+  private pending: PendingCommit | undefined;
   private flushing: Promise<void> | null = null;
   private scheduled = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly commit: Commit) {}
 
   write<T>(kind: EntryKind<T>, entry: T): Promise<void> {
     let list = this.queue.get(kind as EntryKind<unknown>);
     if (!list) this.queue.set(kind as EntryKind<unknown>, (list = []));
     list.push(entry);
-    this.commit ??= newCommit();
+    this.pending ??= newCommit();
     this.schedule();
-    return this.commit.promise;
+    return this.pending.promise;
   }
 
   /** Resolves when everything written so far is committed. */
@@ -73,13 +76,12 @@ export class Journal {
   private async flush(): Promise<void> {
     if (this.flushing || this.queue.size === 0) return;
     const batch = this.queue;
-    const commit = this.commit!;
+    const commit = this.pending!;
     this.queue = new Map();
-    this.commit = undefined;
+    this.pending = undefined;
     this.flushing = (async () => {
       try {
-        const items = [...batch].flatMap(([kind, entries]) => kind.statements(this.db, entries));
-        await this.db.batch(items as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+        await this.commit([...batch].flatMap(([kind, entries]) => kind.statements(entries)));
         commit.resolve();
       } catch (err) {
         commit.reject(err);

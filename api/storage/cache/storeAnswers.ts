@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { EntryKind } from '../journal.js';
 
 export interface StoredAnswer {
@@ -12,16 +11,18 @@ export interface StoredAnswer {
 
 /** Answers into the cache; a fresher answer for the same key replaces the old one. */
 export const storedAnswers: EntryKind<StoredAnswer> = {
-  statements(db, entries) {
+  statements(entries) {
     const batch = JSON.stringify(entries.map((a) => [a.workspaceId, a.providerId, a.inputKey, a.outcome, JSON.stringify(a.values), a.fetchedAt]));
     // `WHERE true` tells SQLite's parser that ON CONFLICT starts the upsert, not a join constraint.
     return [
-      db.run(sql`
-        INSERT INTO cache (workspace_id, provider_id, input_key, outcome, "values", fetched_at)
-        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
-        FROM json_each(${batch}) j WHERE true
-        ON CONFLICT (workspace_id, provider_id, input_key)
-        DO UPDATE SET outcome = excluded.outcome, "values" = excluded."values", fetched_at = excluded.fetched_at`),
+      {
+        sql: `INSERT INTO cache (workspace_id, provider_id, input_key, outcome, "values", fetched_at)
+              SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5
+              FROM json_each(?) j WHERE true
+              ON CONFLICT (workspace_id, provider_id, input_key)
+              DO UPDATE SET outcome = excluded.outcome, "values" = excluded."values", fetched_at = excluded.fetched_at`,
+        args: [batch],
+      },
     ];
   },
 };

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { EntryKind } from '../journal.js';
 
 export interface CacheHitCount {
@@ -11,14 +10,16 @@ export interface CacheHitCount {
 
 /** Adds to the per-day cache-hit counters. */
 export const cacheHitCounts: EntryKind<CacheHitCount> = {
-  statements(db, entries) {
+  statements(entries) {
     const batch = JSON.stringify(entries.map((h) => [h.workspaceId, h.providerId, h.jobId, h.day, h.hits]));
     return [
-      db.run(sql`
-        INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)
-        SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
-        FROM json_each(${batch}) j WHERE true
-        ON CONFLICT (workspace_id, provider_id, job_id, day) DO UPDATE SET hits = hits + excluded.hits`),
+      {
+        sql: `INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)
+              SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4
+              FROM json_each(?) j WHERE true
+              ON CONFLICT (workspace_id, provider_id, job_id, day) DO UPDATE SET hits = hits + excluded.hits`,
+        args: [batch],
+      },
     ];
   },
 };

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { EntryKind } from '../journal.js';
 
 interface LeasedRow {
@@ -20,14 +19,16 @@ export interface RowCompletion extends LeasedRow {
 
 /** A row's end: its status, checkpoint and error, and the lease let go. */
 export const completedRows: EntryKind<RowCompletion> = {
-  statements(db, entries) {
+  statements(entries) {
     const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, JSON.stringify(r.state), r.at, r.status, r.errorCode, r.errorMessage]));
     return [
-      db.run(sql`
-        UPDATE rows SET status = j.value ->> 5, state = j.value ->> 3, error_code = j.value ->> 6, error_message = j.value ->> 7,
-          locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
-        FROM json_each(${batch}) j
-        WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`),
+      {
+        sql: `UPDATE rows SET status = j.value ->> 5, state = j.value ->> 3, error_code = j.value ->> 6, error_message = j.value ->> 7,
+                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
+              FROM json_each(?) j
+              WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`,
+        args: [batch],
+      },
     ];
   },
 };
@@ -40,14 +41,16 @@ export interface RowRelease extends LeasedRow {
 
 /** Hands rows back to the queue to run again at their `runAt`, keeping their checkpoints. */
 export const releasedRows: EntryKind<RowRelease> = {
-  statements(db, entries) {
+  statements(entries) {
     const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, JSON.stringify(r.state), r.at, r.runAt, r.countAttempt ? 1 : 0]));
     return [
-      db.run(sql`
-        UPDATE rows SET status = 'pending', state = j.value ->> 3, run_at = j.value ->> 5, attempts = attempts + (j.value ->> 6),
-          locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
-        FROM json_each(${batch}) j
-        WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`),
+      {
+        sql: `UPDATE rows SET status = 'pending', state = j.value ->> 3, run_at = j.value ->> 5, attempts = attempts + (j.value ->> 6),
+                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> 4
+              FROM json_each(?) j
+              WHERE rows.job_id = j.value ->> 0 AND rows.seq = j.value ->> 1 AND rows.locked_by = j.value ->> 2 AND rows.status = 'running'`,
+        args: [batch],
+      },
     ];
   },
 };

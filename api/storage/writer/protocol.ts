@@ -1,0 +1,16 @@
+import type { InStatement } from '@libsql/client';
+
+/** What the writer thread is started with. */
+export interface WriterInit {
+  url: string;
+  /** Per-connection settings (synchronous, busy_timeout): the thread's connection needs the same as the main one. */
+  pragmas: string[];
+}
+
+export type WriterRequest = { type: 'commit'; id: number; statements: InStatement[] } | { type: 'close' };
+
+/** A commit's outcome; `error` is the message of what SQLite refused. */
+export interface WriterReply {
+  id: number;
+  error?: string;
+}

@@ -1,0 +1,44 @@
+// @ts-check
+/**
+ * The writer thread: its own connection to the embedded database, committing
+ * the batches the main thread hands it. A local libSQL statement runs
+ * synchronously on the thread that calls it; here, a commit no longer holds
+ * up the event loop that turns provider answers into the next requests.
+ *
+ * Plain JavaScript on purpose: a worker thread starts without the TypeScript
+ * loader, in tests and in production alike, and in milliseconds.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createClient } from '@libsql/client';
+
+/** @typedef {import('./protocol.js').WriterInit} WriterInit */
+/** @typedef {import('./protocol.js').WriterRequest} WriterRequest */
+/** @typedef {import('./protocol.js').WriterReply} WriterReply */
+
+const port = parentPort;
+if (!port) throw new Error('thread.mjs runs as a worker thread');
+const init = /** @type {WriterInit} */ (workerData);
+const client = createClient({ url: init.url });
+for (const pragma of init.pragmas) await client.execute(pragma);
+port.postMessage('ready');
+
+// One batch at a time, in the order they were sent: commits are the journal's order.
+let last = Promise.resolve();
+port.on('message', (/** @type {WriterRequest} */ msg) => {
+  last = last.then(async () => {
+    if (msg.type === 'close') {
+      client.close();
+      port.close();
+      return;
+    }
+    /** @type {WriterReply} */
+    let reply;
+    try {
+      await client.batch(msg.statements, 'write');
+      reply = { id: msg.id };
+    } catch (err) {
+      reply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(reply);
+  });
+});
