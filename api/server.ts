@@ -1,6 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent } from 'undici';
 import { parseConfig, type LoadedConfig } from './config/load.js';
 import { demoConfig } from './demo/demoProviders.js';
 import { startSimServer, type SimServer } from './demo/simServer.js';
@@ -8,10 +8,10 @@ import { demoSimProviders } from './demo/demoProviders.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
+import { createHttpClient } from './net/httpClient.js';
 import { createWriteBack } from './sheets/createWriteBack.js';
 import { sheetsOptionsFromEnv, type SheetsOptions } from './sheets/options.js';
 import type { Log } from './log.js';
-import type { FetchLike } from './providers/types.js';
 import { buildProviders } from './providers/registry.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { createApiKey } from './storage/keys/createApiKey.js';
@@ -30,7 +30,6 @@ export interface CascadeOptions {
   bootstrapKey?: string;
   log: Log;
   clock?: Clock;
-  fetch?: FetchLike;
   workerId?: string;
   /** Google Sheets write-back settings; unset ones come from the environment (CASCADE_SHEETS_URL, GOOGLE_APPLICATION_CREDENTIALS, ...). */
   sheets?: Partial<SheetsOptions>;
@@ -57,8 +56,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   }
   const database = await openDatabase(opts.dbUrl, opts.dbAuthToken);
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
-  const fetch: FetchLike = opts.fetch ?? ((url, init) => undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>);
-  const providers = buildProviders(loaded.config, { fetch, now: () => clock.now(), log: opts.log });
+  const providers = buildProviders(loaded.config, { http: createHttpClient(dispatcher), now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({
     database,
     clock,

@@ -7,8 +7,10 @@ import { getPointer } from '../api/providers/http/pointer.js';
 import { httpProvider } from '../api/providers/http/provider.js';
 import { waitFromHeaders } from '../api/providers/http/retryAfter.js';
 import { expandBody, expandUrl } from '../api/providers/http/template.js';
+import { createHttpClient } from '../api/net/httpClient.js';
 
-type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
+// `cut`: after the headers and part of the body, the connection is reset ('reset') or goes quiet ('stall').
+type Reply = { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; cut?: 'reset' | 'stall' };
 let reply: Reply = { status: 200 };
 let seen: { url: string; headers: Record<string, unknown>; body: string }[] = [];
 let url = '';
@@ -17,8 +19,15 @@ const server = createServer((req, res) => {
   req.on('data', (c) => (body += c));
   req.on('end', () => {
     seen.push({ url: req.url!, headers: req.headers, body });
+    // A provider that moved: /moved/x answers with a redirect to /x.
+    if (req.url!.startsWith('/moved/')) return res.writeHead(301, { location: req.url!.slice('/moved'.length) }).end();
     setTimeout(() => {
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      if (reply.cut) {
+        res.write('{"person": {"title": "C');
+        if (reply.cut === 'reset') setTimeout(() => res.destroy(), 20);
+        return;
+      }
       res.end(reply.body ?? '');
     }, reply.delayMs ?? 0);
   });
@@ -48,7 +57,7 @@ const make = (over: Record<string, unknown> = {}) =>
       },
       { K: 'secret-key-1' },
     ).config.providers[0] as never,
-    { fetch: (u, i) => fetch(u, i), now: Date.now },
+    { http: createHttpClient(), now: Date.now },
   );
 const signal = new AbortController().signal;
 
@@ -92,6 +101,25 @@ describe('http provider kind', () => {
       if (code) expect((res as { code: string }).code).toBe(code);
       if (r.status === 403) expect(res).toMatchObject({ retryAfterMs: 2000 });
     }
+  });
+
+  it('takes an answer only when it arrives whole, within the deadline and the size cap; follows redirects', async () => {
+    const p = make();
+    const cases: [Reply, string, RegExp][] = [
+      [{ status: 200, cut: 'reset' }, 'provider_unavailable', /broke off its answer/],
+      [{ status: 200, cut: 'stall' }, 'provider_timeout', /did not finish its answer within 200 ms/],
+      [{ status: 200, body: JSON.stringify({ person: { title: 'x'.repeat(2 * 1024 * 1024) } }) }, 'provider_bad_response', /over 2097152 bytes/],
+    ];
+    for (const [r, code, message] of cases) {
+      reply = r;
+      const res = await p.call({ email: 'a@x.com' }, signal);
+      expect(res, JSON.stringify(r.cut ?? r.status)).toMatchObject({ kind: 'transient', code, message: expect.stringMatching(message) });
+    }
+    seen = [];
+    reply = { status: 200, body: '{"person": {"title": "CTO"}}' };
+    const moved = make({ request: { method: 'GET', url: `${url}/moved/find?email={{email}}` } });
+    expect(await moved.call({ email: 'a@x.com' }, signal)).toMatchObject({ kind: 'match', values: { 'person.title': 'CTO' } });
+    expect(seen.map((s) => s.url)).toEqual(['/moved/find?email=a%40x.com', '/find?email=a%40x.com']);
   });
 
   it('never puts a key from the URL into an error message', async () => {

@@ -6,11 +6,11 @@ import { dnsProvider } from './dns/provider.js';
 import { emailCheckProvider } from './emailCheck/provider.js';
 import { httpProvider } from './http/provider.js';
 import { llmProvider } from './llm/provider.js';
-import type { FetchLike, Provider } from './types.js';
+import type { HttpClient, Provider } from './types.js';
 import { websiteProvider } from './website/provider.js';
 
 export interface ProviderDeps {
-  fetch: FetchLike;
+  http: HttpClient;
   now: () => number;
   log?: Log;
 }

@@ -38,4 +38,31 @@ export interface Provider {
   call(input: NormalizedInput, signal?: AbortSignal): Promise<CallResult>;
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/** One request a provider sends. */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+  /** Bytes of answer read at most: a provider must not be able to exhaust our memory. */
+  maxBytes: number;
+}
+
+/** The answer, read in full. `body` is undefined when it was longer than maxBytes. */
+export interface HttpReply {
+  status: number;
+  headers: HeaderGetter;
+  body: string | undefined;
+}
+
+/** What is read of response headers: the Fetch API's Headers has this shape. */
+export interface HeaderGetter {
+  get(name: string): string | null;
+}
+
+/**
+ * The providers' way out to the network. Rejects when no answer came (a
+ * network error, the signal); AnswerBrokenError when one started and broke off.
+ */
+export type HttpClient = (req: HttpRequest) => Promise<HttpReply>;

@@ -8,6 +8,7 @@ import type { CallResult, Provider } from '../../api/providers/types.js';
 import { startDnsServer, type DnsServer } from './helpers/dnsServer.js';
 import { page, redirect, startDeadPort, startWebServer, type WebServer } from './helpers/webServer.js';
 import { ZONES } from './helpers/zones.js';
+import { createHttpClient } from '../../api/net/httpClient.js';
 
 let dns: DnsServer;
 let web: WebServer;
@@ -46,7 +47,7 @@ function providers(extra: Record<string, unknown> = {}, allow = true): Map<strin
     net: { dnsServers: [dns.address], allowLoopbackPorts: allow ? [web.port, tls.port] : [] },
     ...extra,
   });
-  return new Map(buildProviders(config, { fetch: (u, i) => fetch(u, i), now: Date.now, log: (m) => logs.push(m) }).map((p) => [p.id, p]));
+  return new Map(buildProviders(config, { http: createHttpClient(), now: Date.now, log: (m) => logs.push(m) }).map((p) => [p.id, p]));
 }
 
 const values = (r: CallResult) => {
@@ -152,10 +153,10 @@ describe('SSRF guard on the website provider', () => {
     await blocked('acme.test', false);
     const logs: string[] = [];
     const { config } = parseConfig({ providers: [{ id: 'website', kind: 'website' }], net: { allowLoopbackPorts: [web.port] } });
-    buildProviders(config, { fetch, now: Date.now, log: (m) => logs.push(m) });
+    buildProviders(config, { http: createHttpClient(), now: Date.now, log: (m) => logs.push(m) });
     expect(logs.join('\n')).toMatch(/WARNING: UNSAFE net\.allowLoopbackPorts/);
     const quiet: string[] = [];
-    buildProviders(parseConfig({ providers: [{ id: 'website', kind: 'website' }] }).config, { fetch, now: Date.now, log: (m) => quiet.push(m) });
+    buildProviders(parseConfig({ providers: [{ id: 'website', kind: 'website' }] }).config, { http: createHttpClient(), now: Date.now, log: (m) => quiet.push(m) });
     expect(quiet).toEqual([]);
   });
 
@@ -173,7 +174,7 @@ describe('SSRF guard on the website provider', () => {
       ],
       net: { dnsServers: [dns.address], allowLoopbackPorts: [web.port] },
     });
-    const [p] = buildProviders(config, { fetch, now: Date.now });
+    const [p] = buildProviders(config, { http: createHttpClient(), now: Date.now });
     expect(await p!.call({ domain: 'internal.test' }, signal)).toMatchObject({ kind: 'permanent', code: 'blocked_address' });
     expect(await p!.call({ domain: 'redirect.test' }, signal)).toMatchObject({ kind: 'permanent', code: 'blocked_address' });
     // Allowed through the guard: acme.test answers HTML, which this JSON provider calls a bad answer, not a refusal.

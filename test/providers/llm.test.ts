@@ -6,6 +6,7 @@ import { buildProviders } from '../../api/providers/registry.js';
 import type { Provider } from '../../api/providers/types.js';
 import { startWithConfig, type Running } from './helpers/cascade.js';
 import { startChatServer, type ChatServer } from './helpers/chatServer.js';
+import { createHttpClient } from '../../api/net/httpClient.js';
 
 const KEY = 'sk-test-llm-key-0123456789';
 let chat: ChatServer;
@@ -36,7 +37,7 @@ afterAll(async () => {
 
 function llm(over: Record<string, unknown> = {}): Provider {
   const { config } = parseConfig({ providers: [llmConfig(over)] }, { LLM_KEY: KEY });
-  return buildProviders(config, { fetch: (u, i) => fetch(u, i), now: Date.now })[0]!;
+  return buildProviders(config, { http: createHttpClient(), now: Date.now })[0]!;
 }
 const signal = new AbortController().signal;
 

@@ -4,6 +4,7 @@ import { PRESETS } from '../../api/providers/presets/catalogue.js';
 import { buildProviders } from '../../api/providers/registry.js';
 import type { CallResult, Provider } from '../../api/providers/types.js';
 import { PAID_KEYS, startPaidApis, type PaidApis } from './helpers/paidApis.js';
+import { createHttpClient } from '../../api/net/httpClient.js';
 
 let apis: PaidApis;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ const signal = new AbortController().signal;
 function preset(name: string, api: 'hunter' | 'apollo' | 'pdl', extra: Record<string, unknown> = {}): Provider {
   const env = { hunter: '${env:HUNTER_API_KEY}', apollo: '${env:APOLLO_API_KEY}', pdl: '${env:PDL_API_KEY}' }[api];
   const { config } = parseConfig({ providers: [{ preset: name, id: 'p', vars: { apiKey: env, baseUrl: `${apis.url}/${api}` }, ...extra }] }, ENV);
-  return buildProviders(config, { fetch: (u, i) => fetch(u, i), now: Date.now })[0]!;
+  return buildProviders(config, { http: createHttpClient(), now: Date.now })[0]!;
 }
 
 async function outcome(p: Provider, input: Parameters<Provider['call']>[0], mode: PaidApis['mode']): Promise<CallResult> {

@@ -2,11 +2,11 @@ import type { HttpProviderConfig } from '../../config/schema.js';
 import type { Field } from '../../../shared/index.js';
 import { findBlocked } from '../../net/blocked.js';
 import type { AddressGuard } from '../../net/guard.js';
-import { guardedFetchLike } from '../../net/guardedFetchLike.js';
-import type { CallResult, FetchLike, FieldValues, Provider } from '../types.js';
+import { guardedClient } from '../../net/guardedClient.js';
+import { AnswerBrokenError } from '../../net/httpClient.js';
+import type { CallResult, FieldValues, HeaderGetter, HttpClient, HttpReply, Provider } from '../types.js';
 import { coerceValue } from './coerce.js';
 import { getPointer } from './pointer.js';
-import { readBounded } from './readBody.js';
 import { waitFromHeaders, waitFromQuotaHeaders } from './retryAfter.js';
 import { expandBody, expandHeader, expandUrl, inputInHost } from './template.js';
 import { withDeadline, type Deadline } from '../deadline.js';
@@ -15,7 +15,7 @@ const MAX_BODY = 2 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export interface HttpProviderDeps {
-  fetch: FetchLike;
+  http: HttpClient;
   now: () => number;
   /** Checks addresses for providers whose URL takes its host from the row; required by those. */
   guard?: AddressGuard;
@@ -25,17 +25,17 @@ export interface HttpProviderDeps {
 export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): Provider {
   const mapped = Object.entries(cfg.response.map) as [Field, string][];
   const name = cfg.label ?? cfg.id;
-  // Input in the host means sheet input picks the server: that fetch must go through the address guard.
-  let fetch = deps.fetch;
+  // Input in the host means sheet input picks the server: that request must go through the address guard.
+  let http = deps.http;
   if (inputInHost(cfg.request.url)) {
     if (!deps.guard) throw new Error(`${name}: a URL with input in its host needs the address guard`);
-    fetch = guardedFetchLike(deps.guard, { maxBytes: MAX_BODY, maxRedirects: MAX_REDIRECTS });
+    http = guardedClient(deps.guard, { maxRedirects: MAX_REDIRECTS });
   }
   const explain = (status: number, fallback: string) => {
     const meaning = cfg.statusMessages[String(status)];
     return meaning ? `${name}: ${meaning} (HTTP ${status})` : fallback;
   };
-  const waitAsked = (headers: Headers) => {
+  const waitAsked = (headers: HeaderGetter) => {
     const now = deps.now();
     const a = waitFromHeaders(headers, now);
     const b = waitFromQuotaHeaders(headers, now, cfg.rateLimitHeaders);
@@ -52,55 +52,40 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
       body = JSON.stringify(expandBody(cfg.request.body, input));
       headers['content-type'] ??= 'application/json';
     }
-    let res: Response;
+    let res: HttpReply;
     try {
-      res = await fetch(expandUrl(cfg.request.url, input), {
-        method: cfg.request.method,
-        headers,
-        body,
-        signal: limit.signal,
-      });
+      res = await http({ method: cfg.request.method, url: expandUrl(cfg.request.url, input), headers, body, signal: limit.signal, maxBytes: MAX_BODY });
     } catch (err) {
       if (signal?.aborted) throw err;
       const blocked = findBlocked(err);
       if (blocked) return { kind: 'permanent', code: 'blocked_address', message: `${name}: ${blocked.message}` };
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      const broken = err instanceof AnswerBrokenError;
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${cfg.timeoutMs} ms` };
+      if (broken) return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
       // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
       const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
       return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${code})` };
     }
     const status = res.status;
     if (cfg.rateLimitStatus.includes(status)) {
-      await res.body?.cancel();
       return { kind: 'rate_limited', status, retryAfterMs: waitAsked(res.headers) };
     }
     if (cfg.noMatchStatus.includes(status)) {
-      await res.body?.cancel();
       return { kind: 'no_match', status, pauseMs: waitAsked(res.headers) };
     }
     if (cfg.pendingStatus.includes(status)) {
-      await res.body?.cancel();
       return { kind: 'pending', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) ?? cfg.pollDelayMs };
     }
     if (status >= 500 || status === 408 || cfg.transientStatus.includes(status)) {
-      await res.body?.cancel();
       return { kind: 'transient', status, code: 'provider_unavailable', message: explain(status, `${name} answered HTTP ${status}`) };
     }
     if (status < 200 || status >= 300) {
-      await res.body?.cancel();
       return { kind: 'permanent', status, code: 'provider_rejected', message: explain(status, `${name} refused the request (HTTP ${status})`) };
-    }
-    let text: string | undefined;
-    try {
-      text = await readBounded(res, MAX_BODY);
-    } catch {
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
-      return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
     }
     let doc: unknown;
     try {
-      if (text === undefined) throw new Error('too large');
-      doc = JSON.parse(text);
+      if (res.body === undefined) throw new Error('too large');
+      doc = JSON.parse(res.body);
     } catch {
       return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON (or over ${MAX_BODY} bytes)` };
     }

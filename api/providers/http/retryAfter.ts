@@ -1,8 +1,10 @@
+import type { HeaderGetter } from '../types.js';
+
 /**
  * How long a response asks us to wait, from `Retry-After` (seconds or an HTTP
  * date) or from rate-limit headers that say the window is used up.
  */
-export function waitFromHeaders(headers: Headers, now: number): number | undefined {
+export function waitFromHeaders(headers: HeaderGetter, now: number): number | undefined {
   const retryAfter = headers.get('retry-after');
   if (retryAfter !== null) {
     const s = retryAfter.trim();
@@ -33,7 +35,7 @@ export interface QuotaHeader {
  * x-minute-requests-left…) says a window is used up: until its reset header,
  * or else to the end of the fixed window. The longest of the used-up windows.
  */
-export function waitFromQuotaHeaders(headers: Headers, now: number, quotas: readonly QuotaHeader[]): number | undefined {
+export function waitFromQuotaHeaders(headers: HeaderGetter, now: number, quotas: readonly QuotaHeader[]): number | undefined {
   let wait: number | undefined;
   for (const q of quotas) {
     const remaining = headers.get(q.remaining);
@@ -49,7 +51,7 @@ export function waitFromQuotaHeaders(headers: Headers, now: number, quotas: read
   return wait;
 }
 
-function firstHeader(headers: Headers, names: string[]): string | undefined {
+function firstHeader(headers: HeaderGetter, names: string[]): string | undefined {
   for (const n of names) {
     const v = headers.get(n);
     if (v !== null) return v;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { LlmProviderConfig } from '../../config/schema.js';
-import { readBounded } from '../http/readBody.js';
+import { AnswerBrokenError } from '../../net/httpClient.js';
 import { waitFromHeaders } from '../http/retryAfter.js';
-import type { CallResult, FetchLike, Provider } from '../types.js';
+import type { CallResult, HttpClient, HttpReply, Provider } from '../types.js';
 import { parseAnswer } from './answer.js';
 import { PROMPT_REVISION, systemPrompt, userPrompt } from './prompt.js';
 import { withDeadline, type Deadline } from '../deadline.js';
@@ -10,7 +10,7 @@ import { withDeadline, type Deadline } from '../deadline.js';
 const MAX_BODY = 1024 * 1024;
 
 export interface LlmProviderDeps {
-  fetch: FetchLike;
+  http: HttpClient;
   now: () => number;
 }
 
@@ -44,34 +44,31 @@ export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Prov
         { role: 'user', content: userPrompt(input, cfg.fields) },
       ],
     });
-    let res: Response;
+    let res: HttpReply;
     try {
-      res = await deps.fetch(url, { method: 'POST', headers, body, signal: limit.signal });
+      res = await deps.http({ method: 'POST', url, headers, body, signal: limit.signal, maxBytes: MAX_BODY });
     } catch (err) {
       if (signal?.aborted) throw err;
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not answer within ${cfg.timeoutMs} ms` };
+      const broken = err instanceof AnswerBrokenError;
+      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${cfg.timeoutMs} ms` };
+      if (broken) return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
       return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${(err as { cause?: { code?: string } }).cause?.code ?? 'network error'})` };
     }
     const status = res.status;
     if (status === 429) {
-      await res.body?.cancel();
       return { kind: 'rate_limited', status, retryAfterMs: waitFromHeaders(res.headers, deps.now()) };
     }
     if (status >= 500 || status === 408) {
-      await res.body?.cancel();
       return { kind: 'transient', status, code: 'provider_unavailable', message: `${name} answered HTTP ${status}` };
     }
     if (status < 200 || status >= 300) {
-      await res.body?.cancel();
       return { kind: 'permanent', status, code: 'provider_rejected', message: `${name} refused the request (HTTP ${status})` };
     }
     let doc: unknown;
     try {
-      const text = await readBounded(res, MAX_BODY);
-      if (text === undefined) throw new Error('too large');
-      doc = JSON.parse(text);
+      if (res.body === undefined) throw new Error('too large');
+      doc = JSON.parse(res.body);
     } catch {
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not finish its answer within ${cfg.timeoutMs} ms` };
       return { kind: 'transient', status, code: 'provider_bad_response', message: `${name} sent an answer that is not JSON` };
     }
     const parsed = parseAnswer(doc, cfg.fields, cfg.minConfidence);
