@@ -35,6 +35,13 @@ const CLAIM_BATCH = 1000;
  */
 export class Runner {
   private readonly perJob = new Map<string, number>();
+  /**
+   * Jobs the last pass left due rows of (no room, or a claim that came back
+   * full). Only these are a reason for a finished row to claim again: once
+   * every job is drained, each finished row would cost a pass that finds
+   * nothing. Rows that fall due later (retries) come with the poll.
+   */
+  private hungry = new Set<string>();
   private total = 0;
   private readonly passes = new SerialTask(
     () => this.tick(),
@@ -89,14 +96,20 @@ export class Runner {
     const byWorkspace = new Map<string, JobRecord[]>();
     for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
     const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
+    const hungry = new Set<string>();
+    this.hungry = hungry;
     for (const job of jobs) {
       if (this.stopped) return;
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
       const mine = this.perJob.get(job.id) ?? 0;
       const room = Math.min(share - mine, engine.maxInflightRows - this.total, CLAIM_BATCH);
-      if (room <= 0) continue;
+      if (room <= 0) {
+        hungry.add(job.id);
+        continue;
+      }
       const now = clock.now();
       const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
+      if (claimed.length === room) hungry.add(job.id);
       if (claimed.length === 0) {
         if (mine === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
         continue;
@@ -119,8 +132,9 @@ export class Runner {
       else this.perJob.set(job.id, left);
       this.total--;
       if (this.total === 0) this.idle?.();
-      // Claim more once a quarter of the room is free: fewer, larger claims.
-      if (left === 0 || left <= share * 0.75 || this.total <= this.deps.engine.maxInflightRows * 0.75) this.wake();
+      // A job's last row: see whether it is done. Otherwise claim more once a quarter of the room is free: fewer, larger claims.
+      const roomFreed = left <= share * 0.75 || this.total <= this.deps.engine.maxInflightRows * 0.75;
+      if (left === 0 || (roomFreed && this.hungry.size > 0)) this.wake();
     }
   }
 }
