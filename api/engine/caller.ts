@@ -61,7 +61,7 @@ function signalOf(result: CallResult): Signal {
     case 'rate_limited':
       return result.retryAfterMs === undefined ? 'congested' : 'paced';
     case 'transient':
-      return result.code === 'provider_timeout' ? 'congested' : 'neutral';
+      return result.code === 'provider_timeout' ? 'slow' : 'neutral';
     case 'permanent':
       return 'neutral';
   }

@@ -15,9 +15,9 @@ export interface GateOptions {
 /**
  * How a call went, as far as flow control cares. `paced` is a 429 that said
  * when to come back (Retry-After): the pause does the pacing, so no rate is
- * learned from it; `congested` is a 429 or timeout that said nothing.
+ * learned from it; `congested` is a 429 that said nothing; `slow` a timeout.
  */
-export type Signal = 'ok' | 'congested' | 'paced' | 'neutral';
+export type Signal = 'ok' | 'congested' | 'paced' | 'slow' | 'neutral';
 
 interface Waiter {
   resolve(): void;
@@ -133,9 +133,9 @@ export class ProviderGate {
       const step = this.limit < this.lastCongestedLimit * PLATEAU ? 1 : SLOW_PROBE;
       this.limit = Math.min(this.ceiling, this.limit + step / this.limit);
       if (this.learnedRate && this.rateWindow && now - this.lastRateProbe >= 1000) this.probeRate(now);
-    } else if (signal === 'congested' || signal === 'paced') {
+    } else if (signal !== 'neutral') {
       this.congestedCalls++;
-      this.cut(now, signal === 'congested');
+      this.cut(now, signal !== 'paced', signal !== 'slow');
     }
     this.pump();
   }
@@ -168,11 +168,13 @@ export class ProviderGate {
    * Multiplicative decrease, at most once per round trip: a burst of 429s
    * from one window of requests is one congestion event, not many. Only when
    * one request at a time is still too many does the limit have to be a
-   * rate, and then one is learned from what we were sending.
+   * rate, and then one is learned from what we were sending. A 429 under a
+   * documented rate widens its margin for arrival jitter.
    */
-  private cut(now: number, learnRate: boolean): void {
+  private cut(now: number, learnRate: boolean, rateLimited: boolean): void {
     if (now - this.lastCut < Math.max(50, this.ewmaLatency)) return;
     this.lastCut = now;
+    if (rateLimited && !this.learnedRate) this.rateWindow?.widen(now);
     const atFloor = this.limit < 2;
     this.lastCongestedLimit = this.limit;
     this.limit = Math.max(1, this.limit * DECREASE);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARRIVAL_JITTER_MS, RateWindow } from './rateWindow.js';
+import { ARRIVAL_JITTER_MS, MAX_JITTER_MS, NARROW_AFTER_MS, RateWindow } from './rateWindow.js';
 
 /** Starts as many requests as the window lets through at each tick of a simulated clock. */
 function drive(w: RateWindow, ticks: number[]): number[] {
@@ -52,5 +52,27 @@ describe('RateWindow', () => {
     w.setRate(80);
     // Twenty may start per 250 ms at 80/s, and the starts at 0 still count.
     expect(drive(w, [100]).length).toBe(15);
+  });
+
+  it('widens its margin with each 429, up to a cap, and narrows it again after a quiet minute', () => {
+    // At one start per two seconds, the wait for the second start is the window: 2000 ms plus the margin.
+    const w = new RateWindow(0.5);
+    let t = 0;
+    const margin = () => {
+      t += 5000;
+      expect(w.take(t)).toBe(0);
+      return w.take(t + 2000);
+    };
+    expect(margin()).toBe(ARRIVAL_JITTER_MS);
+    w.widen(t);
+    expect(margin()).toBe(2 * ARRIVAL_JITTER_MS);
+    for (let i = 0; i < 10; i++) w.widen(t);
+    expect(margin()).toBe(MAX_JITTER_MS);
+    t += NARROW_AFTER_MS;
+    expect(margin()).toBe(MAX_JITTER_MS / 2);
+    expect(margin()).toBe(MAX_JITTER_MS / 2);
+    // At most one halving per quiet minute, however long the quiet.
+    t += 3 * NARROW_AFTER_MS;
+    expect(margin()).toBe(MAX_JITTER_MS / 4);
   });
 });

@@ -1,9 +1,14 @@
 /**
  * How far the provider's clock may disagree with ours about when a request
  * started: its event loop stamps arrivals late, and a few requests sent at
- * the end of our window may land in the same window of its own.
+ * the end of our window may land in the same window of its own. This is
+ * where the margin starts; 429s widen it (see widen()).
  */
 export const ARRIVAL_JITTER_MS = 15;
+/** The widest margin: a tenth of the rate, for the most jittery path. */
+export const MAX_JITTER_MS = 120;
+/** A widened margin halves after this long without a 429: the jitter that caused it may have passed. */
+export const NARROW_AFTER_MS = 60_000;
 /** A quarter of the rate may start at once, the rest spread over the second. */
 const BURST_FRACTION = 0.25;
 
@@ -47,6 +52,8 @@ class StartLog {
 export class RateWindow {
   private readonly second = new StartLog();
   private readonly burst = new StartLog();
+  private margin = ARRIVAL_JITTER_MS;
+  private widenedAt = 0;
 
   constructor(private nominal: number) {
     this.setRate(nominal);
@@ -56,17 +63,38 @@ export class RateWindow {
     return this.nominal;
   }
 
+  /**
+   * A 429 although we kept to the rate: the provider saw our starts more
+   * bunched than we sent them (its event loop, the network). Each one
+   * doubles the margin; every quiet minute halves it again. A 429 costs a
+   * second of the provider (its Retry-After), the margin a few percent.
+   */
+  widen(now: number): void {
+    this.widenedAt = now;
+    this.setMargin(Math.min(MAX_JITTER_MS, this.margin * 2));
+  }
+
+  private setMargin(ms: number): void {
+    if (ms === this.margin) return;
+    this.margin = ms;
+    this.setRate(this.nominal);
+  }
+
   /** A rate below one a second becomes one start per longer window. */
   setRate(rate: number): void {
     this.nominal = rate;
     const size = Math.max(1, Math.floor(rate));
     const burst = Math.max(1, Math.ceil(size * BURST_FRACTION));
-    this.second.resize(size, (size / rate) * 1000 + ARRIVAL_JITTER_MS);
+    this.second.resize(size, (size / rate) * 1000 + this.margin);
     this.burst.resize(burst, (burst / rate) * 1000);
   }
 
   /** Counts a start at `now` and returns 0, or returns how many ms until one may start. */
   take(now: number): number {
+    if (this.margin > ARRIVAL_JITTER_MS && now - this.widenedAt >= NARROW_AFTER_MS) {
+      this.widenedAt = now;
+      this.setMargin(Math.max(ARRIVAL_JITTER_MS, this.margin / 2));
+    }
     const wait = Math.max(this.second.waitMs(now), this.burst.waitMs(now));
     if (wait > 0) return wait;
     this.second.record(now);
