@@ -1,8 +1,11 @@
-import type { Field, RowInput } from '../../shared/index.js';
+import type { Field, InputKind, RowInput } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import { normalizeInput, type Normalized } from './normalize.js';
 
 export type Admitted = Extract<Normalized, { ok: true }> | { ok: false; message: string };
+
+/** Whether a row carrying these kinds of input gives the provider all it looks up by. */
+export const canRead = (p: Provider, kinds: ReadonlySet<InputKind>) => p.inputs.every((k) => kinds.has(k));
 
 /**
  * Whether a row can go into the waterfall: its input normalises, and some
@@ -14,7 +17,7 @@ export function admit(providers: readonly Provider[], raw: RowInput, fields: rea
   const norm = normalizeInput(raw);
   if (!norm.ok) return { ok: false, message: `${norm.field}: ${norm.message}` };
   const relevant = providers.filter((p) => p.fields.some((f) => fields.includes(f)));
-  if (relevant.some((p) => p.inputs.every((k) => norm.kinds.has(k)))) return norm;
+  if (relevant.some((p) => canRead(p, norm.kinds))) return norm;
   const needs = [...new Set(relevant.map((p) => p.inputs.join(' + ')))].join(' or ');
   return { ok: false, message: `input: no provider can look up these fields from ${[...norm.kinds].join(', ')}; add ${needs}` };
 }

@@ -1,6 +1,6 @@
 import type { Field } from '../../shared/index.js';
 import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
-import type { Admitted } from './admit.js';
+import { canRead, type Admitted } from './admit.js';
 import { emptyState, verdict, type RowState, type Verdict } from './rowState.js';
 import { applyFreeAnswers, candidates, keyFor, type RowWork, type WaterfallDeps } from './waterfall.js';
 
@@ -40,7 +40,7 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
   }));
   // Every provider a row could reach, whatever the answers turn out to be, with its cache key.
   const reachable = (w: RowWork) =>
-    waterfall.providers.filter((p) => (!p.predictive || w.predict) && p.inputs.every((k) => w.kinds.has(k)) && p.fields.some((f) => fields.includes(f)));
+    waterfall.providers.filter((p) => (!p.predictive || w.predict) && canRead(p, w.kinds) && p.fields.some((f) => fields.includes(f)));
   const keyed = works.map((w) => reachable(w).map((p): CacheKey => ({ providerId: p.id, inputKey: keyFor(w, p) })));
   const stored = await deps.readCache(workspace, keyed.flat());
 

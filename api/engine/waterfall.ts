@@ -1,5 +1,6 @@
 import type { Field } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
+import { canRead } from './admit.js';
 import type { Caller, StepContext, StepResult } from './caller.js';
 import type { Clock } from './clock.js';
 import { inputKey, type NormalizedInput } from './normalize.js';
@@ -42,7 +43,7 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: Readonl
     (p) =>
       !work.state.answered.includes(p.id) &&
       !work.state.failed[p.id] &&
-      p.inputs.every((k) => work.kinds.has(k)) &&
+      canRead(p, work.kinds) &&
       p.fields.some((f) => missing.includes(f)),
   );
   // Predictions come last: only once every data provider that could still answer has (in flight counts as could).
