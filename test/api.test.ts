@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJob } from '../api/storage/jobs/createJob.js';
 import { createApiKey } from '../api/storage/keys/createApiKey.js';
 import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
 
@@ -108,6 +109,23 @@ describe('jobs', () => {
     const other = await h.api('/v1/jobs', { body: { ...body, rows: domainRows(['other.com']) }, headers });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency_conflict');
+  });
+
+  it('gives concurrent requests with one Idempotency-Key one job, down to the key\'s unique index', async () => {
+    const body = { fields: ['company.name'], rows: domainRows(domains(200)) };
+    const headers = { 'idempotency-key': 'race-1' };
+    const answers = await Promise.all([1, 2, 3].map(() => h.api('/v1/jobs', { body, headers })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 202]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect((await h.api(`/v1/jobs/${answers[0]!.body.id}`)).body.counts.total).toBe(200);
+    // The engine answers a repeat before doing its rows; storage still settles a race it did not see coming.
+    const db = h.cascade.database.db;
+    const input = { workspaceId: 'ws-test', fields: ['company.name'], idempotencyKey: 'race-2', bodyHash: 'h', rows: [] };
+    const won = await createJob(db, { ...input, id: 'job_race_a' }, Date.now());
+    const lost = await createJob(db, { ...input, id: 'job_race_b' }, Date.now());
+    const clash = await createJob(db, { ...input, id: 'job_race_c', bodyHash: 'other' }, Date.now());
+    expect([won.kind, lost.kind, clash.kind]).toEqual(['created', 'existing', 'conflict']);
+    expect(lost.kind === 'existing' && lost.job.id).toBe('job_race_a');
   });
 });
 

@@ -29,6 +29,7 @@ import { cancelJob } from '../storage/jobs/cancelJob.js';
 import { countRows } from '../storage/jobs/countRows.js';
 import { createJob } from '../storage/jobs/createJob.js';
 import { findJob } from '../storage/jobs/findJob.js';
+import { findRepeat, type Repeat } from '../storage/jobs/findRepeat.js';
 import { finishJobIfDone } from '../storage/jobs/finishJobIfDone.js';
 import { setJobBudget } from '../storage/jobs/setJobBudget.js';
 import type { JobRecord, NewRow } from '../storage/jobs/types.js';
@@ -292,28 +293,32 @@ export async function createEngine(deps: EngineDeps) {
       idempotencyKey?: string,
     ) {
       checkFields(body.fields, body.predict);
-      const id = newId('job');
-      const rows = await toNewRows(ws, id, body.rows, body.fields, 'rows', body.predict);
       // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
       const { googleAccessToken, ...hashed } = body;
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
+      const answerRepeat = async (repeat: Repeat) => {
+        if (repeat.kind === 'conflict') throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
+        if (body.sheet && googleAccessToken) await deps.writeBack?.setToken(repeat.job.id, googleAccessToken);
+        return { id: repeat.job.id, created: false };
+      };
+      // A client repeating a request it lost the answer to gets the first job before any of the rows' work is done again.
+      const repeat = idempotencyKey ? await findRepeat(db, ws, idempotencyKey, bodyHash) : undefined;
+      if (repeat) return answerRepeat(repeat);
+      const id = newId('job');
+      const rows = await toNewRows(ws, id, body.rows, body.fields, 'rows', body.predict);
       if (body.sheet) {
         if (!deps.writeBack) throw new CascadeError('invalid_body', 'this server does not write to Google Sheets', 'sheet');
         await deps.writeBack.attach({ id, workspaceId: ws, fields: body.fields }, body.sheet, googleAccessToken, rows);
       }
       const res = await createJob(db, { id, workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
-      if (res.kind !== 'created' && body.sheet) {
-        await deps.writeBack!.detach(id);
-        if (res.kind === 'existing' && googleAccessToken) await deps.writeBack!.setToken(res.job.id, googleAccessToken);
+      if (res.kind !== 'created') {
+        // Another request with the same key got there first, while this one did its rows.
+        if (body.sheet) await deps.writeBack!.detach(id);
+        return answerRepeat(res);
       }
-      if (res.kind === 'conflict') {
-        throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
-      }
-      if (res.kind === 'created') {
-        countSettledHits(ws, id, rows);
-        runner.wake();
-      }
-      return { id: res.job.id, created: res.kind === 'created' };
+      countSettledHits(ws, id, rows);
+      runner.wake();
+      return { id, created: true };
     },
 
     /** A fresh Google OAuth token for a job's sheet write-back; writing resumes with it. */

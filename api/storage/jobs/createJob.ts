@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import { jobs } from '../schema/index.js';
+import { findRepeat, type Repeat } from './findRepeat.js';
 import { insertRowsStatements } from './insertRows.js';
 import type { JobRecord, NewRow } from './types.js';
 
-export type CreateJobResult = { kind: 'created'; job: JobRecord } | { kind: 'existing'; job: JobRecord } | { kind: 'conflict' };
+export type CreateJobResult = { kind: 'created'; job: JobRecord } | Repeat;
 
 export interface CreateJobInput {
   id: string;
@@ -16,20 +16,12 @@ export interface CreateJobInput {
   rows: NewRow[];
 }
 
-/** Creates a job and its first rows in one transaction; with an idempotency key, a repeat returns the first job. */
+/**
+ * Creates a job and its first rows in one transaction; with an idempotency
+ * key already used in the workspace, answers with that job instead (the
+ * key's unique index decides, so two racing requests get one job).
+ */
 export async function createJob(db: Db, input: CreateJobInput, now: number): Promise<CreateJobResult> {
-  const findSame = async (): Promise<CreateJobResult | undefined> => {
-    if (!input.idempotencyKey) return undefined;
-    const prior = await db
-      .select()
-      .from(jobs)
-      .where(and(eq(jobs.workspaceId, input.workspaceId), eq(jobs.idempotencyKey, input.idempotencyKey)))
-      .get();
-    if (!prior) return undefined;
-    return prior.bodyHash === input.bodyHash ? { kind: 'existing', job: prior } : { kind: 'conflict' };
-  };
-  const prior = await findSame();
-  if (prior) return prior;
   const record = {
     id: input.id,
     workspaceId: input.workspaceId,
@@ -46,9 +38,8 @@ export async function createJob(db: Db, input: CreateJobInput, now: number): Pro
   try {
     await db.batch([db.insert(jobs).values(record), ...insertRowsStatements(db, input.id, input.rows, now)]);
   } catch (err) {
-    // Two requests with one idempotency key raced; the loser answers with the winner's job.
-    const raced = await findSame();
-    if (raced) return raced;
+    const prior = input.idempotencyKey ? await findRepeat(db, input.workspaceId, input.idempotencyKey, input.bodyHash) : undefined;
+    if (prior) return prior;
     throw err;
   }
   return { kind: 'created', job: record };
