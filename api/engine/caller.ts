@@ -44,12 +44,31 @@ type FreeAnswer = StepResult & { kind: 'answer' };
 /** Where a predicted answer keeps its confidences in the cache, beside the values (no field is named so). */
 const CONFIDENCE_KEY = '$confidence';
 
-function splitConfidence(stored: Record<string, unknown>): { values: Record<string, FieldValue>; confidence?: Confidence } {
+/**
+ * Every answer, bought, cached or shared, is built here with the same keys in
+ * the same order, so the waterfall code that reads them sees one shape
+ * whichever path they came by; before, three object spreads made three.
+ */
+const answerOf = (outcome: 'match' | 'no_match', values: FieldValues, fetchedAt: number, cached: boolean, costUsd: number, confidence: Confidence | undefined): FreeAnswer => ({
+  kind: 'answer',
+  outcome,
+  values,
+  fetchedAt,
+  cached,
+  costUsd,
+  confidence,
+});
+
+/** A stored answer's values, and the confidences a predicted answer keeps beside them. */
+function fromStore(stored: CachedAnswer): FreeAnswer {
   // Most answers carry no confidences: no copy for them (a rerun splits thousands per request).
-  if (!(CONFIDENCE_KEY in stored)) return { values: stored as Record<string, FieldValue> };
-  const { [CONFIDENCE_KEY]: confidence, ...values } = stored;
-  return { values: values as Record<string, FieldValue>, ...(confidence ? { confidence: confidence as Confidence } : {}) };
+  if (!(CONFIDENCE_KEY in stored.values)) return answerOf(stored.outcome, stored.values as Record<string, FieldValue>, stored.fetchedAt, true, 0, undefined);
+  const { [CONFIDENCE_KEY]: confidence, ...values } = stored.values;
+  return answerOf(stored.outcome, values as Record<string, FieldValue>, stored.fetchedAt, true, 0, (confidence as Confidence | undefined) || undefined);
 }
+
+/** Someone else's purchase, free to this row. */
+const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, true, 0, a.confidence);
 
 const RECENT_MAX = 20_000;
 function signalOf(result: CallResult): Signal {
@@ -111,9 +130,9 @@ export class Caller {
 
   /** The free answer, given what the cache holds for the key (`stored`), without counting a cache hit. */
   free(stored: CachedAnswer | undefined, provider: Provider, inputKey: string, workspace: string): FreeAnswer | undefined {
-    if (stored) return { kind: 'answer', outcome: stored.outcome, ...splitConfidence(stored.values), fetchedAt: stored.fetchedAt, cached: true, costUsd: 0 };
+    if (stored) return fromStore(stored);
     const recent = this.recent.get(`${workspace}\0${provider.id}\0${inputKey}`);
-    return recent ? { ...recent, cached: true, costUsd: 0 } : undefined;
+    return recent ? asCached(recent) : undefined;
   }
 
   /** The provider's answer, bought only if it is not already to be had. `looked`: the caller just did lookup(). */
@@ -125,7 +144,7 @@ export class Caller {
     const key = `${ctx.workspace}\0${provider.id}\0${inputKey}`;
     for (;;) {
       const recent = this.recent.get(key);
-      if (recent) return { ...recent, cached: true, costUsd: 0 };
+      if (recent) return asCached(recent);
       const shared = this.inflight.get(key);
       if (!shared) break;
       const res = await shared;
@@ -209,7 +228,7 @@ export class Caller {
         await this.deps.storeAnswer({ ...record, inputKey, values: confidence ? { ...values, [CONFIDENCE_KEY]: confidence } : values });
         this.deps.stats.record(ctx.workspace, ctx.segment, provider.id, result.kind === 'match', latencyMs);
         if (result.pauseMs) gate.pause(Math.min(result.pauseMs, engine.maxRetryAfterMs));
-        return { kind: 'answer', outcome: result.kind, values, fetchedAt: at, cached: false, costUsd, ...(confidence ? { confidence } : {}) };
+        return answerOf(result.kind, values, at, false, costUsd, confidence);
       }
       await this.deps.recordCall(record);
       if (result.kind === 'rate_limited') {
