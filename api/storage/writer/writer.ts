@@ -26,11 +26,12 @@ interface Pending {
 /**
  * Commits on a connection of its own in a worker thread. Resolves once the
  * thread has its connection open: an answer bought before then would wait
- * uncommitted, and be lost to a crash. If the thread dies, every waiting and
- * later commit fails with the reason, as a write refused by SQLite would.
+ * uncommitted, and be lost to a crash. If the thread dies, every waiting
+ * commit fails with the reason and the process stops.
  */
 export async function threadWriter(init: WriterInit): Promise<Writer> {
   let failure: Error | undefined;
+  let closing = false;
   let nextId = 0;
   const pending = new Map<number, Pending>();
   const fail = (err: Error) => {
@@ -53,7 +54,12 @@ export async function threadWriter(init: WriterInit): Promise<Writer> {
     else p?.reject(new Error(reply.error));
   });
   worker.on('error', (err) => fail(new Error(`the database writer thread failed: ${err.message}`)));
-  worker.on('exit', (code) => fail(new Error(`the database writer thread stopped (exit code ${code})`)));
+  worker.on('exit', (code) => {
+    fail(new Error(`the database writer thread stopped (exit code ${code})`));
+    // Without its writer the engine would go on buying answers it cannot store, and buy them again once
+    // their rows' leases ran out. Stop the process instead, as a crash would: a restart resumes from the database.
+    if (!closing) throw failure;
+  });
   // The thread keeps the process alive only while a commit or the close is waiting on it, never an idle one.
   worker.unref();
 
@@ -68,6 +74,7 @@ export async function threadWriter(init: WriterInit): Promise<Writer> {
     },
     async close() {
       if (failure) return;
+      closing = true;
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.ref();
       // Batches already sent commit first: the thread handles messages in order.
