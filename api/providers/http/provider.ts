@@ -3,13 +3,13 @@ import type { Field } from '../../../shared/index.js';
 import { findBlocked } from '../../net/blocked.js';
 import type { AddressGuard } from '../../net/guard.js';
 import { guardedClient } from '../../net/guardedClient.js';
-import { AnswerBrokenError } from '../../net/httpClient.js';
 import type { CallResult, FieldValues, HeaderGetter, HttpClient, HttpReply, Provider } from '../types.js';
 import { coerceValue } from './coerce.js';
 import { getPointer } from './pointer.js';
 import { waitFromHeaders, waitFromQuotaHeaders } from './retryAfter.js';
 import { expandBody, expandHeader, expandUrl, inputInHost } from './template.js';
 import { withDeadline, type Deadline } from '../deadline.js';
+import { noAnswer } from '../noAnswer.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
@@ -59,12 +59,7 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
       if (signal?.aborted) throw err;
       const blocked = findBlocked(err);
       if (blocked) return { kind: 'permanent', code: 'blocked_address', message: `${name}: ${blocked.message}` };
-      const broken = err instanceof AnswerBrokenError;
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${cfg.timeoutMs} ms` };
-      if (broken) return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
-      // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
-      const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';
-      return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${code})` };
+      return noAnswer(name, err, limit, cfg.timeoutMs);
     }
     const status = res.status;
     if (cfg.rateLimitStatus.includes(status)) {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { LlmProviderConfig } from '../../config/schema.js';
-import { AnswerBrokenError } from '../../net/httpClient.js';
 import { waitFromHeaders } from '../http/retryAfter.js';
 import type { CallResult, HttpClient, HttpReply, Provider } from '../types.js';
 import { parseAnswer } from './answer.js';
 import { PROMPT_REVISION, systemPrompt, userPrompt } from './prompt.js';
 import { withDeadline, type Deadline } from '../deadline.js';
+import { noAnswer } from '../noAnswer.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -49,10 +49,7 @@ export function llmProvider(cfg: LlmProviderConfig, deps: LlmProviderDeps): Prov
       res = await deps.http({ method: 'POST', url, headers, body, signal: limit.signal, maxBytes: MAX_BODY });
     } catch (err) {
       if (signal?.aborted) throw err;
-      const broken = err instanceof AnswerBrokenError;
-      if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${cfg.timeoutMs} ms` };
-      if (broken) return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
-      return { kind: 'transient', code: 'provider_unavailable', message: `${name} could not be reached (${(err as { cause?: { code?: string } }).cause?.code ?? 'network error'})` };
+      return noAnswer(name, err, limit, cfg.timeoutMs);
     }
     const status = res.status;
     if (status === 429) {
