@@ -52,6 +52,7 @@ import { enrichNow } from './realtime.js';
 import { toRowResult } from './results.js';
 import { restoreState, type RowState } from './rowState.js';
 import { Runner } from './runner.js';
+import { Ranking } from './order.js';
 import { Stats } from './stats.js';
 import { runWaterfall, type WaterfallDeps } from './waterfall.js';
 import { settleFromCache } from './settleFromCache.js';
@@ -140,8 +141,8 @@ export async function createEngine(deps: EngineDeps) {
     providers,
     caller,
     stats,
+    ranking: new Ranking(providers, stats, config.order),
     clock,
-    manualOrder: config.order,
     retryDelaysMs: engineCfg.retryDelaysMs,
     random: deps.random ?? Math.random,
   };

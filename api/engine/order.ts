@@ -8,12 +8,6 @@ const PRIOR_WEIGHT = 4;
 const SEGMENT_WEIGHT = 20;
 const DEFAULT_LATENCY_MS = 1000;
 
-export interface Ranked {
-  provider: Provider;
-  matchRate: number;
-  costPerMatch: number;
-}
-
 export function expectedMatchRate(stats: Stats, workspace: string, segment: string, p: Provider): number {
   const all = stats.overall(workspace, p.id);
   const overall = ((all?.matches ?? 0) + PRIOR_RATE * PRIOR_WEIGHT) / ((all?.answered ?? 0) + PRIOR_WEIGHT);
@@ -23,25 +17,51 @@ export function expectedMatchRate(stats: Stats, workspace: string, segment: stri
 }
 
 /**
- * Orders candidates by expected cost per match: for a waterfall that stops at
+ * Orders providers by expected cost per match: for a waterfall that stops at
  * the first match, trying providers in ascending (cost of a try ÷ chance it
  * matches) minimises the expected cost of a row. Latency per match breaks
  * ties, which is what orders the free providers among themselves.
+ *
+ * Each provider's figure is its own, so the order of any subset of providers
+ * is this order filtered: it is worked out once per segment and kept until
+ * the stats move (a rerun settles thousands of rows against the same figures).
  */
-export function rank(candidates: Provider[], stats: Stats, workspace: string, segment: string, manual?: string[]): Ranked[] {
-  const ranked = candidates.map((provider) => {
-    const matchRate = Math.max(1e-3, expectedMatchRate(stats, workspace, segment, provider));
-    const costOfTry = provider.costPerCall + matchRate * provider.costPerMatch;
-    const t = stats.overall(workspace, provider.id);
-    const latency = t && t.answered > 0 ? t.latencyMs / t.answered : DEFAULT_LATENCY_MS;
-    return { provider, matchRate, costPerMatch: costOfTry / matchRate, latencyPerMatch: latency / matchRate };
-  });
-  if (manual) {
-    const pos = (id: string) => {
-      const i = manual.indexOf(id);
-      return i === -1 ? manual.length : i;
-    };
-    return ranked.sort((a, b) => pos(a.provider.id) - pos(b.provider.id));
+export class Ranking {
+  private readonly memo = new Map<string, Map<string, { version: number; order: readonly Provider[] }>>();
+
+  constructor(
+    private readonly providers: readonly Provider[],
+    private readonly stats: Stats,
+    private readonly manual?: readonly string[],
+  ) {}
+
+  /** Every provider, best first for rows of this segment. */
+  order(workspace: string, segment: string): readonly Provider[] {
+    let segments = this.memo.get(workspace);
+    if (!segments) this.memo.set(workspace, (segments = new Map()));
+    const kept = segments.get(segment);
+    if (kept && kept.version === this.stats.version) return kept.order;
+    const order = this.rank(workspace, segment);
+    segments.set(segment, { version: this.stats.version, order });
+    return order;
   }
-  return ranked.sort((a, b) => a.costPerMatch - b.costPerMatch || a.latencyPerMatch - b.latencyPerMatch);
+
+  private rank(workspace: string, segment: string): Provider[] {
+    const { stats, manual } = this;
+    if (manual) {
+      const pos = (id: string) => {
+        const i = manual.indexOf(id);
+        return i === -1 ? manual.length : i;
+      };
+      return [...this.providers].sort((a, b) => pos(a.id) - pos(b.id));
+    }
+    const ranked = this.providers.map((provider) => {
+      const matchRate = Math.max(1e-3, expectedMatchRate(stats, workspace, segment, provider));
+      const costOfTry = provider.costPerCall + matchRate * provider.costPerMatch;
+      const t = stats.overall(workspace, provider.id);
+      const latency = t && t.answered > 0 ? t.latencyMs / t.answered : DEFAULT_LATENCY_MS;
+      return { provider, costPerMatch: costOfTry / matchRate, latencyPerMatch: latency / matchRate };
+    });
+    return ranked.sort((a, b) => a.costPerMatch - b.costPerMatch || a.latencyPerMatch - b.latencyPerMatch).map((r) => r.provider);
+  }
 }

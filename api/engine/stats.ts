@@ -23,6 +23,8 @@ export class Stats {
   /** workspace → segment → provider: nested, so the ranking done per row and step builds no key strings. */
   private readonly tallies = new Map<string, Map<string, Map<string, Tally>>>();
   private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
+  /** Grows with every recorded answer: whatever was worked out from the tallies at one version holds until it moves. */
+  private recorded = 0;
 
   constructor(seed: TallyRow[] = []) {
     for (const r of seed) {
@@ -36,6 +38,11 @@ export class Stats {
     this.add(workspace, segment, provider, t);
     this.add(workspace, ALL, provider, t);
     this.observeLatency(provider, latencyMs);
+    this.recorded++;
+  }
+
+  get version(): number {
+    return this.recorded;
   }
 
   tally(workspace: string, segment: string, provider: string): Tally | undefined {

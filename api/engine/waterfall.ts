@@ -4,7 +4,7 @@ import { canRead } from './admit.js';
 import type { Caller, StepContext, StepResult } from './caller.js';
 import type { Clock } from './clock.js';
 import { inputKey, type NormalizedInput } from './normalize.js';
-import { rank } from './order.js';
+import type { Ranking } from './order.js';
 import { applyAnswer, missingFields, verdict, type RowState, type Verdict } from './rowState.js';
 import type { Stats } from './stats.js';
 import type { InputKind } from '../../shared/index.js';
@@ -13,8 +13,8 @@ export interface WaterfallDeps {
   providers: Provider[];
   caller: Caller;
   stats: Stats;
+  ranking: Ranking;
   clock: Clock;
-  manualOrder?: string[];
   retryDelaysMs: number[];
   random: () => number;
 }
@@ -39,7 +39,7 @@ export type RowOutcome =
 export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: ReadonlySet<string>): Provider[] {
   const missing = missingFields(work.state, work.fields);
   if (missing.length === 0) return [];
-  const usable = deps.providers.filter(
+  const usable = deps.ranking.order(work.ctx.workspace, work.ctx.segment).filter(
     (p) =>
       !work.state.answered.includes(p.id) &&
       !work.state.failed[p.id] &&
@@ -49,7 +49,7 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: Readonl
   // Predictions come last: only once every data provider that could still answer has (in flight counts as could).
   const data = usable.filter((p) => !p.predictive);
   const asked = data.length > 0 ? data : work.predict ? usable : [];
-  return rank(exclude ? asked.filter((p) => !exclude.has(p.id)) : asked, deps.stats, work.ctx.workspace, work.ctx.segment, deps.manualOrder).map((r) => r.provider);
+  return exclude ? asked.filter((p) => !exclude.has(p.id)) : asked;
 }
 
 /** The cache key of a provider's answer for this row: the inputs it reads, and its prompt version if it has one. */

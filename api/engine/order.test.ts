@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Provider } from '../providers/types.js';
+import { Ranking } from './order.js';
+import { Stats } from './stats.js';
+
+const provider = (id: string, costPerCall: number): Provider => ({
+  id,
+  label: id,
+  demo: true,
+  inputs: ['domain'],
+  fields: ['company.name'],
+  costPerCall,
+  costPerMatch: 0,
+  timeoutMs: 1000,
+  call: async () => ({ kind: 'no_match', status: 404 }),
+});
+
+const ids = (order: readonly Provider[]) => order.map((p) => p.id);
+
+describe('Ranking', () => {
+  const cheap = provider('cheap', 0.01);
+  const dear = provider('dear', 0.02);
+
+  it('moves a provider down as soon as its answers say it rarely matches', () => {
+    const stats = new Stats();
+    const ranking = new Ranking([cheap, dear], stats);
+    expect(ids(ranking.order('ws', 'com'))).toEqual(['cheap', 'dear']);
+    // 1 match in 20 makes cheap's cost per match about 0.13, against dear's 0.04 on the prior.
+    for (let i = 0; i < 20; i++) stats.record('ws', 'com', 'cheap', i === 0, 100);
+    expect(ids(ranking.order('ws', 'com'))).toEqual(['dear', 'cheap']);
+  });
+
+  it('keeps each segment and workspace to its own figures', () => {
+    const stats = new Stats();
+    const ranking = new Ranking([cheap, dear], stats);
+    for (let i = 0; i < 200; i++) stats.record('ws', 'de', 'cheap', false, 100);
+    for (let i = 0; i < 200; i++) stats.record('ws', 'com', 'cheap', true, 100);
+    expect(ids(ranking.order('ws', 'de'))).toEqual(['dear', 'cheap']);
+    expect(ids(ranking.order('ws', 'com'))).toEqual(['cheap', 'dear']);
+    expect(ids(ranking.order('other', 'de'))).toEqual(['cheap', 'dear']);
+  });
+
+  it('follows a manual order whatever the figures say', () => {
+    const stats = new Stats();
+    for (let i = 0; i < 50; i++) stats.record('ws', 'com', 'dear', false, 100);
+    expect(ids(new Ranking([cheap, dear], stats, ['dear']).order('ws', 'com'))).toEqual(['dear', 'cheap']);
+  });
+});
