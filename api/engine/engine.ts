@@ -111,12 +111,12 @@ export async function createEngine(deps: EngineDeps) {
     await committed.catch((err) => deps.log('cache hit count lost', { err: String(err) }));
   };
   const hitTimer = setInterval(() => void flushHits(), 1000);
-  function countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void {
+  function countCacheHit(workspaceId: string, providerId: string, jobId: string | null, n = 1): void {
     const day = Math.floor(clock.now() / DAY);
     const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
     const h = hits.get(key);
-    if (h) h.hits++;
-    else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: 1 });
+    if (h) h.hits += n;
+    else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: n });
   }
 
   const caller = new Caller({
@@ -256,7 +256,10 @@ export async function createEngine(deps: EngineDeps) {
 
   /** The answers toNewRows took from the cache are cache hits of the job, once its rows are stored. */
   function countSettledHits(ws: string, jobId: string, rows: NewRow<RowState>[]): void {
-    for (const r of rows) for (const p of r.state?.answered ?? []) countCacheHit(ws, p, jobId);
+    // Summed per provider first: a rerun's request settles thousands of rows.
+    const perProvider = new Map<string, number>();
+    for (const r of rows) for (const p of r.state?.answered ?? []) perProvider.set(p, (perProvider.get(p) ?? 0) + 1);
+    for (const [p, n] of perProvider) countCacheHit(ws, p, jobId, n);
   }
 
   async function view(job: JobRecord): Promise<JobView> {
