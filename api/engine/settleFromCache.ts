@@ -2,7 +2,8 @@ import type { Field } from '../../shared/index.js';
 import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
 import { canRead, type Admitted } from './admit.js';
 import { emptyState, verdict, type RowState, type Verdict } from './rowState.js';
-import { applyFreeAnswers, candidates, keyFor, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { inputKey } from './normalize.js';
+import { applyFreeAnswers, candidates, withCacheVersion, type RowWork, type WaterfallDeps } from './waterfall.js';
 
 export interface SettleDeps {
   waterfall: WaterfallDeps;
@@ -30,6 +31,11 @@ export interface Settled {
  */
 export async function settleFromCache(deps: SettleDeps, workspace: string, jobId: string, fields: Field[], rows: RowToSettle[]): Promise<Settled[]> {
   const { waterfall } = deps;
+  // Every provider a row could reach for these fields, whatever the answers turn out to be.
+  const asked = waterfall.providers.filter((p) => p.fields.some((f) => fields.includes(f)));
+  const slot = new Map(asked.map((p, i) => [p, i]));
+  // Providers that look up by the same inputs share a row's key: worked out once a row, not once a provider.
+  const sameKeyAs = asked.map((p) => asked.findIndex((q) => q.inputs.join() === p.inputs.join()));
   const works: RowWork[] = rows.map(({ norm, predict }) => ({
     input: norm.input,
     kinds: norm.kinds,
@@ -38,21 +44,26 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
     predict,
     ctx: { workspace, jobId, segment: norm.segment, lane: { realtime: false, workspace, job: jobId } },
   }));
-  // Every provider a row could reach, whatever the answers turn out to be, with its cache key.
-  const reachable = (w: RowWork) =>
-    waterfall.providers.filter((p) => (!p.predictive || w.predict) && canRead(p, w.kinds) && p.fields.some((f) => fields.includes(f)));
-  const keyed = works.map((w) => reachable(w).map((p): CacheKey => ({ providerId: p.id, inputKey: keyFor(w, p) })));
-  const stored = await deps.readCache(workspace, keyed.flat());
+  // keyed[row][slot of p]: p's cache key for the row, or undefined where the row cannot reach p.
+  const keyed = works.map((w) => {
+    const inputKeys: (string | undefined)[] = [];
+    return asked.map((p, i): CacheKey | undefined => {
+      if ((p.predictive && !w.predict) || !canRead(p, w.kinds)) return undefined;
+      const base = (inputKeys[sameKeyAs[i]!] ??= inputKey(p.inputs, w.input));
+      return { providerId: p.id, inputKey: p.cacheVersion ? withCacheVersion(base, p) : base };
+    });
+  });
+  const stored = await deps.readCache(workspace, keyed.flatMap((keys) => keys.filter((k) => k !== undefined)));
 
   return works.map((work, i) => {
     const keys = keyed[i]!;
     // Most rows of a first run have no answer at all: they go to the runner without a walk.
-    if (!keys.some((k) => stored.get(k))) return { state: work.state };
+    if (!keys.some((k) => k && stored.get(k))) return { state: work.state };
     for (;;) {
       const list = candidates(waterfall, work);
       if (list.length === 0) return { state: work.state, verdict: verdict(work.state, fields, waterfall.providers) };
       const found = list.map((p) => {
-        const key = keys.find((k) => k.providerId === p.id)!;
+        const key = keys[slot.get(p)!]!;
         return waterfall.caller.free(stored.get(key), p, key.inputKey, workspace);
       });
       if (!applyFreeAnswers(waterfall, work, list, found)) return { state: work.state };

@@ -55,8 +55,11 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: Readonl
 /** The cache key of a provider's answer for this row: the inputs it reads, and its prompt version if it has one. */
 export function keyFor(work: Pick<RowWork, 'input'>, p: Provider): string {
   const key = inputKey(p.inputs, work.input);
-  return p.cacheVersion ? `${key}|prompt=${p.cacheVersion}` : key;
+  return p.cacheVersion ? withCacheVersion(key, p) : key;
 }
+
+/** An input key made the key of this provider's answers: a new prompt version is a new answer. */
+export const withCacheVersion = (inputKey: string, p: Provider) => `${inputKey}|prompt=${p.cacheVersion}`;
 
 export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider, looked = false): Promise<StepResult> {
   return deps.caller.step(p, work.input, keyFor(work, p), work.ctx, looked);
