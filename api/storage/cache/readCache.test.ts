@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../db.js';
+import { readCache, type CacheKey } from './readCache.js';
+import { storedAnswers, type StoredAnswer } from './storeAnswers.js';
+
+const PROVIDERS = ['acme', 'globex', 'initech'];
+
+describe('readCache', () => {
+  let dir: string;
+  let database: Database;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cascade-cache-'));
+    database = await openDatabase(`file:${join(dir, 'cache.db')}`);
+    const answers: StoredAnswer[] = [];
+    for (let i = 0; i < 100; i++) {
+      for (const [n, providerId] of PROVIDERS.entries()) {
+        // Each provider answered a different part of the inputs; lead<i>'s answers are dated i.
+        if ((i + n) % 3 === 0) continue;
+        const matched = i % 2 === 0;
+        answers.push({ workspaceId: 'ws', providerId, inputKey: `domain=lead${i}.com`, outcome: matched ? 'match' : 'no_match', values: matched ? { 'company.name': `${providerId} ${i}` } : {}, fetchedAt: i });
+      }
+    }
+    answers.push({ workspaceId: 'other', providerId: 'acme', inputKey: 'domain=lead3.com', outcome: 'match', values: { 'company.name': 'not yours' }, fetchedAt: 50 });
+    await database.commit(storedAnswers.statements(answers));
+  });
+
+  afterAll(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const keysFor = (from: number, to: number): CacheKey[] =>
+    Array.from({ length: to - from }, (_, i) => PROVIDERS.map((providerId) => ({ providerId, inputKey: `domain=lead${from + i}.com` }))).flat();
+
+  /** What the store holds for these keys, as the test wrote it. */
+  function expected(keys: CacheKey[], freshSince: number) {
+    return keys.map(({ providerId, inputKey }) => {
+      const i = Number(/lead(\d+)/.exec(inputKey)![1]);
+      if ((i + PROVIDERS.indexOf(providerId)) % 3 === 0 || i < freshSince) return undefined;
+      const matched = i % 2 === 0;
+      return { outcome: matched ? 'match' : 'no_match', values: matched ? { 'company.name': `${providerId} ${i}` } : {}, fetchedAt: i };
+    });
+  }
+
+  // A runner step asks for a few keys (one query for every provider); a submitted batch for many (one query per provider).
+  it.each([
+    ['a few keys', 60, 62],
+    ['many keys', 0, 100],
+  ])('finds exactly the fresh answers of this workspace, asked for %s', async (_label, from, to) => {
+    const keys = keysFor(from, to);
+    const found = await readCache(database.db, 'ws', keys, 40);
+    expect(keys.map((k) => found.get(k))).toEqual(expected(keys, 40));
+  });
+
+  it('does not show one workspace the answers another bought', async () => {
+    const key = { providerId: 'acme', inputKey: 'domain=lead3.com' };
+    expect((await readCache(database.db, 'other', [key], 0)).get(key)?.values).toEqual({ 'company.name': 'not yours' });
+    expect((await readCache(database.db, 'ws', [key], 0)).get(key)).toBeUndefined();
+  });
+});
