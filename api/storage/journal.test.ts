@@ -4,18 +4,25 @@ import { Journal, type EntryKind } from './journal.js';
 
 const turn = () => new Promise((r) => setImmediate(r));
 
-/** A journal whose commits are recorded: each commit's entries, in order. */
-function recorded(minGapMs: number) {
+/** A journal whose commits are recorded: each commit's entries, in order. `refuse` throws for a commit, or not. */
+function recorded(minGapMs: number, refuse: (entries: string[]) => Error | undefined = () => undefined) {
   const commits: string[][] = [];
+  const tried: string[][] = [];
   const kind: EntryKind<string> = { statements: (entries) => [{ sql: 'entries', args: entries }] };
   const journal = new Journal(
     async (statements: InStatement[]) => {
-      commits.push(statements.flatMap((s) => (typeof s === 'string' ? [] : (s.args as string[]))));
+      const entries = statements.flatMap((s) => (typeof s === 'string' ? [] : (s.args as string[])));
+      tried.push(entries);
+      const err = refuse(entries);
+      if (err) throw err;
+      commits.push(entries);
     },
-    { minGapMs },
+    { minGapMs, retryDelaysMs: [20] },
   );
-  return { commits, write: (entry: string) => journal.write(kind, entry), journal };
+  return { commits, tried, write: (entry: string) => journal.write(kind, entry), journal };
 }
+
+const sqliteError = (rawCode: number) => Object.assign(new Error(`SQLite result code ${rawCode}`), { rawCode });
 
 describe('Journal', () => {
   it('commits a write after a quiet spell in the next turn', async () => {
@@ -39,5 +46,26 @@ describe('Journal', () => {
     await journal.drain();
     expect(commits.at(-1)).toEqual(['d']);
     await d;
+  });
+
+  it('tries a commit refused for a passing reason again, with what was written since, until it goes through', async () => {
+    let refusals = 2;
+    const { commits, tried, write, journal } = recorded(0, () => (refusals-- > 0 ? sqliteError(5 /* SQLITE_BUSY */) : undefined));
+    const first = write('a');
+    await turn();
+    expect(journal.failing).toBe(true);
+    const second = write('b');
+    await Promise.all([first, second]);
+    expect(tried).toEqual([['a'], ['a', 'b'], ['a', 'b']]);
+    expect(commits).toEqual([['a', 'b']]);
+    expect(journal.failing).toBe(false);
+  });
+
+  it('rejects the writers of a commit refused for good, and does not try it again', async () => {
+    const { tried, write, journal } = recorded(0, (entries) => (entries.includes('bad') ? sqliteError(19 /* SQLITE_CONSTRAINT */) : undefined));
+    await expect(write('bad')).rejects.toThrow('code 19');
+    expect(journal.failing).toBe(false);
+    await write('good');
+    expect(tried).toEqual([['bad'], ['good']]);
   });
 });

@@ -1,4 +1,5 @@
 import type { InStatement } from '@libsql/client';
+import { isTransientFailure } from './transientFailure.js';
 
 /**
  * One kind of journal entry, and how a flush writes any number of them: a
@@ -40,6 +41,8 @@ export interface JournalOptions {
    * bought but not yet committed is lost to a crash and bought again.
    */
   minGapMs?: number;
+  /** Waits before trying a commit again that failed for a passing reason (a lock, a full disk); the last repeats. */
+  retryDelaysMs?: number[];
 }
 
 /**
@@ -48,6 +51,12 @@ export interface JournalOptions {
  * shares one promise that resolves only once the entries are durable. So
  * "store the answer, then use it" costs one shared transaction instead of
  * one each, and entries written together commit together.
+ *
+ * A commit refused for a passing reason is not given up: its entries stay
+ * first in line and are tried again, with what was written since, until the
+ * database takes them; their writers wait. A bought answer is paid for, and
+ * dropping it would mean buying it again. Any other refusal rejects the
+ * writers of that commit.
  */
 export class Journal {
   private queue = new Map<EntryKind<unknown>, unknown[]>();
@@ -55,13 +64,22 @@ export class Journal {
   private flushing: Promise<void> | null = null;
   private scheduled = false;
   private lastStart = -Infinity;
+  /** Commits refused in a row for a passing reason; 0 while commits go through. */
+  private failures = 0;
   private readonly minGapMs: number;
+  private readonly retryDelaysMs: number[];
 
   constructor(
     private readonly commit: Commit,
-    { minGapMs = 4 }: JournalOptions = {},
+    { minGapMs = 4, retryDelaysMs = [50, 100, 200, 400, 800, 1600, 3200, 5000] }: JournalOptions = {},
   ) {
     this.minGapMs = minGapMs;
+    this.retryDelaysMs = retryDelaysMs;
+  }
+
+  /** Whether the last commit was refused and is waiting to be tried again: what is written now may wait long. */
+  get failing(): boolean {
+    return this.failures > 0;
   }
 
   write<T>(kind: EntryKind<T>, entry: T): Promise<void> {
@@ -73,23 +91,26 @@ export class Journal {
     return this.pending.promise;
   }
 
-  /** Resolves when everything written so far is committed. */
+  /** Resolves when everything written so far is committed (while commits are refused, once they go through again). */
   async drain(): Promise<void> {
     while (this.flushing || this.queue.size > 0) {
       if (this.flushing) await this.flushing;
+      else if (this.failing) await new Promise((r) => setTimeout(r, this.retryDelaysMs[0]));
       else await this.flush();
     }
   }
 
   private schedule(): void {
-    // While a commit runs, entries gather; flush() schedules the next one when it is done.
+    // While a commit runs or waits to be retried, entries gather; flush() schedules the next one.
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     const go = () => {
       this.scheduled = false;
       void this.flush();
     };
-    const wait = this.lastStart + this.minGapMs - performance.now();
+    const wait = this.failing
+      ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]!
+      : this.lastStart + this.minGapMs - performance.now();
     if (wait > 0) setTimeout(go, wait);
     else setImmediate(go);
   }
@@ -104,13 +125,29 @@ export class Journal {
     this.flushing = (async () => {
       try {
         await this.commit([...batch].flatMap(([kind, entries]) => kind.statements(entries)));
+        this.failures = 0;
         commit.resolve();
       } catch (err) {
-        commit.reject(err);
+        if (!isTransientFailure(err)) {
+          this.failures = 0;
+          commit.reject(err);
+          return;
+        }
+        this.failures++;
+        this.handBack(batch, commit);
       }
     })();
     await this.flushing;
     this.flushing = null;
     if (this.queue.size > 0) this.schedule();
+  }
+
+  /** Puts a refused commit's entries back ahead of what was written since; its writers resolve with the commit that takes them. */
+  private handBack(batch: Map<EntryKind<unknown>, unknown[]>, commit: PendingCommit): void {
+    const merged = new Map(batch);
+    for (const [kind, entries] of this.queue) merged.set(kind, [...(merged.get(kind) ?? []), ...entries]);
+    this.queue = merged;
+    if (this.pending) this.pending.promise.then(commit.resolve, commit.reject);
+    else this.pending = commit;
   }
 }

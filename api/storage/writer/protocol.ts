@@ -9,8 +9,8 @@ export interface WriterInit {
 
 export type WriterRequest = { type: 'commit'; id: number; statements: InStatement[] } | { type: 'close' };
 
-/** A commit's outcome; `error` is the message of what SQLite refused. */
+/** A commit's outcome; `error` is what SQLite refused, with its result code (`rawCode`) when it has one. */
 export interface WriterReply {
   id: number;
-  error?: string;
+  error?: { message: string; rawCode?: number };
 }

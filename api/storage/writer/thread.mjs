@@ -18,8 +18,15 @@ import { createClient } from '@libsql/client';
 const port = parentPort;
 if (!port) throw new Error('thread.mjs runs as a worker thread');
 const init = /** @type {WriterInit} */ (workerData);
-const client = createClient({ url: init.url });
-for (const pragma of init.pragmas) await client.execute(pragma);
+
+async function connect() {
+  const c = createClient({ url: init.url });
+  for (const pragma of init.pragmas) await c.execute(pragma);
+  return c;
+}
+
+/** @type {import('@libsql/client').Client | undefined} */
+let client = await connect();
 port.postMessage('ready');
 
 // One batch at a time, in the order they were sent: commits are the journal's order.
@@ -27,17 +34,23 @@ let last = Promise.resolve();
 port.on('message', (/** @type {WriterRequest} */ msg) => {
   last = last.then(async () => {
     if (msg.type === 'close') {
-      client.close();
+      client?.close();
       port.close();
       return;
     }
     /** @type {WriterReply} */
     let reply;
     try {
+      client ??= await connect();
       await client.batch(msg.statements, 'write');
       reply = { id: msg.id };
     } catch (err) {
-      reply = { id: msg.id, error: err instanceof Error ? err.message : String(err) };
+      const rawCode = /** @type {{ rawCode?: unknown }} */ (err).rawCode;
+      reply = { id: msg.id, error: { message: err instanceof Error ? err.message : String(err), ...(typeof rawCode === 'number' ? { rawCode } : {}) } };
+      // After a refused commit libsql may keep the failed statement open until it is garbage-collected, and the
+      // connection refuses every commit till then ("SQL statements in progress"): the next batch gets a fresh one.
+      client?.close();
+      client = undefined;
     }
     port.postMessage(reply);
   });

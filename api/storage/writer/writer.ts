@@ -51,7 +51,7 @@ export async function threadWriter(init: WriterInit): Promise<Writer> {
     pending.delete(reply.id);
     if (pending.size === 0) worker.unref();
     if (reply.error === undefined) p?.resolve();
-    else p?.reject(new Error(reply.error));
+    else p?.reject(Object.assign(new Error(reply.error.message), { rawCode: reply.error.rawCode }));
   });
   worker.on('error', (err) => fail(new Error(`the database writer thread failed: ${err.message}`)));
   worker.on('exit', (code) => {
