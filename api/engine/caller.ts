@@ -31,6 +31,8 @@ export interface CallerDeps {
   /** Durably stores an answer with its journal entry; resolves once committed. */
   storeAnswer(call: CallRecord & { inputKey: string; values: Record<string, unknown> }): Promise<void>;
   recordCall(call: CallRecord): Promise<void>;
+  /** Whether commits are being refused for now (a lock, a full disk): an answer bought then could not be stored. */
+  storageFailing(): boolean;
   countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void;
   stats: Stats;
   budgets: Budgets;
@@ -71,6 +73,8 @@ function fromStore(stored: CachedAnswer): FreeAnswer {
 const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, true, 0, a.confidence);
 
 const RECENT_MAX = 20_000;
+/** How often a purchase held back by refused commits looks again. */
+const STORAGE_WAIT_MS = 250;
 function signalOf(result: CallResult): Signal {
   switch (result.kind) {
     case 'match':
@@ -168,6 +172,15 @@ export class Caller {
     if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
   }
 
+  /**
+   * Nothing is bought while commits are refused: the answer could not be
+   * stored, and a row that cannot store it would buy it again. Purchases wait,
+   * without a slot, until the journal's retries go through.
+   */
+  private async untilStorable(signal?: AbortSignal): Promise<void> {
+    while (this.deps.storageFailing()) await sleep(STORAGE_WAIT_MS, signal);
+  }
+
   private async buy(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
     const { gates, budgets, clock, engine } = this.deps;
     const gate = gates.get(provider.id)!;
@@ -176,11 +189,16 @@ export class Caller {
     let polls = 0;
     let pollStarted: number | undefined;
     for (let attempt = 0; ; attempt++) {
+      await this.untilStorable(ctx.signal);
       await gate.acquire(ctx.lane, ctx.signal, attempt > 0);
       // We hold a slot from here: every path below MUST release it exactly once.
       if (this.deps.isCancelled(ctx.jobId)) {
         gate.release('neutral', 0);
         return { kind: 'cancelled' };
+      }
+      if (this.deps.storageFailing()) {
+        gate.release('neutral', 0);
+        continue;
       }
       if (!budgets.reserve(ctx.jobId, worst)) {
         gate.release('neutral', 0);

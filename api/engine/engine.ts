@@ -129,6 +129,7 @@ export async function createEngine(deps: EngineDeps) {
       return journal.write(recordedCalls, record);
     },
     recordCall: (call) => journal.write(recordedCalls, call),
+    storageFailing: () => journal.failing,
     countCacheHit,
     stats,
     budgets,
