@@ -189,7 +189,8 @@ export class Caller {
     let polls = 0;
     let pollStarted: number | undefined;
     for (let attempt = 0; ; attempt++) {
-      await this.untilStorable(ctx.signal);
+      // Checked first: the hot path takes no extra await while commits go through.
+      if (this.deps.storageFailing()) await this.untilStorable(ctx.signal);
       await gate.acquire(ctx.lane, ctx.signal, attempt > 0);
       // We hold a slot from here: every path below MUST release it exactly once.
       if (this.deps.isCancelled(ctx.jobId)) {
