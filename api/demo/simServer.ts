@@ -37,6 +37,8 @@ export interface SimRequest {
   q: string;
   status: number;
   at: number;
+  /** The latency drawn for this request; absent for answers given at once (429s). */
+  latencyMs?: number;
 }
 
 export interface SimServer {
@@ -85,7 +87,8 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
     arrived++;
     const b = p.behaviour;
     const now = Date.now();
-    const log = (status: number) => requests.push({ provider: id, q, status, at: now });
+    let latencyMs: number | undefined;
+    const log = (status: number) => requests.push({ provider: id, q, status, at: now, latencyMs });
     const tooMany = (retryAfterS: number) => {
       log(429);
       answer(res, 429, { error: 'rate_limited' }, b.retryAfter === false ? {} : { 'retry-after': String(retryAfterS) });
@@ -106,8 +109,8 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
     inflight.set(id, n);
     peakInflight.set(id, Math.max(peakInflight.get(id) ?? 0, n));
     try {
-      const delay = b.latency.medianMs * Math.exp(b.latency.sigma * gaussian());
-      await new Promise((r) => setTimeout(r, delay));
+      latencyMs = b.latency.medianMs * Math.exp(b.latency.sigma * gaussian());
+      await new Promise((r) => setTimeout(r, latencyMs));
       if (b.forceStatus) {
         log(b.forceStatus);
         return answer(res, b.forceStatus, { error: 'forced' });

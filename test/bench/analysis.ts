@@ -4,10 +4,26 @@ import type { BenchProvider } from './benchConfig.js';
 /** Mean of a log-normal with this median and sigma: median·exp(σ²/2). */
 export const meanLatencyMs = (p: BenchProvider) => p.behaviour.latency.medianMs * Math.exp(p.behaviour.latency.sigma ** 2 / 2);
 
-/** What the provider can sustain by its documented limits: min(concurrency ÷ mean latency, rate). */
-export function capacity(p: BenchProvider): { perSecond: number; by: 'concurrency' | 'rate' } {
-  const byConcurrency = p.behaviour.concurrency / (meanLatencyMs(p) / 1000);
+/**
+ * What the provider can sustain by its limits: min(concurrency ÷ mean latency, rate).
+ * The mean is of the latencies the sim drew for these requests: with σ up to
+ * 0.6, the mean of a job's few thousand draws strays some 1% from the
+ * distribution's, and no client can go faster than the draws it got.
+ */
+function capacity(p: BenchProvider, meanMs: number): { perSecond: number; by: 'concurrency' | 'rate' } {
+  const byConcurrency = p.behaviour.concurrency / (meanMs / 1000);
   return byConcurrency < p.behaviour.ratePerSecond ? { perSecond: byConcurrency, by: 'concurrency' } : { perSecond: p.behaviour.ratePerSecond, by: 'rate' };
+}
+
+function drawnMeanMs(p: BenchProvider, requests: readonly SimRequest[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of requests) {
+    if (r.latencyMs === undefined) continue;
+    sum += r.latencyMs;
+    n++;
+  }
+  return n > 0 ? sum / n : meanLatencyMs(p);
 }
 
 const isPaid = (r: SimRequest) => r.status === 200 || r.status === 404;
@@ -19,6 +35,8 @@ function bursts(times: number[]): number {
 
 export interface ProviderFigures {
   id: string;
+  /** Mean latency the sim drew for these requests. */
+  meanMs: number;
   capacity: number;
   capacityBy: 'concurrency' | 'rate';
   /** Distinct inputs of these rows the provider was asked for ÷ rows. */
@@ -65,10 +83,12 @@ export function analyseLog(providers: readonly BenchProvider[], log: readonly Si
       costUsd += p.costPerCall + (r.status === 200 ? p.costPerMatch : 0);
     }
     const paid = [...paidCount.values()].reduce((a, n) => a + n, 0);
-    const cap = capacity(p);
+    const meanMs = drawnMeanMs(p, mine);
+    const cap = capacity(p, meanMs);
     const fraction = distinct / rows;
     return {
       id: p.id,
+      meanMs,
       capacity: cap.perSecond,
       capacityBy: cap.by,
       fraction,

@@ -56,7 +56,7 @@ const loopLine = (stats: CascadeStats | undefined) =>
 
 function printProviders(providers: BenchProvider[]): void {
   table(
-    ['provider', 'match rate', 'latency p50/σ', 'mean ms', 'conc', 'rate/s', '$/call', '$/match'],
+    ['provider', 'match rate', 'latency p50/σ', 'mean ms (distribution)', 'conc', 'rate/s', '$/call', '$/match'],
     providers.map((p) => [
       p.id,
       Object.entries(p.behaviour.matchRate)
@@ -81,11 +81,12 @@ function printThroughput(label: string, rows: number, seconds: number, log: LogF
 
 function printProviderFigures(log: LogFigures, seconds: number, peaks: Record<string, number>, stats: CascadeStats | undefined): void {
   table(
-    ['provider', 'capacity/s', 'by', 'fraction', 'cap÷frac', 'requests', 'paid', '429', '429 bursts', 'other', 'dups', 'paid/s', 'peak inflight', 'gate limit', 'congested'],
+    ['provider', 'mean ms drawn', 'capacity/s', 'by', 'fraction', 'cap÷frac', 'requests', 'paid', '429', '429 bursts', 'other', 'dups', 'paid/s', 'peak inflight', 'gate limit', 'congested'],
     log.providers.map((f) => {
       const gate = stats?.gates[f.id];
       return [
         f.id,
+        f.meanMs.toFixed(1),
         num(f.capacity),
         f.capacityBy,
         f.fraction.toFixed(3),
