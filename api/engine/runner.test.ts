@@ -58,4 +58,38 @@ describe('Runner', () => {
     const afterDrain = claims.slice(claims.findIndex((c) => c.got < c.limit) + 1);
     expect(afterDrain.filter((c) => c.inHand > 0)).toEqual([]);
   });
+
+  it('starts a big claim a slice per event-loop turn, so answers already in are read in between', async () => {
+    const { store, release } = storeOf(400);
+    const started: number[] = [];
+    const finish: (() => void)[] = [];
+    let turns = 0;
+    let counting = true;
+    // Stands for an answer waiting to be read: a callback of its own, run between turns, never within one.
+    const count = () => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    const runner = new Runner({
+      store,
+      processRow: async () => {
+        started.push(turns);
+        await new Promise<void>((resolve) => finish.push(() => (release(), resolve())));
+      },
+      onError: (err) => { throw err; },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 400, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    setImmediate(count);
+    runner.start();
+    while (started.length < 400) await new Promise((r) => setTimeout(r, 1));
+    counting = false;
+    for (const f of finish) f();
+    await runner.stop();
+    // Every row is started, and not all in the turn the first one was.
+    expect(started).toHaveLength(400);
+    expect(new Set(started).size).toBeGreaterThan(4);
+    expect(started.filter((t) => t === started[0]).length).toBeLessThanOrEqual(50);
+  });
 });
