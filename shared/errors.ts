@@ -12,6 +12,7 @@ export const ErrorCodeSchema = z.enum([
   'idempotency_conflict',
   'payload_too_large',
   'job_cancelled',
+  'storage_busy',
   'internal',
   // row-level
   'invalid_input',
@@ -32,13 +33,14 @@ export const ErrorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
-export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 404 | 409 | 413 | 422 | 500 | 502 | 504> = {
+export const HTTP_STATUS: Record<ErrorCode, 400 | 401 | 404 | 409 | 413 | 422 | 500 | 502 | 503 | 504> = {
   invalid_body: 400,
   unauthorized: 401,
   not_found: 404,
   idempotency_conflict: 409,
   payload_too_large: 413,
   job_cancelled: 409,
+  storage_busy: 503,
   internal: 500,
   invalid_input: 422,
   budget_exhausted: 422,
@@ -64,6 +66,7 @@ export const RETRYABLE: Record<ErrorCode, boolean> = {
   idempotency_conflict: false,
   payload_too_large: false,
   job_cancelled: true,
+  storage_busy: true,
   internal: true,
   invalid_input: false,
   budget_exhausted: true,

@@ -3,12 +3,17 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ApiErrorBodySchema, HTTP_STATUS, formatPath, type ErrorCode } from '../../shared/index.js';
 import { CascadeError } from '../errors.js';
+import { isTransientFailure } from '../storage/transientFailure.js';
 
 export const errorResponses = {
   400: { description: 'The request is malformed; `path` says where', content: { 'application/json': { schema: ApiErrorBodySchema } } },
   401: { description: 'Missing or unknown API key', content: { 'application/json': { schema: ApiErrorBodySchema } } },
   404: { description: 'No such job in this workspace', content: { 'application/json': { schema: ApiErrorBodySchema } } },
+  503: { description: 'The database is busy for now (`storage_busy`); send the request again after Retry-After', content: { 'application/json': { schema: ApiErrorBodySchema } } },
 } as const;
+
+/** Seconds a client is asked to wait after `storage_busy`: a lock is usually gone by then, and a retry costs little. */
+const STORAGE_RETRY_AFTER_S = 1;
 
 const body = (code: ErrorCode, message: string, path?: string) => ({ error: { code, message, ...(path ? { path } : {}) } });
 
@@ -30,6 +35,12 @@ export function onError(log: (msg: string, extra?: Record<string, unknown>) => v
       const code: ErrorCode = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_body';
       const message = /malformed json/i.test(err.message) ? 'the body is not valid JSON' : err.message || 'bad request';
       return c.json(body(code, message), HTTP_STATUS[code]);
+    }
+    if (isTransientFailure(err)) {
+      // A lock held elsewhere, a full or failing disk: the request did not go through, and may once that passes.
+      log('database busy', { path: c.req.path, err: err.message });
+      c.header('retry-after', String(STORAGE_RETRY_AFTER_S));
+      return c.json(body('storage_busy', 'the database is busy (locked by another writer, or out of disk); send the request again in a moment'), 503);
     }
     log('unhandled error', { path: c.req.path, err: err.stack ?? String(err) });
     return c.json(body('internal', 'internal error; the request can be retried'), 500);

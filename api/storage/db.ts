@@ -5,6 +5,7 @@ import { createClient, type Client, type InStatement } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import * as schema from './schema/index.js';
+import { renewingClient } from './renewingClient.js';
 import { clientWriter, threadWriter } from './writer/writer.js';
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -27,8 +28,12 @@ const FILE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL', 'P
 export async function openDatabase(url: string, authToken?: string): Promise<Database> {
   const path = url.startsWith('file:') ? url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
   if (path !== undefined && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const client = createClient(authToken ? { url, authToken } : { url });
-  if (path !== undefined) for (const pragma of FILE_PRAGMAS) await client.execute(pragma);
+  const open = async () => {
+    const c = createClient(authToken ? { url, authToken } : { url });
+    if (path !== undefined) for (const pragma of FILE_PRAGMAS) await c.execute(pragma);
+    return c;
+  };
+  const client = path !== undefined && path !== ':memory:' ? await renewingClient(open) : await open();
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS });
   const writer = path !== undefined && path !== ':memory:' ? await threadWriter({ url, pragmas: FILE_PRAGMAS }) : clientWriter(client);

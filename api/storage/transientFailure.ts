@@ -14,8 +14,14 @@ const TRANSIENT = new Set([
   15, // SQLITE_PROTOCOL
 ]);
 
-/** Whether a failed commit may succeed if tried again later. */
+/**
+ * Whether a failed statement may succeed if tried again later. The code is
+ * looked for down the cause chain: drizzle wraps the driver's error in its own.
+ */
 export function isTransientFailure(err: unknown): boolean {
-  const rawCode = (err as { rawCode?: unknown } | null)?.rawCode;
-  return typeof rawCode === 'number' && TRANSIENT.has(rawCode & 0xff);
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const rawCode = (e as { rawCode?: unknown }).rawCode;
+    if (typeof rawCode === 'number') return TRANSIENT.has(rawCode & 0xff);
+  }
+  return false;
 }

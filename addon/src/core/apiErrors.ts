@@ -16,6 +16,7 @@ export class AddonError extends Error {
 const HINTS: Partial<Record<ErrorCode, string>> = {
   unauthorized: 'The Cascade API refused the API key. Paste a valid key in Settings.',
   payload_too_large: 'The Cascade API refused a batch as too large; lower the batch size in the add-on settings.',
+  storage_busy: "The Cascade API's database is busy; try again in a moment.",
   internal: 'The Cascade API had an internal error; try again in a moment.',
 };
 
