@@ -17,10 +17,12 @@ const RUNS_STATEMENTS = new Set<PropertyKey>(['execute', 'batch', 'executeMultip
 export async function renewingClient(open: () => Promise<Client>): Promise<Client> {
   let current = await open();
   let renewing: Promise<void> | undefined;
+  let closed = false;
   const renew = () => {
     renewing ??= open()
       .then(
         (fresh) => {
+          if (closed) return fresh.close();
           const old = current;
           current = fresh;
           // A local statement runs to its end within its call: nothing is still using the old connection.
@@ -35,6 +37,7 @@ export async function renewingClient(open: () => Promise<Client>): Promise<Clien
     get(_target, prop) {
       const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
       if (typeof value !== 'function') return value;
+      if (prop === 'close') return () => ((closed = true), current.close());
       if (!RUNS_STATEMENTS.has(prop)) return value.bind(current);
       return async (...args: unknown[]) => {
         try {
