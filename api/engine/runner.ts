@@ -111,7 +111,6 @@ export class Runner {
       const now = clock.now();
       const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
       if (claimed.length === room) hungry.add(job.id);
-      if ((globalThis as any).__m && claimed.length) { (globalThis as any).__m('claimed ' + claimed.length); (globalThis as any).__calls = 0; }
       if (claimed.length === 0) {
         if (mine === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
         continue;
