@@ -33,20 +33,25 @@ export async function renewingClient(open: () => Promise<Client>): Promise<Clien
       )
       .finally(() => (renewing = undefined));
   };
+  // One wrapper per method, made once: each reads `current` when called, so it outlives a renewal.
+  const watched = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
+  const watch = (prop: PropertyKey) => async (...args: unknown[]) => {
+    try {
+      return await (current as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args);
+    } catch (err) {
+      if (isTransientFailure(err)) renew();
+      throw err;
+    }
+  };
   return new Proxy({} as Client, {
     get(_target, prop) {
       const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
       if (typeof value !== 'function') return value;
       if (prop === 'close') return () => ((closed = true), current.close());
       if (!RUNS_STATEMENTS.has(prop)) return value.bind(current);
-      return async (...args: unknown[]) => {
-        try {
-          return await (current as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args);
-        } catch (err) {
-          if (isTransientFailure(err)) renew();
-          throw err;
-        }
-      };
+      let wrapper = watched.get(prop);
+      if (!wrapper) watched.set(prop, (wrapper = watch(prop)));
+      return wrapper;
     },
   });
 }
