@@ -54,7 +54,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     sim = await startSimServer(demoSimProviders());
     loaded = parseConfig(demoConfig(sim.url), {});
   }
-  const database = await openDatabase(opts.dbUrl, opts.dbAuthToken);
+  const database = await openDatabase(opts.dbUrl, { authToken: opts.dbAuthToken });
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
   const providers = buildProviders(loaded.config, { http: createHttpClient(dispatcher), now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({

@@ -8,7 +8,7 @@ async function main(argv: string[]) {
     console.error('usage: npm run keys -- create <workspace>   (workspace: letters, digits, . _ -)');
     process.exit(2);
   }
-  const database = await openDatabase(process.env.CASCADE_DB ?? 'file:./data/cascade.db', process.env.CASCADE_DB_TOKEN);
+  const database = await openDatabase(process.env.CASCADE_DB ?? 'file:./data/cascade.db', { authToken: process.env.CASCADE_DB_TOKEN });
   const key = await createApiKey(database.db, workspace, Date.now());
   await database.close();
   console.log(key);

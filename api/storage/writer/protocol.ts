@@ -5,6 +5,8 @@ export interface WriterInit {
   url: string;
   /** Per-connection settings (synchronous, busy_timeout): the thread's connection needs the same as the main one. */
   pragmas: string[];
+  /** How often the thread checkpoints the WAL into the database file, for its own commits and every other connection's; never if omitted. */
+  checkpointEveryMs?: number;
 }
 
 export type WriterRequest = { type: 'commit'; id: number; statements: InStatement[] } | { type: 'close' };

@@ -29,12 +29,36 @@ async function connect() {
 let client = await connect();
 port.postMessage('ready');
 
-// One batch at a time, in the order they were sent: commits are the journal's order.
+// After a refused statement libsql may keep it open until it is garbage-collected, and the connection refuses
+// every commit till then ("SQL statements in progress"): the next batch gets a fresh connection.
+function renew() {
+  client?.close();
+  client = undefined;
+}
+
+// One batch (or checkpoint) at a time, in the order they were sent: commits are the journal's order.
 let last = Promise.resolve();
+
+// PASSIVE: copies what no reader still needs, and never waits on a lock. A failed checkpoint leaves the WAL longer
+// until the next one; a failing disk shows in the next commit's refusal.
+const checkpoints =
+  init.checkpointEveryMs === undefined
+    ? undefined
+    : setInterval(() => {
+        last = last.then(async () => {
+          try {
+            await client?.execute('PRAGMA wal_checkpoint(PASSIVE)');
+          } catch {
+            renew();
+          }
+        });
+      }, init.checkpointEveryMs);
+
 port.on('message', (/** @type {WriterRequest} */ msg) => {
   last = last.then(async () => {
     if (msg.type === 'close') {
-      client?.close();
+      clearInterval(checkpoints);
+      renew();
       port.close();
       return;
     }
@@ -47,10 +71,7 @@ port.on('message', (/** @type {WriterRequest} */ msg) => {
     } catch (err) {
       const rawCode = /** @type {{ rawCode?: unknown }} */ (err).rawCode;
       reply = { id: msg.id, error: { message: err instanceof Error ? err.message : String(err), ...(typeof rawCode === 'number' ? { rawCode } : {}) } };
-      // After a refused commit libsql may keep the failed statement open until it is garbage-collected, and the
-      // connection refuses every commit till then ("SQL statements in progress"): the next batch gets a fresh one.
-      client?.close();
-      client = undefined;
+      renew();
     }
     port.postMessage(reply);
   });
