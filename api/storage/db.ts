@@ -21,11 +21,13 @@ export interface Database {
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url));
 
 // WAL survives kill -9 with every committed transaction; NORMAL skips the fsync per commit that only power loss needs.
-// They settle per connection, so the writer thread's connection takes them too. No connection checkpoints after its
-// own commits: on the main one that would copy megabytes of WAL into the database file, and wait on its fsync, on the
-// event loop (10–40 ms whenever a commit took the WAL past 4 MB). The writer thread checkpoints on a timer instead.
-const FILE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL', 'PRAGMA busy_timeout=5000', 'PRAGMA wal_autocheckpoint=0'];
-// Bounds the WAL by about a second of writes.
+// Both settle per connection, so the writer thread's connection takes them too.
+const FILE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL', 'PRAGMA busy_timeout=5000'];
+// The main connection never checkpoints after its commits: that would copy megabytes of WAL into the database file,
+// and wait on its fsync, on the event loop (10–40 ms whenever a commit took the WAL past 4 MB). The writer thread
+// checkpoints instead: after its own commits (SQLite's default), and on a timer for what the main connection wrote.
+const MAIN_PRAGMAS = [...FILE_PRAGMAS, 'PRAGMA wal_autocheckpoint=0'];
+// Bounds what the main connection's writes add to the WAL by about a second of them.
 const CHECKPOINT_EVERY_MS = 1000;
 
 export interface OpenOptions {
@@ -40,7 +42,7 @@ export async function openDatabase(url: string, { authToken, checkpointEveryMs =
   if (path !== undefined && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const open = async () => {
     const c = createClient(authToken ? { url, authToken } : { url });
-    if (path !== undefined) for (const pragma of FILE_PRAGMAS) await c.execute(pragma);
+    if (path !== undefined) for (const pragma of MAIN_PRAGMAS) await c.execute(pragma);
     return c;
   };
   const client = path !== undefined && path !== ':memory:' ? await renewingClient(open) : await open();

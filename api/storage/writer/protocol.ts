@@ -5,7 +5,7 @@ export interface WriterInit {
   url: string;
   /** Per-connection settings (synchronous, busy_timeout): the thread's connection needs the same as the main one. */
   pragmas: string[];
-  /** How often the thread checkpoints the WAL into the database file, for its own commits and every other connection's; never if omitted. */
+  /** How often the thread checkpoints the WAL into the database file, whoever wrote it (its own commits also checkpoint as SQLite's pragmas say); never if omitted. */
   checkpointEveryMs?: number;
 }
 

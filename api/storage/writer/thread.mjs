@@ -39,8 +39,10 @@ function renew() {
 // One batch (or checkpoint) at a time, in the order they were sent: commits are the journal's order.
 let last = Promise.resolve();
 
-// PASSIVE: copies what no reader still needs, and never waits on a lock. A failed checkpoint leaves the WAL longer
-// until the next one; a failing disk shows in the next commit's refusal.
+// For what other connections wrote: the main one never checkpoints (see db.ts), and this thread's own commits
+// checkpoint only when they are what takes the WAL past its limit. PASSIVE: copies what no reader still needs, and
+// never waits on a lock. A failed checkpoint leaves the WAL longer until the next one; a failing disk shows in the
+// next commit's refusal.
 const checkpoints =
   init.checkpointEveryMs === undefined
     ? undefined
