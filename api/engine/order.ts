@@ -4,16 +4,34 @@ import type { Stats } from './stats.js';
 // A new provider is assumed to match half the time, worth a few calls of evidence: enough to get it tried.
 const PRIOR_RATE = 0.5;
 const PRIOR_WEIGHT = 4;
-// A segment's own figures count as much as the workspace-wide rate only after this many answers.
-const SEGMENT_WEIGHT = 20;
+// A segment's own figures count as much as the workspace-wide rate once it has this many answers: how many depends
+// on how much the provider's segments differ (few where they differ a lot), within these bounds.
+const SEGMENT_WEIGHT = { least: 2, most: 50, unknown: 20 };
 const DEFAULT_LATENCY_MS = 1000;
+
+/**
+ * The weight of the workspace-wide rate in a segment's estimate, as the
+ * pseudo-count of a beta prior with the observed spread between segments:
+ * where a provider is strong in one region and weak in another, a segment's
+ * own few answers soon decide; where it is the same everywhere, they are
+ * pooled. A fixed weight did neither: large enough to pool, it kept a weak
+ * region looking strong for dozens of answers, and the order flipped back
+ * and forth while they came in.
+ */
+function segmentWeight(stats: Stats, workspace: string, p: Provider, overall: number): number {
+  const spread = stats.segmentSpread(workspace, p.id);
+  if (spread === undefined) return SEGMENT_WEIGHT.unknown;
+  if (spread === 0) return SEGMENT_WEIGHT.most;
+  return Math.min(SEGMENT_WEIGHT.most, Math.max(SEGMENT_WEIGHT.least, (overall * (1 - overall)) / spread - 1));
+}
 
 export function expectedMatchRate(stats: Stats, workspace: string, segment: string, p: Provider): number {
   const all = stats.overall(workspace, p.id);
   const overall = ((all?.matches ?? 0) + PRIOR_RATE * PRIOR_WEIGHT) / ((all?.answered ?? 0) + PRIOR_WEIGHT);
   const seg = stats.tally(workspace, segment, p.id);
   if (!seg) return overall;
-  return (seg.matches + overall * SEGMENT_WEIGHT) / (seg.answered + SEGMENT_WEIGHT);
+  const weight = segmentWeight(stats, workspace, p, overall);
+  return (seg.matches + overall * weight) / (seg.answered + weight);
 }
 
 /**

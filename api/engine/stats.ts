@@ -53,6 +53,31 @@ export class Stats {
     return this.tally(workspace, ALL, provider);
   }
 
+  /**
+   * How much the provider's match rate varies from segment to segment, as a
+   * variance of the rate (method of moments: the spread of the segments'
+   * observed rates less what their sample sizes alone would explain).
+   * Undefined until two segments have answers.
+   */
+  segmentSpread(workspace: string, provider: string): number | undefined {
+    const all = this.overall(workspace, provider);
+    if (!all || all.answered === 0) return undefined;
+    const m = all.matches / all.answered;
+    let segments = 0;
+    let between = 0;
+    let sumSquares = 0;
+    for (const [segment, providers] of this.tallies.get(workspace) ?? []) {
+      const t = segment === ALL ? undefined : providers.get(provider);
+      if (!t || t.answered === 0) continue;
+      segments++;
+      between += t.answered * (t.matches / t.answered - m) ** 2;
+      sumSquares += t.answered ** 2;
+    }
+    const n = all.answered;
+    if (segments < 2 || n * n === sumSquares) return undefined;
+    return Math.max(0, (between - (segments - 1) * m * (1 - m)) / (n - sumSquares / n));
+  }
+
   observeLatency(provider: string, ms: number): void {
     let l = this.latencies.get(provider);
     if (!l) this.latencies.set(provider, (l = { ring: [], next: 0 }));
