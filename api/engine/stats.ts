@@ -25,6 +25,8 @@ export class Stats {
   private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
   /** Grows with every recorded answer: whatever was worked out from the tallies at one version holds until it moves. */
   private recorded = 0;
+  /** segmentSpread() by workspace and provider, as of a version: an estimate of thousands of rows asks for it per row. */
+  private readonly spreads = new Map<string, Map<string, { version: number; spread: number | undefined }>>();
 
   constructor(seed: TallyRow[] = []) {
     for (const r of seed) {
@@ -60,6 +62,16 @@ export class Stats {
    * Undefined until two segments have answers.
    */
   segmentSpread(workspace: string, provider: string): number | undefined {
+    let providers = this.spreads.get(workspace);
+    if (!providers) this.spreads.set(workspace, (providers = new Map()));
+    const kept = providers.get(provider);
+    if (kept && kept.version === this.recorded) return kept.spread;
+    const spread = this.spreadOf(workspace, provider);
+    providers.set(provider, { version: this.recorded, spread });
+    return spread;
+  }
+
+  private spreadOf(workspace: string, provider: string): number | undefined {
     const all = this.overall(workspace, provider);
     if (!all || all.answered === 0) return undefined;
     const m = all.matches / all.answered;
@@ -73,8 +85,8 @@ export class Stats {
       between += t.answered * (t.matches / t.answered - m) ** 2;
       sumSquares += t.answered ** 2;
     }
+    if (segments < 2) return undefined;
     const n = all.answered;
-    if (segments < 2 || n * n === sumSquares) return undefined;
     return Math.max(0, (between - (segments - 1) * m * (1 - m)) / (n - sumSquares / n));
   }
 
