@@ -21,7 +21,7 @@ const DEFAULT_LATENCY_MS = 1000;
 function segmentWeight(stats: Stats, workspace: string, p: Provider, overall: number): number {
   const spread = stats.segmentSpread(workspace, p.id);
   if (spread === undefined) return SEGMENT_WEIGHT.unknown;
-  if (spread === 0) return SEGMENT_WEIGHT.most;
+  // No spread at all divides to Infinity: the most pooling.
   return Math.min(SEGMENT_WEIGHT.most, Math.max(SEGMENT_WEIGHT.least, (overall * (1 - overall)) / spread - 1));
 }
 
