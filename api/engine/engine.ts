@@ -126,9 +126,9 @@ export async function createEngine(deps: EngineDeps) {
       const { inputKey, values, ...record } = call;
       // Written in the same turn, so the answer and its journal entry commit together.
       void journal.write(storedAnswers, { workspaceId: call.workspaceId, providerId: call.providerId, inputKey, outcome: call.outcome as 'match' | 'no_match', values, fetchedAt: call.at });
-      return journal.write(recordedCalls, record);
+      return journal.write(recordedCalls, { ...record, id: newId('call') });
     },
-    recordCall: (call) => journal.write(recordedCalls, call),
+    recordCall: (call) => journal.write(recordedCalls, { ...call, id: newId('call') }),
     storageFailing: () => journal.failing,
     countCacheHit,
     stats,

@@ -7,6 +7,11 @@ import { isTransientFailure } from './transientFailure.js';
  * json_each), so a flush costs the same to prepare for one entry as for a
  * thousand. Plain SQL, not query builders: the statements cross to the
  * writer thread as they are.
+ *
+ * Invariant: committing the same entries twice MUST leave answers, calls,
+ * what they cost and rows' progress as committing them once. A commit to a
+ * remote server whose answer the network lost may have gone through, and the
+ * journal sends it again. (Cache-hit counters, a metric, may count twice.)
  */
 export interface EntryKind<T> {
   statements(entries: T[]): InStatement[];
@@ -52,7 +57,8 @@ export interface JournalOptions {
  * "store the answer, then use it" costs one shared transaction instead of
  * one each, and entries written together commit together.
  *
- * A commit refused for a passing reason is not given up: its entries stay
+ * A commit refused for a passing reason (or lost on its way to a database
+ * server, or on the way back) is not given up: its entries stay
  * first in line and are tried again, with what was written since, until the
  * database takes them; their writers wait. A bought answer is paid for, and
  * dropping it would mean buying it again. Any other refusal rejects the

@@ -8,7 +8,11 @@ export interface CacheHitCount {
   hits: number;
 }
 
-/** Adds to the per-day cache-hit counters. */
+/**
+ * Adds to the per-day cache-hit counters. Not safe to commit twice: a commit
+ * to a remote database sent again after a network error counts its hits
+ * again. A metric, not money: left so rather than journal every hit.
+ */
 export const cacheHitCounts: EntryKind<CacheHitCount> = {
   statements(entries) {
     const batch = JSON.stringify(entries.map((h) => [h.workspaceId, h.providerId, h.jobId, h.day, h.hits]));

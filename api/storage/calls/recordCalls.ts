@@ -1,4 +1,3 @@
-import type { InStatement } from '@libsql/client';
 import type { EntryKind } from '../journal.js';
 
 export interface CallRecord {
@@ -13,26 +12,29 @@ export interface CallRecord {
   at: number;
 }
 
-/** Journal entries for provider requests, and what they cost booked on their jobs in the same transaction. */
-export const recordedCalls: EntryKind<CallRecord> = {
+/** A call as the journal writes it. `id` is made once, when the call is handed to the journal, not per commit attempt. */
+export interface JournaledCall extends CallRecord {
+  id: string;
+}
+
+/**
+ * Journal entries for provider requests; the trigger `calls_book_job_cost`
+ * books what each cost on its job in the same transaction. Sending the same
+ * entries again changes nothing: a commit whose answer a network error lost
+ * may have gone through, and the journal sends it again.
+ */
+export const recordedCalls: EntryKind<JournaledCall> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((c) => [c.workspaceId, c.providerId, c.jobId, c.segment, c.outcome, c.httpStatus, c.latencyMs, c.costUsd, c.at]));
-    const spent = new Map<string, number>();
-    for (const c of entries) if (c.jobId && c.costUsd > 0) spent.set(c.jobId, (spent.get(c.jobId) ?? 0) + c.costUsd);
-    const stmts: InStatement[] = [
+    const batch = JSON.stringify(entries.map((c) => [c.id, c.workspaceId, c.providerId, c.jobId, c.segment, c.outcome, c.httpStatus, c.latencyMs, c.costUsd, c.at]));
+    // `WHERE true` tells SQLite's parser that ON CONFLICT starts the upsert, not a join constraint.
+    return [
       {
-        sql: `INSERT INTO calls (workspace_id, provider_id, job_id, segment, outcome, http_status, latency_ms, cost_usd, at)
-              SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8
-              FROM json_each(?) j`,
+        sql: `INSERT INTO calls (call_id, workspace_id, provider_id, job_id, segment, outcome, http_status, latency_ms, cost_usd, at)
+              SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9
+              FROM json_each(?) j WHERE true
+              ON CONFLICT (call_id) DO NOTHING`,
         args: [batch],
       },
     ];
-    if (spent.size > 0) {
-      stmts.push({
-        sql: `UPDATE jobs SET cost_usd = cost_usd + (j.value ->> 1) FROM json_each(?) j WHERE jobs.id = j.value ->> 0`,
-        args: [JSON.stringify([...spent])],
-      });
-    }
-    return stmts;
   },
 };
