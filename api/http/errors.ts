@@ -9,7 +9,7 @@ export const errorResponses = {
   400: { description: 'The request is malformed; `path` says where', content: { 'application/json': { schema: ApiErrorBodySchema } } },
   401: { description: 'Missing or unknown API key', content: { 'application/json': { schema: ApiErrorBodySchema } } },
   404: { description: 'No such job in this workspace', content: { 'application/json': { schema: ApiErrorBodySchema } } },
-  503: { description: 'The database is busy for now (`storage_busy`); send the request again after Retry-After', content: { 'application/json': { schema: ApiErrorBodySchema } } },
+  503: { description: 'The database is busy or out of reach for now (`storage_busy`); send the request again after Retry-After', content: { 'application/json': { schema: ApiErrorBodySchema } } },
 } as const;
 
 /** Seconds a client is asked to wait after `storage_busy`: a lock is usually gone by then, and a retry costs little. */
@@ -37,10 +37,10 @@ export function onError(log: (msg: string, extra?: Record<string, unknown>) => v
       return c.json(body(code, message), HTTP_STATUS[code]);
     }
     if (isTransientFailure(err)) {
-      // A lock held elsewhere, a full or failing disk: the request did not go through, and may once that passes.
+      // A lock held elsewhere, a full or failing disk, a database server out of reach: the request may go through once that passes.
       log('database busy', { path: c.req.path, err: err.message });
       c.header('retry-after', String(STORAGE_RETRY_AFTER_S));
-      return c.json(body('storage_busy', 'the database is busy (locked by another writer, or out of disk); send the request again in a moment'), 503);
+      return c.json(body('storage_busy', 'the database is busy or out of reach (locked by another writer, out of disk, or its server not answering); send the request again in a moment'), 503);
     }
     log('unhandled error', { path: c.req.path, err: err.stack ?? String(err) });
     return c.json(body('internal', 'internal error; the request can be retried'), 500);

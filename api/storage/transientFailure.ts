@@ -15,13 +15,43 @@ const TRANSIENT = new Set([
 ]);
 
 /**
+ * A remote libSQL server out of reach: the connection refused, reset or cut
+ * mid-answer (node's and undici's codes), or the client's WebSocket failing.
+ * Unlike a refusal, these leave unknown whether the statements ran: a commit
+ * may have gone through and only its answer been lost. So what is sent again
+ * after one must be safe to apply twice, as every journal entry kind is.
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'HRANA_WEBSOCKET_ERROR',
+]);
+
+/** HTTP answers of a libSQL server (or the proxy in front of it) that mean "come back later". */
+const UNAVAILABLE = new Set([429, 502, 503, 504]);
+
+/**
  * Whether a failed statement may succeed if tried again later. The code is
- * looked for down the cause chain: drizzle wraps the driver's error in its own.
+ * looked for down the cause chain: drizzle wraps the driver's error in its
+ * own, and libsql's client wraps fetch's, which wraps the socket's.
  */
 export function isTransientFailure(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const rawCode = (e as { rawCode?: unknown }).rawCode;
+    const { rawCode, code, status } = e as { rawCode?: unknown; code?: unknown; status?: unknown };
     if (typeof rawCode === 'number') return TRANSIENT.has(rawCode & 0xff);
+    if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+    if (typeof status === 'number' && UNAVAILABLE.has(status)) return true;
   }
   return false;
 }
