@@ -30,16 +30,29 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh libSQL server on a free port; resolves with its URL once it answers. */
-async function startSqld(): Promise<string> {
+interface Sqld {
+  url: string;
+  /** kill -9, as a crash or a lost machine would stop it. */
+  kill(): void;
+  /** Starts it again on the same port and data; resolves once it answers. */
+  restart(): Promise<void>;
+}
+
+/** A fresh libSQL server on a free port; resolves once it answers. */
+async function startSqld(): Promise<Sqld> {
   const port = await freePort();
-  servers.push(spawn(SQLD, ['--db-path', join(dir, `data-${port}`), '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome'], { stdio: 'ignore' }));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return url;
+  let server: ChildProcess;
+  const start = async () => {
+    server = spawn(SQLD, ['--db-path', join(dir, `data-${port}`), '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome'], { stdio: 'ignore' });
+    servers.push(server);
+    for (let i = 0; i < 200; i++) {
+      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await start();
+  return { url, kill: () => server.kill('SIGKILL'), restart: start };
 }
 
 const providers = [{ id: 'p', fields: ['company.name' as const], costPerCall: 0.01 }];
@@ -60,7 +73,7 @@ async function runJob(cascade: Awaited<ReturnType<typeof startCascade>>, key: st
 const withSqld = it.runIf(existsSync(SQLD) || process.env.CI);
 
 withSqld('runs on a libSQL server (sqld) as well as on the embedded file', async () => {
-  const dbUrl = await startSqld();
+  const dbUrl = (await startSqld()).url;
   const sim = await startSimServer(simProviders(providers));
   const start = () => startCascade({ config: parseConfig(rawConfig(sim.url, providers), {}), dbUrl, port: 0, host: '127.0.0.1', log: () => {} });
   let cascade = await start();
@@ -77,7 +90,7 @@ withSqld('runs on a libSQL server (sqld) as well as on the embedded file', async
 });
 
 withSqld('sends a journal commit whose answer the network lost again, and it counts once', async () => {
-  const sqld = await startSqld();
+  const sqld = (await startSqld()).url;
   // The commits that journal calls go through; their answers never come back.
   const proxy = await startLossyProxy(sqld, (body) => body.includes('INSERT INTO calls'), 3);
   const sim = await startSimServer(simProviders(providers));
@@ -96,6 +109,43 @@ withSqld('sends a journal commit whose answer the network lost again, and it cou
   } finally {
     await cascade.stop();
     await proxy.close();
+    await sim.close();
+  }
+});
+
+withSqld('goes on where it was once a database server that died mid-job is back, buying nothing twice', async () => {
+  const sqld = await startSqld();
+  // Slow enough that the server dies with most rows still to do.
+  const slow = [{ ...providers[0]!, behaviour: { latency: { medianMs: 20, sigma: 0.2 }, concurrency: 4 } }];
+  const sim = await startSimServer(simProviders(slow));
+  const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, slow), {}), dbUrl: sqld.url, port: 0, host: '127.0.0.1', log: () => {} });
+  try {
+    const key = await createApiKey(cascade.database.db, 'ws', Date.now());
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const { id } = (await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(400)) }) })).json()) as { id: string };
+    for (let i = 0; i < 500 && sim.requests.length < 40; i++) await new Promise((r) => setTimeout(r, 10));
+    sqld.kill();
+    expect(sim.requests.length).toBeLessThan(400);
+    // While it is down, the API says so and when to come back.
+    let down: Response | undefined;
+    for (let i = 0; i < 100 && down?.status !== 503; i++) down = await fetch(`${cascade.url}/v1/jobs/${id}`, { headers });
+    expect(down!.status).toBe(503);
+    expect(down!.headers.get('retry-after')).toBe('1');
+    expect(((await down!.json()) as { error: unknown }).error).toMatchObject({ code: 'storage_busy' });
+    await sqld.restart();
+
+    let job: any;
+    for (let i = 0; i < 1500 && job?.status !== 'done'; i++) {
+      const res = await fetch(`${cascade.url}/v1/jobs/${id}`, { headers });
+      if (res.ok) job = await res.json();
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(job).toMatchObject({ status: 'done', costUsd: 4, counts: { matched: 400 } });
+    // Each lead bought once: answers bought before the crash were committed, and those bought as it happened were kept until it was back.
+    expect(new Set(sim.requests.map((r) => r.q)).size).toBe(sim.requests.length);
+    expect(sim.requests).toHaveLength(400);
+  } finally {
+    await cascade.stop();
     await sim.close();
   }
 });
