@@ -118,7 +118,8 @@ withSqld('goes on where it was once a database server that died mid-job is back,
   // Slow enough that the server dies with most rows still to do.
   const slow = [{ ...providers[0]!, behaviour: { latency: { medianMs: 20, sigma: 0.2 }, concurrency: 4 } }];
   const sim = await startSimServer(simProviders(slow));
-  const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, slow), {}), dbUrl: sqld.url, port: 0, host: '127.0.0.1', log: () => {} });
+  const logged: { msg: string; extra?: Record<string, unknown> }[] = [];
+  const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, slow), {}), dbUrl: sqld.url, port: 0, host: '127.0.0.1', log: (msg, extra) => logged.push({ msg, extra }) });
   try {
     const key = await createApiKey(cascade.database.db, 'ws', Date.now());
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
@@ -144,6 +145,12 @@ withSqld('goes on where it was once a database server that died mid-job is back,
     // Each lead bought once: answers bought before the crash were committed, and those bought as it happened were kept until it was back.
     expect(new Set(sim.requests.map((r) => r.q)).size).toBe(sim.requests.length);
     expect(sim.requests).toHaveLength(400);
+    // The outage is in the log as what it is, once every few seconds, not as a stack trace per poll (every 20 ms here).
+    expect(logged.filter((l) => l.msg === 'runner error')).toEqual([]);
+    const trouble = logged.filter((l) => l.msg.startsWith('database busy or out of reach'));
+    expect(trouble.length).toBeGreaterThan(0);
+    expect(trouble.length).toBeLessThan(5);
+    expect(trouble[0]!.extra!.err).toMatch(/ECONNREFUSED|closed|reset/i);
   } finally {
     await cascade.stop();
     await sim.close();

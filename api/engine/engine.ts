@@ -40,6 +40,7 @@ import { heartbeat } from '../storage/rows/heartbeat.js';
 import { listResults } from '../storage/rows/listResults.js';
 import { reclaimExpired } from '../storage/rows/reclaimExpired.js';
 import { retryRows } from '../storage/rows/retryRows.js';
+import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
 import { Caller } from './caller.js';
@@ -73,6 +74,7 @@ export interface EngineDeps {
 export type Engine = Awaited<ReturnType<typeof createEngine>>;
 
 const DAY = 86_400_000;
+const STORAGE_TROUBLE_LOG_MS = 5000;
 
 export async function createEngine(deps: EngineDeps) {
   const { database, config, providers, clock } = deps;
@@ -188,6 +190,17 @@ export async function createEngine(deps: EngineDeps) {
     }
   }
 
+  // While the database is locked or out of reach, every poll and heartbeat fails the same way: a line every
+  // few seconds says so, not a stack trace each time.
+  let storageTroubleAt = -Infinity;
+  const storageTrouble = (err: unknown) => {
+    if (clock.now() - storageTroubleAt < STORAGE_TROUBLE_LOG_MS) return;
+    storageTroubleAt = clock.now();
+    // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
+    let cause = err;
+    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
+    deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
+  };
   const runner = new Runner({
     store: {
       activeJobs: () => activeJobs(db),
@@ -205,7 +218,7 @@ export async function createEngine(deps: EngineDeps) {
       budgets.forget(job.id);
       deps.log('job done', { job: job.id });
     },
-    onError: (err) => deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) }),
+    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) })),
     engine: engineCfg,
     clock,
     workerId,
