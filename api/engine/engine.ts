@@ -19,7 +19,7 @@ import { readCache, type CacheKey } from '../storage/cache/readCache.js';
 import { storedAnswers } from '../storage/cache/storeAnswers.js';
 import { cacheHitCounts, type CacheHitCount } from '../storage/calls/countCacheHits.js';
 import { loadTallies } from '../storage/calls/loadTallies.js';
-import { recordedCalls } from '../storage/calls/recordCalls.js';
+import { recordedCalls, type CallRecord } from '../storage/calls/recordCalls.js';
 import { providerMetrics } from '../storage/calls/providerMetrics.js';
 import type { Database } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
@@ -121,6 +121,8 @@ export async function createEngine(deps: EngineDeps) {
     else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: n });
   }
 
+  // The id is made here, once: the journal may send the entry more than once, and the id makes that harmless.
+  const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: newId('call') });
   const caller = new Caller({
     gates,
     cache: cacheLoader,
@@ -128,9 +130,9 @@ export async function createEngine(deps: EngineDeps) {
       const { inputKey, values, ...record } = call;
       // Written in the same turn, so the answer and its journal entry commit together.
       void journal.write(storedAnswers, { workspaceId: call.workspaceId, providerId: call.providerId, inputKey, outcome: call.outcome as 'match' | 'no_match', values, fetchedAt: call.at });
-      return journal.write(recordedCalls, { ...record, id: newId('call') });
+      return recordCall(record);
     },
-    recordCall: (call) => journal.write(recordedCalls, { ...call, id: newId('call') }),
+    recordCall,
     storageFailing: () => journal.failing,
     countCacheHit,
     stats,
@@ -198,7 +200,7 @@ export async function createEngine(deps: EngineDeps) {
     storageTroubleAt = clock.now();
     // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
     let cause = err;
-    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause: unknown }).cause;
+    for (let depth = 0; depth < 5 && (cause as { cause?: unknown })?.cause; depth++) cause = (cause as { cause: unknown }).cause;
     deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
   };
   const runner = new Runner({
