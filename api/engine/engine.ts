@@ -122,7 +122,11 @@ export async function createEngine(deps: EngineDeps) {
   }
 
   // The id is made here, once: the journal may send the entry more than once, and the id makes that harmless.
-  const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: newId('call') });
+  // Unique to this engine's run, then counted up, so each call's index entry goes next to the last one; random
+  // ids scattered them over the whole index, and every commit rewrote a few of its pages into the WAL.
+  const callIdPrefix = randomBytes(6).toString('base64url');
+  let callCount = 0;
+  const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: `${callIdPrefix}${(callCount++).toString(36).padStart(8, '0')}` });
   const caller = new Caller({
     gates,
     cache: cacheLoader,
