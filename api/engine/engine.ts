@@ -12,7 +12,7 @@ import {
   type SheetTarget,
 } from '../../shared/index.js';
 import type { Config } from '../config/schema.js';
-import { CascadeError } from '../errors.js';
+import { causeChain, CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
 import { readCache, type CacheKey } from '../storage/cache/readCache.js';
@@ -203,8 +203,7 @@ export async function createEngine(deps: EngineDeps) {
     if (clock.now() - storageTroubleAt < STORAGE_TROUBLE_LOG_MS) return;
     storageTroubleAt = clock.now();
     // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
-    let cause = err;
-    for (let depth = 0; depth < 5 && (cause as { cause?: unknown })?.cause; depth++) cause = (cause as { cause: unknown }).cause;
+    const cause = [...causeChain(err)].at(-1);
     deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
   };
   const runner = new Runner({

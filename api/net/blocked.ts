@@ -1,3 +1,5 @@
+import { causeChain } from '../errors.js';
+
 /** A fetch refused because its target address is not a public one. Carries only the host, never a URL (it may hold a key). */
 export class BlockedAddressError extends Error {
   override name = 'BlockedAddressError';
@@ -6,8 +8,6 @@ export class BlockedAddressError extends Error {
 
 /** The refusal somewhere in an error's cause chain (undici wraps connector errors in "fetch failed"). */
 export function findBlocked(err: unknown): BlockedAddressError | undefined {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof BlockedAddressError) return e;
-  }
+  for (const e of causeChain(err)) if (e instanceof BlockedAddressError) return e;
   return undefined;
 }

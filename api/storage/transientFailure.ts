@@ -1,3 +1,5 @@
+import { causeChain } from '../errors.js';
+
 /**
  * SQLite result codes (the primary code, the low byte of an extended one)
  * that say "not now" rather than "never": another connection holds the
@@ -19,7 +21,8 @@ const TRANSIENT = new Set([
  * mid-answer (node's and undici's codes), or the client's WebSocket failing.
  * Unlike a refusal, these leave unknown whether the statements ran: a commit
  * may have gone through and only its answer been lost. So what is sent again
- * after one must be safe to apply twice, as every journal entry kind is.
+ * after one must be safe to apply twice, as the journal's entries are (see
+ * EntryKind).
  */
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -41,13 +44,9 @@ const UNREACHABLE = new Set([
 /** HTTP answers of a libSQL server (or the proxy in front of it) that mean "come back later". */
 const UNAVAILABLE = new Set([429, 502, 503, 504]);
 
-/**
- * Whether a failed statement may succeed if tried again later. The code is
- * looked for down the cause chain: drizzle wraps the driver's error in its
- * own, and libsql's client wraps fetch's, which wraps the socket's.
- */
+/** Whether a failed statement may succeed if tried again later, by the first code down its cause chain. */
 export function isTransientFailure(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(err)) {
     const { rawCode, code, status } = e as { rawCode?: unknown; code?: unknown; status?: unknown };
     if (typeof rawCode === 'number') return TRANSIENT.has(rawCode & 0xff);
     if (typeof code === 'string' && UNREACHABLE.has(code)) return true;

@@ -1,5 +1,6 @@
 import type { WebsiteProviderConfig } from '../../config/schema.js';
 import type { Field } from '../../../shared/index.js';
+import { causeChain } from '../../errors.js';
 import { findBlocked } from '../../net/blocked.js';
 import type { AddressGuard } from '../../net/guard.js';
 import { guardedFetch } from '../../net/guardedFetch.js';
@@ -36,7 +37,7 @@ function decode(body: Buffer, contentType: string | null): string {
 }
 
 const errorCode = (err: unknown): string => {
-  for (let e = err, i = 0; e && i < 6; e = (e as { cause?: unknown }).cause, i++) {
+  for (const e of causeChain(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') return code;
   }
