@@ -1,25 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { storedAnswers } from './cache/storeAnswers.js';
 import { recordedCalls, type JournaledCall } from './calls/recordCalls.js';
-import { openDatabase, type Database } from './db.js';
 import { createJob } from './jobs/createJob.js';
 import { claimRows } from './rows/claimRows.js';
 import { completedRows, releasedRows } from './rows/finishRow.js';
 
-let dir: string;
-let database: Database;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cascade-replay-'));
-  database = await openDatabase(`file:${join(dir, 'cascade.db')}`);
-});
-afterEach(async () => {
-  await database.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const database = tempDatabase('replay');
 
 const call = (id: string, jobId: string | null, costUsd: number): JournaledCall => ({
   id,
@@ -40,7 +28,7 @@ const call = (id: string, jobId: string | null, costUsd: number): JournaledCall 
  * Each kind must leave the database as one commit would have.
  */
 it('leaves the database as one commit would when a journal commit is sent twice', async () => {
-  const { db, commit } = database;
+  const { db, commit } = database();
   const rows = [0, 1, 2].map((i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
   await createJob(db, { id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
   const [a, b, c] = await claimRows(db, 'job1', 3, 'w1', 60_000, 0);

@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../db.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDatabase } from '../../../test/helpers/tempDatabase.js';
 import { readCache, type CacheKey } from './readCache.js';
 import { storedAnswers, type StoredAnswer } from './storeAnswers.js';
 
 const PROVIDERS = ['acme', 'globex', 'initech'];
 
 describe('readCache', () => {
-  let dir: string;
-  let database: Database;
+  const database = tempDatabase('cache', { once: true });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cascade-cache-'));
-    database = await openDatabase(`file:${join(dir, 'cache.db')}`);
     const answers: StoredAnswer[] = [];
     for (let i = 0; i < 100; i++) {
       for (const [n, providerId] of PROVIDERS.entries()) {
@@ -25,12 +19,7 @@ describe('readCache', () => {
       }
     }
     answers.push({ workspaceId: 'other', providerId: 'acme', inputKey: 'domain=lead3.com', outcome: 'match', values: { 'company.name': 'not yours' }, fetchedAt: 50 });
-    await database.commit(storedAnswers.statements(answers));
-  });
-
-  afterAll(async () => {
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database().commit(storedAnswers.statements(answers));
   });
 
   const keysFor = (from: number, to: number): CacheKey[] =>
@@ -52,13 +41,13 @@ describe('readCache', () => {
     ['many keys', 0, 100],
   ])('finds exactly the fresh answers of this workspace, asked for %s', async (_label, from, to) => {
     const keys = keysFor(from, to);
-    const found = await readCache(database.db, 'ws', keys, 40);
+    const found = await readCache(database().db, 'ws', keys, 40);
     expect(keys.map((k) => found.get(k))).toEqual(expected(keys, 40));
   });
 
   it('does not show one workspace the answers another bought', async () => {
     const key = { providerId: 'acme', inputKey: 'domain=lead3.com' };
-    expect((await readCache(database.db, 'other', [key], 0)).get(key)?.values).toEqual({ 'company.name': 'not yours' });
-    expect((await readCache(database.db, 'ws', [key], 0)).get(key)).toBeUndefined();
+    expect((await readCache(database().db, 'other', [key], 0)).get(key)?.values).toEqual({ 'company.name': 'not yours' });
+    expect((await readCache(database().db, 'ws', [key], 0)).get(key)).toBeUndefined();
   });
 });
