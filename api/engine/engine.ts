@@ -5,7 +5,6 @@ import {
   type Field,
   type JobView,
   type Metrics,
-  type ProviderMetrics,
   type RowInput,
   type RowResult,
   type RowStatus,
@@ -17,7 +16,6 @@ import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
 import { readCache, type CacheKey } from '../storage/cache/readCache.js';
 import { storedAnswers } from '../storage/cache/storeAnswers.js';
-import { cacheHitCounts, type CacheHitCount } from '../storage/calls/countCacheHits.js';
 import { loadTallies } from '../storage/calls/loadTallies.js';
 import { recordedCalls, type CallRecord } from '../storage/calls/recordCalls.js';
 import { providerMetrics } from '../storage/calls/providerMetrics.js';
@@ -48,6 +46,9 @@ import type { Clock } from './clock.js';
 import { ProviderGate } from './flow/gate.js';
 import { estimateCost } from './estimate.js';
 import { HedgeBudget } from './hedgeBudget.js';
+import { HitCounter } from './hitCounter.js';
+import { fieldCheck, newRows, settledHits } from './intake.js';
+import { metricsView } from './metricsView.js';
 import { admit } from './admit.js';
 import { Ranking } from './order.js';
 import { enrichNow } from './realtime.js';
@@ -56,7 +57,6 @@ import { restoreState, type RowState } from './rowState.js';
 import { Runner } from './runner.js';
 import { Stats } from './stats.js';
 import { runWaterfall, type WaterfallDeps } from './waterfall.js';
-import { settleFromCache } from './settleFromCache.js';
 import { windowMs } from './window.js';
 
 export interface EngineDeps {
@@ -103,23 +103,8 @@ export async function createEngine(deps: EngineDeps) {
   const freshnessMs = config.cache.freshnessDays * DAY;
   const cacheLoader = new CacheLoader((ws, keys, since) => readCache(db, ws, keys, since), () => clock.now() - freshnessMs);
 
-  // Cache hits are counted in memory and added to the journal once a second.
-  let hits = new Map<string, CacheHitCount>();
-  const flushHits = async () => {
-    const batch = [...hits.values()];
-    hits = new Map();
-    let committed = Promise.resolve();
-    for (const h of batch) committed = journal.write(cacheHitCounts, h);
-    await committed.catch((err) => deps.log('cache hit count lost', { err: String(err) }));
-  };
-  const hitTimer = setInterval(() => void flushHits(), 1000);
-  function countCacheHit(workspaceId: string, providerId: string, jobId: string | null, n = 1): void {
-    const day = Math.floor(clock.now() / DAY);
-    const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
-    const h = hits.get(key);
-    if (h) h.hits += n;
-    else hits.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: n });
-  }
+  const hits = new HitCounter(journal, clock, deps.log);
+  hits.start();
 
   // The id is made here, once: the journal may send the entry more than once, and the id makes that harmless.
   // Unique to this engine's run, then counted up, so each call's index entry goes next to the last one; random
@@ -138,7 +123,7 @@ export async function createEngine(deps: EngineDeps) {
     },
     recordCall,
     storageFailing: () => journal.failing,
-    countCacheHit,
+    countCacheHit: (ws, provider, jobId) => hits.count(ws, provider, jobId),
     stats,
     budgets,
     isCancelled: (jobId) => jobId !== null && cancelled.has(jobId),
@@ -237,49 +222,15 @@ export async function createEngine(deps: EngineDeps) {
     return job;
   };
 
-  const suppliable = new Set(providers.filter((p) => !p.predictive).flatMap((p) => p.fields));
-  const predictable = new Set(providers.flatMap((p) => p.fields));
-  function checkFields(fields: Field[], predict = false): void {
-    fields.forEach((f, i) => {
-      if (suppliable.has(f) || (predict && predictable.has(f))) return;
-      const hint = predictable.has(f) ? ' except a predictive one; ask with predict: true' : '';
-      throw new CascadeError('invalid_body', `no configured provider supplies "${f}"${hint}`, `fields[${i}]`);
-    });
-  }
-
+  const checkFields = fieldCheck(providers);
+  // The cache as the waterfall would find it now: for taking submitted rows as far as it goes, and for estimates.
   const settleDeps = { waterfall, readCache: (ws: string, keys: CacheKey[]) => readCache(db, ws, keys, clock.now() - freshnessMs) };
-
-  /**
-   * Rows as they go into storage: invalid ones flagged, and each valid one
-   * taken as far as the cache goes, so rows whose answers are all bought
-   * already arrive finished (a rerun is done as soon as it is submitted).
-   */
-  async function toNewRows(ws: string, jobId: string, rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false): Promise<NewRow<RowState>[]> {
-    const seen = new Set<string>();
-    const admitted = rows.map((r, i) => {
-      if (seen.has(r.key)) throw new CascadeError('invalid_body', `duplicate row key "${r.key}"`, `${path}[${i}].key`);
-      seen.add(r.key);
-      return admit(providers, r.input, fields);
-    });
-    const valid = admitted.flatMap((norm) => (norm.ok ? [{ norm, predict }] : []));
-    const settled = (await settleFromCache(settleDeps, ws, jobId, fields, valid)).values();
-    return rows.map((r, i): NewRow<RowState> => {
-      const norm = admitted[i]!;
-      if (!norm.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorCode: 'invalid_input', errorMessage: norm.message };
-      // The row's checkpoint carries the ask for predictions too, so it survives restarts and retries with the row.
-      const { state, verdict } = settled.next().value!;
-      if (!verdict) return { key: r.key, input: r.input, status: 'pending', state };
-      return { key: r.key, input: r.input, status: verdict.status, state, errorCode: verdict.error?.code, errorMessage: verdict.error?.message };
-    });
-  }
-
+  const toNewRows = (ws: string, jobId: string, rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false) =>
+    newRows(settleDeps, ws, jobId, rows, fields, path, predict);
   /** The answers toNewRows took from the cache are cache hits of the job, once its rows are stored. */
-  function countSettledHits(ws: string, jobId: string, rows: NewRow<RowState>[]): void {
-    // Summed per provider first: a rerun's request settles thousands of rows.
-    const perProvider = new Map<string, number>();
-    for (const r of rows) for (const p of r.state?.answered ?? []) perProvider.set(p, (perProvider.get(p) ?? 0) + 1);
-    for (const [p, n] of perProvider) countCacheHit(ws, p, jobId, n);
-  }
+  const countSettledHits = (ws: string, jobId: string, rows: NewRow<RowState>[]) => {
+    for (const [p, n] of settledHits(rows)) hits.count(ws, p, jobId, n);
+  };
 
   async function view(job: JobRecord): Promise<JobView> {
     const sheet = await deps.writeBack?.progress(job);
@@ -304,8 +255,7 @@ export async function createEngine(deps: EngineDeps) {
     async stop(): Promise<void> {
       stopping.abort(new Error('shutting down'));
       await runner.stop();
-      clearInterval(hitTimer);
-      await flushHits();
+      await hits.stop();
       await journal.drain();
       for (const g of gates.values()) g.close();
     },
@@ -412,7 +362,7 @@ export async function createEngine(deps: EngineDeps) {
 
     estimate(ws: string, fields: Field[], inputs: RowInput[]) {
       checkFields(fields);
-      return estimateCost({ waterfall, readCache: (w, keys) => readCache(db, w, keys, clock.now() - freshnessMs) }, ws, fields, inputs);
+      return estimateCost(settleDeps, ws, fields, inputs);
     },
 
     enrich(ws: string, input: RowInput, fields: Field[], deadlineMs: number, predict = false) {
@@ -422,63 +372,10 @@ export async function createEngine(deps: EngineDeps) {
 
     async metrics(ws: string, window: string, jobId?: string): Promise<Metrics> {
       if (jobId) await requireJob(ws, jobId);
-      await flushHits();
+      await hits.flush();
       const since = clock.now() - windowMs(window);
       const { providers: figures, overall } = await providerMetrics(db, ws, since, jobId);
-      const byId = new Map(figures.map((f) => [f.providerId, f]));
-      const ids = [...new Set([...providers.map((p) => p.id), ...byId.keys()])];
-      const rows: ProviderMetrics[] = ids.map((id) => {
-        const p = providers.find((x) => x.id === id);
-        const f = byId.get(id);
-        const answered = (f?.matches ?? 0) + (f?.noMatches ?? 0);
-        const cost = f?.costUsd ?? 0;
-        return {
-          provider: id,
-          label: p ? (p.demo ? `${p.label} (demo)` : p.label) : id,
-          demo: p?.demo ?? false,
-          ...(p?.predictive ? { predicted: true } : {}),
-          calls: f?.calls ?? 0,
-          paidCalls: f?.paidCalls ?? 0,
-          matches: f?.matches ?? 0,
-          noMatches: f?.noMatches ?? 0,
-          matchRate: answered ? f!.matches / answered : null,
-          p50Ms: f?.p50Ms ?? null,
-          p95Ms: f?.p95Ms ?? null,
-          costUsd: cost,
-          costPerMatch: f?.matches ? cost / f.matches : null,
-          rateLimited: f?.rateLimited ?? 0,
-          errors: f?.errors ?? 0,
-          cacheHits: f?.cacheHits ?? 0,
-        };
-      });
-      // Predictions are not matches: data providers' figures and predictive ones' are summed apart.
-      type Figure = 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd';
-      const sumOf = (k: Figure, predicted: boolean) => rows.reduce((a, r) => a + (Boolean(r.predicted) === predicted ? r[k] : 0), 0);
-      const sum = (k: Figure) => sumOf(k, false) + (k === 'matches' || k === 'noMatches' ? 0 : sumOf(k, true));
-      const matches = sum('matches');
-      const answered = matches + sum('noMatches');
-      return {
-        window,
-        since: new Date(since).toISOString(),
-        ...(jobId ? { jobId } : {}),
-        providers: rows,
-        totals: {
-          calls: sum('calls'),
-          paidCalls: sum('paidCalls'),
-          matches,
-          noMatches: sum('noMatches'),
-          matchRate: answered ? matches / answered : null,
-          p50Ms: overall.p50Ms,
-          p95Ms: overall.p95Ms,
-          costUsd: sum('costUsd'),
-          costPerMatch: matches ? sumOf('costUsd', false) / matches : null,
-          rateLimited: sum('rateLimited'),
-          errors: sum('errors'),
-          cacheHits: sum('cacheHits'),
-          predictedMatches: sumOf('matches', true),
-          predictedCostUsd: sumOf('costUsd', true),
-        },
-      };
+      return metricsView(providers, figures, overall, { window, since, jobId });
     },
 
     /** Flow-control state per provider, for the benchmark's report. */

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { Provider } from '../providers/types.js';
+import type { ProviderFigures } from '../storage/calls/providerMetrics.js';
+import { metricsView } from './metricsView.js';
+
+const provider = (id: string, extra: Partial<Provider> = {}): Provider => ({
+  id,
+  label: `${id} label`,
+  demo: false,
+  inputs: ['domain'],
+  fields: ['company.name'],
+  costPerCall: 0.01,
+  costPerMatch: 0,
+  timeoutMs: 1000,
+  call: async () => ({ kind: 'no_match', status: 404 }),
+  ...extra,
+});
+
+const figures = (providerId: string, f: Partial<ProviderFigures>): ProviderFigures => ({
+  providerId,
+  calls: 0,
+  paidCalls: 0,
+  matches: 0,
+  noMatches: 0,
+  rateLimited: 0,
+  errors: 0,
+  costUsd: 0,
+  p50Ms: null,
+  p95Ms: null,
+  cacheHits: 0,
+  ...f,
+});
+
+const window = { window: '7d', since: Date.UTC(2026, 10, 1) };
+
+describe('metricsView', () => {
+  it('lists a configured provider never called with zeros and no rates, and one the configuration dropped by its id', () => {
+    const view = metricsView([provider('a', { demo: true })], [figures('gone', { calls: 2, matches: 1, noMatches: 1, costUsd: 0.02 })], { p50Ms: null, p95Ms: null }, window);
+    expect(view.providers).toEqual([
+      expect.objectContaining({ provider: 'a', label: 'a label (demo)', demo: true, calls: 0, matchRate: null, costPerMatch: null, p95Ms: null }),
+      expect.objectContaining({ provider: 'gone', label: 'gone', demo: false, calls: 2, matchRate: 0.5, costPerMatch: 0.02 }),
+    ]);
+    expect(view.since).toBe('2026-11-01T00:00:00.000Z');
+    expect(view).not.toHaveProperty('jobId');
+  });
+
+  it('keeps predictions out of the matches, match rate and cost per match, but counts what they cost', () => {
+    const view = metricsView(
+      [provider('data'), provider('llm', { predictive: true })],
+      [figures('data', { calls: 4, paidCalls: 4, matches: 1, noMatches: 3, costUsd: 0.25 }), figures('llm', { calls: 3, paidCalls: 3, matches: 3, costUsd: 0.5 })],
+      { p50Ms: 40, p95Ms: 90 },
+      { ...window, jobId: 'job_1' },
+    );
+    expect(view.providers[1]).toMatchObject({ provider: 'llm', predicted: true, matchRate: 1 });
+    expect(view.totals).toMatchObject({
+      calls: 7,
+      paidCalls: 7,
+      matches: 1,
+      noMatches: 3,
+      matchRate: 0.25,
+      costUsd: 0.75,
+      costPerMatch: 0.25,
+      predictedMatches: 3,
+      predictedCostUsd: 0.5,
+      p50Ms: 40,
+      p95Ms: 90,
+    });
+    expect(view.jobId).toBe('job_1');
+  });
+});
