@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field, RowInput } from '../../shared/index.js';
 import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
@@ -41,7 +42,12 @@ export async function newRows(
     return admit(providers, r.input, fields);
   });
   const valid = admitted.flatMap((norm) => (norm.ok ? [{ norm, predict }] : []));
+  // Each phase of a batch of thousands is tens of milliseconds of synchronous work. Between phases the event loop
+  // turns, so rows already running send their requests and take in their answers (and real-time lookups go on)
+  // instead of waiting out the whole batch: a job's second request arrives just as its first rows start.
+  await nextTurn();
   const settled = (await settleFromCache(deps, ws, jobId, fields, valid)).values();
+  await nextTurn();
   return rows.map((r, i): NewRow<RowState> => {
     const norm = admitted[i]!;
     if (!norm.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorCode: 'invalid_input', errorMessage: norm.message };

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field } from '../../shared/index.js';
 import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
 import { canRead, type Admitted } from './admit.js';
@@ -53,6 +54,8 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
       return { providerId: p.id, inputKey: p.cacheVersion ? withCacheVersion(base, p) : base };
     });
   });
+  // The read and the walk after it are the longest phases of an intake; see newRows.
+  await nextTurn();
   const stored = await deps.readCache(workspace, keyed.flatMap((keys) => keys.filter((k) => k !== undefined)));
 
   return works.map((work, i) => {
