@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { testProvider } from '../../test/helpers/provider.js';
 import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import { fieldCheck, settledHits } from './intake.js';
 import { emptyState } from './rowState.js';
 
-const provider = (id: string, fields: Provider['fields'], predictive = false): Provider => ({
-  id,
-  label: id,
-  demo: false,
-  inputs: ['domain'],
-  fields,
-  costPerCall: 0.01,
-  costPerMatch: 0,
-  timeoutMs: 1000,
-  predictive,
-  call: async () => ({ kind: 'no_match', status: 404 }),
-});
+const provider = (id: string, fields: Provider['fields'], predictive = false) => testProvider(id, { fields, predictive });
 
 describe('fieldCheck', () => {
   const check = fieldCheck([provider('data', ['company.name']), provider('llm', ['company.name', 'company.industry'], true)]);

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { testProvider } from '../../test/helpers/provider.js';
 import type { Provider } from '../providers/types.js';
 import type { ProviderFigures } from '../storage/calls/providerMetrics.js';
 import { metricsView } from './metricsView.js';
 
-const provider = (id: string, extra: Partial<Provider> = {}): Provider => ({
-  id,
-  label: `${id} label`,
-  demo: false,
-  inputs: ['domain'],
-  fields: ['company.name'],
-  costPerCall: 0.01,
-  costPerMatch: 0,
-  timeoutMs: 1000,
-  call: async () => ({ kind: 'no_match', status: 404 }),
-  ...extra,
-});
+const provider = (id: string, extra: Partial<Provider> = {}) => testProvider(id, { label: `${id} label`, ...extra });
 
 const figures = (providerId: string, f: Partial<ProviderFigures>): ProviderFigures => ({
   providerId,

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { testProvider } from '../../test/helpers/provider.js';
 import type { Provider } from '../providers/types.js';
 import { Ranking } from './order.js';
 import { Stats } from './stats.js';
 
-const provider = (id: string, costPerCall: number): Provider => ({
-  id,
-  label: id,
-  demo: true,
-  inputs: ['domain'],
-  fields: ['company.name'],
-  costPerCall,
-  costPerMatch: 0,
-  timeoutMs: 1000,
-  call: async () => ({ kind: 'no_match', status: 404 }),
-});
+const provider = (id: string, costPerCall: number) => testProvider(id, { demo: true, costPerCall });
 
 const ids = (order: readonly Provider[]) => order.map((p) => p.id);
 
