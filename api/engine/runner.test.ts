@@ -92,4 +92,43 @@ describe('Runner', () => {
     expect(new Set(started).size).toBeGreaterThan(4);
     expect(started.filter((t) => t === started[0]).length).toBeLessThanOrEqual(50);
   });
+
+  it('sees a job done when its rows finish while a claim is out (the count is read after the claim, not before)', async () => {
+    const { store, finished, release } = storeOf(15);
+    // The second claim is held until every row of the first has finished: a slow store (a remote server, a loaded disk).
+    const claimsOut: (() => void)[] = [];
+    let claimsMade = 0;
+    const slowStore: RunnerStore = {
+      ...store,
+      claim: async (...args) => {
+        if (claimsMade++ > 0) await new Promise<void>((resolve) => claimsOut.push(resolve));
+        return store.claim(...args);
+      },
+    };
+    const working: (() => void)[] = [];
+    const runner = new Runner({
+      store: slowStore,
+      processRow: () => new Promise<void>((resolve) => working.push(() => (release(), resolve()))),
+      onError: (err) => { throw err; },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    runner.start();
+    for (let i = 0; i < 100 && (working.length < 10 || claimsOut.length === 0); i++) {
+      await tick();
+      if (working.length === 10 && claimsOut.length === 0) working.shift()!(), working.shift()!(), working.shift()!();
+    }
+    expect(claimsOut).toHaveLength(1);
+    while (working.length > 0) working.shift()!();
+    await tick();
+    claimsOut.shift()!();
+    for (let i = 0; i < 100 && !finished(); i++) {
+      await tick();
+      working.shift()?.();
+      claimsOut.shift()?.();
+    }
+    await runner.stop();
+    expect(finished()).toBe(true);
+  });
 });

@@ -110,12 +110,15 @@ export class Runner {
       }
       const now = clock.now();
       const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
+      // Rows of this job may have finished while the claim was out: read the count again, never `mine` from before
+      // the await, or their decrements are lost, the count never returns to 0 and the job is never seen done.
+      const inHand = this.perJob.get(job.id) ?? 0;
       if (claimed.length === room) hungry.add(job.id);
       if (claimed.length === 0) {
-        if (mine === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
+        if (inHand === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
         continue;
       }
-      this.perJob.set(job.id, mine + claimed.length);
+      this.perJob.set(job.id, inHand + claimed.length);
       this.total += claimed.length;
       await this.startRows(job, claimed, share);
     }
