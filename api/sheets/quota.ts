@@ -6,14 +6,31 @@ export interface QuotaTicket {
   user: string;
 }
 
+/** A slot the scheduler gave: say when its request is sent, or that none was. */
+export interface QuotaSlot {
+  /** Wraps the request: the slot is counted from when `request` starts until a window after it settles. */
+  send<T>(request: () => Promise<T>): Promise<T>;
+  /** Nothing was sent (or it already was): the slot goes back, or stays counted as it is. Safe to call twice. */
+  release(): void;
+}
+
 interface Waiter extends QuotaTicket {
   since: number;
-  resolve(waitedMs: number): void;
+  resolve(slot: QuotaSlot): void;
 }
 
 /**
  * Hands out request slots under Google's per-minute quotas: at most
  * `perUser` requests per user and `perProject` in all within any window.
+ *
+ * Google counts a request somewhere between our sending it and its answer,
+ * and a slot's holder may take a while (reading rows) before it sends. So a
+ * request is counted from when it is sent, not when its slot was given: a
+ * slot given and not yet answered holds its place in both quotas, and an
+ * answered request stays in the window until `windowMs` after its answer.
+ * Then any two requests `perUser` apart are a full window apart at Google
+ * too, however long each one waited before it went out or took to arrive.
+ *
  * The project quota is shared by every user of the add-on, so slots go
  * round-robin by workspace, and within a workspace to the user served least
  * recently: a big job cannot starve a small one.
@@ -21,10 +38,14 @@ interface Waiter extends QuotaTicket {
 export class QuotaScheduler {
   private project: number[] = [];
   private readonly users = new Map<string, number[]>();
+  /** Slots given and not yet answered (or given back), in all and per user. */
+  private projectHeld = 0;
+  private readonly held = new Map<string, number>();
   private readonly blockedUntil = new Map<string, number>();
-  private readonly lastServed = new Map<string, number>();
+  /** When each workspace and each user was last given a slot (a serial number): the least recent goes first. */
+  private readonly workspaceServed = new Map<string, number>();
+  private readonly userServed = new Map<string, number>();
   private readonly waiting = new Map<string, Waiter[]>();
-  private turn = 0;
   private timer: NodeJS.Timeout | undefined;
   private serial = 0;
   /** Time requests spent waiting for a slot, for the benchmark's report. */
@@ -36,8 +57,8 @@ export class QuotaScheduler {
     private readonly clock: Clock,
   ) {}
 
-  /** Resolves with the time waited once a slot is the caller's; the slot is counted from then. Rejects if `signal` aborts first. */
-  acquire(ticket: QuotaTicket, signal?: AbortSignal): Promise<number> {
+  /** Resolves with a slot once it is the caller's. Rejects if `signal` aborts first. */
+  acquire(ticket: QuotaTicket, signal?: AbortSignal): Promise<QuotaSlot> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const list = this.waiting.get(ticket.workspace) ?? [];
@@ -51,9 +72,9 @@ export class QuotaScheduler {
       const waiter: Waiter = {
         ...ticket,
         since: this.clock.now(),
-        resolve: (ms) => {
+        resolve: (slot) => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(ms);
+          resolve(slot);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -76,14 +97,59 @@ export class QuotaScheduler {
     return log;
   }
 
+  /** When a request may start given `log` (answered requests, oldest first) and `held` slots out, within `limit`; Infinity while the held slots alone fill it. */
+  private static freeIn(log: number[], held: number, limit: number, windowMs: number): number {
+    const room = limit - held;
+    if (room <= 0) return Infinity;
+    // At most room - 1 answers may remain in the window: wait for the room-th latest to leave it.
+    return log.length >= room ? log[log.length - room]! + windowMs : -Infinity;
+  }
+
   /** When `user` may next send, or now. */
   private freeAt(user: string, now: number): number {
-    const since = now - this.limits.windowMs;
-    const mine = this.usedBy(user, since);
-    let at = Math.max(now, this.blockedUntil.get(user) ?? 0, this.blockedUntil.get('') ?? 0);
-    if (mine.length >= this.limits.perUser) at = Math.max(at, mine[mine.length - this.limits.perUser]! + this.limits.windowMs);
-    if (this.project.length >= this.limits.perProject) at = Math.max(at, this.project[this.project.length - this.limits.perProject]! + this.limits.windowMs);
-    return at;
+    const { perUser, perProject, windowMs } = this.limits;
+    const mine = this.usedBy(user, now - windowMs);
+    return Math.max(
+      now,
+      this.blockedUntil.get(user) ?? 0,
+      this.blockedUntil.get('') ?? 0,
+      QuotaScheduler.freeIn(mine, this.held.get(user) ?? 0, perUser, windowMs),
+      QuotaScheduler.freeIn(this.project, this.projectHeld, perProject, windowMs),
+    );
+  }
+
+  private give(user: string): QuotaSlot {
+    this.projectHeld++;
+    this.held.set(user, (this.held.get(user) ?? 0) + 1);
+    let state: 'held' | 'sending' | 'done' = 'held';
+    const finish = (counted: boolean) => {
+      if (state === 'done') return;
+      state = 'done';
+      this.projectHeld--;
+      const n = (this.held.get(user) ?? 1) - 1;
+      if (n > 0) this.held.set(user, n);
+      else this.held.delete(user);
+      if (counted) {
+        const now = this.clock.now();
+        this.project.push(now);
+        this.usedBy(user, now - this.limits.windowMs).push(now);
+      }
+      this.pump();
+    };
+    return {
+      send: async (request) => {
+        if (state !== 'held') throw new Error('quota slot already used');
+        state = 'sending';
+        try {
+          return await request();
+        } finally {
+          finish(true);
+        }
+      },
+      release: () => {
+        if (state === 'held') finish(false);
+      },
+    };
   }
 
   private pump(): void {
@@ -91,11 +157,12 @@ export class QuotaScheduler {
     this.project = this.project.filter((t) => t > now - this.limits.windowMs);
     let next = Infinity;
     for (;;) {
-      const workspaces = [...this.waiting.keys()];
+      // Round-robin: the workspace served least recently first (remembered by name: the list of waiting workspaces changes).
+      const workspaces = [...this.waiting.keys()].sort((a, b) => (this.workspaceServed.get(a) ?? -1) - (this.workspaceServed.get(b) ?? -1));
       if (workspaces.length === 0) break;
       let served = false;
-      for (let i = 0; i < workspaces.length && !served; i++) {
-        const ws = workspaces[(this.turn + i) % workspaces.length]!;
+      for (const ws of workspaces) {
+        if (served) break;
         const list = this.waiting.get(ws)!;
         // The user of this workspace served least recently, among those who may send now.
         let pick: Waiter | undefined;
@@ -105,24 +172,23 @@ export class QuotaScheduler {
             next = Math.min(next, at);
             continue;
           }
-          if (!pick || (this.lastServed.get(w.user) ?? -1) < (this.lastServed.get(pick.user) ?? -1)) pick = w;
+          if (!pick || (this.userServed.get(w.user) ?? -1) < (this.userServed.get(pick.user) ?? -1)) pick = w;
         }
         if (!pick) continue;
         list.splice(list.indexOf(pick), 1);
         if (list.length === 0) this.waiting.delete(ws);
-        this.turn = (this.turn + i + 1) % Math.max(1, workspaces.length);
-        this.project.push(now);
-        this.usedBy(pick.user, now - this.limits.windowMs).push(now);
-        this.lastServed.set(pick.user, ++this.serial);
+        this.workspaceServed.set(ws, ++this.serial);
+        this.userServed.set(pick.user, this.serial);
         this.granted++;
         this.waitedMs += now - pick.since;
-        pick.resolve(now - pick.since);
+        pick.resolve(this.give(pick.user));
         served = true;
       }
       if (!served) break;
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    // A waiter held back only by slots still out (Infinity) is looked at again when one comes back.
     if (this.waiting.size > 0 && Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), Math.max(1, next - now));
   }
 

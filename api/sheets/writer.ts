@@ -13,7 +13,7 @@ import type { Credentials, GoogleAuthClient, GoogleCredential } from './credenti
 import { DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, dashboardSetup, dashboardValues } from './dashboard.js';
 import { SheetsFailure, classify } from './failure.js';
 import type { SheetsOptions } from './options.js';
-import { QuotaScheduler, type QuotaTicket } from './quota.js';
+import { QuotaScheduler, type QuotaSlot, type QuotaTicket } from './quota.js';
 import { rowCells } from './rowCells.js';
 import { statusFormatRequests } from './statusText.js';
 
@@ -184,15 +184,26 @@ export class SheetWriter {
   }
 
   /** One request under quota, retried with backoff on 429 and 5xx; anything else is thrown, classified. */
-  private async call<T>(ctx: Ctx, kind: 'read' | 'write', fn: () => Promise<T>): Promise<T> {
-    const { options, random = Math.random } = this.deps;
+  private call<T>(ctx: Ctx, kind: 'read' | 'write', request: () => Promise<T>): Promise<T> {
+    return this.prepared(ctx, kind, (send) => send(request));
+  }
+
+  /**
+   * Like `call`, for a request built once its slot is ours: `fn` may read
+   * first and then `send` (the request is counted from then), or send nothing.
+   */
+  private async prepared<T>(ctx: Ctx, kind: 'read' | 'write', fn: (send: QuotaSlot['send']) => Promise<T>): Promise<T> {
+    const { options, random = Math.random, clock } = this.deps;
     const scheduler = kind === 'read' ? this.reads : this.writes;
     for (let attempt = 1; ; attempt++) {
-      this.stats.quotaWaitMs += await scheduler.acquire(ctx.ticket, this.stopping.signal);
+      const asked = clock.now();
+      const slot = await scheduler.acquire(ctx.ticket, this.stopping.signal);
+      this.stats.quotaWaitMs += clock.now() - asked;
       if (kind === 'read') this.stats.reads++;
       try {
-        return await fn();
+        return await fn((request) => slot.send(request));
       } catch (err) {
+        slot.release();
         const f = classify(err);
         if ((f.kind !== 'quota' && f.kind !== 'transient') || attempt >= options.maxAttempts) throw f;
         const [first, cap] = options.backoffMs;
@@ -200,6 +211,9 @@ export class SheetWriter {
         if (f.kind === 'quota') scheduler.holdOff(ctx.ticket.user, ms);
         this.stats.retries++;
         await sleep(ms, this.stopping.signal);
+      } finally {
+        // A slot whose holder sent nothing goes back; one that was sent stays counted.
+        slot.release();
       }
     }
   }
@@ -290,7 +304,7 @@ export class SheetWriter {
     const o = this.deps.options;
     const key = rowMetadataKey(t.jobId);
     // Rows are read after the quota slot is ours: whatever finished while waiting goes in the same request.
-    const sent = await this.call(ctx, 'write', async () => {
+    const sent = await this.prepared(ctx, 'write', async (send) => {
       const rows = await this.deps.store.pending(t.jobId, o.maxRowsPerRequest);
       const data: sheets_v4.Schema$DataFilterValueRange[] = [];
       const taken: PendingWrite[] = [];
@@ -309,7 +323,7 @@ export class SheetWriter {
       }
       if (data.length === 0) return { taken, matched: new Set<string>() };
       this.stats.writeRequests++;
-      const res = await api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } });
+      const res = await send(() => api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } }));
       const matched = new Set<string>();
       for (const r of res.data.responses ?? []) {
         const v = r.dataFilter?.developerMetadataLookup?.metadataValue;
