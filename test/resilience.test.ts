@@ -12,20 +12,26 @@ const job = async (fields: string[], rows: unknown[], extra: Record<string, unkn
 
 describe('provider trouble', () => {
   it('rides out a 429 storm by honouring Retry-After: no row fails and no answer is bought twice', async () => {
-    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { storm: { remaining: 40, retryAfterS: 0.2 } } }]);
+    const retryAfterMs = 500;
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { storm: { remaining: 20, retryAfterS: retryAfterMs / 1000 } } }]);
     const id = await job(['company.name'], domainRows(domains(100)));
     const done = await h.waitForJob(id);
     expect(done.counts.matched).toBe(100);
     expect(done.counts.failed).toBe(0);
     const answered = h.sim.requests.filter((r) => r.status === 200).map((r) => r.q);
     expect(new Set(answered).size).toBe(answered.length);
-    expect(h.sim.requests.filter((r) => r.status === 429)).toHaveLength(40);
-    // After the first 429, nothing was sent until the provider's Retry-After had passed.
-    const first429 = h.sim.requests.find((r) => r.status === 429)!.at;
-    const afterStorm = h.sim.requests.filter((r) => r.at > first429 && r.status !== 429);
-    expect(Math.min(...afterStorm.map((r) => r.at)) - first429).toBeGreaterThanOrEqual(150);
+    const limited = h.sim.requests.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(20);
+    // The spacing the provider saw: after each 429 it hears nothing more until that 429's Retry-After has
+    // passed, but for the burst of requests that left before the pause took hold (they arrive within a few
+    // milliseconds; a quarter of the Retry-After allows for a loaded machine). 90% of it: timers may fire
+    // a millisecond early, and anything sent after the pause arrives a full Retry-After after the 429.
+    for (const r of limited) {
+      const early = h.sim.requests.filter((x) => x.at >= r.at + retryAfterMs / 4 && x.at < r.at + 0.9 * retryAfterMs);
+      expect(early.map((x) => x.at - r.at), `requests within Retry-After of the 429 at ${r.at}`).toEqual([]);
+    }
     const m = (await h.api('/v1/metrics')).body;
-    expect(m.providers[0]).toMatchObject({ rateLimited: 40, matches: 100, paidCalls: 100 });
+    expect(m.providers[0]).toMatchObject({ rateLimited: 20, matches: 100, paidCalls: 100 });
   });
 
   it('keeps within documented limits: never more requests in flight than the documented concurrency', async () => {
