@@ -14,6 +14,7 @@ import { sheetsOptionsFromEnv, type SheetsOptions } from './sheets/options.js';
 import type { Log } from './log.js';
 import { buildProviders } from './providers/registry.js';
 import { openDatabase, type Database } from './storage/db.js';
+import { repairUnreadableText } from './storage/repairText.js';
 import { createApiKey } from './storage/keys/createApiKey.js';
 import { findWorkspaceByKey } from './storage/keys/findWorkspaceByKey.js';
 
@@ -55,6 +56,8 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     loaded = parseConfig(demoConfig(sim.url), {});
   }
   const database = await openDatabase(opts.dbUrl, { authToken: opts.dbAuthToken });
+  const repaired = await repairUnreadableText(database.client);
+  if (repaired > 0) opts.log(`repaired ${repaired} stored values holding text that could not be read back (written by an earlier version); see api/storage/repairText.ts`);
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
   const providers = buildProviders(loaded.config, { http: createHttpClient(dispatcher), now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({

@@ -2,3 +2,4 @@ export * from './api.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './zodPath.js';
+export * from './text.js';

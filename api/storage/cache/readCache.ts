@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
+import { jsonText } from '../jsonText.js';
 
 export interface CachedAnswer {
   outcome: 'match' | 'no_match';
@@ -54,7 +55,7 @@ export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], f
       // One row holding a JSON array: libsql's per-row conversion cost more than the lookups themselves.
       const [row] = await db.values<[string | null]>(sql`
         SELECT json_group_array(json_array(c.input_key, c.outcome, json(c."values"), c.fetched_at))
-        FROM json_each(${JSON.stringify(inputKeys.slice(i, i + CHUNK))}) j
+        FROM json_each(${jsonText(inputKeys.slice(i, i + CHUNK))}) j
         CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = ${providerId} AND c.input_key = j.value
         WHERE c.fetched_at >= ${freshSince}`);
       const got = JSON.parse(row?.[0] ?? '[]') as [string, 'match' | 'no_match', Record<string, unknown>, number][];
@@ -67,7 +68,7 @@ export async function readCache(db: Db, workspaceId: string, keys: CacheKey[], f
 async function readFew(db: Db, workspaceId: string, keys: CacheKey[], freshSince: number): Promise<CachedAnswers> {
   const [row] = await db.values<[string | null]>(sql`
     SELECT json_group_array(json_array(c.provider_id, c.input_key, c.outcome, json(c."values"), c.fetched_at))
-    FROM json_each(${JSON.stringify(keys.map((k) => [k.providerId, k.inputKey]))}) j
+    FROM json_each(${jsonText(keys.map((k) => [k.providerId, k.inputKey]))}) j
     CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = j.value ->> 0 AND c.input_key = j.value ->> 1
     WHERE c.fetched_at >= ${freshSince}`);
   const got = JSON.parse(row?.[0] ?? '[]') as [string, string, 'match' | 'no_match', Record<string, unknown>, number][];

@@ -1,4 +1,5 @@
 import type { EntryKind } from '../journal.js';
+import { jsonText } from '../jsonText.js';
 
 export interface StoredAnswer {
   workspaceId: string;
@@ -12,7 +13,7 @@ export interface StoredAnswer {
 /** Answers into the cache; a fresher answer for the same key replaces the old one. */
 export const storedAnswers: EntryKind<StoredAnswer> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((a) => [a.workspaceId, a.providerId, a.inputKey, a.outcome, JSON.stringify(a.values), a.fetchedAt]));
+    const batch = jsonText(entries.map((a) => [a.workspaceId, a.providerId, a.inputKey, a.outcome, jsonText(a.values), a.fetchedAt]));
     // `WHERE true` tells SQLite's parser that ON CONFLICT starts the upsert, not a join constraint.
     return [
       {

@@ -1,4 +1,5 @@
 import type { EntryKind } from '../journal.js';
+import { jsonText } from '../jsonText.js';
 
 export interface CacheHitCount {
   workspaceId: string;
@@ -15,7 +16,7 @@ export interface CacheHitCount {
  */
 export const cacheHitCounts: EntryKind<CacheHitCount> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((h) => [h.workspaceId, h.providerId, h.jobId, h.day, h.hits]));
+    const batch = jsonText(entries.map((h) => [h.workspaceId, h.providerId, h.jobId, h.day, h.hits]));
     return [
       {
         sql: `INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)

@@ -1,4 +1,5 @@
 import type { EntryKind } from '../journal.js';
+import { jsonText } from '../jsonText.js';
 
 export interface CallRecord {
   workspaceId: string;
@@ -25,7 +26,7 @@ export interface JournaledCall extends CallRecord {
  */
 export const recordedCalls: EntryKind<JournaledCall> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((c) => [c.id, c.workspaceId, c.providerId, c.jobId, c.segment, c.outcome, c.httpStatus, c.latencyMs, c.costUsd, c.at]));
+    const batch = jsonText(entries.map((c) => [c.id, c.workspaceId, c.providerId, c.jobId, c.segment, c.outcome, c.httpStatus, c.latencyMs, c.costUsd, c.at]));
     // `WHERE true` tells SQLite's parser that ON CONFLICT starts the upsert, not a join constraint.
     return [
       {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import type { NewRow } from './types.js';
+import { jsonText } from '../jsonText.js';
 
 /**
  * Statements appending rows after the job's last sequence number, for the
@@ -11,8 +12,8 @@ import type { NewRow } from './types.js';
  */
 export function insertRowsStatements(db: Db, jobId: string, newRows: NewRow[], now: number) {
   // Input and state go as strings: SQLite takes them as they are instead of parsing and re-serialising each.
-  const batch = JSON.stringify(
-    newRows.map((r) => [r.key, JSON.stringify(r.input), r.status, r.errorCode ?? null, r.errorMessage ?? null, r.state ? JSON.stringify(r.state) : null]),
+  const batch = jsonText(
+    newRows.map((r) => [r.key, jsonText(r.input), r.status, r.errorCode ?? null, r.errorMessage ?? null, r.state ? jsonText(r.state) : null]),
   );
   return [
     db.run(sql`

@@ -1,4 +1,5 @@
 import type { EntryKind } from '../journal.js';
+import { jsonText } from '../jsonText.js';
 
 interface LeasedRow {
   jobId: string;
@@ -20,7 +21,7 @@ export interface RowCompletion extends LeasedRow {
 /** A row's end: its status, checkpoint and error, and the lease let go. */
 export const completedRows: EntryKind<RowCompletion> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, JSON.stringify(r.state), r.at, r.status, r.errorCode, r.errorMessage]));
+    const batch = jsonText(entries.map((r) => [r.jobId, r.seq, r.workerId, jsonText(r.state), r.at, r.status, r.errorCode, r.errorMessage]));
     return [
       {
         sql: `UPDATE rows SET status = j.value ->> 5, state = j.value ->> 3, error_code = j.value ->> 6, error_message = j.value ->> 7,
@@ -42,7 +43,7 @@ export interface RowRelease extends LeasedRow {
 /** Hands rows back to the queue to run again at their `runAt`, keeping their checkpoints. */
 export const releasedRows: EntryKind<RowRelease> = {
   statements(entries) {
-    const batch = JSON.stringify(entries.map((r) => [r.jobId, r.seq, r.workerId, JSON.stringify(r.state), r.at, r.runAt, r.countAttempt ? 1 : 0]));
+    const batch = jsonText(entries.map((r) => [r.jobId, r.seq, r.workerId, jsonText(r.state), r.at, r.runAt, r.countAttempt ? 1 : 0]));
     return [
       {
         sql: `UPDATE rows SET status = 'pending', state = j.value ->> 3, run_at = j.value ->> 5, attempts = attempts + (j.value ->> 6),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
+import { jsonText } from '../jsonText.js';
 
 /**
  * Puts flagged rows (failed, budget exhausted) back in the queue and the job
@@ -7,7 +8,7 @@ import type { Db } from '../db.js';
  * again; answers already bought stay in the checkpoint and the cache.
  */
 export async function retryRows(db: Db, jobId: string, keys: string[] | undefined, now: number): Promise<number> {
-  const keyFilter = keys ? sql`AND key IN (SELECT value FROM json_each(${JSON.stringify(keys)}))` : sql``;
+  const keyFilter = keys ? sql`AND key IN (SELECT value FROM json_each(${jsonText(keys)}))` : sql``;
   const [res] = await db.batch([
     db.run(sql`
       UPDATE rows SET status = 'pending', run_at = ${now}, attempts = 0, error_code = NULL, error_message = NULL,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
+import { jsonText } from '../jsonText.js';
 
 /**
  * Records the versions Google accepted. A row finished again since it was
@@ -12,6 +13,6 @@ export async function markWritten(db: Db, jobId: string, written: { seq: number;
   if (written.length === 0) return;
   await db.run(sql`
     INSERT INTO row_writes (job_id, seq, anchored_at, written_version, orphaned)
-    SELECT ${jobId}, value ->> '$.seq', 0, value ->> '$.version', 0 FROM json_each(${JSON.stringify(written)}) WHERE true
+    SELECT ${jobId}, value ->> '$.seq', 0, value ->> '$.version', 0 FROM json_each(${jsonText(written)}) WHERE true
     ON CONFLICT (job_id, seq) DO UPDATE SET written_version = excluded.written_version`);
 }
