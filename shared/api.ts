@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCodeSchema } from './errors.js';
 import { FieldSchema, FieldValueSchema } from './fields.js';
+import { identifierText } from './text.js';
 
 /** Limits a client can read before it sends: the server refuses more with a 4xx saying so. */
 export const LIMITS = {
@@ -10,27 +11,43 @@ export const LIMITS = {
   resultsPageMax: 5000,
 } as const;
 
-const text = (max: number) => z.string().max(max);
-
 /**
  * A row's raw input as it stands in the sheet. Shape errors are request errors
- * (400, with the path); bad values (an email without @) are row flags.
+ * (400, with the path); a value that cannot be used (longer than
+ * INPUT_LIMITS, an email without @, a broken character) flags its row, so one
+ * bad cell never refuses a batch.
  */
 export const RowInputSchema = z
   .object({
-    email: text(512),
-    domain: text(2048),
-    firstName: text(256),
-    lastName: text(256),
-    fullName: text(512),
-    company: text(512),
-    linkedinUrl: text(2048),
+    email: z.string(),
+    domain: z.string(),
+    firstName: z.string(),
+    lastName: z.string(),
+    fullName: z.string(),
+    company: z.string(),
+    linkedinUrl: z.string(),
   })
   .partial()
   .strict();
 export type RowInput = z.infer<typeof RowInputSchema>;
 
-export const RowKeySchema = z.union([z.string().min(1).max(200), z.number().int()]).transform(String);
+/**
+ * The longest value each input cell may hold, in UTF-16 units. Per cell, not
+ * per body: a longer value flags its own row `invalid_input` and the other
+ * rows of the batch run. Only the body's caps (LIMITS) refuse a request.
+ */
+export const INPUT_LIMITS: Readonly<Record<keyof RowInput, number>> = {
+  email: 512,
+  domain: 2048,
+  firstName: 256,
+  lastName: 256,
+  fullName: 512,
+  company: 512,
+  linkedinUrl: 2048,
+};
+
+/** A row's key: stored and compared as sent, so one that cannot be stored faithfully is refused with its path. */
+export const RowKeySchema = z.union([identifierText(200), z.number().int()]).transform(String);
 
 export const RowSubmissionSchema = z.object({ key: RowKeySchema, input: RowInputSchema });
 
@@ -39,7 +56,7 @@ export const RowsSchema = z.array(RowSubmissionSchema).max(LIMITS.rowsPerRequest
 });
 
 /** A column by letter (`F`, `AB`: 1–3 capitals) or by header text, found in the header row or added after the last column. */
-export const ColumnRefSchema = z.string().trim().min(1).max(200);
+export const ColumnRefSchema = z.string().trim().pipe(identifierText(200));
 
 /**
  * Where a job's results are written: row keys are sheet row numbers at
@@ -47,12 +64,12 @@ export const ColumnRefSchema = z.string().trim().min(1).max(200);
  */
 export const SheetTargetSchema = z.object({
   spreadsheetId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a spreadsheet id, as in docs.google.com/spreadsheets/d/<id>/'),
-  sheetName: z.string().min(1).max(100),
+  sheetName: identifierText(100),
   headerRow: z.number().int().min(1).max(1000).default(1),
   columns: z.partialRecord(FieldSchema, ColumnRefSchema).default({}),
   statusColumn: ColumnRefSchema.default('Cascade status'),
   /** An opaque, stable id of the Google user (Apps Script: Session.getTemporaryActiveUserKey()), so their jobs share one user quota. */
-  userKey: z.string().min(1).max(200).optional(),
+  userKey: identifierText(200).optional(),
 });
 export type SheetTarget = z.infer<typeof SheetTargetSchema>;
 
@@ -187,7 +204,7 @@ export const MetricsQuerySchema = z.object({
     .string()
     .regex(/^\d{1,4}[hd]$/, 'a number of hours or days, like 24h or 7d')
     .default('7d'),
-  jobId: z.string().optional(),
+  jobId: z.string().max(200).optional(),
 });
 
 export const ProviderMetricsSchema = z.object({

@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import type { InputKind, RowInput } from '../../shared/index.js';
+import { INPUT_LIMITS, quoted, textFault, type InputKind, type RowInput } from '../../shared/index.js';
 
 /** A row's input after normalisation: the form cache keys and provider requests are built from. */
 export interface NormalizedInput {
@@ -69,7 +69,13 @@ export function normalizeLinkedinUrl(raw: string): string | undefined {
   if (!/(^|\.)linkedin\.com$/i.test(url.hostname)) return undefined;
   const m = /^\/(in|company|pub)\/([^/?#]+)/i.exec(url.pathname);
   if (!m) return undefined;
-  return `https://www.linkedin.com/${m[1]!.toLowerCase()}/${decodeURIComponent(m[2]!).toLowerCase()}`;
+  let slug: string;
+  try {
+    slug = decodeURIComponent(m[2]!);
+  } catch {
+    return undefined; // a broken percent escape ("100%-sales"): not a URL LinkedIn gave out
+  }
+  return `https://www.linkedin.com/${m[1]!.toLowerCase()}/${slug.toLowerCase()}`;
 }
 
 const clean = (s: string | undefined) => s?.replace(/\s+/g, ' ').trim() || undefined;
@@ -81,16 +87,32 @@ export function segmentOf(domain: string | undefined): string {
   return tld.length === 2 ? tld : 'generic';
 }
 
+/**
+ * Why a cell's value cannot be used at all, before its meaning is looked at:
+ * too long, or holding text that cannot be stored (see shared/text.ts).
+ * Such a value flags its row; the rest of the batch runs.
+ */
+function cellFault(field: keyof RowInput, value: string): string | undefined {
+  const limit = INPUT_LIMITS[field];
+  if (value.length > limit) return `is ${value.length.toLocaleString('en-US')} characters long; at most ${limit.toLocaleString('en-US')} are read`;
+  return textFault(value);
+}
+
 export function normalizeInput(raw: RowInput): Normalized {
+  for (const field of Object.keys(raw) as (keyof RowInput)[]) {
+    const value = raw[field];
+    const fault = value === undefined ? undefined : cellFault(field, value);
+    if (fault) return { ok: false, field, message: fault };
+  }
   const input: NormalizedInput = {};
   if (raw.email?.trim()) {
     const email = normalizeEmail(raw.email);
-    if (!email) return { ok: false, field: 'email', message: `"${raw.email.slice(0, 80)}" is not an email address` };
+    if (!email) return { ok: false, field: 'email', message: `${quoted(raw.email)} is not an email address` };
     input.email = email;
   }
   if (raw.domain?.trim()) {
     const domain = normalizeDomain(raw.domain);
-    if (!domain) return { ok: false, field: 'domain', message: `"${raw.domain.slice(0, 80)}" is not a domain or website` };
+    if (!domain) return { ok: false, field: 'domain', message: `${quoted(raw.domain)} is not a domain or website` };
     input.domain = domain;
   } else if (input.email) {
     const fromEmail = input.email.slice(input.email.indexOf('@') + 1);
@@ -98,7 +120,7 @@ export function normalizeInput(raw: RowInput): Normalized {
   }
   if (raw.linkedinUrl?.trim()) {
     const li = normalizeLinkedinUrl(raw.linkedinUrl);
-    if (!li) return { ok: false, field: 'linkedinUrl', message: `"${raw.linkedinUrl.slice(0, 80)}" is not a LinkedIn profile or company URL` };
+    if (!li) return { ok: false, field: 'linkedinUrl', message: `${quoted(raw.linkedinUrl)} is not a LinkedIn profile or company URL` };
     input.linkedinUrl = li;
   }
   const first = clean(raw.firstName);

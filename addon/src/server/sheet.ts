@@ -1,4 +1,4 @@
-import { RowInputSchema, type RowInput } from '../../../shared/index.js';
+import { INPUT_LIMITS, cutText, type RowInput } from '../../../shared/index.js';
 import type { ColumnView, InputColumns, InputKey, SheetView } from '../contract.js';
 import { AddonError } from '../core/apiErrors.js';
 import { columnLetter } from '../core/columns.js';
@@ -41,10 +41,6 @@ export function describeSheet(sheet: GasSheet, headerRow: number): SheetView {
   return { name, headerRow, columns, dataRows: lastRow - headerRow, proposed: detectInputs(headers, samples) };
 }
 
-const MAX_LENGTH = Object.fromEntries(
-  Object.entries(RowInputSchema.shape).map(([k, s]) => [k, (s.unwrap() as { maxLength: number | null }).maxLength ?? 10_000]),
-) as Record<InputKey, number>;
-
 export interface SheetRow {
   key: string;
   input: RowInput;
@@ -52,8 +48,8 @@ export interface SheetRow {
 
 /**
  * The input of sheet rows `from..to`, keyed by row number, empty rows left
- * out. A value longer than the API accepts is cut to that length, so it is
- * flagged on its row by the API instead of failing its whole batch.
+ * out. A value longer than the API accepts is cut just past that length (on a
+ * code point), so batches stay small and the API still flags that row as too long.
  */
 export function readRows(sheet: GasSheet, inputs: InputColumns, from: number, to: number): SheetRow[] {
   if (to < from) return [];
@@ -66,7 +62,7 @@ export function readRows(sheet: GasSheet, inputs: InputColumns, from: number, to
     const input: RowInput = {};
     for (const [key, values] of columns) {
       const text = cellText(values[i]![0]!);
-      if (text) input[key] = text.slice(0, MAX_LENGTH[key]);
+      if (text) input[key] = cutText(text, INPUT_LIMITS[key] + 1);
     }
     if (Object.keys(input).length > 0) rows.push({ key: String(from + i), input });
   }

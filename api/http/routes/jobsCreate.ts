@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CreateJobSchema } from '../../../shared/index.js';
+import { CreateJobSchema, identifierText } from '../../../shared/index.js';
 import type { App, RouteDeps } from '../env.js';
 import { errorResponses } from '../errors.js';
 
@@ -9,7 +9,7 @@ const route = createRoute({
   summary: 'Create a job: a column of rows to enrich with the given fields',
   security: [{ bearer: [] }],
   request: {
-    headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
+    headers: z.object({ 'idempotency-key': identifierText(200).optional() }),
     body: { required: true, content: { 'application/json': { schema: CreateJobSchema } } },
   },
   responses: {
