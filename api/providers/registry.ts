@@ -6,6 +6,7 @@ import { dnsProvider } from './dns/provider.js';
 import { emailCheckProvider } from './emailCheck/provider.js';
 import { httpProvider } from './http/provider.js';
 import { llmProvider } from './llm/provider.js';
+import { withStorableAnswers } from './storableAnswers.js';
 import type { HttpClient, Provider } from './types.js';
 import { websiteProvider } from './website/provider.js';
 
@@ -15,7 +16,7 @@ export interface ProviderDeps {
   log?: Log;
 }
 
-/** Builds the configured providers; one branch per provider kind. */
+/** Builds the configured providers, one branch per provider kind, each answering only storable text. */
 export function buildProviders(config: Config, deps: ProviderDeps): Provider[] {
   const resolver = createResolver({ servers: config.net.dnsServers, timeoutMs: config.net.dnsTimeoutMs });
   const guard = new AddressGuard({ resolver, allowLoopbackPorts: config.net.allowLoopbackPorts });
@@ -24,7 +25,9 @@ export function buildProviders(config: Config, deps: ProviderDeps): Provider[] {
       `WARNING: UNSAFE net.allowLoopbackPorts is set: fetches derived from sheet input may reach this machine's loopback ports ${config.net.allowLoopbackPorts.join(', ')}. For local tests only; never in production.`,
     );
   }
-  return config.providers.map((p) => {
+  return config.providers.map((p) => withStorableAnswers(build(p)));
+
+  function build(p: Config['providers'][number]): Provider {
     switch (p.kind) {
       case 'http':
         return httpProvider(p, { ...deps, guard });
@@ -37,5 +40,5 @@ export function buildProviders(config: Config, deps: ProviderDeps): Provider[] {
       case 'llm':
         return llmProvider(p, deps);
     }
-  });
+  }
 }

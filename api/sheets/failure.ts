@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../shared/index.js';
+import { cutText, storableText, type ErrorCode } from '../../shared/index.js';
 
 export type FailureKind = 'quota' | 'transient' | 'unauthorized' | 'forbidden' | 'not_found' | 'grid' | 'rejected';
 
@@ -33,7 +33,8 @@ export class SheetsFailure extends Error {
   }
 }
 
-const clean = (s: string) => s.replace(/(bearer\s+)\S+/gi, '$1[redacted]').replace(/ya29\.[\w.-]+/g, '[redacted]').slice(0, 300);
+/** Google's text as the job's lastError may store and show it: no credential, storable (shared/text.ts), cut on a code point. */
+const clean = (s: string) => storableText(cutText(s.replace(/(bearer\s+)\S+/gi, '$1[redacted]').replace(/ya29\.[\w.-]+/g, '[redacted]'), 300));
 
 /** Sorts an error from googleapis (a GaxiosError) or the network. */
 export function classify(err: unknown): SheetsFailure {

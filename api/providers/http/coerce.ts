@@ -1,4 +1,4 @@
-import type { FieldValue } from '../../../shared/index.js';
+import { cutText, type FieldValue } from '../../../shared/index.js';
 
 const MAX_TEXT = 4000;
 const MAX_ITEMS = 100;
@@ -8,13 +8,13 @@ const MAX_ITEM = 500;
 export function coerceValue(v: unknown): FieldValue | undefined {
   if (typeof v === 'string') {
     const s = v.trim();
-    return s ? s.slice(0, MAX_TEXT) : undefined;
+    return s ? cutText(s, MAX_TEXT) : undefined;
   }
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'boolean') return v;
   if (Array.isArray(v)) {
     const items = v
-      .map((x) => (typeof x === 'string' || typeof x === 'number' ? String(x).trim().slice(0, MAX_ITEM) : ''))
+      .map((x) => (typeof x === 'string' || typeof x === 'number' ? cutText(String(x).trim(), MAX_ITEM) : ''))
       .filter(Boolean)
       .slice(0, MAX_ITEMS);
     return items.length ? items : undefined;
