@@ -49,7 +49,7 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
   const keyed = works.map((w) => {
     const inputKeys: (string | undefined)[] = [];
     return asked.map((p, i): CacheKey | undefined => {
-      if ((p.predictive && !w.predict) || !canRead(p, w.kinds)) return undefined;
+      if ((p.predictive && !w.predict) || !canRead(p, w)) return undefined;
       const base = (inputKeys[sameKeyAs[i]!] ??= inputKey(p.inputs, w.input));
       return { providerId: p.id, inputKey: p.cacheVersion ? withCacheVersion(base, p) : base };
     });

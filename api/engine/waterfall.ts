@@ -43,7 +43,7 @@ export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: Readonl
     (p) =>
       !work.state.answered.includes(p.id) &&
       !work.state.failed[p.id] &&
-      canRead(p, work.kinds) &&
+      canRead(p, work) &&
       p.fields.some((f) => missing.includes(f)),
   );
   // Predictions come last: only once every data provider that could still answer has (in flight counts as could).

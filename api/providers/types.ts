@@ -34,6 +34,13 @@ export interface Provider {
   predictive?: boolean;
   /** Joined to the cache key, so a new prompt buys fresh answers instead of reusing old ones. */
   cacheVersion?: string;
+  /**
+   * Why this provider cannot be asked about an input that has every kind it
+   * reads (its request could never be formed from it); undefined when it can.
+   * Such a row skips the provider, and is flagged invalid_input if no other
+   * provider can read it: asking would fail the same way on every retry.
+   */
+  unusableInput?(input: NormalizedInput): string | undefined;
   /** `signal` cancels the call; the engine sends none, since a request that was sent is paid for either way. */
   call(input: NormalizedInput, signal?: AbortSignal): Promise<CallResult>;
 }

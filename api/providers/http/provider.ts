@@ -7,7 +7,7 @@ import type { CallResult, FieldValues, HeaderGetter, HttpClient, HttpReply, Prov
 import { coerceValue } from './coerce.js';
 import { getPointer } from './pointer.js';
 import { waitFromHeaders, waitFromQuotaHeaders } from './retryAfter.js';
-import { expandBody, expandHeader, expandUrl, inputInHost } from './template.js';
+import { expandBody, expandHeader, expandUrl, inputInHost, unformableUrl } from './template.js';
 import { withDeadline, type Deadline } from '../deadline.js';
 import { noAnswer } from '../noAnswer.js';
 
@@ -27,7 +27,8 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
   const name = cfg.label ?? cfg.id;
   // Input in the host means sheet input picks the server: that request must go through the address guard.
   let http = deps.http;
-  if (inputInHost(cfg.request.url)) {
+  const hostFromInput = inputInHost(cfg.request.url);
+  if (hostFromInput) {
     if (!deps.guard) throw new Error(`${name}: a URL with input in its host needs the address guard`);
     http = guardedClient(deps.guard, { maxRedirects: MAX_REDIRECTS });
   }
@@ -108,6 +109,7 @@ export function httpProvider(cfg: HttpProviderConfig, deps: HttpProviderDeps): P
     concurrency: cfg.concurrency,
     ratePerSecond: cfg.ratePerSecond,
     timeoutMs: cfg.timeoutMs,
+    ...(hostFromInput ? { unusableInput: (input) => unformableUrl(cfg.request.url, input, name) } : {}),
     call,
   };
 }

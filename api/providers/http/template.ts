@@ -1,3 +1,4 @@
+import { quoted } from '../../../shared/index.js';
 import type { NormalizedInput } from '../../engine/normalize.js';
 
 const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
@@ -5,10 +6,28 @@ const WHOLE = /^\{\{\s*([a-zA-Z]+)\s*\}\}$/;
 
 const valueOf = (input: NormalizedInput, name: string): string => input[name as keyof NormalizedInput] ?? '';
 
-/** Whether a URL template takes any part of its host (or port) from the row: then the row chooses the server. */
-export function inputInHost(template: string): boolean {
+/** The placeholders a URL template takes its host (or port) from: where there are any, the row chooses the server. */
+export function hostPlaceholders(template: string): string[] {
   const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(template)?.[1] ?? '';
-  return new RegExp(PLACEHOLDER.source).test(authority);
+  return [...authority.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+export const inputInHost = (template: string): boolean => hostPlaceholders(template).length > 0;
+
+/**
+ * Why the URL cannot be formed from this input, where the input is part of
+ * the host: an encoded `:`, `/`, `@` or `[` (or a space) can never be in a
+ * host name. Undefined when the URL parses.
+ */
+export function unformableUrl(template: string, input: NormalizedInput, provider: string): string | undefined {
+  try {
+    new URL(expandUrl(template, input));
+    return undefined;
+  } catch {
+    const names = hostPlaceholders(template);
+    const shown = names.map((n) => quoted(valueOf(input, n))).join(' + ');
+    return `${names.join(' + ')}: ${shown} cannot be part of a host name, as ${provider}'s URL needs`;
+  }
 }
 
 /** URL templates: every placeholder is URL-encoded, so input can never add a path, query or host. */
