@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellValue } from '../../api/demo/sheets/index.js';
 import type { EstimateView, PlanInput, ProgressView, SidebarState } from '../../addon/src/contract.js';
+import { spawnServer, terminate } from '../helpers/spawnServer.js';
 import { startAddonHarness, type AddonHarness, type BoundAddon } from './helpers/addonHarness.js';
 
 const N = 500;
@@ -33,6 +34,17 @@ const column = (title: string) => {
     .values(2, c, N + 1, c)
     .map((r) => r[0]);
 };
+/**
+ * Stops the API as a deploy does and starts it again on the same port and database: whatever it kept in
+ * memory (answers bought moments ago, the Google token) is gone, only what it stored remains.
+ */
+async function restartApi(): Promise<void> {
+  const old = stack.api;
+  await terminate(old);
+  const fresh = await spawnServer({ ...old.env, PORT: new URL(old.url).port });
+  // The harness holds this object: its apiGet and stop() follow the new process.
+  Object.assign(old, fresh);
+}
 /** Provider requests that were answered (a match or a no-match): the ones that are paid for. */
 const answered = () => a.sim.requests.filter((r) => r.status === 200 || r.status === 404).map((r) => `${r.provider}:${r.q}`);
 
@@ -92,8 +104,10 @@ describe('500 leads from the sidebar’s server functions to the sheet and back'
     expect(a.gas.executions.every((e) => e.ok)).toBe(true);
   });
 
-  it('retries the flagged rows once the provider recovers: every row filled, no answer bought twice', async () => {
+  it('retries the flagged rows after an API restart once the provider recovers: every row filled, no answer bought twice', async () => {
     const paidBefore = answered();
+    // Across a restart, only what was stored can keep the retry from buying again what the first run bought.
+    await restartApi();
     a.sim.providers.get('firmo')!.behaviour.failFor = undefined;
     const retried = await a.gas.run<ProgressView>('retryFlagged', {});
     expect(retried.phase).toBe('running');

@@ -7,6 +7,8 @@ export interface Spawned {
   url: string;
   child: ChildProcess;
   output: () => string;
+  /** The environment it was started with, beyond this process's own: to start it again the same way. */
+  env: Record<string, string>;
 }
 
 /** Runs `api/main.ts` as its own process, as `npm start` does, and resolves once it listens. */
@@ -24,7 +26,7 @@ export function spawnServer(env: Record<string, string>): Promise<Spawned> {
       const m = /cascade listening on (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1]!, child, output: () => out });
+        resolve({ url: m[1]!, child, output: () => out, env });
       }
     };
     child.stdout!.on('data', onData);
@@ -41,5 +43,15 @@ export function kill9(s: Spawned): Promise<void> {
     s.child.removeAllListeners('exit');
     s.child.on('exit', () => resolve());
     s.child.kill('SIGKILL');
+  });
+}
+
+/** Stops it as a deploy does (SIGTERM: it finishes what it can and exits). */
+export function terminate(s: Spawned): Promise<void> {
+  return new Promise((resolve) => {
+    s.child.removeAllListeners('exit');
+    if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
+    s.child.once('exit', () => resolve());
+    s.child.kill('SIGTERM');
   });
 }
