@@ -54,26 +54,38 @@ describe('provider trouble', () => {
     expect(h.sim.peakInflight.get('p')).toBe(6);
   });
 
-  it('retries 5xx with backoff, then flags the row failed and retryable; Retry flagged fills it once the provider recovers', async () => {
+  it('retries 5xx with backoff, then flags the row failed and retryable; Retry flagged, after a restart, asks only the provider that failed', async () => {
+    // Each row needs both providers: "names" answers every row, "sizes" fails two of them.
     const failing = new Set(['lead1.com', 'lead2.com']);
-    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { failFor: failing } }]);
-    const id = await job(['company.name'], domainRows(domains(10)));
+    h = await startHarness([
+      { id: 'names', fields: ['company.name'], costPerCall: 0.01 },
+      { id: 'sizes', fields: ['company.employees'], costPerCall: 0.02, behaviour: { failFor: failing } },
+    ]);
+    const id = await job(['company.name', 'company.employees'], domainRows(domains(10)));
     let done = await h.waitForJob(id);
     expect(done.counts).toMatchObject({ matched: 8, failed: 2 });
     // 1 try + 4 retries (the default schedule's length) per failing row.
-    expect(h.calls('p').filter((q) => q === 'lead1.com')).toHaveLength(5);
+    expect(h.calls('sizes').filter((q) => q === 'lead1.com')).toHaveLength(5);
+    expect(h.calls('names').sort()).toEqual(domains(10).sort());
     const flagged = (await allResults(h, id)).filter((r) => r.status === 'failed');
-    expect(flagged[0].error).toEqual({ code: 'provider_unavailable', message: 'p answered HTTP 500' });
+    expect(flagged[0].error).toEqual({ code: 'provider_unavailable', message: 'sizes answered HTTP 500' });
+    // What was found is kept on the flagged row.
+    expect(flagged[0].sources).toEqual({ 'company.name': 'names' });
 
     failing.clear();
-    const before = h.calls('p').length;
+    // A restart in between: only what was stored (the rows' checkpoints, the cache) can keep "names" from being paid again.
+    await h.restart();
+    const before = h.sim.requests.length;
     const retry = await h.api(`/v1/jobs/${id}/retry`, { body: {} });
     expect(retry.body).toEqual({ requeued: 2 });
     done = await h.waitForJob(id);
     expect(done.counts).toMatchObject({ matched: 10, failed: 0 });
-    // Only the two flagged rows were asked again: the eight answers bought before were not.
-    expect(h.calls('p').slice(before).sort()).toEqual(['lead1.com', 'lead2.com']);
-    expect(done.costUsd).toBeCloseTo(0.1, 6);
+    // Only the provider that failed was asked again, about the two flagged rows: "names" had answered them, and nothing it answered was bought twice.
+    expect(h.sim.requests.slice(before).map((r) => `${r.provider}:${r.q}`).sort()).toEqual(['sizes:lead1.com', 'sizes:lead2.com']);
+    expect(done.costUsd).toBeCloseTo(10 * 0.01 + 10 * 0.02, 6);
+    // lead1.com and lead2.com are rows 3 and 4.
+    const retried = (await allResults(h, id)).filter((r) => r.key === '3' || r.key === '4');
+    expect(retried.map((r) => r.sources)).toEqual(Array(2).fill({ 'company.name': 'names', 'company.employees': 'sizes' }));
   });
 
   it('falls through to the next provider when one is down, and marks the row matched', async () => {
@@ -84,8 +96,22 @@ describe('provider trouble', () => {
       ],
       { order: ['down', 'up'] },
     );
-    const done = await h.waitForJob(await job(['company.name'], domainRows(domains(5))));
+    const list = domains(5);
+    const id = await job(['company.name'], domainRows(list));
+    const done = await h.waitForJob(id);
     expect(done.counts.matched).toBe(5);
+    // "down" was asked first about every row (and answered 503 each time); every value came from "up", asked once per row after it.
+    for (const d of list) {
+      const asked = h.sim.requests.filter((r) => r.q === d);
+      expect(asked[0], d).toMatchObject({ provider: 'down', status: 503 });
+      expect(asked.filter((r) => r.provider === 'up'), d).toHaveLength(1);
+      expect(asked.at(-1), d).toMatchObject({ provider: 'up', status: 200 });
+    }
+    for (const r of await allResults(h, id)) {
+      expect(r.sources).toEqual({ 'company.name': 'up' });
+      expect(r.provenance['company.name']).toMatchObject({ provider: 'up', cached: false });
+      expect(r.values['company.name']).toBe(`Lead${Number(r.key) - 2}`);
+    }
   });
 
   it('treats a rejected key (401) as a permanent error for that provider: no retries', async () => {
@@ -117,10 +143,12 @@ describe('provider trouble', () => {
 
 describe('money', () => {
   it('stops buying at the cost cap and flags the rest budget_exhausted; a higher cap resumes them', async () => {
-    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.1, behaviour: { concurrency: 3 } }]);
+    // $0.04 a call and $0.06 a match, and every lead matches: each call may cost $0.10, and reserves that much before it starts.
+    // Reserving only the per-call part would start an eleventh call at $1.00 spent, and end at $1.10 or more.
+    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.04, costPerMatch: 0.06, behaviour: { concurrency: 3 } }]);
     const id = await job(['company.name'], domainRows(domains(20)), { maxCostUsd: 1.05 });
     let done = await h.waitForJob(id);
-    expect(done.costUsd).toBeLessThanOrEqual(1.05);
+    expect(done.costUsd).toBeCloseTo(1, 6);
     expect(done.counts.matched).toBe(10);
     expect(done.counts.budget_exhausted).toBe(10);
     expect(h.calls('p')).toHaveLength(10);

@@ -67,6 +67,8 @@ export interface Harness {
   /** Polls the job until it is no longer running (bounded). */
   waitForJob(id: string, key?: string): Promise<any>;
   calls(provider: string): string[];
+  /** Stops the API (not the providers) and starts it again on the same database and config, as a deploy does: only what it stored remains. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,13 +76,15 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
   const dir = mkdtempSync(join(tmpdir(), 'cascade-test-'));
   const sim = await startSimServer(simProviders(list));
   const dbUrl = `file:${join(dir, 'cascade.db')}`;
-  const cascade = await startCascade({
-    config: parseConfig(rawConfig(sim.url, list, extra), {}),
-    dbUrl,
-    port: 0,
-    host: '127.0.0.1',
-    log: () => {},
-  });
+  const boot = () =>
+    startCascade({
+      config: parseConfig(rawConfig(sim.url, list, extra), {}),
+      dbUrl,
+      port: 0,
+      host: '127.0.0.1',
+      log: () => {},
+    });
+  let cascade = await boot();
   const key = await createApiKey(cascade.database.db, 'ws-test', Date.now());
   const api: Harness['api'] = async (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers };
@@ -95,7 +99,9 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   return {
-    cascade,
+    get cascade() {
+      return cascade;
+    },
     sim,
     key,
     dir,
@@ -110,6 +116,10 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
       throw new Error(`job ${id} still running after 60 s`);
     },
     calls: (provider) => sim.requests.filter((r) => r.provider === provider).map((r) => r.q),
+    async restart() {
+      await cascade.stop();
+      cascade = await boot();
+    },
     async stop() {
       await cascade.stop();
       await sim.close();
