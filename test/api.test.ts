@@ -112,6 +112,7 @@ describe('jobs', () => {
     const other = await h.api('/v1/jobs', { body: { ...body, rows: domainRows(['other.com']) }, headers });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency_conflict');
+    await h.waitForJob(first.body.id);
   });
 
   it('gives concurrent requests with one Idempotency-Key one job, down to the key\'s unique index', async () => {
@@ -121,6 +122,8 @@ describe('jobs', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 202]);
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     expect((await h.api(`/v1/jobs/${answers[0]!.body.id}`)).body.counts.total).toBe(200);
+    // The server is shared by the whole file: a job left running would send requests into later tests' counts.
+    await h.waitForJob(answers[0]!.body.id);
     // The engine answers a repeat before doing its rows; storage still settles a race it did not see coming.
     const db = h.cascade.database.db;
     const input = { workspaceId: 'ws-test', fields: ['company.name'], idempotencyKey: 'race-2', bodyHash: 'h', rows: [] };
@@ -189,22 +192,51 @@ describe('real-time lookups', () => {
   });
 
   it('flags invalid input without calling anyone', async () => {
-    const before = h.sim.requests.length;
-    const res = await h.api('/v1/enrich', { body: { input: { domain: 'not a domain' }, fields: ['company.name'] } });
-    expect(res.body).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
-    expect(h.sim.requests.length).toBe(before);
+    // Every job of this file has finished (each test waits for its own): any request now is this lookup's.
+    // Counted on arrival, so a request still waiting for its answer is counted too.
+    const before = h.sim.arrivals();
+    const domain = await h.api('/v1/enrich', { body: { input: { domain: 'not a domain' }, fields: ['company.name'] } });
+    expect(domain.body).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
+    const email = await h.api('/v1/enrich', { body: { input: { email: 'not-an-email' }, fields: ['person.title'] } });
+    expect(email.body).toMatchObject({ status: 'invalid_input', error: { code: 'invalid_input' } });
+    expect(h.sim.arrivals()).toBe(before);
   });
 });
 
 describe('metrics and docs', () => {
-  it('reports per provider calls, paid calls, matches, latency percentiles and cost per match', async () => {
-    const m = (await h.api('/v1/metrics?window=7d')).body;
+  it('reports per provider calls, paid calls, matches, latency percentiles and cost per match, as the providers saw them', async () => {
+    // A workspace of its own: its figures are exactly its own requests.
+    const key = await createApiKey(h.cascade.database.db, 'ws-metrics', Date.now());
+    const list = domains(60, 'com', 'metric');
+    const run = async () => {
+      const { body } = await h.api('/v1/jobs', { key, body: { fields: ['company.name'], rows: domainRows(list) } });
+      return h.waitForJob(body.id, key);
+    };
+    await run();
+    const enriched = await h.api('/v1/enrich', { key, body: { input: { email: 'pat@metric0.com' }, fields: ['person.title'] } });
+    expect(enriched.body.status).toBe('matched');
+    // The same leads again: all from the cache, no request.
+    await run();
+    const sent = h.sim.requests.filter((r) => list.includes(r.q));
+    const matched = sent.filter((r) => r.status === 200).length;
+    const unmatched = sent.filter((r) => r.status === 404).length;
+    // Each lead asked once, answered a match or a no-match (the provider matches about half), and nothing else.
+    expect(sent.map((r) => r.q).sort()).toEqual([...list].sort());
+    expect(matched + unmatched).toBe(list.length);
+    expect(matched).toBeGreaterThan(0);
+    expect(unmatched).toBeGreaterThan(0);
+
+    const m = (await h.api('/v1/metrics?window=7d', { key })).body;
     const p = m.providers.find((x: any) => x.provider === 'p');
-    expect(p.calls).toBeGreaterThan(0);
-    expect(p.matchRate).toBeCloseTo(p.matches / (p.matches + p.noMatches), 9);
+    // "p" bills $0.02 per match and nothing per call: the paid calls are the matches.
+    expect(p).toMatchObject({ calls: list.length, paidCalls: matched, matches: matched, noMatches: unmatched, rateLimited: 0, errors: 0, cacheHits: list.length });
+    expect(p.costUsd).toBeCloseTo(matched * 0.02, 9);
+    expect(p.matchRate).toBeCloseTo(matched / list.length, 9);
     expect(p.costPerMatch).toBeCloseTo(0.02, 9);
     expect(p.p95Ms).toBeGreaterThanOrEqual(p.p50Ms);
-    expect(m.totals.calls).toBe(m.providers.reduce((a: number, x: any) => a + x.calls, 0));
+    // "people" answered the one real-time lookup, free.
+    expect(m.providers.find((x: any) => x.provider === 'people')).toMatchObject({ calls: 1, paidCalls: 0, matches: 1, costUsd: 0 });
+    expect(m.totals).toMatchObject({ calls: list.length + 1, paidCalls: matched, matches: matched + 1, noMatches: unmatched, cacheHits: list.length });
   });
 
   it('serves an OpenAPI document describing every endpoint', async () => {
