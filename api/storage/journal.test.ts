@@ -68,4 +68,36 @@ describe('Journal', () => {
     await write('good');
     expect(tried).toEqual([['bad'], ['good']]);
   });
+
+  it('counts a read-only database as passing, and a commit out for longer than stallMs as refused', async () => {
+    let answer: (() => void) | undefined;
+    let started = 0;
+    let readOnly = 1;
+    const kind: EntryKind<string> = { statements: (entries) => [{ sql: 'entries', args: entries }] };
+    const journal = new Journal(
+      async () => {
+        if (readOnly-- > 0) throw sqliteError(8 /* SQLITE_READONLY */);
+        started = performance.now();
+        await new Promise<void>((resolve) => (answer = resolve));
+      },
+      { minGapMs: 0, retryDelaysMs: [1], stallMs: 30 },
+    );
+    const first = journal.write(kind, 'a');
+    await turn();
+    expect(journal.failing, 'a read-only database refused the commit: it is tried again').toBe(true);
+    for (let i = 0; i < 500 && !answer; i++) await new Promise((r) => setTimeout(r, 2));
+    answer!();
+    await first;
+    expect(journal.failing).toBe(false);
+    answer = undefined;
+    const second = journal.write(kind, 'b');
+    for (let i = 0; i < 500 && !answer; i++) await new Promise((r) => setTimeout(r, 2));
+    // Out, but not yet for stallMs (the two reads are microseconds apart, synchronously).
+    if (performance.now() - started < 25) expect(journal.failing, 'the commit is out, not yet for stallMs').toBe(false);
+    for (let i = 0; i < 500 && !journal.failing; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(journal.failing, 'the commit has been out for longer than stallMs').toBe(true);
+    answer!();
+    await second;
+    expect(journal.failing).toBe(false);
+  });
 });

@@ -48,6 +48,14 @@ export interface JournalOptions {
   minGapMs?: number;
   /** Waits before trying a commit again that failed for a passing reason (a lock, a full disk); the last repeats. */
   retryDelaysMs?: number[];
+  /**
+   * A commit outstanding this long counts as refused (`failing`) though no
+   * answer came yet: a writer waiting out another connection's lock, a
+   * database server that accepts and does not answer. Purchases stop on
+   * `failing`, and every answer bought meanwhile would wait in memory,
+   * uncommitted, for as long as the stall lasted.
+   */
+  stallMs?: number;
 }
 
 /**
@@ -70,22 +78,33 @@ export class Journal {
   private flushing: Promise<void> | null = null;
   private scheduled = false;
   private lastStart = -Infinity;
+  /** When the commit now out started; Infinity while none is. */
+  private outSince = Infinity;
   /** Commits refused in a row for a passing reason; 0 while commits go through. */
   private failures = 0;
   private readonly minGapMs: number;
   private readonly retryDelaysMs: number[];
+  private readonly stallMs: number;
 
   constructor(
     private readonly commit: Commit,
-    { minGapMs = 4, retryDelaysMs = [50, 100, 200, 400, 800, 1600, 3200, 5000] }: JournalOptions = {},
+    // Retries stay within a second of each other: once the cause is gone, purchases resume at the next retry.
+    { minGapMs = 4, retryDelaysMs = [50, 100, 200, 400, 800, 1000], stallMs = 250 }: JournalOptions = {},
   ) {
     this.minGapMs = minGapMs;
     this.retryDelaysMs = retryDelaysMs;
+    this.stallMs = stallMs;
   }
 
-  /** Whether the last commit was refused and is waiting to be tried again: what is written now may wait long. */
+  /**
+   * Whether commits are being refused: the last one was, and waits to be
+   * tried again, or the one under way has been out for stallMs. What is
+   * written now may wait long, and nothing should be bought that needs it.
+   * Read twice per purchase: while commits go through it costs a field read
+   * (and a clock read while one is out).
+   */
   get failing(): boolean {
-    return this.failures > 0;
+    return this.failures > 0 || (this.outSince !== Infinity && performance.now() - this.outSince > this.stallMs);
   }
 
   write<T>(kind: EntryKind<T>, entry: T): Promise<void> {
@@ -114,7 +133,7 @@ export class Journal {
       this.scheduled = false;
       void this.flush();
     };
-    const wait = this.failing
+    const wait = this.failures > 0
       ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]!
       : this.lastStart + this.minGapMs - performance.now();
     if (wait > 0) setTimeout(go, wait);
@@ -127,10 +146,14 @@ export class Journal {
     const commit = this.pending!;
     this.queue = new Map();
     this.pending = undefined;
-    this.lastStart = performance.now();
+    this.lastStart = this.outSince = performance.now();
     this.flushing = (async () => {
       try {
-        await this.commit([...batch].flatMap(([kind, entries]) => kind.statements(entries)));
+        try {
+          await this.commit([...batch].flatMap(([kind, entries]) => kind.statements(entries)));
+        } finally {
+          this.outSince = Infinity;
+        }
         this.failures = 0;
         commit.resolve();
       } catch (err) {

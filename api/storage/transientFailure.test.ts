@@ -32,3 +32,14 @@ it('takes an answer that will not change as final', async () => {
   expect(isTransientFailure(await failureAt(await answering(401)))).toBe(false);
   expect(isTransientFailure(Object.assign(new Error('UNIQUE constraint failed'), { rawCode: 2067 }))).toBe(false);
 });
+
+it('takes a database file made read-only, failing or full as passing, by its primary or extended code', () => {
+  const sqlite = (rawCode: number) => Object.assign(new Error(`SQLite result code ${rawCode}`), { rawCode });
+  // SQLITE_READONLY, SQLITE_READONLY_CANTLOCK, SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, SQLITE_FULL, SQLITE_BUSY_SNAPSHOT.
+  for (const code of [8, 520, 778, 1034, 13, 517]) expect(isTransientFailure(sqlite(code)), `code ${code}`).toBe(true);
+  // As drizzle wraps it, and as an error that carries only the code's name.
+  expect(isTransientFailure(new Error('Failed query', { cause: sqlite(8) }))).toBe(true);
+  expect(isTransientFailure(Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }))).toBe(true);
+  // SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_ERROR (a malformed statement), SQLITE_CORRUPT.
+  for (const code of [1555, 1, 11]) expect(isTransientFailure(sqlite(code)), `code ${code}`).toBe(false);
+});
