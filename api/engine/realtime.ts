@@ -5,16 +5,29 @@ import { sleep } from './clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
 import { admit } from './admit.js';
 import { emptyState, missingFields, verdict } from './rowState.js';
-import { applyStep, candidates, stepFor, takeFreeAnswers, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { applyFreeAnswers, applyStep, candidates, keyFor, stepFor, type RowWork, type WaterfallDeps } from './waterfall.js';
 import { toRowResult } from './results.js';
 
 type Settled = { provider: Provider; res: StepResult };
+
+/** `work`'s outcome if it settles within `ms`, else undefined (it goes on in the background, unobserved). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(Math.max(0, ms), timer.signal).then(() => undefined, () => undefined)]);
+  } finally {
+    timer.abort();
+  }
+}
 
 /**
  * One row, now: the same cache and waterfall as bulk jobs, ahead of them in
  * every provider's queue, answered by the deadline with whatever was found.
  * A provider running past its own p95 may be hedged with the next one.
  * Requests still out at the deadline finish in the background and are cached.
+ * The deadline holds whatever the database does: every wait here, the cache
+ * reads included, is raced against it (a cache read waits on a database
+ * server out of reach, a purchase on commits being refused).
  */
 export async function enrichNow(
   deps: WaterfallDeps & { hedge: HedgeBudget },
@@ -62,12 +75,21 @@ export async function enrichNow(
     });
   let costUsd = 0;
   let hedged = false;
+  let storageLate = false;
   while (missingFields(work.state, fields).length > 0) {
     const waiting = new Set(inflight.keys());
     if (inflight.size === 0) {
       const list = candidates(deps, work);
       if (list.length === 0) break;
-      if (await takeFreeAnswers(deps, work, list)) continue;
+      // The free answers, if the cache gives them in time; a late read is dropped rather than applied after the answer is built.
+      const lookups = Promise.all(list.map((p) => deps.caller.lookup(p, keyFor(work, p), work.ctx)));
+      const found = await within(lookups, deadline - deps.clock.now());
+      if (!found) {
+        lookups.catch(() => {});
+        storageLate = true;
+        break;
+      }
+      if (applyFreeAnswers(deps, work, list, found)) continue;
       start(list[0]!, true);
     }
     const now = deps.clock.now();
@@ -97,7 +119,7 @@ export async function enrichNow(
   const missing = missingFields(work.state, fields);
   const v = verdict(work.state, fields, deps.providers);
   const result = toRowResult('', v.status, work.state, fields, v.error);
-  const timedOut = missing.length > 0 && inflight.size > 0;
+  const timedOut = missing.length > 0 && (inflight.size > 0 || storageLate);
   return {
     status: result.status,
     values: result.values,
