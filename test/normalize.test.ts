@@ -47,6 +47,52 @@ describe('input normalisation', () => {
     const b = normalizeInput({ domain: 'https://acme.com' });
     if (!a.ok || !b.ok) throw new Error('valid');
     expect(inputKey(['domain'], a.input)).toBe(inputKey(['domain'], b.input));
-    expect(segmentOf('acme.com')).toBe('generic');
+  });
+});
+
+describe("segmentOf: the segment a row's order statistics are kept for", () => {
+  it('is the TLD, generic or country', () => {
+    expect(segmentOf('acme.com')).toBe('com');
+    expect(segmentOf('acme.io')).toBe('io');
+    expect(segmentOf('acme.net')).toBe('net');
+    expect(segmentOf('sales.eu.acme.com')).toBe('com');
+    expect(segmentOf('acme.de')).toBe('de');
+    expect(segmentOf('acme.unlisted-tld')).toBe('unlisted-tld');
+  });
+
+  it('is the public suffix where it is more than the TLD', () => {
+    expect(segmentOf('acme.co.uk')).toBe('co.uk');
+    expect(segmentOf('shop.acme.co.uk')).toBe('co.uk');
+    expect(segmentOf('acme.com.au')).toBe('com.au');
+    expect(segmentOf('acme.uk')).toBe('uk');
+    // Hosting services' suffixes (the list's private section) say nothing of the company's market.
+    expect(segmentOf('acme.github.io')).toBe('io');
+    expect(segmentOf('acme.blogspot.com')).toBe('com');
+  });
+
+  it('never makes a segment per company: at most two labels, and the TLD for a domain that is itself a suffix', () => {
+    expect(segmentOf('co.uk')).toBe('uk');
+    // *.kawasaki.jp makes every city a suffix; *.ck every second-level domain.
+    expect(segmentOf('www.city.kawasaki.jp')).toBe('kawasaki.jp');
+    expect(segmentOf('acme.ck')).toBe('ck');
+  });
+
+  it('is taken from the ASCII form of an IDN, as normalisation leaves it', () => {
+    const idn = normalizeInput({ domain: 'https://bäckerei.рф/' });
+    expect(idn.ok && idn.input.domain).toBe('xn--bckerei-5wa.xn--p1ai');
+    expect(idn.ok && idn.segment).toBe('xn--p1ai');
+    // 公司.cn, an IDN second level under a country TLD.
+    expect(segmentOf(normalizeDomain('acme.公司.cn'))).toBe('xn--55qx5d.cn');
+    expect(segmentOf(normalizeDomain('münchen-bau.de'))).toBe('de');
+  });
+
+  it('is generic for a row without a domain, as every non-country row was before (the journal keeps that name)', () => {
+    expect(segmentOf(undefined)).toBe('generic');
+    const named = normalizeInput({ fullName: 'Jane Doe', company: 'Acme' });
+    expect(named.ok && named.segment).toBe('generic');
+    const freemail = normalizeInput({ email: 'jane@gmail.com' });
+    expect(freemail.ok && freemail.segment).toBe('generic');
+    const work = normalizeInput({ email: 'jane@acme.co.uk' });
+    expect(work.ok && work.segment).toBe('co.uk');
   });
 });

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { getPublicSuffix } from 'tldts';
 import { INPUT_LIMITS, quoted, textFault, type InputKind, type RowInput } from '../../shared/index.js';
 
 /** A row's input after normalisation: the form cache keys and provider requests are built from. */
@@ -80,11 +81,34 @@ export function normalizeLinkedinUrl(raw: string): string | undefined {
 
 const clean = (s: string | undefined) => s?.replace(/\s+/g, ' ').trim() || undefined;
 
-/** The input's country-code TLD, or "generic": the segment order statistics are kept for. */
+// The domain is normalised already (ASCII, lower case, no www.): tldts need not parse or check it again.
+// ICANN suffixes only: a private one (github.io, blogspot.com) names a hosting service, not a market.
+const SUFFIX_OPTIONS = { allowPrivateDomains: false, extractHostname: false, validateHostname: false, detectIp: false, mixedInputs: false } as const;
+
+/**
+ * The segment order statistics are kept for: the public suffix of the
+ * input's domain (`com`, `io`, `de`, `co.uk`, `com.au`; IDNs in their
+ * xn-- form), or "generic" for a row without a domain (the segment every
+ * row outside a country TLD had before, so journalled answers of rows
+ * without a domain still count for them). Order.ts pools a rare segment
+ * toward its TLD and the workspace; this only names it.
+ *
+ * At most two labels, and the TLD for a domain that is itself a suffix
+ * (`co.uk`, `acme.ck` under `*.ck`), so wildcard rules (`*.kawasaki.jp`
+ * makes every city a suffix) do not split the statistics by city or company;
+ * only a subdomain under such a rule (`shop.acme.ck`) still gets a segment
+ * of its own, which pools like any rare one. Runs per row at intake: a
+ * domain of two labels (most of them) is answered without the suffix list.
+ */
 export function segmentOf(domain: string | undefined): string {
   if (!domain) return 'generic';
-  const tld = domain.slice(domain.lastIndexOf('.') + 1);
-  return tld.length === 2 ? tld : 'generic';
+  const dot = domain.lastIndexOf('.');
+  const tld = domain.slice(dot + 1);
+  if (domain.indexOf('.') === dot) return tld;
+  const suffix = getPublicSuffix(domain, SUFFIX_OPTIONS);
+  if (!suffix || suffix === domain || suffix === tld) return tld;
+  const cut = suffix.lastIndexOf('.', suffix.length - tld.length - 2);
+  return cut === -1 ? suffix : suffix.slice(cut + 1);
 }
 
 /**
