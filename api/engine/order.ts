@@ -1,5 +1,5 @@
 import type { Provider } from '../providers/types.js';
-import type { Stats } from './stats.js';
+import { parentTld, type Stats } from './stats.js';
 
 // A new provider is assumed to match half the time, worth a few calls of evidence: enough to get it tried.
 const PRIOR_RATE = 0.5;
@@ -25,13 +25,27 @@ function segmentWeight(stats: Stats, workspace: string, p: Provider, overall: nu
   return Math.min(SEGMENT_WEIGHT.most, Math.max(SEGMENT_WEIGHT.least, (overall * (1 - overall)) / spread - 1));
 }
 
+/**
+ * The provider's match rate for rows of this segment: the segment's own
+ * answers, shrunk toward the rate of its TLD's other segments (for `co.uk`:
+ * `uk`, `org.uk`, …), itself shrunk toward the workspace-wide rate, both by
+ * the same weight. So a rare TLD is judged by the workspace until its own
+ * answers say otherwise, and a rare suffix first by its siblings, which are
+ * likelier alike (and hold what was journalled for `co.uk` as `uk` before
+ * segments were public suffixes).
+ */
 export function expectedMatchRate(stats: Stats, workspace: string, segment: string, p: Provider): number {
   const all = stats.overall(workspace, p.id);
   const overall = ((all?.matches ?? 0) + PRIOR_RATE * PRIOR_WEIGHT) / ((all?.answered ?? 0) + PRIOR_WEIGHT);
   const seg = stats.tally(workspace, segment, p.id);
-  if (!seg) return overall;
+  const tld = parentTld(segment);
+  const family = tld === undefined ? undefined : stats.tldTally(workspace, tld, p.id);
+  // The siblings' answers alone: the segment's own are counted once, below.
+  const siblings = (family?.answered ?? 0) - (seg?.answered ?? 0);
+  if (!seg && siblings <= 0) return overall;
   const weight = segmentWeight(stats, workspace, p, overall);
-  return (seg.matches + overall * weight) / (seg.answered + weight);
+  const parent = siblings > 0 ? (family!.matches - (seg?.matches ?? 0) + overall * weight) / (siblings + weight) : overall;
+  return seg ? (seg.matches + parent * weight) / (seg.answered + weight) : parent;
 }
 
 /**

@@ -15,6 +15,17 @@ const ALL = '*';
 const LATENCY_WINDOW = 256;
 
 /**
+ * The TLD a segment belongs to when the segment is a public suffix of more
+ * than one label (`co.uk` → `uk`); undefined for a TLD itself (`com`) and
+ * for "generic" (rows without a domain, and, journalled before issue 19, every
+ * row outside a country TLD), which have no level between them and the workspace.
+ */
+export function parentTld(segment: string): string | undefined {
+  const dot = segment.lastIndexOf('.');
+  return dot === -1 ? undefined : segment.slice(dot + 1);
+}
+
+/**
  * Outcomes per (workspace, segment, provider) and recent latencies per
  * provider, kept in memory and seeded from the call journal at start, so the
  * learned order survives restarts without a table of its own.
@@ -22,6 +33,8 @@ const LATENCY_WINDOW = 256;
 export class Stats {
   /** workspace → segment → provider: nested, so the ranking done per row and step builds no key strings. */
   private readonly tallies = new Map<string, Map<string, Map<string, Tally>>>();
+  /** workspace → TLD → provider: the answers of every segment of that TLD (`uk`, `co.uk`, `org.uk`, …). */
+  private readonly tlds = new Map<string, Map<string, Map<string, Tally>>>();
   private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
   /** Grows with every recorded answer: whatever was worked out from the tallies at one version holds until it moves. */
   private recorded = 0;
@@ -29,18 +42,21 @@ export class Stats {
   private readonly spreads = new Map<string, Map<string, { version: number; spread: number | undefined }>>();
 
   constructor(seed: TallyRow[] = []) {
-    for (const r of seed) {
-      this.add(r.workspaceId, r.segment, r.providerId, r);
-      this.add(r.workspaceId, ALL, r.providerId, r);
-    }
+    // Seeded segments may be of an older rule ("generic" for every non-country TLD, `uk` for `co.uk`): they count
+    // for the workspace, and a `uk` row for the `co.uk` rows through the TLD level; "generic" now has rows without a domain.
+    for (const r of seed) this.count(r.workspaceId, r.segment, r.providerId, r);
   }
 
   record(workspace: string, segment: string, provider: string, matched: boolean, latencyMs: number): void {
-    const t = { answered: 1, matches: matched ? 1 : 0, latencyMs };
-    this.add(workspace, segment, provider, t);
-    this.add(workspace, ALL, provider, t);
+    this.count(workspace, segment, provider, { answered: 1, matches: matched ? 1 : 0, latencyMs });
     this.observeLatency(provider, latencyMs);
     this.recorded++;
+  }
+
+  private count(workspace: string, segment: string, provider: string, t: Tally): void {
+    this.add(this.tallies, workspace, segment, provider, t);
+    this.add(this.tallies, workspace, ALL, provider, t);
+    this.add(this.tlds, workspace, parentTld(segment) ?? segment, provider, t);
   }
 
   get version(): number {
@@ -53,6 +69,11 @@ export class Stats {
 
   overall(workspace: string, provider: string): Tally | undefined {
     return this.tally(workspace, ALL, provider);
+  }
+
+  /** Answers in every segment of this TLD, the TLD's own segment included. */
+  tldTally(workspace: string, tld: string, provider: string): Tally | undefined {
+    return this.tlds.get(workspace)?.get(tld)?.get(provider);
   }
 
   /**
@@ -110,18 +131,22 @@ export class Stats {
     return l.p95;
   }
 
-  private add(workspace: string, segment: string, provider: string, t: Tally): void {
-    let segments = this.tallies.get(workspace);
-    if (!segments) this.tallies.set(workspace, (segments = new Map()));
+  private add(into: Map<string, Map<string, Map<string, Tally>>>, workspace: string, segment: string, provider: string, t: Tally): void {
+    let segments = into.get(workspace);
+    if (!segments) into.set(workspace, (segments = new Map()));
     let providers = segments.get(segment);
     if (!providers) segments.set(segment, (providers = new Map()));
-    const cur = providers.get(provider);
-    if (cur) {
-      cur.answered += t.answered;
-      cur.matches += t.matches;
-      cur.latencyMs += t.latencyMs;
-    } else {
-      providers.set(provider, { answered: t.answered, matches: t.matches, latencyMs: t.latencyMs });
-    }
+    addTo(providers, provider, t);
+  }
+}
+
+function addTo(providers: Map<string, Tally>, provider: string, t: Tally): void {
+  const cur = providers.get(provider);
+  if (cur) {
+    cur.answered += t.answered;
+    cur.matches += t.matches;
+    cur.latencyMs += t.latencyMs;
+  } else {
+    providers.set(provider, { answered: t.answered, matches: t.matches, latencyMs: t.latencyMs });
   }
 }
