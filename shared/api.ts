@@ -28,7 +28,7 @@ export const RowInputSchema = z
     linkedinUrl: z.string(),
   })
   .partial()
-  .strict();
+  .strict().meta({ id: 'RowInput' });
 export type RowInput = z.infer<typeof RowInputSchema>;
 
 /**
@@ -55,6 +55,12 @@ export const RowsSchema = z.array(RowSubmissionSchema).max(LIMITS.rowsPerRequest
   message: `at most ${LIMITS.rowsPerRequest} rows per request; send the rest with POST /v1/jobs/{id}/rows`,
 });
 
+/** The sheet row holding the headers; data rows are below it. */
+export const HeaderRowSchema = z.number().int().min(1).max(1000);
+
+/** The header of the column a row's status is written to, unless the job names another. */
+export const DEFAULT_STATUS_COLUMN = 'Cascade status';
+
 /** A column by letter (`F`, `AB`: 1–3 capitals) or by header text, found in the header row or added after the last column. */
 export const ColumnRefSchema = z.string().trim().pipe(identifierText(200));
 
@@ -65,18 +71,18 @@ export const ColumnRefSchema = z.string().trim().pipe(identifierText(200));
 export const SheetTargetSchema = z.object({
   spreadsheetId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a spreadsheet id, as in docs.google.com/spreadsheets/d/<id>/'),
   sheetName: identifierText(100),
-  headerRow: z.number().int().min(1).max(1000).default(1),
+  headerRow: HeaderRowSchema.default(1),
   columns: z.partialRecord(FieldSchema, ColumnRefSchema).default({}),
-  statusColumn: ColumnRefSchema.default('Cascade status'),
+  statusColumn: ColumnRefSchema.default(DEFAULT_STATUS_COLUMN),
   /** An opaque, stable id of the Google user (Apps Script: Session.getTemporaryActiveUserKey()), so their jobs share one user quota. */
   userKey: identifierText(200).optional(),
-});
+}).meta({ id: 'SheetTarget' });
 export type SheetTarget = z.infer<typeof SheetTargetSchema>;
 
 /** A user's Google OAuth access token: kept in the API's memory only, never stored or logged. */
 export const GoogleAccessTokenSchema = z.string().min(1).max(4096).regex(/^\S+$/, 'a bare access token, without "Bearer"');
 
-export const SetTokenSchema = z.object({ accessToken: GoogleAccessTokenSchema });
+export const SetTokenSchema = z.object({ accessToken: GoogleAccessTokenSchema }).meta({ id: 'SetToken' });
 
 export const CreateJobSchema = z.object({
   fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
@@ -88,14 +94,14 @@ export const CreateJobSchema = z.object({
   googleAccessToken: GoogleAccessTokenSchema.optional(),
   /** Fill what no data provider finds with predictions (the llm provider kind), marked as such. */
   predict: z.boolean().default(false),
-});
+}).meta({ id: 'CreateJob' });
 export type CreateJob = z.input<typeof CreateJobSchema>;
 
 export const AppendRowsSchema = z.object({
   rows: RowsSchema.min(1),
   /** Whether these rows ask for predictions; each batch says so for its own rows. */
   predict: z.boolean().default(false),
-});
+}).meta({ id: 'AppendRows' });
 
 export const RowStatusSchema = z.enum([
   'pending',
@@ -116,7 +122,7 @@ export const JobCountsSchema = z.object(
     'total' | RowStatus,
     z.ZodNumber
   >,
-);
+).meta({ id: 'JobCounts' });
 export type JobCounts = z.infer<typeof JobCountsSchema>;
 
 export const JobViewSchema = z.object({
@@ -129,7 +135,7 @@ export const JobViewSchema = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   sheet: z.lazy(() => SheetProgressSchema).optional(),
-});
+}).meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobViewSchema>;
 
 /** Write-back progress: finished rows written, waiting to be written, or whose sheet row was deleted. */
@@ -139,7 +145,7 @@ export const SheetProgressSchema = z.object({
   pendingWrite: z.number().int(),
   orphaned: z.number().int(),
   lastError: z.object({ code: ErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
-});
+}).meta({ id: 'SheetProgress' });
 export type SheetProgress = z.infer<typeof SheetProgressSchema>;
 
 export const ProvenanceSchema = z.object({
@@ -160,10 +166,10 @@ export const RowResultSchema = z.object({
   sources: z.record(z.string(), z.string()),
   provenance: z.record(z.string(), ProvenanceSchema),
   error: RowErrorSchema.optional(),
-});
+}).meta({ id: 'RowResult' });
 export type RowResult = z.infer<typeof RowResultSchema>;
 
-export const ResultsPageSchema = z.object({ rows: z.array(RowResultSchema), next: z.string().optional() });
+export const ResultsPageSchema = z.object({ rows: z.array(RowResultSchema), next: z.string().optional() }).meta({ id: 'ResultsPage' });
 
 export const ResultsQuerySchema = z.object({
   after: z.string().regex(/^\d+$/, 'a cursor from a previous page').optional(),
@@ -171,13 +177,14 @@ export const ResultsQuerySchema = z.object({
   status: RowStatusSchema.optional(),
 });
 
+/** The body is optional: without one, every flagged row is re-queued under the cap the job has. */
 export const RetrySchema = z
   .object({
     keys: z.array(RowKeySchema).max(LIMITS.rowsPerRequest).optional(),
     /** Raises the job's cost cap, for rows flagged budget_exhausted. */
     maxCostUsd: z.number().nonnegative().finite().optional(),
   })
-  .default({});
+  .meta({ id: 'Retry' });
 
 export const EnrichSchema = z.object({
   input: RowInputSchema,
@@ -185,7 +192,7 @@ export const EnrichSchema = z.object({
   deadlineMs: z.number().int().min(50).max(30_000).default(5000),
   /** Fill what no data provider found with predictions (the llm provider kind), marked as such. */
   predict: z.boolean().default(false),
-});
+}).meta({ id: 'Enrich' });
 
 export const EnrichResultSchema = z.object({
   status: RowStatusSchema,
@@ -196,7 +203,7 @@ export const EnrichResultSchema = z.object({
   error: RowErrorSchema.optional(),
   costUsd: z.number(),
   elapsedMs: z.number(),
-});
+}).meta({ id: 'EnrichResult' });
 export type EnrichResult = z.infer<typeof EnrichResultSchema>;
 
 export const MetricsQuerySchema = z.object({
@@ -225,7 +232,7 @@ export const ProviderMetricsSchema = z.object({
   rateLimited: z.number().int(),
   errors: z.number().int(),
   cacheHits: z.number().int(),
-});
+}).meta({ id: 'ProviderMetrics' });
 export type ProviderMetrics = z.infer<typeof ProviderMetricsSchema>;
 
 export const MetricsSchema = z.object({
@@ -238,14 +245,14 @@ export const MetricsSchema = z.object({
     predictedMatches: z.number().int(),
     predictedCostUsd: z.number(),
   }),
-});
+}).meta({ id: 'Metrics' });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** A dry run before a job: what these rows would cost now. Nothing is bought; clients with long columns send a sample. */
 export const EstimateSchema = z.object({
   fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
   inputs: z.array(RowInputSchema).min(1).max(LIMITS.rowsPerRequest, { message: `at most ${LIMITS.rowsPerRequest} rows per estimate; send a sample` }),
-});
+}).meta({ id: 'Estimate' });
 
 export const EstimateResultSchema = z.object({
   rows: z.number().int(),
@@ -257,5 +264,5 @@ export const EstimateResultSchema = z.object({
   expectedCostUsd: z.number(),
   /** If every provider the waterfall could ask had to be paid for. */
   maxCostUsd: z.number(),
-});
+}).meta({ id: 'EstimateResult' });
 export type EstimateResult = z.infer<typeof EstimateResultSchema>;

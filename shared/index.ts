@@ -3,3 +3,5 @@ export * from './errors.js';
 export * from './fields.js';
 export * from './zodPath.js';
 export * from './text.js';
+export * from './routes.js';
+export * from './inputKind.js';

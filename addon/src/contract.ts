@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FieldSchema, LIMITS, RowInputSchema, type EstimateResult, type Field, type JobCounts, type SheetProgress } from '../../shared/index.js';
+import { FieldSchema, HeaderRowSchema, LIMITS, RetrySchema as ApiRetrySchema, RowInputSchema, type EstimateResult, type Field, type JobCounts, type SheetProgress } from '../../shared/index.js';
 
 /**
  * The one interface between the sidebar and the Apps Script side: what
@@ -44,7 +44,7 @@ export type InputColumns = z.infer<typeof InputColumnsSchema>;
 
 export const PlanSchema = z.object({
   sheetName: z.string().min(1).max(200),
-  headerRow: z.number().int().min(1).max(1000),
+  headerRow: HeaderRowSchema,
   inputs: InputColumnsSchema,
   fields: z.array(FieldSchema).min(1, 'tick at least one field').max(LIMITS.fieldsPerJob),
   maxCostUsd: z.number().nonnegative().finite().optional(),
@@ -52,7 +52,8 @@ export const PlanSchema = z.object({
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
 
-export const RetrySchema = z.object({ maxCostUsd: z.number().nonnegative().finite().optional() });
+/** The sidebar raises the cap; which rows to re-queue is the API's call (all flagged ones). */
+export const RetrySchema = ApiRetrySchema.pick({ maxCostUsd: true });
 export type RetryInput = z.input<typeof RetrySchema>;
 
 export interface SettingsView {

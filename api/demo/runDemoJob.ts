@@ -1,34 +1,31 @@
-import type { JobView, Metrics, RowResult } from '../../shared/index.js';
+import type { Field, JobView } from '../../shared/index.js';
+import { parseResponse } from 'hono/client';
+import { cascadeClient } from '../http/client.js';
 import { readSampleLeads } from './readLeads.js';
 
-const FIELDS = ['company.name', 'company.industry', 'company.employees', 'person.title', 'person.emailStatus'];
+const FIELDS: Field[] = ['company.name', 'company.industry', 'company.employees', 'person.title', 'person.emailStatus'];
 
 /** What `npm start` shows: the sample leads enriched through the API, progress, a few results and the provider figures. */
 export async function runDemoJob(baseUrl: string, key: string, print: (line: string) => void): Promise<void> {
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await fetch(`${baseUrl}${path}`, { ...init, headers });
-    if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const api = cascadeClient(baseUrl, key);
   const rows = await readSampleLeads();
-  const { id } = await api<{ id: string }>('/v1/jobs', { method: 'POST', body: JSON.stringify({ fields: FIELDS, rows }) });
+  const { id } = await parseResponse(api.v1.jobs.$post({ json: { fields: FIELDS, rows }, header: {} }));
   print(`demo job ${id}: ${rows.length} sample leads, fields ${FIELDS.join(', ')}`);
   let job: JobView;
   for (;;) {
-    job = await api<JobView>(`/v1/jobs/${id}`);
+    job = await parseResponse(api.v1.jobs[':id'].$get({ param: { id } }));
     const c = job.counts;
     print(`  ${job.status.padEnd(9)} done ${c.total - c.pending - c.running}/${c.total}  matched ${c.matched}  partial ${c.partial}  no match ${c.no_match}  failed ${c.failed}  invalid ${c.invalid_input}  cost $${job.costUsd.toFixed(3)}`);
     if (job.status !== 'running') break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const page = await api<{ rows: RowResult[] }>(`/v1/jobs/${id}/results?limit=6`);
+  const page = await parseResponse(api.v1.jobs[':id'].results.$get({ param: { id }, query: { limit: '6' } }));
   print('first rows:');
   for (const r of page.rows) {
     const values = Object.entries(r.values).map(([f, v]) => `${f}=${Array.isArray(v) ? v.join('|') : v}`);
     print(`  row ${r.key}: ${r.status}${r.error ? ` (${r.error.code}: ${r.error.message})` : ''} ${values.join('  ')}`);
   }
-  const m = await api<Metrics>(`/v1/metrics?window=7d&jobId=${id}`);
+  const m = await parseResponse(api.v1.metrics.$get({ query: { window: '7d', jobId: id } }));
   print('providers for this job (run `npm start` again: every answer comes from the cache, at $0):');
   for (const p of m.providers) {
     const rate = p.matchRate === null ? '-' : `${Math.round(p.matchRate * 100)}%`;

@@ -1,22 +1,21 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../../shared/index.js';
 import type { Engine } from '../engine/engine.js';
 import { CascadeError } from '../errors.js';
-import type { AppEnv } from './env.js';
-import { notFound, onError, validationHook } from './errors.js';
+import { notFound, onError } from './errors.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
-import { registerEnrich } from './routes/enrich.js';
-import { registerEstimate } from './routes/estimate.js';
-import { registerHealth } from './routes/health.js';
-import { registerJobsAppend } from './routes/jobsAppend.js';
-import { registerJobsCancel } from './routes/jobsCancel.js';
-import { registerJobsCreate } from './routes/jobsCreate.js';
-import { registerJobsGet } from './routes/jobsGet.js';
-import { registerJobsResults } from './routes/jobsResults.js';
-import { registerJobsRetry } from './routes/jobsRetry.js';
-import { registerJobsToken } from './routes/jobsToken.js';
-import { registerMetrics } from './routes/metrics.js';
+import { createRouter } from './router.js';
+import { enrich } from './routes/enrich.js';
+import { estimate } from './routes/estimate.js';
+import { health } from './routes/health.js';
+import { jobsAppend } from './routes/jobsAppend.js';
+import { jobsCancel } from './routes/jobsCancel.js';
+import { jobsCreate } from './routes/jobsCreate.js';
+import { jobsGet } from './routes/jobsGet.js';
+import { jobsResults } from './routes/jobsResults.js';
+import { jobsRetry } from './routes/jobsRetry.js';
+import { jobsToken } from './routes/jobsToken.js';
+import { metrics } from './routes/metrics.js';
 
 export interface AppDeps {
   engine: Engine;
@@ -24,9 +23,13 @@ export interface AppDeps {
   log(msg: string, extra?: Record<string, unknown>): void;
 }
 
-/** The HTTP API, built from its dependencies so tests build it exactly as production does. */
+/**
+ * The HTTP API, built from its dependencies so tests build it exactly as
+ * production does. The routes are chained, so the returned app's type
+ * carries every route's request and response: `AppType` types the clients.
+ */
 export function buildApp(deps: AppDeps) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const app = createRouter();
   app.onError(onError(deps.log));
   app.notFound(notFound);
   app.use(
@@ -41,24 +44,23 @@ export function buildApp(deps: AppDeps) {
   app.use('/v1/*', apiKeyAuth({ findWorkspace: deps.findWorkspace }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const routeDeps = { engine: deps.engine };
-  for (const register of [
-    registerHealth,
-    registerJobsCreate,
-    registerJobsAppend,
-    registerJobsGet,
-    registerJobsResults,
-    registerJobsRetry,
-    registerJobsCancel,
-    registerJobsToken,
-    registerEnrich,
-    registerEstimate,
-    registerMetrics,
-  ]) {
-    register(app, routeDeps);
-  }
-  app.doc31('/openapi.json', {
+  const api = app
+    .route('/', health())
+    .route('/', jobsCreate(routeDeps))
+    .route('/', jobsAppend(routeDeps))
+    .route('/', jobsGet(routeDeps))
+    .route('/', jobsResults(routeDeps))
+    .route('/', jobsRetry(routeDeps))
+    .route('/', jobsCancel(routeDeps))
+    .route('/', jobsToken(routeDeps))
+    .route('/', enrich(routeDeps))
+    .route('/', estimate(routeDeps))
+    .route('/', metrics(routeDeps));
+  api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Cascade API', version: '0.1.0', description: 'A cached waterfall of enrichment providers, with durable jobs and real-time lookups.' },
   });
-  return app;
+  return api;
 }
+
+export type AppType = ReturnType<typeof buildApp>;

@@ -1,8 +1,6 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Engine } from '../engine/engine.js';
 
 export type AppEnv = { Variables: { workspace: string } };
-export type App = OpenAPIHono<AppEnv>;
 
 /** What every route file receives: the engine to call, nothing else. */
 export interface RouteDeps {

@@ -1,4 +1,4 @@
-import { FIELDS, type Field } from '../../../shared/index.js';
+import { DEFAULT_STATUS_COLUMN, FIELDS, type Field } from '../../../shared/index.js';
 import type { OutputColumn } from '../contract.js';
 
 /** 1 → `A`, 27 → `AA`: how the sheet names a column. */
@@ -8,7 +8,7 @@ export function columnLetter(index: number): string {
   return s;
 }
 
-export const STATUS_HEADER = 'Cascade status';
+export const STATUS_HEADER = DEFAULT_STATUS_COLUMN;
 const SUFFIX = ' (Cascade)';
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();

@@ -1,20 +1,22 @@
 import type { z } from 'zod';
+import { ROUTES, routeUrl, type RouteName, type RouteRequest, type RouteResponse } from '../../../shared/index.js';
 import { AddonError, describeApiError, describeFetchFailure } from '../core/apiErrors.js';
 import type { Gas, GasFetchOptions } from './gas.js';
 import type { Settings } from './settings.js';
 
 export interface ApiClient {
   readonly url: string;
-  get<S extends z.ZodType>(path: string, schema: S): z.infer<S>;
-  send<S extends z.ZodType>(method: 'post' | 'put', path: string, body: unknown, schema: S, headers?: Record<string, string>): z.infer<S>;
-  /** Many requests at once (UrlFetchApp.fetchAll); each answer parsed, or the readable error it came to. */
-  sendAll<S extends z.ZodType>(path: string, bodies: unknown[], schema: S): (z.infer<S> | AddonError)[];
+  /** One route of the contract (shared/routes.ts): its parameters, query and body in, its checked answer out. */
+  call<N extends RouteName>(name: N, request: RouteRequest<N>, headers?: Record<string, string>): RouteResponse<N>;
+  /** Many requests to one route at once (UrlFetchApp.fetchAll); each answer checked, or the readable error it came to. */
+  callAll<N extends RouteName>(name: N, requests: RouteRequest<N>[]): (RouteResponse<N> | AddonError)[];
 }
 
 /**
- * The Cascade API through UrlFetchApp: the key from user properties as a
- * bearer token, muteHttpExceptions so a 4xx is read rather than thrown, and
- * every answer checked against the shared schema before the add-on uses it.
+ * The Cascade API through UrlFetchApp, typed from the same contract the API
+ * is built from: the key from user properties as a bearer token,
+ * muteHttpExceptions so a 4xx is read rather than thrown, and every answer
+ * checked against the route's response schema before the add-on uses it.
  */
 export function apiClient(gas: Gas, settings: Settings): ApiClient {
   const base = settings.apiUrl;
@@ -46,22 +48,24 @@ export function apiClient(gas: Gas, settings: Settings): ApiClient {
     }
     return read(url, res.getResponseCode(), res.getContentText(), schema);
   };
+  const bodyOf = (request: unknown) => (request as { body?: unknown }).body;
+  // TypeScript cannot follow `name` from ROUTES[name] to RouteResponse<N> through an indexed access; the entry is that schema.
+  const responseOf = <N extends RouteName>(name: N) => ROUTES[name].response as unknown as z.ZodType<RouteResponse<N>>;
   return {
     url: base,
-    get: (path, schema) => call(path, options('get'), schema),
-    send: (method, path, body, schema, headers) => call(path, options(method, body, headers), schema),
-    sendAll(path, bodies, schema) {
-      const url = base + path;
+    call: (name, request, headers) => call(routeUrl(name, request), options(ROUTES[name].method, bodyOf(request), headers), responseOf(name)),
+    callAll(name, requests) {
+      const urls = requests.map((r) => base + routeUrl(name, r));
       let responses;
       try {
-        responses = gas.UrlFetchApp.fetchAll(bodies.map((b) => ({ url, ...options('post', b) })));
+        responses = gas.UrlFetchApp.fetchAll(requests.map((r, i) => ({ url: urls[i]!, ...options(ROUTES[name].method, bodyOf(r)) })));
       } catch (err) {
         const failure = describeFetchFailure(base, err);
-        return bodies.map(() => failure);
+        return requests.map(() => failure);
       }
-      return responses.map((res) => {
+      return responses.map((res, i) => {
         try {
-          return read(url, res.getResponseCode(), res.getContentText(), schema);
+          return read(urls[i]!, res.getResponseCode(), res.getContentText(), responseOf(name));
         } catch (err) {
           return err instanceof AddonError ? err : new AddonError(String(err));
         }

@@ -1,9 +1,5 @@
-import { z } from 'zod';
-import { MetricsSchema } from '../../../shared/index.js';
 import type { ConnectionResult } from '../contract.js';
 import type { Ctx } from './context.js';
-
-const Health = z.object({ ok: z.literal(true) });
 
 /**
  * Says what is wrong, in order: no settings, the URL unreachable, the URL not
@@ -13,8 +9,8 @@ const Health = z.object({ ok: z.literal(true) });
 export function checkConnection(ctx: Ctx): ConnectionResult {
   try {
     const api = ctx.api();
-    api.get('/health', Health);
-    const metrics = api.get('/v1/metrics?window=1h', MetricsSchema);
+    api.call('health', {});
+    const metrics = api.call('metrics', { query: { window: '1h' } });
     const n = metrics.providers.length;
     return { ok: true, message: `Connected to ${api.url}: ${n} provider${n === 1 ? '' : 's'} configured.` };
   } catch (err) {

@@ -1,4 +1,3 @@
-import { JobViewSchema } from '../../../shared/index.js';
 import type { DashboardView } from '../contract.js';
 import { AddonError } from '../core/apiErrors.js';
 import type { Ctx } from './context.js';
@@ -23,13 +22,13 @@ export function showDashboard(ctx: Ctx): DashboardView {
   let refreshed = false;
   if (state) {
     const api = ctx.api();
-    const path = `/v1/jobs/${encodeURIComponent(state.jobId)}`;
-    const job = api.send('put', `${path}/token`, { accessToken: ctx.gas.ScriptApp.getOAuthToken() }, JobViewSchema);
+    const id = state.jobId;
+    const job = api.call('setToken', { id, body: { accessToken: ctx.gas.ScriptApp.getOAuthToken() } });
     state.tokenSentAt = Date.now();
     saveJob(ctx.user, state);
     if (job.sheet && job.status !== 'running') {
       for (const stop = Date.now() + REFRESH_WAIT_MS; Date.now() < stop; ) {
-        if (api.get(path, JobViewSchema).sheet?.state === 'done') {
+        if (api.call('getJob', { id }).sheet?.state === 'done') {
           refreshed = true;
           break;
         }

@@ -1,4 +1,3 @@
-import { EstimateResultSchema } from '../../../shared/index.js';
 import { PlanSchema, type EstimateView, type PlanInput } from '../contract.js';
 import { evenSample } from '../core/batches.js';
 import type { Ctx } from './context.js';
@@ -19,7 +18,7 @@ export function estimatePlan(ctx: Ctx, raw: PlanInput): EstimateView {
   const rows = readRows(sheet, plan.inputs, plan.headerRow + 1, sheet.getLastRow());
   if (rows.length === 0) return { rows: 0, invalid: 0, cached: 0, expectedCostUsd: 0, maxCostUsd: 0, sampled: 0 };
   const sample = evenSample(rows.length, ctx.limits.estimateSample).map((i) => rows[i]!.input);
-  const res = ctx.api().send('post', '/v1/estimate', { fields: plan.fields, inputs: sample }, EstimateResultSchema);
+  const res = ctx.api().call('estimate', { body: { fields: plan.fields, inputs: sample } });
   const scale = rows.length / sample.length;
   return {
     rows: rows.length,

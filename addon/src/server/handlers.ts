@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { HeaderRowSchema } from '../../../shared/index.js';
 import type { ServerFunctions, SidebarState } from '../contract.js';
 import { checkConnection } from './connection.js';
 import { createCtx, type Ctx } from './context.js';
@@ -10,7 +10,6 @@ import { readSettings, settingsView, storeSettings } from './settings.js';
 import { describeSheet } from './sheet.js';
 import { parseArgs } from './validate.js';
 
-const HeaderRow = z.number().int().min(1).max(1000);
 
 function sidebarState(ctx: Ctx): SidebarState {
   const settings = settingsView(ctx.user);
@@ -31,7 +30,7 @@ export function createServer(gas: Gas): ServerFunctions {
     getSidebarState: () => sidebarState(ctx),
     saveSettings: (input) => storeSettings(ctx.user, input),
     testConnection: () => checkConnection(ctx),
-    inspectSheet: (headerRow) => describeSheet(ctx.book.getActiveSheet(), parseArgs(HeaderRow, headerRow)),
+    inspectSheet: (headerRow) => describeSheet(ctx.book.getActiveSheet(), parseArgs(HeaderRowSchema, headerRow)),
     estimate: (plan) => estimatePlan(ctx, plan),
     startJob: (plan) => createSheetJob(ctx, plan),
     continueUpload: () => uploadMore(ctx),

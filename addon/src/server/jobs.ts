@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { JobViewSchema, type CreateJob, type JobView } from '../../../shared/index.js';
+import type { CreateJob, JobView } from '../../../shared/index.js';
 import { PlanSchema, RetrySchema, type InputColumns, type PlanInput, type ProgressView, type RetryInput } from '../contract.js';
 import { AddonError } from '../core/apiErrors.js';
 import { splitByPayload, utf8Bytes } from '../core/batches.js';
@@ -11,11 +10,6 @@ import type { GasSheet } from './gas.js';
 import { forgetOldJobs, loadJob, saveJob } from './jobStore.js';
 import { cellText, checkInputColumns, findSheet, readRows, type SheetRow } from './sheet.js';
 import { parseArgs } from './validate.js';
-
-const Created = z.object({ id: z.string() });
-const Appended = z.object({ appended: z.number().int() });
-const Requeued = z.object({ requeued: z.number().int() });
-const Accepted = z.unknown();
 
 /** How long a start waits for another execution of this user (a double click) before saying so. */
 const START_LOCK_MS = 10_000;
@@ -48,14 +42,14 @@ function countRows(sheet: GasSheet, inputs: InputColumns, from: number, to: numb
 }
 
 function fetchJob(ctx: Ctx, state: JobState): JobView {
-  return ctx.api().get(`/v1/jobs/${encodeURIComponent(state.jobId)}`, JobViewSchema);
+  return ctx.api().call('getJob', { id: state.jobId });
 }
 
 /** Hands the API a fresh Google token when the last one is getting old or was refused; tokens last about an hour. */
 function refreshToken(ctx: Ctx, state: JobState, job: JobView | null, force = false): void {
   const refused = job?.sheet?.lastError?.code === 'google_unauthorized';
   if (!force && !refused && Date.now() - state.tokenSentAt < ctx.limits.tokenRefreshMs) return;
-  ctx.api().send('put', `/v1/jobs/${encodeURIComponent(state.jobId)}/token`, { accessToken: ctx.gas.ScriptApp.getOAuthToken() }, Accepted);
+  ctx.api().call('setToken', { id: state.jobId, body: { accessToken: ctx.gas.ScriptApp.getOAuthToken() } });
   state.tokenSentAt = Date.now();
   saveJob(ctx.user, state);
 }
@@ -97,7 +91,7 @@ export function createSheetJob(ctx: Ctx, raw: PlanInput): ProgressView {
     const first = nextBatch(ctx, base, body);
     body.rows = first.rows;
     // The same key if this very request is retried: the API answers with the job it already made.
-    const created = ctx.api().send('post', '/v1/jobs', body, Created, { 'idempotency-key': ctx.gas.Utilities.getUuid() });
+    const created = ctx.api().call('createJob', { body }, { 'idempotency-key': ctx.gas.Utilities.getUuid() });
     const state: JobState = {
       jobId: created.id,
       spreadsheetId: ctx.book.getId(),
@@ -154,7 +148,7 @@ export function uploadMore(ctx: Ctx): ProgressView {
 /** Sends one batch. False when the job was cancelled meanwhile (the upload stops there; Retry resumes it). */
 function append(ctx: Ctx, state: JobState, rows: SheetRow[]): boolean {
   try {
-    ctx.api().send('post', `/v1/jobs/${encodeURIComponent(state.jobId)}/rows`, { rows }, Appended);
+    ctx.api().call('appendRows', { id: state.jobId, body: { rows } });
     return true;
   } catch (err) {
     if (!(err instanceof AddonError)) throw err;
@@ -204,7 +198,7 @@ export function readProgress(ctx: Ctx): ProgressView | null {
 
 export function stopJob(ctx: Ctx): ProgressView {
   const state = requireJob(ctx);
-  const job = ctx.api().send('post', `/v1/jobs/${encodeURIComponent(state.jobId)}/cancel`, undefined, JobViewSchema);
+  const job = ctx.api().call('cancel', { id: state.jobId });
   state.cancelled = true;
   saveJob(ctx.user, state);
   return toProgress(state, job);
@@ -215,7 +209,7 @@ export function requeueFlagged(ctx: Ctx, raw: RetryInput): ProgressView {
   const options = parseArgs(RetrySchema, raw ?? {});
   const state = requireJob(ctx);
   refreshToken(ctx, state, null, true);
-  ctx.api().send('post', `/v1/jobs/${encodeURIComponent(state.jobId)}/retry`, options, Requeued);
+  ctx.api().call('retry', { id: state.jobId, body: options });
   state.cancelled = false;
   saveJob(ctx.user, state);
   return toProgress(state, fetchJob(ctx, state));

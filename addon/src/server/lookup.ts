@@ -1,4 +1,4 @@
-import { EnrichResultSchema, FIELDS, type EnrichResult, type Field } from '../../../shared/index.js';
+import { FIELDS, type EnrichResult, type Field, type RowInput } from '../../../shared/index.js';
 import { AddonError } from '../core/apiErrors.js';
 import { cellToInput, cellValue } from '../core/cellInput.js';
 import type { Ctx } from './context.js';
@@ -55,8 +55,8 @@ function lookupMany(ctx: Ctx, cells: unknown[], field: Field, kind: unknown): (C
   });
   const todo = out.flatMap((v, n) => (v === undefined ? [n] : []));
   if (todo.length === 0) return out as (Cell | AddonError)[];
-  const bodies = todo.map((n) => ({ input: (inputs[n] as { input: unknown }).input, fields: [field], deadlineMs: ctx.limits.lookupDeadlineMs }));
-  const results = ctx.api().sendAll('/v1/enrich', bodies, EnrichResultSchema);
+  const requests = todo.map((n) => ({ body: { input: (inputs[n] as { input: RowInput }).input, fields: [field], deadlineMs: ctx.limits.lookupDeadlineMs } }));
+  const results = ctx.api().callAll('enrich', requests);
   const fresh: Record<string, string> = {};
   results.forEach((res, i) => {
     const n = todo[i]!;

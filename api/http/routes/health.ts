@@ -1,13 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { App, RouteDeps } from '../env.js';
+import { createRoute } from '@hono/zod-openapi';
+import { ROUTES } from '../../../shared/index.js';
+import { createRouter, jsonResponse } from '../router.js';
 
-const route = createRoute({
-  method: 'get',
-  path: '/health',
-  summary: 'Liveness; no key needed',
-  responses: { 200: { description: 'Up', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
-});
+const { method, path, response } = ROUTES.health;
+const route = createRoute({ method, path, summary: 'Liveness; no key needed', responses: { 200: jsonResponse('Up', response) } });
 
-export function registerHealth(app: App, _deps: RouteDeps) {
-  app.openapi(route, (c) => c.json({ ok: true as const }, 200));
-}
+export const health = () => createRouter().openapi(route, (c) => c.json({ ok: true as const }, 200));

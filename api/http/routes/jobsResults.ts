@@ -1,21 +1,22 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ResultsPageSchema, ResultsQuerySchema } from '../../../shared/index.js';
-import type { App, RouteDeps } from '../env.js';
+import { ROUTES } from '../../../shared/index.js';
+import type { RouteDeps } from '../env.js';
 import { errorResponses } from '../errors.js';
+import { createRouter, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
+const { method, path, query, response } = ROUTES.results;
 const route = createRoute({
-  method: 'get',
-  path: '/v1/jobs/{id}/results',
+  method,
+  path,
   summary: 'Rows with their values, sources and flags, in submission order; follow `next` for the next page',
   security: [{ bearer: [] }],
-  request: { params: JobParams, query: ResultsQuerySchema },
-  responses: { 200: { description: 'A page of rows', content: { 'application/json': { schema: ResultsPageSchema } } }, ...errorResponses },
+  request: { params: JobParams, query },
+  responses: { 200: jsonResponse('A page of rows', response), ...errorResponses },
 });
 
-export function registerJobsResults(app: App, { engine }: RouteDeps) {
-  app.openapi(route, async (c) => {
+export const jobsResults = ({ engine }: RouteDeps) =>
+  createRouter().openapi(route, async (c) => {
     const q = c.req.valid('query');
     return c.json(await engine.results(c.get('workspace'), c.req.valid('param').id, q.after ? Number(q.after) : -1, q.limit, q.status), 200);
   });
-}

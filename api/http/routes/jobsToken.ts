@@ -1,18 +1,21 @@
 import { createRoute } from '@hono/zod-openapi';
-import { JobViewSchema, SetTokenSchema } from '../../../shared/index.js';
-import type { App, RouteDeps } from '../env.js';
+import { ROUTES } from '../../../shared/index.js';
+import type { RouteDeps } from '../env.js';
 import { errorResponses } from '../errors.js';
+import { createRouter, jsonBody, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
+const { method, path, body, response } = ROUTES.setToken;
 const route = createRoute({
-  method: 'put',
-  path: '/v1/jobs/{id}/token',
+  method,
+  path,
   summary: 'A fresh Google OAuth access token for the job’s sheet write-back (held in memory only); paused writing resumes',
   security: [{ bearer: [] }],
-  request: { params: JobParams, body: { required: true, content: { 'application/json': { schema: SetTokenSchema } } } },
-  responses: { 200: { description: 'The job, with its write progress', content: { 'application/json': { schema: JobViewSchema } } }, ...errorResponses },
+  request: { params: JobParams, body: jsonBody(body) },
+  responses: { 200: jsonResponse('The job, with its write progress', response), ...errorResponses },
 });
 
-export function registerJobsToken(app: App, { engine }: RouteDeps) {
-  app.openapi(route, async (c) => c.json(await engine.setGoogleToken(c.get('workspace'), c.req.valid('param').id, c.req.valid('json').accessToken), 200));
-}
+export const jobsToken = ({ engine }: RouteDeps) =>
+  createRouter().openapi(route, async (c) =>
+    c.json(await engine.setGoogleToken(c.get('workspace'), c.req.valid('param').id, c.req.valid('json').accessToken), 200),
+  );

@@ -1,20 +1,21 @@
 import { createRoute } from '@hono/zod-openapi';
-import { MetricsQuerySchema, MetricsSchema } from '../../../shared/index.js';
-import type { App, RouteDeps } from '../env.js';
+import { ROUTES } from '../../../shared/index.js';
+import type { RouteDeps } from '../env.js';
 import { errorResponses } from '../errors.js';
+import { createRouter, jsonResponse } from '../router.js';
 
+const { method, path, query, response } = ROUTES.metrics;
 const route = createRoute({
-  method: 'get',
-  path: '/v1/metrics',
+  method,
+  path,
   summary: 'Per provider: calls, paid calls, matches, match rate, p50/p95 latency, cost, cost per match, 429s, errors',
   security: [{ bearer: [] }],
-  request: { query: MetricsQuerySchema },
-  responses: { 200: { description: 'Figures for the window', content: { 'application/json': { schema: MetricsSchema } } }, ...errorResponses },
+  request: { query },
+  responses: { 200: jsonResponse('Figures for the window', response), ...errorResponses },
 });
 
-export function registerMetrics(app: App, { engine }: RouteDeps) {
-  app.openapi(route, async (c) => {
+export const metrics = ({ engine }: RouteDeps) =>
+  createRouter().openapi(route, async (c) => {
     const q = c.req.valid('query');
     return c.json(await engine.metrics(c.get('workspace'), q.window, q.jobId), 200);
   });
-}
