@@ -3,7 +3,8 @@ import { AddonError, describeApiError, describeFetchFailure } from '../../addon/
 import { evenSample, splitByPayload, utf8Bytes } from '../../addon/src/core/batches.js';
 import { cellToInput, cellValue } from '../../addon/src/core/cellInput.js';
 import { columnLetter, proposeOutputs } from '../../addon/src/core/columns.js';
-import { detectInputs, kindOfValue } from '../../addon/src/core/detect.js';
+import { detectInputs } from '../../addon/src/core/detect.js';
+import { kindOfValue } from '../../shared/index.js';
 import { etaMs, formatDuration } from '../../addon/src/core/eta.js';
 import { readLimits } from '../../addon/src/core/limits.js';
 

@@ -1,5 +1,5 @@
 import { INPUT_KINDS, type InputKind, type RowInput } from '../../../shared/index.js';
-import { kindOfValue } from './detect.js';
+import { kindOfValue } from '../../../shared/index.js';
 
 export type CellInput = { ok: true; input: RowInput } | { ok: false; message: string };
 

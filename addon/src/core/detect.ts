@@ -1,20 +1,8 @@
+import { kindOfValue } from '../../../shared/index.js';
 import type { InputColumns, InputKey } from '../contract.js';
 import { isOutputHeader } from './columns.js';
 
-const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[a-z]{2,}$/i;
-const LINKEDIN = /^(https?:\/\/)?([a-z]{2,3}\.)?linkedin\.com\/(in|company|pub)\/[^\s]+$/i;
-const DOMAIN = /^(https?:\/\/)?(www\.)?([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}(:\d+)?(\/\S*)?$/i;
 const NAME_WORD = /^[\p{L}][\p{L}'’.-]*$/u;
-
-/** What a single cell looks like; also how `=CASCADE(A2, …)` reads its input. */
-export function kindOfValue(value: string): 'email' | 'linkedinUrl' | 'domain' | undefined {
-  const v = value.trim();
-  if (!v) return undefined;
-  if (EMAIL.test(v)) return 'email';
-  if (LINKEDIN.test(v)) return 'linkedinUrl';
-  if (DOMAIN.test(v)) return 'domain';
-  return undefined;
-}
 
 const words = (v: string) => v.trim().split(/\s+/);
 const isNameWord = (v: string) => words(v).length === 1 && NAME_WORD.test(v.trim());
