@@ -1,0 +1,448 @@
+import fc from 'fast-check';
+import { FIELD_NAMES, RowStatusSchema } from '../../shared/index.js';
+import { Adv, adversarialString, numberLikeString, slot, wrongTypeValue } from './strings.js';
+
+/**
+ * Request generators for every endpoint. Each generator takes `adv`: with it,
+ * every string position (keys, input fields, field names, sheet names, column
+ * refs, header values, query and path parameters, object keys) may carry an
+ * adversarial value, and the request is kept only if at least one does; without
+ * it, the request is well formed, so the engine really runs rows, fills the
+ * cache and writes metrics that later reads go through.
+ *
+ * A request is a description, not bytes: job ids are `JobRef`s resolved when it
+ * is sent (to a job this run created), so a shrunk counterexample still points
+ * at a real job.
+ */
+
+/** The n-th job of the run, modulo how many there are; workspace `b` is another tenant's job (expect 404). */
+export class JobRef {
+  constructor(
+    readonly n: number,
+    readonly workspace: 'a' | 'b',
+  ) {}
+  toString() {
+    return `JobRef(${this.workspace}#${this.n})`;
+  }
+}
+
+/** An object whose keys may be adversarial themselves; entries keep their order. */
+export class Entries {
+  constructor(readonly entries: readonly (readonly [string | Adv, unknown])[]) {}
+}
+
+/** A body sent as these bytes (not JSON, truncated JSON, invalid UTF-8). `adversarial`: whether it carries an adversarial string. */
+export class RawBody {
+  constructor(
+    readonly bytes: Buffer,
+    readonly adversarial: boolean,
+  ) {}
+  toString() {
+    return `RawBody(${JSON.stringify(this.bytes.toString('latin1').slice(0, 120))}${this.bytes.length > 120 ? `…${this.bytes.length} bytes` : ''})`;
+  }
+}
+
+/** A path segment sent verbatim, unencoded (`%zz`, `%ED%A0%80`, `..`). */
+export class RawSegment {
+  constructor(readonly text: string) {}
+  toString() {
+    return `RawSegment(${JSON.stringify(this.text)})`;
+  }
+}
+
+export type Str = string | Adv;
+export type PathPart = Str | JobRef | RawSegment;
+
+export interface FuzzRequest {
+  /** The endpoint it aims at, for the histogram. */
+  endpoint: string;
+  method: string;
+  path: PathPart[];
+  query: (readonly [Str, Str | JobRef])[];
+  headers: (readonly [string, Str])[];
+  /** `a`/`b`: a valid key of workspace a/b; `none`: no header; a string or Adv: the header's whole value. */
+  auth: 'a' | 'b' | 'none' | Str;
+  contentType: string | null;
+  body?: unknown;
+}
+
+// ---------------------------------------------------------------- valid values
+
+const TLDS = ['com', 'io', 'co.uk', 'de', 'fr', 'jp'] as const;
+const validDomainName = fc.record({ n: fc.integer({ min: 0, max: 30 }), tld: fc.constantFrom(...TLDS), idn: fc.boolean() }).map(({ n, tld, idn }) => `${idn ? 'münchen' : 'lead'}${n}.${tld}`);
+export const validDomain = fc
+  .tuple(validDomainName, fc.constantFrom('', 'www.', 'https://', 'https://www.', 'info@'), fc.constantFrom('', '/about', '/?q=1'))
+  .map(([d, pre, post]) => (pre.endsWith('@') ? `${pre}${d}` : `${pre}${d}${pre.includes('/') ? post : ''}`));
+const FIRST = ['Ada', 'Grace', 'José', 'Zoë', 'Søren', 'Li', 'Nnamdi'] as const;
+const LAST = ['Lovelace', 'Hopper', 'Núñez', 'Brontë', 'Kierkegaard', 'Wei', 'Okafor'] as const;
+export const validEmail = fc
+  .tuple(fc.constantFrom(...FIRST), fc.constantFrom(...LAST), fc.oneof(validDomainName, fc.constantFrom('gmail.com', 'example.com')))
+  .map(([f, l, d]) => `${f.toLowerCase().replace(/[^a-z]/g, 'x')}.${l.toLowerCase().replace(/[^a-z]/g, 'x')}@${d}`);
+const validFirst = fc.constantFrom(...FIRST);
+const validLast = fc.constantFrom(...LAST);
+const validFull = fc.tuple(validFirst, validLast).map(([f, l]) => `${f} ${l}`);
+const validCompany = fc.constantFrom('Acme', 'Globex GmbH', 'Société Générale', 'Initech Inc.', '株式会社テスト', 'Umbrella');
+const validLinkedin = fc
+  .tuple(fc.constantFrom('https://www.linkedin.com/in/', 'linkedin.com/company/', 'https://linkedin.com/pub/'), fc.constantFrom('ada-lovelace', 'grace-hopper', 'acme', 'jose-nunez-42'))
+  .map(([a, b]) => a + b);
+const validKey = fc.oneof(fc.integer({ min: 2, max: 100_000 }).map(String), fc.integer({ min: -5, max: 100_000 }));
+const validFieldName = fc.constantFrom(...FIELD_NAMES);
+/** Fields the configured providers supply are likelier, so rows really go through the waterfall. */
+const SUPPLIED = ['company.name', 'company.employees', 'company.industry', 'person.fullName', 'person.title', 'person.email', 'company.domain', 'company.country', 'person.location'] as const;
+const validFields = fc.oneof(fc.subarray([...SUPPLIED], { minLength: 1, maxLength: 4 }), fc.subarray([...FIELD_NAMES], { minLength: 1, maxLength: 3 }));
+const validColumnRef = fc.constantFrom('F', 'AB', 'Company', 'Cascade status', 'Employees (count)');
+export const FUZZ_SPREADSHEET = 'fuzzbook';
+export const FUZZ_SHEET = 'Sheet1';
+export const FUZZ_TOKEN = 'ya29.fuzz-token';
+const validToken = fc.constantFrom(FUZZ_TOKEN, 'ya29.revoked-token');
+const validIdemKey = fc.integer({ min: 1, max: 6 }).map((n) => `idem-${n}`);
+const validStatus = fc.constantFrom(...RowStatusSchema.options);
+
+// ---------------------------------------------------------------- composites
+
+/** A number position: valid numbers, or (adversarial) numbers as strings, non-numbers, and raw numerals JSON.parse turns into Infinity or -0. */
+function numberSlot(valid: fc.Arbitrary<number>, adv: boolean): fc.Arbitrary<unknown> {
+  if (!adv) return valid;
+  return fc.oneof(
+    valid,
+    numberLikeString.map((s) => new Adv(s)),
+    wrongTypeValue,
+    fc.constantFrom('1e999', '-1e999', '-0', '1.0000000000000002', '1e-400', '123456789012345678901234567890').map((raw) => new Adv(null, raw)),
+  );
+}
+
+/** Optional entries: each present or not; `extra` adds an unknown (possibly adversarial) key, which strict schemas refuse. */
+function entries(adv: boolean, required: [string, fc.Arbitrary<unknown>][], optional: [string, fc.Arbitrary<unknown>][]): fc.Arbitrary<Entries> {
+  const opt = optional.map(([k, a]) => fc.option(a.map((v) => [k, v] as const), { nil: undefined, freq: 2 }));
+  // An unknown key in one object of 20: enough to probe strict schemas without refusing most adversarial bodies outright.
+  const extra = adv
+    ? fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.tuple(adversarialString.map((s) => new Adv(s)), adversarialString) })
+    : fc.constant(undefined);
+  return fc
+    .tuple(fc.tuple(...required.map(([k, a]) => a.map((v) => [k, v] as const))), fc.tuple(...opt), extra)
+    .map(([req, o, x]) => new Entries([...req, ...o.filter((e): e is readonly [string, unknown] => e !== undefined), ...(x ? [x] : [])]));
+}
+
+function fieldsArb(adv: boolean): fc.Arbitrary<unknown> {
+  if (!adv) return validFields;
+  return fc.oneof(
+    fc.tuple(validFields, slot(validFieldName, true), fc.nat()).map(([f, bad, i]) => {
+      const out: unknown[] = [...f];
+      out.splice(i % (out.length + 1), 0, bad);
+      return out;
+    }),
+    slot(validFieldName, true),
+    fc.constant([...FIELD_NAMES, ...FIELD_NAMES.slice(0, 10)]),
+  );
+}
+
+function inputArb(adv: boolean): fc.Arbitrary<unknown> {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const all: [string, fc.Arbitrary<unknown>][] = [
+    ['email', s(validEmail)],
+    ['domain', s(validDomain)],
+    ['firstName', s(validFirst)],
+    ['lastName', s(validLast)],
+    ['fullName', s(validFull)],
+    ['company', s(validCompany)],
+    ['linkedinUrl', s(validLinkedin)],
+  ];
+  // One to three of the inputs a row may carry, plus (adversarial) an unknown key.
+  return fc
+    .tuple(fc.subarray(all, { minLength: 1, maxLength: 3 }), fc.nat())
+    .chain(([chosen]) => entries(adv, chosen, []))
+    .chain((e) => (adv ? fc.oneof({ arbitrary: fc.constant(e), weight: 20 }, { arbitrary: wrongTypeValue, weight: 1 }) : fc.constant(e)));
+}
+
+function rowArb(adv: boolean): fc.Arbitrary<unknown> {
+  const row = entries(adv, [
+    ['key', slot(validKey as fc.Arbitrary<string>, adv)],
+    ['input', inputArb(adv)],
+  ], []);
+  return adv ? fc.oneof({ arbitrary: row, weight: 20 }, { arbitrary: wrongTypeValue, weight: 1 }) : row;
+}
+
+/** A few rows; rarely a bulk batch (up to and past the 5,000-row limit) of one valid row repeated under distinct keys. */
+function rowsArb(adv: boolean, minLength = 0): fc.Arbitrary<unknown> {
+  const few = fc.array(rowArb(adv), { minLength, maxLength: 6 });
+  const bulk = fc.tuple(inputArb(false), fc.constantFrom(200, 5000, 5001)).map(([input, n]) => Array.from({ length: n }, (_, i) => new Entries([['key', String(i + 2)], ['input', input]])));
+  return fc.oneof({ arbitrary: few, weight: 150 }, { arbitrary: bulk, weight: 1 }, ...(adv ? [{ arbitrary: wrongTypeValue as fc.Arbitrary<unknown>, weight: 3 }] : []));
+}
+
+function sheetArb(adv: boolean): fc.Arbitrary<unknown> {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const columns = fc.array(fc.tuple(slot(validFieldName, adv), s(validColumnRef)), { maxLength: 3 }).map((pairs) => new Entries(pairs));
+  return entries(adv, [
+    ['spreadsheetId', s(fc.constantFrom(FUZZ_SPREADSHEET, 'no-such-book'))],
+    ['sheetName', s(fc.constantFrom(FUZZ_SHEET, 'Leads'))],
+  ], [
+    ['headerRow', numberSlot(fc.integer({ min: 1, max: 3 }), adv)],
+    ['columns', columns],
+    ['statusColumn', s(validColumnRef)],
+    ['userKey', s(fc.constantFrom('user-1', 'user-2'))],
+  ]);
+}
+
+/** A job id in a path or query: a job of this run, another workspace's job, an unknown id; adversarial: any string, or a raw (unencoded) segment. */
+function jobIdArb(adv: boolean): fc.Arbitrary<PathPart> {
+  const valid = fc.oneof(
+    { arbitrary: fc.record({ n: fc.nat(), ws: fc.constantFrom('a', 'a', 'a', 'b') }).map(({ n, ws }) => new JobRef(n, ws as 'a' | 'b')), weight: 6 },
+    { arbitrary: fc.constantFrom('job_doesnotexist', '0', 'x'.repeat(100)), weight: 1 },
+  );
+  if (!adv) return valid;
+  return fc.oneof(
+    adversarialString.map((s) => new Adv(s)),
+    fc.constantFrom('%zz', '%ED%A0%80', '%00', '%F0%9F%98', '..', '%2F..%2F', '%C0%AF').map((t) => new RawSegment(t)),
+  );
+}
+
+function queryArb(adv: boolean, params: [string, fc.Arbitrary<Str | JobRef>][]): fc.Arbitrary<(readonly [Str, Str | JobRef])[]> {
+  const opt = params.map(([k, a]) => fc.option(a.map((v) => [k, v] as const), { nil: undefined }));
+  const extra = adv
+    ? fc.array(fc.tuple(slot(fc.constantFrom(...params.map(([k]) => k), 'unknown'), true), slot(fc.constantFrom('1', ''), true)), { maxLength: 2 })
+    : fc.constant([]);
+  return fc.tuple(fc.tuple(...opt), extra).map(([o, x]) => [...o.filter((e) => e !== undefined), ...x] as (readonly [Str, Str | JobRef])[]);
+}
+
+/** Authorization: mostly workspace a's key; adversarial: `Bearer <adversarial>` or an adversarial whole header. */
+function authArb(adv: boolean): fc.Arbitrary<FuzzRequest['auth']> {
+  if (!adv) return fc.oneof({ arbitrary: fc.constant('a' as const), weight: 9 }, { arbitrary: fc.constant('b' as const), weight: 1 });
+  return fc.oneof(
+    { arbitrary: fc.constant('a' as const), weight: 12 },
+    { arbitrary: adversarialString.map((s) => new Adv(`Bearer ${s}`)), weight: 1 },
+    { arbitrary: adversarialString.map((s) => new Adv(s)), weight: 1 },
+  );
+}
+
+const JSON_TYPE = 'application/json';
+
+interface Shape {
+  endpoint: string;
+  method: string;
+  path: fc.Arbitrary<PathPart[]>;
+  query?: fc.Arbitrary<FuzzRequest['query']>;
+  headers?: fc.Arbitrary<FuzzRequest['headers']>;
+  body?: fc.Arbitrary<unknown>;
+  auth?: boolean;
+}
+
+function request(adv: boolean, s: Shape): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .record({
+      path: s.path,
+      query: s.query ?? fc.constant<FuzzRequest['query']>([]),
+      headers: s.headers ?? fc.constant<FuzzRequest['headers']>([]),
+      body: s.body ?? fc.constant<unknown>(undefined),
+      auth: s.auth === false ? fc.constant<FuzzRequest['auth']>('none') : authArb(adv),
+    })
+    .map(({ path, query, headers, body, auth }) => ({ endpoint: s.endpoint, method: s.method, path, query, headers, auth, contentType: body === undefined ? null : JSON_TYPE, body }));
+}
+
+const fixed = (...parts: PathPart[]) => fc.constant(parts);
+const jobPath = (adv: boolean, ...tail: string[]) => jobIdArb(adv).map((id) => ['v1', 'jobs', id, ...tail] as PathPart[]);
+
+/** One request to any endpoint; `adv` as described at the top. Weights follow how much code sits behind each endpoint. */
+export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const idem = fc.option(fc.tuple(fc.constantFrom('Idempotency-Key', 'idempotency-key', 'IDEMPOTENCY-KEY'), s(validIdemKey)), { nil: undefined, freq: 3 });
+  const createBody = entries(adv, [
+    ['fields', fieldsArb(adv)],
+    ['rows', rowsArb(adv)],
+  ], [
+    ['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)],
+    ['sheet', sheetArb(adv)],
+    ['googleAccessToken', s(validToken)],
+    ['predict', fc.boolean()],
+  ]);
+  const shapes: [number, Shape][] = [
+    [6, { endpoint: 'POST /v1/jobs', method: 'POST', path: fixed('v1', 'jobs'), body: createBody, headers: idem.map((h) => (h ? [h] : [])) }],
+    [3, { endpoint: 'POST /v1/jobs/:id/rows', method: 'POST', path: jobPath(adv, 'rows'), body: entries(adv, [['rows', rowsArb(adv, 1)]], [['predict', fc.boolean()]]) }],
+    [3, { endpoint: 'GET /v1/jobs/:id', method: 'GET', path: jobPath(adv) }],
+    [
+      4,
+      {
+        endpoint: 'GET /v1/jobs/:id/results',
+        method: 'GET',
+        path: jobPath(adv, 'results'),
+        query: queryArb(adv, [
+          ['after', s(fc.constantFrom('0', '1', '3', '100'))],
+          ['limit', s(fc.constantFrom('1', '2', '500', '5000'))],
+          ['status', s(validStatus)],
+        ]),
+      },
+    ],
+    [
+      2,
+      {
+        endpoint: 'POST /v1/jobs/:id/retry',
+        method: 'POST',
+        path: jobPath(adv, 'retry'),
+        body: fc.option(entries(adv, [], [['keys', fc.array(s(validKey as fc.Arbitrary<string>), { maxLength: 4 })], ['maxCostUsd', numberSlot(fc.constantFrom(0.1, 10), adv)]]), { nil: undefined }),
+      },
+    ],
+    [1, { endpoint: 'POST /v1/jobs/:id/cancel', method: 'POST', path: jobPath(adv, 'cancel') }],
+    [1, { endpoint: 'PUT /v1/jobs/:id/token', method: 'PUT', path: jobPath(adv, 'token'), body: entries(adv, [['accessToken', s(validToken)]], []) }],
+    [
+      3,
+      {
+        endpoint: 'POST /v1/enrich',
+        method: 'POST',
+        path: fixed('v1', 'enrich'),
+        // Short deadlines: enrich waits up to its deadline, and the requests go one at a time.
+        body: entries(adv, [['input', inputArb(adv)], ['fields', fieldsArb(adv)]], [['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)], ['predict', fc.boolean()]]),
+      },
+    ],
+    [3, { endpoint: 'POST /v1/estimate', method: 'POST', path: fixed('v1', 'estimate'), body: entries(adv, [['fields', fieldsArb(adv)], ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })]], []) }],
+    [
+      2,
+      {
+        endpoint: 'GET /v1/metrics',
+        method: 'GET',
+        path: fixed('v1', 'metrics'),
+        query: queryArb(adv, [
+          ['window', s(fc.constantFrom('7d', '24h', '1h', '30d', '9999d'))],
+          ['jobId', adv ? fc.oneof(jobIdArb(false) as fc.Arbitrary<Str | JobRef>, adversarialString.map((x) => new Adv(x))) : (jobIdArb(false) as fc.Arbitrary<Str | JobRef>)],
+        ]),
+      },
+    ],
+    [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
+    [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
+    [
+      1,
+      {
+        endpoint: 'unknown route',
+        method: 'GET',
+        path: fc.array(s(fc.constantFrom('v1', 'jobs', 'nope', 'v2', 'results')), { minLength: 1, maxLength: 4 }),
+      },
+    ],
+  ];
+  const arb = fc.oneof(...shapes.map(([weight, shape]) => ({ weight, arbitrary: request(adv, shape) })));
+  return adv ? arb.filter(isAdversarial) : arb;
+}
+
+/**
+ * Requests with no adversarial string that are still wrong: not JSON, the
+ * wrong top-level type, a wrong content type, a wrong method, a missing or
+ * unknown key, a body past 8 MB, rows past 5,000 (the rows generator).
+ */
+export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
+  const valid = endpointRequest(false);
+  const w = (weight: number, arbitrary: fc.Arbitrary<FuzzRequest>) => ({ weight, arbitrary });
+  return fc.oneof(
+    w(
+      40,
+      fc
+        .tuple(valid, fc.constantFrom('', '{', '{"fields":', 'null', '[]', '"text"', '42', 'true', '{"fields":["company.name"],"rows":[}', '\u0000', 'fields=company.name'))
+        .map(([r, text]) => ({ ...r, contentType: JSON_TYPE, body: new RawBody(Buffer.from(text), false) })),
+    ),
+    w(
+      30,
+      fc
+        .tuple(valid, fc.constantFrom(null, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/json-patch+json', 'APPLICATION/JSON'))
+        .map(([r, contentType]) => ({ ...r, contentType, body: r.body ?? new Entries([]) })),
+    ),
+    w(30, fc.tuple(valid, fc.constantFrom('DELETE', 'PATCH', 'PUT', 'GET', 'POST', 'OPTIONS', 'HEAD')).map(([r, method]) => ({ ...r, method, endpoint: `${r.endpoint} (as ${method})` }))),
+    w(30, fc.tuple(valid, fc.constantFrom('none', 'Basic YTpi', 'Bearer', 'Bearer csk_unknown_key', 'bearer  ', 'Bearer a b')).map(([r, auth]) => ({ ...r, auth }))),
+    w(30, valid.map((r) => ({ ...r, body: new Entries([]) }))),
+    // Just past the body limit: 8 MB + 1 of one long JSON string. Rare: each one is 8 MB on the wire.
+    w(
+      1,
+      fc.constant(null).map(() => ({
+        endpoint: 'POST /v1/jobs (over 8 MB)',
+        method: 'POST',
+        path: ['v1', 'jobs'],
+        query: [],
+        headers: [],
+        auth: 'a' as const,
+        contentType: JSON_TYPE,
+        body: new RawBody(Buffer.from(`{"fields":["company.name"],"rows":[],"x":"${'a'.repeat(8 * 1024 * 1024)}"}`), false),
+      })),
+    ),
+  );
+}
+
+/**
+ * Bodies whose bytes are not UTF-8 (a CESU-8 lone surrogate, a stray
+ * continuation byte, an overlong NUL) inside otherwise valid JSON: adversarial
+ * strings a JSON encoder never produces, only a raw client.
+ */
+export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
+  const bad = fc.constantFrom(Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0x80]), Buffer.from([0xf0, 0x9f, 0x98]));
+  return fc.tuple(bad, fc.constantFrom('key', 'company', 'domain', 'sheetName')).map(([bytes, where]) => {
+    const parts =
+      where === 'key'
+        ? ['{"fields":["company.name"],"rows":[{"key":"', '","input":{"domain":"lead1.com"}}]}']
+        : where === 'sheetName'
+          ? ['{"fields":["company.name"],"rows":[{"key":"2","input":{"domain":"lead1.com"}}],"sheet":{"spreadsheetId":"fuzzbook","sheetName":"', '"}}']
+          : [`{"fields":["company.name"],"rows":[{"key":"2","input":{"${where}":"x`, where === 'domain' ? '.com"}}]}' : '"}}]}'];
+    return {
+      endpoint: 'POST /v1/jobs (invalid UTF-8)',
+      method: 'POST',
+      path: ['v1', 'jobs'],
+      query: [],
+      headers: [],
+      auth: 'a' as const,
+      contentType: JSON_TYPE,
+      body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
+    };
+  });
+}
+
+/** Whether a request carries an adversarial value anywhere (the count the issue asks for is of these). */
+export function isAdversarial(r: FuzzRequest): boolean {
+  const walk = (v: unknown, depth: number): boolean => {
+    if (depth > 50) return false;
+    if (v instanceof Adv) return true;
+    if (v instanceof RawBody) return v.adversarial;
+    if (v instanceof Entries) return v.entries.some(([k, x]) => k instanceof Adv || walk(x, depth + 1));
+    if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1));
+    return false;
+  };
+  return walk(r.path, 0) || walk(r.query, 0) || walk(r.headers, 0) || r.auth instanceof Adv || walk(r.body, 0);
+}
+
+/**
+ * A batch: as many adversarial requests as others (the others well formed or
+ * structurally bad, by weight), interleaved. It is generated at full length,
+ * but shrinks as an array of any length, and each request shrinks first to
+ * `null` (dropped), so fast-check can cut a failing batch down to the
+ * requests that matter. Requests are sent in reverse order of the array:
+ * fast-check shortens an array by dropping its head, which then drops the
+ * requests sent after the one at fault, in a few halvings.
+ */
+export function batchArb(pairs: number): fc.Arbitrary<FuzzRequest[]> {
+  const other = fc.oneof({ arbitrary: endpointRequest(false), weight: 3 }, { arbitrary: structurallyBadRequest(), weight: 2 });
+  const adversarial = fc.oneof({ arbitrary: endpointRequest(true), weight: 30 }, { arbitrary: invalidUtf8Request(), weight: 1 });
+  // Never null when generated (one chance in 2^31), null first when shrunk.
+  const droppable = (a: fc.Arbitrary<FuzzRequest>) => fc.option(a, { nil: null, freq: 2 ** 31 });
+  const item = fc.tuple(droppable(adversarial), droppable(other));
+  return new FullLengthArray(fc.array(item, { minLength: pairs, maxLength: pairs }), fc.array(item, { minLength: 0, maxLength: pairs })).map((list) =>
+    list
+      .flatMap(([a, o]) => [a, o])
+      .filter((r): r is FuzzRequest => r !== null)
+      .reverse(),
+  );
+}
+
+/**
+ * Generates with `full` (a fixed length) and shrinks with `shorter` (any length
+ * up to it). Both are arrays of the same item arbitrary, so a value's shrink
+ * context from one is valid for the other.
+ */
+class FullLengthArray<T> extends fc.Arbitrary<T[]> {
+  constructor(
+    private readonly full: fc.Arbitrary<T[]>,
+    private readonly shorter: fc.Arbitrary<T[]>,
+  ) {
+    super();
+  }
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<T[]> {
+    return this.full.generate(mrng, biasFactor);
+  }
+  canShrinkWithoutContext(value: unknown): value is T[] {
+    return this.shorter.canShrinkWithoutContext(value);
+  }
+  shrink(value: T[], context: unknown): fc.Stream<fc.Value<T[]>> {
+    return this.shorter.shrink(value, context);
+  }
+}
