@@ -1,24 +1,25 @@
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { runDemoJob } from './demo/runDemoJob.js';
+import { DEMO_KEY, startDemo } from './demo/startDemo.js';
+import { parseEnv } from './env.js';
 import { createLog } from './log.js';
-import { DEMO_KEY, startCascade } from './server.js';
+import { startCascade } from './server.js';
+import { sheetsOptionsFromEnv } from './sheets/options.js';
 
-const env = process.env;
-
+/** `npm start`: the API on the configured providers, or, without CASCADE_CONFIG, the embedded demo and its job. */
 async function main() {
-  const loaded = env.CASCADE_CONFIG ? await loadConfigFile(env.CASCADE_CONFIG, env) : undefined;
+  const env = parseEnv(process.env);
+  const loaded = env.CASCADE_CONFIG ? await loadConfigFile(env.CASCADE_CONFIG, process.env) : undefined;
   const log = createLog([...(loaded?.secrets ?? []), ...(env.CASCADE_BOOTSTRAP_KEY ? [env.CASCADE_BOOTSTRAP_KEY] : [])]);
-  const port = Number(env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: "${env.PORT}" is not a port number`);
-  const cascade = await startCascade({
-    config: loaded,
-    dbUrl: env.CASCADE_DB ?? 'file:./data/cascade.db',
+  const options = {
+    dbUrl: env.CASCADE_DB,
     dbAuthToken: env.CASCADE_DB_TOKEN,
-    port,
-    host: env.HOST ?? '127.0.0.1',
-    bootstrapKey: env.CASCADE_BOOTSTRAP_KEY,
+    port: env.PORT,
+    host: env.HOST,
     log,
-  });
+    sheets: sheetsOptionsFromEnv(env),
+  };
+  const cascade = loaded ? await startCascade({ ...options, config: loaded, bootstrapKey: env.CASCADE_BOOTSTRAP_KEY }) : await startDemo(options);
   // Tests and scripts read this line to find the port.
   console.log(`cascade listening on ${cascade.url}`);
   let stopping = false;
@@ -30,9 +31,9 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  if (cascade.demo) {
+  if (!loaded) {
     console.log(`embedded demo: simulated providers (labelled "demo") on loopback; API key for workspace "default": ${DEMO_KEY}`);
-    if (env.CASCADE_DEMO_JOB !== '0') await runDemoJob(cascade.url, DEMO_KEY, (line) => console.log(line));
+    if (env.CASCADE_DEMO_JOB === '1') await runDemoJob(cascade.url, DEMO_KEY, (line) => console.log(line));
   }
 }
 

@@ -1,16 +1,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { parseConfig, type LoadedConfig } from './config/load.js';
-import { demoConfig } from './demo/demoProviders.js';
-import { startSimServer, type SimServer } from './demo/simServer.js';
-import { demoSimProviders } from './demo/demoProviders.js';
+import type { LoadedConfig } from './config/load.js';
 import { systemClock, type Clock } from './engine/clock.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createHttpClient } from './net/httpClient.js';
 import { createWriteBack } from './sheets/createWriteBack.js';
-import { sheetsOptionsFromEnv, type SheetsOptions } from './sheets/options.js';
+import { DEFAULT_SHEETS_OPTIONS, type SheetsOptions } from './sheets/options.js';
 import type { Log } from './log.js';
 import { buildProviders } from './providers/registry.js';
 import { openDatabase, type Database } from './storage/db.js';
@@ -18,12 +15,8 @@ import { repairUnreadableText } from './storage/repairText.js';
 import { createApiKey } from './storage/keys/createApiKey.js';
 import { findWorkspaceByKey } from './storage/keys/findWorkspaceByKey.js';
 
-/** The key of the embedded demo's workspace. Only ever ensured when running on the built-in demo providers. */
-export const DEMO_KEY = 'csk_demo_local_only';
-
 export interface CascadeOptions {
-  /** A loaded configuration, or undefined for the embedded demo (simulated providers on loopback). */
-  config?: LoadedConfig;
+  config: LoadedConfig;
   dbUrl: string;
   dbAuthToken?: string;
   port: number;
@@ -32,29 +25,22 @@ export interface CascadeOptions {
   log: Log;
   clock?: Clock;
   workerId?: string;
-  /** Google Sheets write-back settings; unset ones come from the environment (CASCADE_SHEETS_URL, GOOGLE_APPLICATION_CREDENTIALS, ...). */
+  /** Google Sheets write-back settings; Google's defaults where unset (api/main.ts fills them from the environment). */
   sheets?: Partial<SheetsOptions>;
 }
 
 export interface Cascade {
   url: string;
-  demo: boolean;
   engine: Engine;
   database: Database;
   writeBack: ReturnType<typeof createWriteBack>;
-  sim?: SimServer;
   stop(): Promise<void>;
 }
 
-/** Starts everything: database, providers, engine, HTTP server. Used by `npm start`, the tests and the benchmark alike. */
+/** Starts everything: database, providers, engine, HTTP server. Used by `npm start`, the demo, the tests and the benchmark alike. */
 export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const clock = opts.clock ?? systemClock;
-  let sim: SimServer | undefined;
-  let loaded = opts.config;
-  if (!loaded) {
-    sim = await startSimServer(demoSimProviders());
-    loaded = parseConfig(demoConfig(sim.url), {});
-  }
+  const loaded = opts.config;
   const database = await openDatabase(opts.dbUrl, { authToken: opts.dbAuthToken });
   const repaired = await repairUnreadableText(database.client);
   if (repaired > 0) opts.log(`repaired ${repaired} stored values holding text that could not be read back (written by an earlier version); see api/storage/repairText.ts`);
@@ -64,13 +50,12 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     database,
     clock,
     log: opts.log,
-    options: { ...sheetsOptionsFromEnv(process.env), ...opts.sheets },
+    options: { ...DEFAULT_SHEETS_OPTIONS, ...opts.sheets },
     // The dashboard shows GET /v1/metrics' figures; the engine exists by the time the writer asks.
     metrics: (ws, window, jobId) => engine.metrics(ws, window, jobId),
   });
   const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack });
   if (opts.bootstrapKey) await createApiKey(database.db, 'default', clock.now(), opts.bootstrapKey);
-  if (sim) await createApiKey(database.db, 'default', clock.now(), DEMO_KEY);
   const app = buildApp({ engine, findWorkspace: (key) => findWorkspaceByKey(database.db, key), log: opts.log });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
@@ -80,18 +65,15 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
-    demo: sim !== undefined,
     engine,
     database,
     writeBack,
-    sim,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await writeBack.stop();
       await engine.stop();
       await database.close();
       await dispatcher.close();
-      await sim?.close();
     },
   };
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startSheetsServer } from '../../api/demo/sheets/index.js';
 import { readSampleLeads } from '../../api/demo/readLeads.js';
 import { createLog } from '../../api/log.js';
-import { DEMO_KEY, startCascade } from '../../api/server.js';
+import { DEMO_KEY, startDemo } from '../../api/demo/startDemo.js';
 import { FIELD_NAMES } from '../../shared/index.js';
 import { buildAddon } from '../build.js';
 import { AppsScript } from '../emulator/runtime.js';
@@ -43,7 +43,7 @@ async function main() {
   ]);
   const token = 'ya29.local-preview-token';
   sheets.auth.grant(token, 'you@example.com');
-  const cascade = await startCascade({
+  const cascade = await startDemo({
     dbUrl: process.env.CASCADE_DB ?? 'file:./data/preview.db',
     port: 0,
     host: '127.0.0.1',

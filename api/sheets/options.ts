@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/load.js';
+import type { Env } from '../env.js';
 
 /** Write-back settings. Google's figures are the defaults; each can be changed (quotas differ per project and change over time). */
 export interface SheetsOptions {
@@ -45,25 +45,17 @@ export const DEFAULT_SHEETS_OPTIONS: SheetsOptions = {
   requestTimeoutMs: 60_000,
 };
 
-const NUMBERS: Record<string, keyof SheetsOptions> = {
-  CASCADE_SHEETS_WRITES_PER_USER: 'writesPerMinutePerUser',
-  CASCADE_SHEETS_WRITES_PER_PROJECT: 'writesPerMinutePerProject',
-  CASCADE_SHEETS_READS_PER_USER: 'readsPerMinutePerUser',
-  CASCADE_SHEETS_READS_PER_PROJECT: 'readsPerMinutePerProject',
-  CASCADE_SHEETS_DASHBOARD_MS: 'dashboardEveryMs',
-};
-
-/** Settings from the environment; a value that is not a positive number is refused with its name. */
-export function sheetsOptionsFromEnv(env: NodeJS.ProcessEnv): SheetsOptions {
-  const opts: SheetsOptions = { ...DEFAULT_SHEETS_OPTIONS };
-  if (env.CASCADE_SHEETS_URL) opts.rootUrl = env.CASCADE_SHEETS_URL;
-  if (env.GOOGLE_APPLICATION_CREDENTIALS) opts.serviceAccountKeyFile = env.GOOGLE_APPLICATION_CREDENTIALS;
-  for (const [name, key] of Object.entries(NUMBERS)) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}: "${raw}" is not a positive number`);
-    (opts as unknown as Record<string, number>)[key] = n;
-  }
-  return opts;
+/** Write-back settings from the parsed environment: Google's defaults where a variable is unset. */
+export function sheetsOptionsFromEnv(env: Env): SheetsOptions {
+  const set = <K extends keyof SheetsOptions>(key: K, value: SheetsOptions[K] | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    ...DEFAULT_SHEETS_OPTIONS,
+    ...set('rootUrl', env.CASCADE_SHEETS_URL),
+    ...set('serviceAccountKeyFile', env.GOOGLE_APPLICATION_CREDENTIALS),
+    ...set('writesPerMinutePerUser', env.CASCADE_SHEETS_WRITES_PER_USER),
+    ...set('writesPerMinutePerProject', env.CASCADE_SHEETS_WRITES_PER_PROJECT),
+    ...set('readsPerMinutePerUser', env.CASCADE_SHEETS_READS_PER_USER),
+    ...set('readsPerMinutePerProject', env.CASCADE_SHEETS_READS_PER_PROJECT),
+    ...set('dashboardEveryMs', env.CASCADE_SHEETS_DASHBOARD_MS),
+  };
 }

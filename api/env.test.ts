@@ -1,0 +1,31 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config/load.js';
+import { EnvSchema, parseEnv } from './env.js';
+
+describe('parseEnv', () => {
+  it('gives the documented defaults for an empty environment, and takes an empty value as unset', () => {
+    expect(parseEnv({ PORT: '', HOST: '' })).toMatchObject({ PORT: 8787, HOST: '127.0.0.1', CASCADE_DB: 'file:./data/cascade.db', CASCADE_DEMO_JOB: '1' });
+    expect(parseEnv({ PORT: '0', CASCADE_SHEETS_WRITES_PER_USER: '30' })).toMatchObject({ PORT: 0, CASCADE_SHEETS_WRITES_PER_USER: 30 });
+  });
+
+  it('names every variable that is wrong, with what it got', () => {
+    expect(() => parseEnv({ PORT: '99999', CASCADE_SHEETS_URL: 'ftp://x', CASCADE_SHEETS_DASHBOARD_MS: '-5' })).toThrow(
+      /PORT: .*\(got "99999"\)\nCASCADE_SHEETS_URL: .*\nCASCADE_SHEETS_DASHBOARD_MS: .*\(got "-5"\)/,
+    );
+  });
+
+  it('answers any value of any variable with settings or a ConfigError, never anything else', () => {
+    const names = fc.constantFrom(...Object.keys(EnvSchema.shape));
+    fc.assert(
+      fc.property(fc.dictionary(names, fc.oneof(fc.string(), fc.integer().map(String), fc.constant(' '), fc.constant('NaN'))), (env) => {
+        try {
+          parseEnv(env);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+        }
+      }),
+      { seed: 17, numRuns: 500 },
+    );
+  });
+});

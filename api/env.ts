@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { formatPath } from '../shared/index.js';
+import { ConfigError } from './config/load.js';
+
+const positive = z.coerce.number().positive().finite().optional();
+const text = z.string().min(1).optional();
+
+/**
+ * Every environment variable the API reads, parsed once at start (api/main.ts)
+ * and passed down as values: nothing below reads process.env. An empty value
+ * counts as unset, as a shell's `FOO= npm start` means.
+ */
+export const EnvSchema = z.object({
+  CASCADE_CONFIG: text,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CASCADE_DB: z.string().min(1).default('file:./data/cascade.db'),
+  CASCADE_DB_TOKEN: text,
+  CASCADE_BOOTSTRAP_KEY: text,
+  CASCADE_DEMO_JOB: z.enum(['0', '1']).default('1'),
+  CASCADE_SHEETS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  GOOGLE_APPLICATION_CREDENTIALS: text,
+  CASCADE_SHEETS_WRITES_PER_USER: positive,
+  CASCADE_SHEETS_WRITES_PER_PROJECT: positive,
+  CASCADE_SHEETS_READS_PER_USER: positive,
+  CASCADE_SHEETS_READS_PER_PROJECT: positive,
+  CASCADE_SHEETS_DASHBOARD_MS: positive,
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/** The environment's settings, or a ConfigError naming each variable that is wrong. */
+export function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const known = Object.fromEntries(Object.keys(EnvSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
+  const parsed = EnvSchema.safeParse(known);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message} (got "${String(env[String(i.path[0])])}")`);
+  throw new ConfigError(lines.join('\n'));
+}
