@@ -1,4 +1,4 @@
-import type { Spreadsheet } from '../../api/demo/sheets/index.js';
+import type { Spreadsheet } from '../../test/google/sheets/index.js';
 import type { FetchReply, Mode, Op, Ops } from './protocol.js';
 import { SpreadsheetHost } from './spreadsheet.js';
 import { CacheStore, Locks, PropertyStores } from './stores.js';

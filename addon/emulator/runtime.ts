@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Spreadsheet } from '../../api/demo/sheets/index.js';
+import type { Spreadsheet } from '../../test/google/sheets/index.js';
 import { AppsScriptHost, type ExecInfo, type HostUser } from './host.js';
 import type { CallMessage, DoneMessage, Mode, Op, Outcome, RunMessage, WorkerSetup } from './protocol.js';
 

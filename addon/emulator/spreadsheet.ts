@@ -1,4 +1,4 @@
-import type { Sheet, Spreadsheet } from '../../api/demo/sheets/index.js';
+import type { Sheet, Spreadsheet } from '../../test/google/sheets/index.js';
 import type { CellValue, RangeRef } from './protocol.js';
 
 const exception = (message: string) => Object.assign(new Error(message), { name: 'Exception' });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { startSheetsServer } from '../../api/demo/sheets/index.js';
+import { startSheetsServer } from '../../test/google/sheets/index.js';
 import { readSampleLeads } from '../../api/demo/readLeads.js';
 import { createLog } from '../../api/log.js';
 import { DEMO_KEY, startDemo } from '../../api/demo/startDemo.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CellValue } from '../../api/demo/sheets/index.js';
+import type { CellValue } from '../google/sheets/index.js';
 import { BINDING, bindingShim, runForSidebar } from '../../addon/emulator/scriptRun.js';
 import { launchChromium } from '../../addon/preview/chromium.js';
 import { builtAddon } from './helpers/build.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CellValue } from '../../api/demo/sheets/index.js';
+import type { CellValue } from '../google/sheets/index.js';
 import type { EstimateView, PlanInput, ProgressView, SidebarState } from '../../addon/src/contract.js';
 import { spawnServer, terminate } from '../helpers/spawnServer.js';
 import { startAddonHarness, type AddonHarness, type BoundAddon } from './helpers/addonHarness.js';

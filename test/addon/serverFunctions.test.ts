@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CellValue } from '../../api/demo/sheets/index.js';
+import type { CellValue } from '../google/sheets/index.js';
 import type { ConnectionResult, PlanInput, ProgressView, SettingsView, SidebarState } from '../../addon/src/contract.js';
 import { builtAddon } from './helpers/build.js';
 import { startAddonHarness, type AddonHarness } from './helpers/addonHarness.js';

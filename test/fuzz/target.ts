@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSheetsServer, type SheetsServer } from '../../api/demo/sheets/index.js';
+import { startSheetsServer, type SheetsServer } from '../google/sheets/index.js';
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { openDatabase } from '../../api/storage/db.js';
 import { createApiKey } from '../../api/storage/keys/createApiKey.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../api/config/load.js';
-import { startSheetsServer, type SheetsServer, type SheetsServerOptions } from '../../api/demo/sheets/index.js';
+import { startSheetsServer, type SheetsServer, type SheetsServerOptions } from '../google/sheets/index.js';
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { startCascade, type Cascade } from '../../api/server.js';
 import type { SheetsOptions } from '../../api/sheets/options.js';

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SheetsRequestLog } from '../../api/demo/sheets/index.js';
+import type { SheetsRequestLog } from '../google/sheets/index.js';
 import { DASHBOARD_TITLE, JOB_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';

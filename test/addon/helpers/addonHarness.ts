@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSheetsServer, type CellValue, type SheetsServer, type Spreadsheet } from '../../../api/demo/sheets/index.js';
+import { startSheetsServer, type CellValue, type SheetsServer, type Spreadsheet } from '../../google/sheets/index.js';
 import { startSimServer, type SimServer } from '../../../api/demo/simServer.js';
 import { AppsScript } from '../../../addon/emulator/runtime.js';
 import type { AddonLimits } from '../../../addon/src/core/limits.js';

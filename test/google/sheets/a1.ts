@@ -1,4 +1,4 @@
-import { columnIndex, columnLetter, quoteSheet } from '../../sheets/a1.js';
+import { columnIndex, columnLetter, quoteSheet } from '../../../api/sheets/a1.js';
 
 /** A1 notation, as the Sheets API reads it: `'My sheet'!B2:D`, `Sheet1!3:3`, `A:C`, a bare sheet name. 1-based, inclusive. */
 export interface A1Range {
