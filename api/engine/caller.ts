@@ -249,9 +249,11 @@ export class Caller {
         if (result.pauseMs) gate.pause(Math.min(result.pauseMs, engine.maxRetryAfterMs));
         return answerOf(result.kind, values, at, false, costUsd, confidence);
       }
+      // The pause takes hold before the call is journaled: a commit that is slow to go through (the lock held a
+      // moment by another connection) must not let more requests reach a provider that asked for quiet.
+      if (result.kind === 'rate_limited') gate.pause(Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs));
       await this.deps.recordCall(record);
       if (result.kind === 'rate_limited') {
-        gate.pause(Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs));
         if (waits++ < engine.maxRateLimitWaits) continue;
         return { kind: 'failed', code: 'provider_rate_limited', transient: true, message: `${provider.label} kept answering "too many requests" (HTTP ${result.status})` };
       }
