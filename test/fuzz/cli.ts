@@ -16,6 +16,8 @@ const { values, positionals } = parseArgs({
     pairs: { type: 'string' },
     'max-shrinks': { type: 'string' },
     path: { type: 'string' },
+    /** Comma-separated indices of the known cases (corpus.ts) to run first; default all, "none" for none. */
+    corpus: { type: 'string' },
   },
 });
 
@@ -36,7 +38,8 @@ const maxShrinks = int('max-shrinks', values['max-shrinks'], 300);
 
 console.log(`fuzz: seed ${seed}, ${requests} requests in batches of ${2 * pairs}, at most ${maxShrinks} shrink runs${values.path ? `, replaying path ${values.path}` : ''}`);
 const started = Date.now();
-const report = await runFuzz({ seed, requests, pairs, maxShrinks, path: values.path, log: (l) => console.log(l) });
+const corpus = values.corpus === undefined ? undefined : values.corpus === 'none' ? [] : values.corpus.split(',').map((i) => int('corpus', i, 0));
+const report = await runFuzz({ seed, requests, pairs, maxShrinks, path: values.path, corpus, log: (l) => console.log(l) });
 console.log(formatReport(report));
 console.log(`took ${Math.round((Date.now() - started) / 1000)} s`);
 const ok = !report.failure && report.fiveXX === 0 && report.deaths === 0 && report.restart.problems.length === 0 && report.adversarial * 2 >= report.requests;

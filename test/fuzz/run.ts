@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { LIMITS } from '../../shared/index.js';
+import { KNOWN_CASES } from './corpus.js';
 import { batchArb, Entries, isAdversarial, type FuzzRequest } from './requests.js';
 import { describeWire, Sender, toWire, type JobPool, type Outcome } from './send.js';
 import { Adv, describeString } from './strings.js';
@@ -30,6 +31,8 @@ export interface FuzzOptions {
   pairs: number;
   /** Property runs spent shrinking after a failure, at most; each may boot a server on a new database. */
   maxShrinks: number;
+  /** Which of the known cases (corpus.ts) to run first; all by default. */
+  corpus?: number[];
   /** fast-check's replay path of a counterexample (printed by a failing run), with its seed. */
   path?: string;
   log?: (line: string) => void;
@@ -91,6 +94,22 @@ function inputsOf(r: FuzzRequest): Record<string, string>[] {
   return out;
 }
 
+/** The row keys a create request's body submits, as the API reports them (numbers as strings); undefined if it has none to check. */
+function keysOf(r: FuzzRequest): string[] | undefined {
+  if (!(r.body instanceof Entries)) return undefined;
+  const rows = r.body.entries.find(([k]) => k === 'rows')?.[1];
+  if (!Array.isArray(rows)) return undefined;
+  const keys: string[] = [];
+  for (const row of rows) {
+    if (!(row instanceof Entries)) return undefined;
+    const raw = row.entries.find(([k]) => k === 'key')?.[1];
+    const key = raw instanceof Adv ? raw.value : raw;
+    if (typeof key !== 'string' && typeof key !== 'number') return undefined;
+    keys.push(String(key));
+  }
+  return keys;
+}
+
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const log = opts.log ?? (() => {});
   const target = await FuzzTarget.start();
@@ -147,16 +166,18 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 
   const readJob = async (id: string, workspace: 'a' | 'b') => {
     const enc = encodeURIComponent(id);
-    const job = await read({ endpoint: 'follow-up', method: 'GET', path: `/v1/jobs/${enc}` }, workspace);
+    await read({ endpoint: 'follow-up', method: 'GET', path: `/v1/jobs/${enc}` }, workspace);
+    const keys = new Set<string>();
     let after = '';
     // At most 50 pages of 500: the largest batch the generators send is 5,000 rows, so a job has fewer pages unless many batches were appended.
     for (let page = 0; page < 50; page++) {
       const res = await read({ endpoint: 'follow-up', method: 'GET', path: `/v1/jobs/${enc}/results?limit=500${after ? `&after=${after}` : ''}` }, workspace);
-      const next = res.status === 200 ? (JSON.parse(res.body ?? '{}') as { next?: string }).next : undefined;
-      if (!next) break;
-      after = next;
+      const page = res.status === 200 ? (JSON.parse(res.body ?? '{}') as { next?: string; rows?: { key: string }[] }) : {};
+      for (const row of page.rows ?? []) keys.add(row.key);
+      if (!page.next) break;
+      after = page.next;
     }
-    return job;
+    return keys;
   };
 
   /** Two valid jobs per new database, so job references resolve from the first batch on. */
@@ -172,7 +193,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const runBatch = async (requests: FuzzRequest[]) => {
     const sent: string[] = [];
     lastRead = '';
-    const created: { id: string; ws: 'a' | 'b' }[] = [];
+    const created: { id: string; ws: 'a' | 'b'; keys?: string[] }[] = [];
     let culprit = '';
     try {
       for (const r of requests) {
@@ -201,7 +222,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         if (wire.workspace && wire.method === 'POST' && wire.path === '/v1/jobs' && (res.status === 200 || res.status === 202)) {
           const id = (JSON.parse(res.body!) as { id: string }).id;
           if (!pool[wire.workspace].includes(id)) pool[wire.workspace].push(id);
-          created.push({ id, ws: wire.workspace });
+          created.push({ id, ws: wire.workspace, keys: keysOf(r) });
         }
       }
       culprit = '';
@@ -212,7 +233,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         await sleep(20);
       }
       const earlier = [pool.a[0], pool.a[pool.a.length >> 1]].filter((id): id is string => !!id).map((id) => ({ id, ws: 'a' as const }));
-      for (const j of [...created, ...earlier]) await readJob(j.id, j.ws);
+      for (const j of [...created, ...earlier]) {
+        const rows = await readJob(j.id, j.ws);
+        // A job accepted with these row keys gives each of them back exactly as sent: a key the storage altered
+        // (cut at a NUL, a surrogate replaced) would break retry-by-key and write-back.
+        const missing = 'keys' in j && j.keys ? j.keys.filter((k) => !rows.has(k)) : [];
+        if (missing.length) throw new CheckFailed(`job ${j.id} was accepted, but its results lack the row keys ${missing.slice(0, 5).map(describeString).join(', ')} (results have ${[...rows].slice(0, 5).map(describeString).join(', ')})`);
+      }
       const inputs = requests.flatMap(inputsOf).slice(0, 5000);
       const fields = ['company.name', 'company.employees', 'person.email', 'person.title', 'company.domain', 'person.location'];
       // Unusual inputs alone first (at most 20 a batch): one refused value would hide the rest of a combined estimate,
@@ -268,7 +295,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     await target.boot({ fresh: true });
     mainDir = target.databaseDir;
     await seedPool();
-    const details = await fc.check(property, { seed: opts.seed, numRuns, path: opts.path, endOnFailure: false, verbose: 0 });
+    // The known cases run first; fast-check counts them among the runs.
+    const examples = (opts.corpus ?? KNOWN_CASES.map((_, i) => i)).map((i) => [KNOWN_CASES[i]!.batch] as [FuzzRequest[]]);
+    const details = await fc.check(property, { seed: opts.seed, numRuns: numRuns + examples.length, examples, path: opts.path, endOnFailure: false, verbose: 0 });
     const beforeRestart = target.deaths.length;
     const mainDeaths = shrinking ? deathsAtShrinkStart : beforeRestart;
     report.shrinkDeaths = beforeRestart - mainDeaths;
@@ -298,7 +327,7 @@ async function restartCheck(
   mainPool: JobPool,
   report: FuzzReport,
   setPool: (p: JobPool) => void,
-  readJob: (id: string, ws: 'a' | 'b') => Promise<Outcome>,
+  readJob: (id: string, ws: 'a' | 'b') => Promise<Set<string>>,
   read: (c: { endpoint: string; method: string; path: string; body?: Buffer }, ws?: 'a' | 'b') => Promise<Outcome>,
   log: (line: string) => void,
 ) {

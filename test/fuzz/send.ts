@@ -73,7 +73,8 @@ const text = (v: Str) => (v instanceof Adv ? advText(v) : String(v));
 
 function resolveJob(ref: JobRef, pool: JobPool): string {
   const list = pool[ref.workspace];
-  return list.length ? list[ref.n % list.length]! : 'job_none_yet';
+  // A negative index counts from the newest job (-1: the job created last).
+  return list.length ? list[ref.n < 0 ? Math.max(0, list.length + ref.n) : ref.n % list.length]! : 'job_none_yet';
 }
 
 function pathPart(p: PathPart, pool: JobPool): string {
