@@ -53,6 +53,7 @@ it('stops buying at the first refused commit of a database made unwritable, answ
   const db = join(h.dir, 'cascade.db');
   const N = 1200;
   const { body: job } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(N)) } });
+  const { body: side } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(100, 'com', 'side')) } });
   for (let i = 0; i < 3000 && h.sim.arrivals() < N / 4; i++) await pause(5);
 
   immutable = [db, `${db}-wal`];
@@ -73,6 +74,9 @@ it('stops buying at the first refused commit of a database made unwritable, answ
     );
     await pause(200);
   }
+  // Requests that wait for commits answer within the storage wait too: metrics with a cache hit just counted, a cancel.
+  const hit = await send(h, '/v1/enrich', { input: { domain: 'lead0.com' }, fields: ['company.name'], deadlineMs: 300 });
+  const waiting = await Promise.all([send(h, '/v1/metrics?window=1h'), send(h, `/v1/jobs/${side.id}/cancel`, {})]);
   const duringFault = h.sim.arrivals() - atFault.arrivals;
 
   chattr('-i', immutable);
@@ -82,6 +86,10 @@ it('stops buying at the first refused commit of a database made unwritable, answ
   const after = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(20, 'com', 'after')) } });
   expect(after.status, JSON.stringify(after.body)).toBe(202);
   const next = await h.waitForJob(after.body.id);
+  expect(hit.status).toBe(200);
+  expect(waiting.map((s) => s.status)).toEqual([200, 503]);
+  const cancelled = await send(h, `/v1/jobs/${side.id}/cancel`, {});
+  expect(cancelled.body.status).toBe('cancelled');
 
   expect(seen.filter((s) => s.status >= 500 && s.status !== 503), JSON.stringify(seen.filter((s) => s.status >= 500 && s.status !== 503).slice(0, 3))).toEqual([]);
   const busy = seen.filter((s) => s.status === 503);
@@ -102,6 +110,7 @@ it('answers every request while another connection holds the write lock past the
   h = await startHarness(PROVIDERS);
   const N = 1000;
   const { body: job } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(N)) } });
+  const { body: side } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(100, 'com', 'side')) } });
   for (let i = 0; i < 3000 && h.sim.arrivals() < N / 4; i++) await pause(5);
 
   const other = createClient({ url: h.dbUrl });

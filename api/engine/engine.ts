@@ -19,7 +19,7 @@ import { storedAnswers } from '../storage/cache/storeAnswers.js';
 import { loadTallies } from '../storage/calls/loadTallies.js';
 import { recordedCalls, type CallRecord } from '../storage/calls/recordCalls.js';
 import { providerMetrics } from '../storage/calls/providerMetrics.js';
-import type { Database } from '../storage/db.js';
+import { LOCK_WAIT_MS, type Database } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { activeJobs } from '../storage/jobs/activeJobs.js';
 import { appendRows } from '../storage/jobs/appendRows.js';
@@ -355,7 +355,8 @@ export async function createEngine(deps: EngineDeps) {
       // wire, so that when this returns nothing of the job reaches a provider any more and the cost is final.
       cancelled.add(jobId);
       await caller.settled(jobId);
-      await journal.drain();
+      // While commits are refused this answers storage_busy within the storage wait; the cancel holds (in memory) and is sent again.
+      await journal.drain(LOCK_WAIT_MS);
       await cancelJob(db, jobId, clock.now());
       return view(await requireJob(ws, jobId));
     },
@@ -372,7 +373,8 @@ export async function createEngine(deps: EngineDeps) {
 
     async metrics(ws: string, window: string, jobId?: string): Promise<Metrics> {
       if (jobId) await requireJob(ws, jobId);
-      await hits.flush();
+      // The figures include the cache hits counted so far, unless commits are stalled: then they show what is committed.
+      await hits.flush(LOCK_WAIT_MS);
       const since = clock.now() - windowMs(window);
       const { providers: figures, overall } = await providerMetrics(db, ws, since, jobId);
       return metricsView(providers, figures, overall, { window, since, jobId });

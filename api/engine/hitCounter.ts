@@ -40,12 +40,20 @@ export class HitCounter {
     else this.counts.set(key, { workspaceId, providerId, jobId: jobId ?? '', day, hits: n });
   }
 
-  /** Resolves once the counts so far are committed (or, on a refused commit, logged as lost). */
-  async flush(): Promise<void> {
+  /**
+   * Resolves once the counts so far are committed (or, on a refused commit,
+   * logged as lost), or once `withinMs` has passed: the counts then commit
+   * later, with the journal.
+   */
+  async flush(withinMs = Infinity): Promise<void> {
     const batch = [...this.counts.values()];
     this.counts = new Map();
     let committed = Promise.resolve();
     for (const h of batch) committed = this.journal.write(cacheHitCounts, h);
-    await committed.catch((err) => this.log('cache hit count lost', { err: String(err) }));
+    const logged = committed.catch((err) => this.log('cache hit count lost', { err: String(err) }));
+    if (withinMs === Infinity) return logged;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([logged, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import type { InStatement } from '@libsql/client';
-import { isTransientFailure } from './transientFailure.js';
+import { CommitsStalled, isTransientFailure } from './transientFailure.js';
 
 /**
  * One kind of journal entry, and how a flush writes any number of them: a
@@ -116,8 +116,23 @@ export class Journal {
     return this.pending.promise;
   }
 
-  /** Resolves when everything written so far is committed (while commits are refused, once they go through again). */
-  async drain(): Promise<void> {
+  /**
+   * Resolves when everything written so far is committed (while commits are
+   * refused, once they go through again). With `withinMs`, rejects with
+   * CommitsStalled once that has passed first; the entries stay queued.
+   */
+  async drain(withinMs = Infinity): Promise<void> {
+    if (withinMs !== Infinity) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CommitsStalled(`writes not committed within ${withinMs} ms`)), withinMs);
+      });
+      try {
+        return await Promise.race([this.drain(), stalled]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     while (this.flushing || this.queue.size > 0) {
       if (this.flushing) await this.flushing;
       else if (this.failing) await new Promise((r) => setTimeout(r, this.retryDelaysMs[0]));

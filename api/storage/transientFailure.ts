@@ -59,12 +59,23 @@ const UNREACHABLE = new Set([
 /** HTTP answers of a libSQL server (or the proxy in front of it) that mean "come back later". */
 const UNAVAILABLE = new Set([429, 502, 503, 504]);
 
+/**
+ * What was written has not committed within the storage wait: the database
+ * is refusing or not answering commits. A request that needs its own writes
+ * durable (a cancel's final cost) answers storage_busy rather than waiting
+ * for the fault to end.
+ */
+export class CommitsStalled extends Error {
+  override name = 'CommitsStalled';
+  readonly code = 'CASCADE_COMMITS_STALLED';
+}
+
 /** Whether a failed statement may succeed if tried again later, by the first code down its cause chain. */
 export function isTransientFailure(err: unknown): boolean {
   for (const e of causeChain(err)) {
     const { rawCode, code, status } = e as { rawCode?: unknown; code?: unknown; status?: unknown };
     if (typeof rawCode === 'number') return TRANSIENT.has(rawCode & 0xff);
-    if (typeof code === 'string' && (UNREACHABLE.has(code) || TRANSIENT_NAME.test(code))) return true;
+    if (typeof code === 'string' && (UNREACHABLE.has(code) || TRANSIENT_NAME.test(code) || code === 'CASCADE_COMMITS_STALLED')) return true;
     if (typeof status === 'number' && UNAVAILABLE.has(status)) return true;
   }
   return false;
