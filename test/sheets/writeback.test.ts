@@ -115,11 +115,23 @@ describe('what is written', () => {
 
 describe('how it is written', () => {
   it('keeps a 20,000-row job within the per-user write quota, in few large requests', async () => {
-    const quota = { perUser: 6, perProject: 30, windowMs: 1000 };
+    // One request per window: each request must reach Google a full window after the one before, though a write spends
+    // a while reading its thousands of rows after its slot is given and an anchor request goes out at once. A scheduler
+    // that counted a request when it gave the slot, not when the request went out, draws 429s here.
+    const quota = { perUser: 1, perProject: 5, windowMs: 250 };
     h = await startSheetsHarness({
       providers: [{ id: 'p', fields: ['company.name'], concurrency: 64, behaviour: { latency: { medianMs: 2, sigma: 0.2 } } }],
       server: { writes: quota, reads: quota },
-      sheets: { writesPerMinutePerUser: 6, writesPerMinutePerProject: 30, readsPerMinutePerUser: 6, readsPerMinutePerProject: 30, quotaWindowMs: 1000, minRowsPerRequest: 500, maxDelayMs: 60_000, dashboardEveryMs: 60_000 },
+      sheets: {
+        writesPerMinutePerUser: quota.perUser,
+        writesPerMinutePerProject: quota.perProject,
+        readsPerMinutePerUser: quota.perUser,
+        readsPerMinutePerProject: quota.perProject,
+        quotaWindowMs: quota.windowMs,
+        minRowsPerRequest: 500,
+        maxDelayMs: 60_000,
+        dashboardEveryMs: 60_000,
+      },
     });
     // 200 leads to enrich and 19,800 unreadable ones, flagged at submission: the write path gets 20,000 rows at once.
     const list = domains(20_000).map((d, i) => (i % 100 === 0 ? d : `not a domain ${i}`));
