@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { LoadedConfig } from './config/load.js';
-import { systemClock, type Clock } from './engine/clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createHttpClient } from './net/httpClient.js';

@@ -3,8 +3,8 @@ import { EngineConfigSchema } from '../config/schema.js';
 import type { Provider } from '../providers/types.js';
 import { Budgets } from './budget.js';
 import { Caller, type StepContext } from './caller.js';
-import { sleep, systemClock } from './clock.js';
-import { ProviderGate } from './flow/gate.js';
+import { sleep, systemClock } from '../clock.js';
+import { ProviderGate } from '../flow/gate.js';
 import { Stats } from './stats.js';
 
 it('buys nothing while commits are refused, and buys once they go through again', async () => {

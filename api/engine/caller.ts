@@ -4,9 +4,9 @@ import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
 import type { CallRecord } from '../storage/calls/recordCalls.js';
 import type { Budgets } from './budget.js';
-import { sleep, type Clock } from './clock.js';
-import type { Lane } from './flow/fairQueue.js';
-import type { ProviderGate, Signal } from './flow/gate.js';
+import { sleep, type Clock } from '../clock.js';
+import type { Lane } from '../flow/fairQueue.js';
+import type { ProviderGate, Signal } from '../flow/gate.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
 

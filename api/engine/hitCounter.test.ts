@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { providerMetrics } from '../storage/calls/providerMetrics.js';
 import { Journal } from '../storage/journal.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { HitCounter } from './hitCounter.js';
 
 const db = tempDatabase('hits');

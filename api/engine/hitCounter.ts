@@ -1,6 +1,6 @@
 import { cacheHitCounts, type CacheHitCount } from '../storage/calls/countCacheHits.js';
 import type { Journal } from '../storage/journal.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 const DAY = 86_400_000;
 const FLUSH_EVERY_MS = 1000;

@@ -1,7 +1,7 @@
 import type { EnrichResult, Field, RowInput } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import type { StepResult } from './caller.js';
-import { sleep } from './clock.js';
+import { sleep } from '../clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
 import { admit } from './admit.js';
 import { emptyState, missingFields, verdict } from './rowState.js';

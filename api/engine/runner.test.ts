@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EngineConfigSchema } from '../config/schema.js';
 import type { JobRecord } from '../storage/jobs/types.js';
 import type { ClaimedRow } from '../storage/rows/claimRows.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../clock.js';
 import { Runner, type RunnerStore } from './runner.js';
 
 const job: JobRecord = { id: 'job_1', workspaceId: 'ws', fields: ['company.name'], status: 'running', maxCostUsd: null, costUsd: 0, createdAt: 0, finishedAt: null };

@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config/schema.js';
 import type { ClaimedRow } from '../storage/rows/claimRows.js';
 import type { JobRecord } from '../storage/jobs/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { SerialTask } from './serialTask.js';
 
 /** What the runner may do to the database; it never writes SQL itself. */

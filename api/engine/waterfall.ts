@@ -2,7 +2,7 @@ import type { Field } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import { canRead } from './admit.js';
 import type { Caller, StepContext, StepResult } from './caller.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { inputKey, type NormalizedInput } from './normalize.js';
 import type { Ranking } from './order.js';
 import { applyAnswer, missingFields, verdict, type RowState, type Verdict } from './rowState.js';

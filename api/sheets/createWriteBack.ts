@@ -1,5 +1,5 @@
 import { ErrorCodeSchema, type Field, type Metrics, type RowStatus, type SheetProgress } from '../../shared/index.js';
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../clock.js';
 import { toRowResult } from '../engine/results.js';
 import type { RowState } from '../engine/rowState.js';
 import { CascadeError } from '../errors.js';

@@ -2,7 +2,7 @@
 import * as google from 'googleapis/build/src/apis/sheets/index.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/index.js';
 import type { Field, Metrics, RowResult } from '../../shared/index.js';
-import { sleep, type Clock } from '../engine/clock.js';
+import { sleep, type Clock } from '../clock.js';
 import { SerialTask } from '../engine/serialTask.js';
 import type { Log } from '../log.js';
 import type { SheetLayout } from '../storage/schema/index.js';
