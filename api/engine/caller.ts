@@ -1,4 +1,4 @@
-import type { ErrorCode, Field, FieldValue } from '../../shared/index.js';
+import type { RowFlagCode, Field, FieldValue } from '../../shared/index.js';
 import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
@@ -12,7 +12,7 @@ import type { Stats } from './stats.js';
 
 export type StepResult =
   | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number; confidence?: Confidence }
-  | { kind: 'failed'; code: ErrorCode; message: string; transient: boolean }
+  | { kind: 'failed'; code: RowFlagCode; message: string; transient: boolean }
   | { kind: 'budget_exhausted' }
   | { kind: 'cancelled' };
 
@@ -71,6 +71,9 @@ function fromStore(stored: CachedAnswer): FreeAnswer {
 
 /** Someone else's purchase, free to this row. */
 const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, true, 0, a.confidence);
+
+/** What one try at a provider came to: a step to return, another try (commits were refused), or the provider's answer. */
+type Attempt = { kind: 'stop'; step: StepResult } | { kind: 'again' } | { kind: 'called'; result: CallResult; started: number; at: number };
 
 const RECENT_MAX = 20_000;
 /** How often a purchase held back by refused commits looks again. */
@@ -181,41 +184,52 @@ export class Caller {
     while (this.deps.storageFailing()) await sleep(STORAGE_WAIT_MS, signal);
   }
 
+  /**
+   * One try at the provider: a slot from its gate, the checks that must hold
+   * while the slot is ours (not cancelled, commits going through, budget
+   * reserved), and the call. The slot is given back here and only here,
+   * whatever happens, with how the call went.
+   */
+  private async attempt(provider: Provider, input: NormalizedInput, ctx: StepContext, worst: number, front: boolean): Promise<Attempt> {
+    const { gates, budgets, clock } = this.deps;
+    const slot = await gates.get(provider.id)!.acquire(ctx.lane, ctx.signal, front);
+    let signal: Signal = 'neutral';
+    let latencyMs = 0;
+    try {
+      if (this.deps.isCancelled(ctx.jobId)) return { kind: 'stop', step: { kind: 'cancelled' } };
+      if (this.deps.storageFailing()) return { kind: 'again' };
+      if (!budgets.reserve(ctx.jobId, worst)) return { kind: 'stop', step: { kind: 'budget_exhausted' } };
+      const started = clock.now();
+      try {
+        const result = await this.track(ctx.jobId, provider.call(input));
+        const at = clock.now();
+        signal = signalOf(result);
+        latencyMs = at - started;
+        return { kind: 'called', result, started, at };
+      } catch (err) {
+        latencyMs = clock.now() - started;
+        budgets.settle(ctx.jobId, worst, 0);
+        return { kind: 'stop', step: { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` } };
+      }
+    } finally {
+      slot.release(signal, latencyMs);
+    }
+  }
+
   private async buy(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
-    const { gates, budgets, clock, engine } = this.deps;
+    const { gates, budgets, engine } = this.deps;
     const gate = gates.get(provider.id)!;
     const worst = provider.costPerCall + provider.costPerMatch;
     let waits = 0;
     let polls = 0;
     let pollStarted: number | undefined;
-    for (let attempt = 0; ; attempt++) {
+    for (let tries = 0; ; tries++) {
       // Checked first: the hot path takes no extra await while commits go through.
       if (this.deps.storageFailing()) await this.untilStorable(ctx.signal);
-      await gate.acquire(ctx.lane, ctx.signal, attempt > 0);
-      // We hold a slot from here: every path below MUST release it exactly once.
-      if (this.deps.isCancelled(ctx.jobId)) {
-        gate.release('neutral', 0);
-        return { kind: 'cancelled' };
-      }
-      if (this.deps.storageFailing()) {
-        gate.release('neutral', 0);
-        continue;
-      }
-      if (!budgets.reserve(ctx.jobId, worst)) {
-        gate.release('neutral', 0);
-        return { kind: 'budget_exhausted' };
-      }
-      const started = clock.now();
-      let result: CallResult;
-      try {
-        result = await this.track(ctx.jobId, provider.call(input));
-      } catch (err) {
-        gate.release('neutral', clock.now() - started);
-        budgets.settle(ctx.jobId, worst, 0);
-        return { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` };
-      }
-      const at = clock.now();
-      gate.release(signalOf(result), at - started);
+      const tried = await this.attempt(provider, input, ctx, worst, tries > 0);
+      if (tried.kind === 'stop') return tried.step;
+      if (tried.kind === 'again') continue;
+      const { result, started, at } = tried;
       // An answer that was polled for took, for the row, from the first ask.
       const latencyMs = at - (pollStarted ?? started);
       const answered = result.kind === 'match' || result.kind === 'no_match';

@@ -3,6 +3,7 @@ import type { Provider } from '../providers/types.js';
 import { canRead } from './admit.js';
 import type { Caller, StepContext, StepResult } from './caller.js';
 import type { Clock } from '../clock.js';
+import { jittered } from '../flow/backoff.js';
 import { inputKey, type NormalizedInput } from './normalize.js';
 import type { Ranking } from './order.js';
 import { applyAnswer, missingFields, verdict, type RowState, type Verdict } from './rowState.js';
@@ -104,8 +105,7 @@ export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: 
       const delay = deps.retryDelaysMs[attempt - 1];
       if (res.transient && retries && delay !== undefined) {
         work.state.attempts[p.id] = attempt;
-        // ±20% jitter, so rows that failed together do not come back together.
-        return { kind: 'retry', at: deps.clock.now() + Math.round(delay * (0.8 + 0.4 * deps.random())) };
+        return { kind: 'retry', at: deps.clock.now() + jittered(delay, deps.random) };
       }
       work.state.failed[p.id] = { code: res.code, message: res.message };
       return undefined;

@@ -19,8 +19,18 @@ export interface GateOptions {
  */
 export type Signal = 'ok' | 'congested' | 'paced' | 'slow' | 'neutral';
 
+/** A concurrency slot given by acquire(): the call may start. */
+export interface GateSlot {
+  /**
+   * Gives the slot back, with how the call went. Call it exactly once, in a
+   * `finally` of the code that holds the slot: the count of slots out is all
+   * that keeps us under the provider's limit, so a second release throws.
+   */
+  release(signal: Signal, latencyMs: number): void;
+}
+
 interface Waiter {
-  resolve(): void;
+  resolve(slot: GateSlot): void;
   reject(err: unknown): void;
   done: boolean;
 }
@@ -37,8 +47,9 @@ const RATE_PROBE_PER_SECOND = 1.05;
  * must all be open for a call to start — no pause in force (Retry-After), a
  * free concurrency slot (AIMD limit), and room in the rate window.
  *
- * Invariant: every successful acquire() is matched by exactly one release();
- * the slot count is the only thing keeping us under the provider's limit.
+ * Invariant: every slot acquire() gives is released exactly once (GateSlot
+ * asserts it); the slot count is the only thing keeping us under the
+ * provider's limit.
  */
 export class ProviderGate {
   private limit: number;
@@ -83,7 +94,7 @@ export class ProviderGate {
     return this.congestedCalls;
   }
 
-  acquire(lane: Lane, signal?: AbortSignal, front = false): Promise<void> {
+  acquire(lane: Lane, signal?: AbortSignal, front = false): Promise<GateSlot> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const w: Waiter = { done: false, resolve, reject };
@@ -119,13 +130,24 @@ export class ProviderGate {
     }
     waiters.add(w);
     const resolve = w.resolve;
-    w.resolve = () => {
+    w.resolve = (slot) => {
       waiters.delete(w);
-      resolve();
+      resolve(slot);
     };
   }
 
-  release(signal: Signal, latencyMs: number): void {
+  private slot(): GateSlot {
+    let released = false;
+    return {
+      release: (signal, latencyMs) => {
+        if (released) throw new Error('ProviderGate: a slot was released twice');
+        released = true;
+        this.release(signal, latencyMs);
+      },
+    };
+  }
+
+  private release(signal: Signal, latencyMs: number): void {
     this.inflight--;
     const now = this.opts.clock.now();
     this.ewmaLatency = this.ewmaLatency === 0 ? latencyMs : this.ewmaLatency * 0.9 + latencyMs * 0.1;
@@ -207,7 +229,7 @@ export class ProviderGate {
       w.done = true;
       this.inflight++;
       this.countStart(now);
-      w.resolve();
+      w.resolve(this.slot());
     }
   }
 

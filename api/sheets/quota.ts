@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { FairQueue } from '../flow/fairQueue.js';
 
 export interface QuotaTicket {
   workspace: string;
@@ -16,6 +17,8 @@ export interface QuotaSlot {
 
 interface Waiter extends QuotaTicket {
   since: number;
+  /** Given a slot, or gone (its signal aborted): either way no longer waiting. */
+  done: boolean;
   resolve(slot: QuotaSlot): void;
 }
 
@@ -32,8 +35,10 @@ interface Waiter extends QuotaTicket {
  * too, however long each one waited before it went out or took to arrive.
  *
  * The project quota is shared by every user of the add-on, so slots go
- * round-robin by workspace, and within a workspace to the user served least
- * recently: a big job cannot starve a small one.
+ * round-robin by workspace, and within a workspace round-robin by user,
+ * through the same fair queue the providers' gates use: a big job cannot
+ * starve a small one. A user held back by their own quota keeps their turn
+ * while others are served.
  */
 export class QuotaScheduler {
   private project: number[] = [];
@@ -42,12 +47,8 @@ export class QuotaScheduler {
   private projectHeld = 0;
   private readonly held = new Map<string, number>();
   private readonly blockedUntil = new Map<string, number>();
-  /** When each workspace and each user was last given a slot (a serial number): the least recent goes first. */
-  private readonly workspaceServed = new Map<string, number>();
-  private readonly userServed = new Map<string, number>();
-  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly waiting = new FairQueue<Waiter>();
   private timer: NodeJS.Timeout | undefined;
-  private serial = 0;
   /** Time requests spent waiting for a slot, for the benchmark's report. */
   waitedMs = 0;
   granted = 0;
@@ -61,25 +62,22 @@ export class QuotaScheduler {
   acquire(ticket: QuotaTicket, signal?: AbortSignal): Promise<QuotaSlot> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const list = this.waiting.get(ticket.workspace) ?? [];
       const onAbort = () => {
-        const l = this.waiting.get(ticket.workspace);
-        const i = l?.indexOf(waiter) ?? -1;
-        if (i >= 0) l!.splice(i, 1);
-        if (l?.length === 0) this.waiting.delete(ticket.workspace);
+        // Left in the queue, marked: the queue drops it when its turn comes.
+        waiter.done = true;
         reject(signal!.reason);
       };
       const waiter: Waiter = {
         ...ticket,
         since: this.clock.now(),
+        done: false,
         resolve: (slot) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(slot);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      list.push(waiter);
-      this.waiting.set(ticket.workspace, list);
+      this.waiting.push({ realtime: false, workspace: ticket.workspace, job: ticket.user }, waiter);
       this.pump();
     });
   }
@@ -155,41 +153,21 @@ export class QuotaScheduler {
   private pump(): void {
     const now = this.clock.now();
     this.project = this.project.filter((t) => t > now - this.limits.windowMs);
-    let next = Infinity;
     for (;;) {
-      // Round-robin: the workspace served least recently first (remembered by name: the list of waiting workspaces changes).
-      const workspaces = [...this.waiting.keys()].sort((a, b) => (this.workspaceServed.get(a) ?? -1) - (this.workspaceServed.get(b) ?? -1));
-      if (workspaces.length === 0) break;
-      let served = false;
-      for (const ws of workspaces) {
-        if (served) break;
-        const list = this.waiting.get(ws)!;
-        // The user of this workspace served least recently, among those who may send now.
-        let pick: Waiter | undefined;
-        for (const w of list) {
-          const at = this.freeAt(w.user, now);
-          if (at > now) {
-            next = Math.min(next, at);
-            continue;
-          }
-          if (!pick || (this.userServed.get(w.user) ?? -1) < (this.userServed.get(pick.user) ?? -1)) pick = w;
-        }
-        if (!pick) continue;
-        list.splice(list.indexOf(pick), 1);
-        if (list.length === 0) this.waiting.delete(ws);
-        this.workspaceServed.set(ws, ++this.serial);
-        this.userServed.set(pick.user, this.serial);
-        this.granted++;
-        this.waitedMs += now - pick.since;
-        pick.resolve(this.give(pick.user));
-        served = true;
-      }
-      if (!served) break;
+      const w = this.waiting.shift((x) => x.done || this.freeAt(x.user, now) <= now);
+      if (!w) break;
+      if (w.done) continue;
+      w.done = true;
+      this.granted++;
+      this.waitedMs += now - w.since;
+      w.resolve(this.give(w.user));
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     // A waiter held back only by slots still out (Infinity) is looked at again when one comes back.
-    if (this.waiting.size > 0 && Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), Math.max(1, next - now));
+    let next = Infinity;
+    for (const w of this.waiting.heads()) if (!w.done) next = Math.min(next, this.freeAt(w.user, now));
+    if (Number.isFinite(next)) this.timer = setTimeout(() => this.pump(), Math.max(1, next - now));
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import type { SheetsOptions } from './options.js';
 import { QuotaScheduler, type QuotaSlot, type QuotaTicket } from './quota.js';
 import { rowCells } from './rowCells.js';
 import { statusFormatRequests } from './statusText.js';
+import { doublingBackoff } from '../flow/backoff.js';
 
 /** What the writer may do to the database; it never writes SQL itself. */
 export interface WriterStore {
@@ -206,8 +207,7 @@ export class SheetWriter {
         slot.release();
         const f = classify(err);
         if ((f.kind !== 'quota' && f.kind !== 'transient') || attempt >= options.maxAttempts) throw f;
-        const [first, cap] = options.backoffMs;
-        const ms = Math.min(cap, first * 2 ** (attempt - 1)) * (0.8 + 0.4 * random());
+        const ms = doublingBackoff(attempt, options.backoffMs, random);
         if (f.kind === 'quota') scheduler.holdOff(ctx.ticket.user, ms);
         this.stats.retries++;
         await sleep(ms, this.stopping.signal);
