@@ -201,19 +201,21 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         const wire = toWire(r, pool);
         culprit = describeWire(wire);
         let res = await sender.send(target.url, wire);
-        // Over the body limit, the server may answer 413 and close before the client has written the whole body,
-        // and the client then sees a broken pipe, not the answer. That is allowed if the server is alive and
-        // answers the next request; it is counted apart in the histogram.
-        if (res.status === 0 && (wire.body?.length ?? 0) > LIMITS.bodyBytes && target.alive()) {
+        // Over the body limit (8 MB) or Node's header limit (16 KB), the server may answer 413/431 and close before
+        // the client has written the whole request, and the client then sees a broken pipe, not the answer. That is
+        // allowed if the server is alive and answers the next request; it is counted apart in the histogram.
+        const headBytes = wire.path.length + wire.headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+        const overLimit = (wire.body?.length ?? 0) > LIMITS.bodyBytes || headBytes > 16 * 1024;
+        if (res.status === 0 && overLimit && target.alive()) {
           const health = await api({ endpoint: 'health', method: 'GET', path: '/health' });
           if (health.status === 200) res = { status: -1, error: res.error };
         }
-        sent.push(`${res.status === -1 ? 'closed over the body limit' : res.status || 'no answer'} ← ${culprit}`);
+        sent.push(`${res.status === -1 ? 'closed over a size limit' : res.status || 'no answer'} ← ${culprit}`);
         culprit = `${culprit} → ${res.status || res.error} ${res.body?.slice(0, 300) ?? ''}`;
         if (!shrinking) {
           report.requests++;
           if (isAdversarial(r)) report.adversarial++;
-          const label = res.status === -1 ? 'closed over the body limit' : res.status || 'no answer';
+          const label = res.status === -1 ? 'closed over a size limit' : res.status || 'no answer';
           report.statuses[label] = (report.statuses[label] ?? 0) + 1;
           if (res.status >= 500) report.fiveXX++;
         }
