@@ -12,8 +12,7 @@ import type { Log } from './log.js';
 import { buildProviders } from './providers/registry.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { repairUnreadableText } from './storage/repairText.js';
-import { createApiKey } from './storage/keys/createApiKey.js';
-import { findWorkspaceByKey } from './storage/keys/findWorkspaceByKey.js';
+import { keysStore } from './storage/keys.js';
 
 export interface CascadeOptions {
   config: LoadedConfig;
@@ -55,8 +54,9 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     metrics: (ws, window, jobId) => engine.metrics(ws, window, jobId),
   });
   const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack });
-  if (opts.bootstrapKey) await createApiKey(database.db, 'default', clock.now(), opts.bootstrapKey);
-  const app = buildApp({ engine, findWorkspace: (key) => findWorkspaceByKey(database.db, key), log: opts.log });
+  const keys = keysStore(database.db);
+  if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
+  const app = buildApp({ engine, findWorkspace: keys.workspaceOf, log: opts.log });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });

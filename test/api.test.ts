@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJob } from '../api/storage/jobs/createJob.js';
-import { createApiKey } from '../api/storage/keys/createApiKey.js';
+import { keysStore } from '../api/storage/keys.js';
 import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;
@@ -10,7 +10,7 @@ beforeAll(async () => {
     { id: 'p', fields: ['company.name', 'company.employees'], costPerMatch: 0.02, behaviour: { matchRate: { '*': 0.5 } } },
     { id: 'people', input: 'email', fields: ['person.title'] },
   ]);
-  otherKey = await createApiKey(h.cascade.database.db, 'ws-other', Date.now());
+  otherKey = await keysStore(h.cascade.database.db).create('ws-other', Date.now());
 });
 afterAll(async () => h?.stop());
 
@@ -126,7 +126,7 @@ describe('jobs', () => {
     await h.waitForJob(answers[0]!.body.id);
     // The engine answers a repeat before doing its rows; storage still settles a race it did not see coming.
     const db = h.cascade.database.db;
-    const input = { workspaceId: 'ws-test', fields: ['company.name'], idempotencyKey: 'race-2', bodyHash: 'h', rows: [] };
+    const input = { workspaceId: 'ws-test', fields: ['company.name' as const], idempotencyKey: 'race-2', bodyHash: 'h', rows: [] };
     const won = await createJob(db, { ...input, id: 'job_race_a' }, Date.now());
     const lost = await createJob(db, { ...input, id: 'job_race_b' }, Date.now());
     const clash = await createJob(db, { ...input, id: 'job_race_c', bodyHash: 'other' }, Date.now());
@@ -206,7 +206,7 @@ describe('real-time lookups', () => {
 describe('metrics and docs', () => {
   it('reports per provider calls, paid calls, matches, latency percentiles and cost per match, as the providers saw them', async () => {
     // A workspace of its own: its figures are exactly its own requests.
-    const key = await createApiKey(h.cascade.database.db, 'ws-metrics', Date.now());
+    const key = await keysStore(h.cascade.database.db).create('ws-metrics', Date.now());
     const list = domains(60, 'com', 'metric');
     const run = async () => {
       const { body } = await h.api('/v1/jobs', { key, body: { fields: ['company.name'], rows: domainRows(list) } });

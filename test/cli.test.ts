@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../api/storage/db.js';
-import { findWorkspaceByKey } from '../api/storage/keys/findWorkspaceByKey.js';
+import { keysStore } from '../api/storage/keys.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -17,7 +17,7 @@ it('npm run keys -- create <workspace> prints a key that authenticates as that w
   const key = run('create', 'team-a').trim();
   expect(key).toMatch(/^csk_[A-Za-z0-9_-]{43}$/);
   const database = await openDatabase(url);
-  expect(await findWorkspaceByKey(database.db, key)).toBe('team-a');
+  expect(await keysStore(database.db).workspaceOf(key)).toBe('team-a');
   await database.close();
   expect(() => run('create')).toThrow(/usage/);
   rmSync(dir, { recursive: true, force: true });

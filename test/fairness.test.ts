@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiKey } from '../api/storage/keys/createApiKey.js';
+import { keysStore } from '../api/storage/keys.js';
 import { domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;
@@ -33,7 +33,7 @@ describe('fair share', () => {
 
   it("does not let one workspace's job starve another workspace's", async () => {
     h = await startHarness([{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 5, sigma: 0 } } }]);
-    const other = await createApiKey(h.cascade.database.db, 'ws-b', Date.now());
+    const other = await keysStore(h.cascade.database.db).create('ws-b', Date.now());
     const jobsA = [await submit(domainRows(domains(400, 'com', 'a1'))), await submit(domainRows(domains(400, 'com', 'a2')))];
     while (h.calls('p').length < 5) await new Promise((r) => setTimeout(r, 5));
     const b = await submit(domainRows(domains(40, 'com', 'b')), other);

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createApiKey } from '../api/storage/keys/createApiKey.js';
+import { keysStore } from '../api/storage/keys.js';
 import { domains } from './helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './sheets/harness.js';
 
@@ -15,7 +15,7 @@ it("refuses another workspace's rows and Google token for a job, and keeps neith
     providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 5, sigma: 0.1 } } }],
     sheets: { minRowsPerRequest: 10 },
   });
-  const otherKey = await createApiKey(h.cascade.database.db, 'ws-other', Date.now());
+  const otherKey = await keysStore(h.cascade.database.db).create('ws-other', Date.now());
   const asOther = async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${h.cascade.url}${path}`, {
       method,

@@ -8,7 +8,7 @@ import { afterAll, expect, it } from 'vitest';
 import { parseConfig } from '../api/config/load.js';
 import { startSimServer } from '../api/demo/simServer.js';
 import { startCascade } from '../api/server.js';
-import { createApiKey } from '../api/storage/keys/createApiKey.js';
+import { keysStore } from '../api/storage/keys.js';
 import { domainRows, domains, rawConfig, simProviders } from './helpers/harness.js';
 import { startLossyProxy } from './helpers/lossyProxy.js';
 
@@ -89,7 +89,7 @@ it('runs on a libSQL server (sqld) as well as on the embedded file', async () =>
   const sim = await startSimServer(simProviders(providers));
   const start = () => startCascade({ config: parseConfig(rawConfig(sim.url, providers), {}), dbUrl, port: 0, host: '127.0.0.1', log: () => {} });
   let cascade = await start();
-  const key = await createApiKey(cascade.database.db, 'ws', Date.now());
+  const key = await keysStore(cascade.database.db).create('ws', Date.now());
   expect((await runJob(cascade, key, 40)).counts.matched).toBe(40);
   await cascade.stop();
   // A second process on the same server finds the answers already bought.
@@ -109,7 +109,7 @@ it('sends a journal commit whose answer the network lost again, and it counts on
   const logged: string[] = [];
   const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, providers), {}), dbUrl: proxy.url, port: 0, host: '127.0.0.1', log: (msg) => logged.push(msg) });
   try {
-    const key = await createApiKey(cascade.database.db, 'ws', Date.now());
+    const key = await keysStore(cascade.database.db).create('ws', Date.now());
     const job = await runJob(cascade, key, 40);
     expect(proxy.dropped).toBe(3);
     // No row failed and none waited out its lease: the lost commits were sent again, not given up.
@@ -133,7 +133,7 @@ it('goes on where it was once a database server that died mid-job is back, buyin
   const logged: { msg: string; extra?: Record<string, unknown> }[] = [];
   const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, slow), {}), dbUrl: sqld.url, port: 0, host: '127.0.0.1', log: (msg, extra) => logged.push({ msg, extra }) });
   try {
-    const key = await createApiKey(cascade.database.db, 'ws', Date.now());
+    const key = await keysStore(cascade.database.db).create('ws', Date.now());
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const { id } = (await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(400)) }) })).json()) as { id: string };
     for (let i = 0; i < 500 && sim.requests.length < 40; i++) await new Promise((r) => setTimeout(r, 10));

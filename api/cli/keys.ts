@@ -1,4 +1,4 @@
-import { createApiKey } from '../storage/keys/createApiKey.js';
+import { keysStore } from '../storage/keys.js';
 import { openDatabase } from '../storage/db.js';
 
 /** `npm run keys -- create <workspace>`: prints a new API key for the workspace. The key is shown this once; only its hash is kept. */
@@ -9,7 +9,7 @@ async function main(argv: string[]) {
     process.exit(2);
   }
   const database = await openDatabase(process.env.CASCADE_DB ?? 'file:./data/cascade.db', { authToken: process.env.CASCADE_DB_TOKEN });
-  const key = await createApiKey(database.db, workspace, Date.now());
+  const key = await keysStore(database.db).create(workspace, Date.now());
   await database.close();
   console.log(key);
 }

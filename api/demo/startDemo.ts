@@ -1,6 +1,6 @@
 import { parseConfig } from '../config/load.js';
 import { startCascade, type Cascade, type CascadeOptions } from '../server.js';
-import { createApiKey } from '../storage/keys/createApiKey.js';
+import { keysStore } from '../storage/keys.js';
 import { demoConfig, demoSimProviders } from './demoProviders.js';
 import { startSimServer } from './simServer.js';
 
@@ -16,7 +16,7 @@ export const DEMO_KEY = 'csk_demo_local_only';
 export async function startDemo(opts: Omit<CascadeOptions, 'config' | 'bootstrapKey'>): Promise<Cascade> {
   const sim = await startSimServer(demoSimProviders());
   const cascade = await startCascade({ ...opts, config: parseConfig(demoConfig(sim.url), {}) });
-  await createApiKey(cascade.database.db, 'default', Date.now(), DEMO_KEY);
+  await keysStore(cascade.database.db).create('default', Date.now(), DEMO_KEY);
   return {
     ...cascade,
     async stop() {

@@ -1,4 +1,4 @@
-import type { CacheKey, CachedAnswer, CachedAnswers } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswer, CachedAnswers } from '../storage/cache.js';
 
 export type ReadCache = (workspaceId: string, keys: CacheKey[], freshSince: number) => Promise<CachedAnswers>;
 

@@ -1,8 +1,8 @@
 import type { RowFlagCode, Field, FieldValue } from '../../shared/index.js';
 import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
-import type { CacheKey, CachedAnswer } from '../storage/cache/readCache.js';
-import type { CallRecord } from '../storage/calls/recordCalls.js';
+import type { CacheKey, CachedAnswer } from '../storage/cache.js';
+import type { CallRecord } from '../storage/calls.js';
 import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';

@@ -14,17 +14,13 @@ import type { Config } from '../config/schema.js';
 import { causeChain, CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
-import { readCache, type CacheKey } from '../storage/cache/readCache.js';
-import { storedAnswers } from '../storage/cache/storeAnswers.js';
-import { loadTallies } from '../storage/calls/loadTallies.js';
-import { recordedCalls, type CallRecord } from '../storage/calls/recordCalls.js';
-import { providerMetrics } from '../storage/calls/providerMetrics.js';
+import { cacheStore, storedAnswers, type CacheKey } from '../storage/cache.js';
+import { callsStore, recordedCalls, type CallRecord } from '../storage/calls.js';
 import { LOCK_WAIT_MS, type Database } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { activeJobs } from '../storage/jobs/activeJobs.js';
 import { appendRows } from '../storage/jobs/appendRows.js';
 import { cancelJob } from '../storage/jobs/cancelJob.js';
-import { countRows } from '../storage/jobs/countRows.js';
 import { createJob } from '../storage/jobs/createJob.js';
 import { findJob } from '../storage/jobs/findJob.js';
 import { findRepeat, type Repeat } from '../storage/jobs/findRepeat.js';
@@ -32,12 +28,7 @@ import { finishJobIfDone } from '../storage/jobs/finishJobIfDone.js';
 import { setJobBudget } from '../storage/jobs/setJobBudget.js';
 import type { JobRecord, NewRow } from '../storage/jobs/types.js';
 import { Journal } from '../storage/journal.js';
-import { claimRows, type ClaimedRow } from '../storage/rows/claimRows.js';
-import { completedRows, releasedRows } from '../storage/rows/finishRow.js';
-import { heartbeat } from '../storage/rows/heartbeat.js';
-import { listResults } from '../storage/rows/listResults.js';
-import { reclaimExpired } from '../storage/rows/reclaimExpired.js';
-import { retryRows } from '../storage/rows/retryRows.js';
+import { completedRows, releasedRows, rowsStore, type ClaimedRow } from '../storage/rows.js';
 import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
@@ -79,10 +70,11 @@ const STORAGE_TROUBLE_LOG_MS = 5000;
 export async function createEngine(deps: EngineDeps) {
   const { database, config, providers, clock } = deps;
   const db = database.db;
+  const storage = { cache: cacheStore(db), calls: callsStore(db), rows: rowsStore(db) };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
   const journal = new Journal(database.commit);
-  const stats = new Stats(await loadTallies(db, clock.now() - 90 * DAY));
+  const stats = new Stats(await storage.calls.tallies(clock.now() - 90 * DAY));
   const budgets = new Budgets();
   const cancelled = new Set<string>();
   const stopping = new AbortController();
@@ -101,7 +93,7 @@ export async function createEngine(deps: EngineDeps) {
     ]),
   );
   const freshnessMs = config.cache.freshnessDays * DAY;
-  const cacheLoader = new CacheLoader((ws, keys, since) => readCache(db, ws, keys, since), () => clock.now() - freshnessMs);
+  const cacheLoader = new CacheLoader(storage.cache.read, () => clock.now() - freshnessMs);
 
   const hits = new HitCounter(journal, clock, deps.log);
   hits.start();
@@ -194,9 +186,9 @@ export async function createEngine(deps: EngineDeps) {
   const runner = new Runner({
     store: {
       activeJobs: () => activeJobs(db),
-      claim: (jobId, limit, worker, until, now) => claimRows(db, jobId, limit, worker, until, now),
-      reclaimExpired: (now) => reclaimExpired(db, now),
-      heartbeat: (jobIds, worker, until) => heartbeat(db, jobIds, worker, until),
+      claim: storage.rows.claim,
+      reclaimExpired: storage.rows.reclaimExpired,
+      heartbeat: storage.rows.heartbeat,
       finishJobIfDone: async (jobId, now) => {
         await journal.drain();
         return finishJobIfDone(db, jobId, now);
@@ -224,7 +216,7 @@ export async function createEngine(deps: EngineDeps) {
 
   const checkFields = fieldCheck(providers);
   // The cache as the waterfall would find it now: for taking submitted rows as far as it goes, and for estimates.
-  const settleDeps = { waterfall, readCache: (ws: string, keys: CacheKey[]) => readCache(db, ws, keys, clock.now() - freshnessMs) };
+  const settleDeps = { waterfall, readCache: (ws: string, keys: CacheKey[]) => storage.cache.read(ws, keys, clock.now() - freshnessMs) };
   const toNewRows = (ws: string, jobId: string, rows: { key: string; input: RowInput }[], fields: Field[], path: string, predict = false) =>
     newRows(settleDeps, ws, jobId, rows, fields, path, predict);
   /** The answers toNewRows took from the cache are cache hits of the job, once its rows are stored. */
@@ -238,7 +230,7 @@ export async function createEngine(deps: EngineDeps) {
       id: job.id,
       status: job.status,
       fields: job.fields as Field[],
-      counts: await countRows(db, job.id),
+      counts: await storage.rows.count(job.id),
       costUsd: Math.round(job.costUsd * 1e6) / 1e6,
       maxCostUsd: job.maxCostUsd,
       createdAt: new Date(job.createdAt).toISOString(),
@@ -324,12 +316,12 @@ export async function createEngine(deps: EngineDeps) {
 
     async results(ws: string, jobId: string, after: number, limit: number, status?: RowStatus) {
       const job = await requireJob(ws, jobId);
-      const rows = await listResults(db, jobId, after, limit, status);
+      const rows = await storage.rows.list(jobId, after, limit, status);
       const out: RowResult[] = rows.map((r) =>
         toRowResult(
           r.key,
-          r.status as RowStatus,
-          r.state as RowState | null,
+          r.status,
+          r.state,
           job.fields as Field[],
           r.errorCode ? { code: r.errorCode as ErrorCode, message: r.errorMessage ?? '' } : undefined,
         ),
@@ -342,7 +334,7 @@ export async function createEngine(deps: EngineDeps) {
       const job = await requireJob(ws, jobId);
       if (maxCostUsd !== undefined) await setJobBudget(db, jobId, maxCostUsd);
       cancelled.delete(jobId);
-      const requeued = await retryRows(db, jobId, keys, clock.now());
+      const requeued = await storage.rows.retry(jobId, keys, clock.now());
       await deps.writeBack?.resume(jobId);
       budgets.forget(job.id);
       runner.wake();
@@ -376,7 +368,7 @@ export async function createEngine(deps: EngineDeps) {
       // The figures include the cache hits counted so far, unless commits are stalled: then they show what is committed.
       await hits.flush(LOCK_WAIT_MS);
       const since = clock.now() - windowMs(window);
-      const { providers: figures, overall } = await providerMetrics(db, ws, since, jobId);
+      const { providers: figures, overall } = await storage.calls.metrics(ws, since, jobId);
       return metricsView(providers, figures, overall, { window, since, jobId });
     },
 

@@ -1,5 +1,5 @@
 import type { EstimateResult, Field, RowInput } from '../../shared/index.js';
-import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswers } from '../storage/cache.js';
 import type { Provider } from '../providers/types.js';
 import { admit } from './admit.js';
 import { expectedMatchRate } from './order.js';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
-import { providerMetrics } from '../storage/calls/providerMetrics.js';
+import { callsStore } from '../storage/calls.js';
 import { Journal } from '../storage/journal.js';
 import type { Clock } from '../clock.js';
 import { HitCounter } from './hitCounter.js';
@@ -25,7 +25,7 @@ it('adds counts up in memory and commits them per workspace, provider and job on
   await hits.flush();
 
   const hitsOf = async (ws: string, jobId?: string) =>
-    Object.fromEntries((await providerMetrics(db().db, ws, 0, jobId)).providers.map((p) => [p.providerId, p.cacheHits]));
+    Object.fromEntries((await callsStore(db().db).metrics(ws, 0, jobId)).providers.map((p) => [p.providerId, p.cacheHits]));
   expect(await hitsOf('ws')).toEqual({ a: 7, b: 1 });
   expect(await hitsOf('ws', 'job_1')).toEqual({ a: 7 });
   expect(await hitsOf('other')).toEqual({ a: 7 });

@@ -1,4 +1,4 @@
-import { cacheHitCounts, type CacheHitCount } from '../storage/calls/countCacheHits.js';
+import { cacheHitCounts, type CacheHitCount } from '../storage/calls.js';
 import type { Journal } from '../storage/journal.js';
 import type { Clock } from '../clock.js';
 

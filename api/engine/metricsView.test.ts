@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testProvider } from '../../test/helpers/provider.js';
 import type { Provider } from '../providers/types.js';
-import type { ProviderFigures } from '../storage/calls/providerMetrics.js';
+import type { ProviderFigures } from '../storage/calls.js';
 import { metricsView } from './metricsView.js';
 
 const provider = (id: string, extra: Partial<Provider> = {}) => testProvider(id, { label: `${id} label`, ...extra });

@@ -1,6 +1,6 @@
 import type { Metrics, ProviderMetrics } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
-import type { ProviderFigures } from '../storage/calls/providerMetrics.js';
+import type { ProviderFigures } from '../storage/calls.js';
 
 export interface MetricsWindow {
   window: string;

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../config/schema.js';
-import type { ClaimedRow } from '../storage/rows/claimRows.js';
+import type { ClaimedRow } from '../storage/rows.js';
 import type { JobRecord } from '../storage/jobs/types.js';
 import type { Clock } from '../clock.js';
 import { SerialTask } from './serialTask.js';

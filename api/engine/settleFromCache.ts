@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field } from '../../shared/index.js';
-import type { CacheKey, CachedAnswers } from '../storage/cache/readCache.js';
+import type { CacheKey, CachedAnswers } from '../storage/cache.js';
 import { canRead, type Admitted } from './admit.js';
 import { emptyState, verdict, type RowState, type Verdict } from './rowState.js';
 import { inputKey } from './normalize.js';

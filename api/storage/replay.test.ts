@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
-import { storedAnswers } from './cache/storeAnswers.js';
-import { recordedCalls, type JournaledCall } from './calls/recordCalls.js';
+import { emptyState } from '../engine/rowState.js';
+import { storedAnswers } from './cache.js';
+import { recordedCalls, type JournaledCall } from './calls.js';
 import { createJob } from './jobs/createJob.js';
-import { claimRows } from './rows/claimRows.js';
-import { completedRows, releasedRows } from './rows/finishRow.js';
+import { completedRows, releasedRows, rowsStore } from './rows.js';
 
 const database = tempDatabase('replay');
 
@@ -31,8 +31,8 @@ it('leaves the database as one commit would when a journal commit is sent twice'
   const { db, commit } = database();
   const rows = [0, 1, 2].map((i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
   await createJob(db, { id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
-  const [a, b, c] = await claimRows(db, 'job1', 3, 'w1', 60_000, 0);
-  const lease = (seq: number) => ({ jobId: 'job1', seq, workerId: 'w1', state: { answered: ['p'] }, at: 2000 });
+  const [a, b, c] = await rowsStore(db).claim('job1', 3, 'w1', 60_000, 0);
+  const lease = (seq: number) => ({ jobId: 'job1', seq, workerId: 'w1', state: { ...emptyState(), answered: ['p'] }, at: 2000 });
 
   const statements = [
     ...storedAnswers.statements([{ workspaceId: 'ws', providerId: 'p', inputKey: 'domain=d0.com', outcome: 'match', values: { 'company.name': 'D0' }, fetchedAt: 1000 }]),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseConfig } from '../../api/config/load.js';
 import { startCascade } from '../../api/server.js';
-import { createApiKey } from '../../api/storage/keys/createApiKey.js';
+import { keysStore } from '../../api/storage/keys.js';
 import { rawConfig } from './benchConfig.js';
 import type { CascadeReady, CascadeReply, CascadeRequest, CascadeSpec } from './cascadeProtocol.js';
 import { serveParent } from './ipc.js';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     log: () => {},
   });
-  const key = await createApiKey(cascade.database.db, spec.workspace, Date.now());
+  const key = await keysStore(cascade.database.db).create(spec.workspace, Date.now());
 
   let loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startSheetsServer, type SheetsServer } from '../google/sheets/index.js';
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { openDatabase } from '../../api/storage/db.js';
-import { createApiKey } from '../../api/storage/keys/createApiKey.js';
+import { keysStore } from '../../api/storage/keys.js';
 import { FAST_ENGINE, simProviders, type TestProvider } from '../helpers/harness.js';
 import { spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { FUZZ_SHEET, FUZZ_SPREADSHEET, FUZZ_TOKEN } from './requests.js';
@@ -108,7 +108,7 @@ export class FuzzTarget {
       this.dbDir = mkdtempSync(join(tmpdir(), 'cascade-fuzz-db-'));
       this.dirs.push(this.dbDir);
       const database = await openDatabase(this.dbUrl());
-      await createApiKey(database.db, 'ws-b', Date.now(), KEY_B);
+      await keysStore(database.db).create('ws-b', Date.now(), KEY_B);
       await database.close();
     }
     const server = await spawnServer({

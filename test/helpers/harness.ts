@@ -5,7 +5,7 @@ import type { Field, InputKind } from '../../shared/index.js';
 import { parseConfig } from '../../api/config/load.js';
 import { startSimServer, type SimBehaviour, type SimProvider, type SimServer } from '../../api/demo/simServer.js';
 import { startCascade, type Cascade } from '../../api/server.js';
-import { createApiKey } from '../../api/storage/keys/createApiKey.js';
+import { keysStore } from '../../api/storage/keys.js';
 
 export interface TestProvider {
   id: string;
@@ -85,7 +85,7 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
       log: () => {},
     });
   let cascade = await boot();
-  const key = await createApiKey(cascade.database.db, 'ws-test', Date.now());
+  const key = await keysStore(cascade.database.db).create('ws-test', Date.now());
   const api: Harness['api'] = async (path, init = {}) => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.key !== null) headers.authorization = `Bearer ${init.key ?? key}`;

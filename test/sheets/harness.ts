@@ -6,7 +6,7 @@ import { startSheetsServer, type SheetsServer, type SheetsServerOptions } from '
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { startCascade, type Cascade } from '../../api/server.js';
 import type { SheetsOptions } from '../../api/sheets/options.js';
-import { createApiKey } from '../../api/storage/keys/createApiKey.js';
+import { keysStore } from '../../api/storage/keys.js';
 import { rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 
 /** Write-back settings for tests: a short quota window and quick flushes, so quotas bind and rows land within a test. */
@@ -48,7 +48,7 @@ export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<Sh
       sheets: { ...FAST_SHEETS, ...opts.sheets, rootUrl: sheets.url },
     });
   let cascade = await boot();
-  const key = await createApiKey(cascade.database.db, 'ws-sheets', Date.now());
+  const key = await keysStore(cascade.database.db).create('ws-sheets', Date.now());
   const h: SheetsHarness = {
     get cascade() {
       return cascade;

@@ -1,3 +1,4 @@
+import type { Field } from '../../../shared/index.js';
 import type { Db } from '../db.js';
 import { jobs } from '../schema/index.js';
 import { findRepeat, type Repeat } from './findRepeat.js';
@@ -9,7 +10,7 @@ export type CreateJobResult = { kind: 'created'; job: JobRecord } | Repeat;
 export interface CreateJobInput {
   id: string;
   workspaceId: string;
-  fields: string[];
+  fields: Field[];
   maxCostUsd?: number;
   idempotencyKey?: string;
   bodyHash?: string;

@@ -1,4 +1,4 @@
-import type { RowInput, RowStatus } from '../../../shared/index.js';
+import type { Field, RowInput, RowStatus } from '../../../shared/index.js';
 
 /** A row as the engine hands it to storage at submission: invalid ones arrive already flagged. */
 export interface NewRow<State extends object = object> {
@@ -15,7 +15,7 @@ export interface NewRow<State extends object = object> {
 export type JobRecord = {
   id: string;
   workspaceId: string;
-  fields: string[];
+  fields: Field[];
   status: 'running' | 'done' | 'cancelled';
   maxCostUsd: number | null;
   costUsd: number;

@@ -1,4 +1,5 @@
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { json } from './json.js';
 
 /**
  * Every answer a provider gave (match or no match), stored before it is used:
@@ -11,7 +12,7 @@ export const cache = sqliteTable(
     providerId: text('provider_id').notNull(),
     inputKey: text('input_key').notNull(),
     outcome: text('outcome', { enum: ['match', 'no_match'] }).notNull(),
-    values: text('values', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    values: json<Record<string, unknown>>('values').notNull(),
     fetchedAt: integer('fetched_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.providerId, t.inputKey] })],

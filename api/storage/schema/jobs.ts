@@ -1,11 +1,14 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { Field, RowInput, RowStatus } from '../../../shared/index.js';
+import type { RowState } from '../../engine/rowState.js';
+import { json } from './json.js';
 
 export const jobs = sqliteTable(
   'jobs',
   {
     id: text('id').primaryKey(),
     workspaceId: text('workspace_id').notNull(),
-    fields: text('fields', { mode: 'json' }).$type<string[]>().notNull(),
+    fields: json<Field[]>('fields').notNull(),
     status: text('status', { enum: ['running', 'done', 'cancelled'] }).notNull(),
     maxCostUsd: real('max_cost_usd'),
     /** Booked in the same transaction as the call journal entry that spent it. */
@@ -33,10 +36,10 @@ export const rows = sqliteTable(
     jobId: text('job_id').notNull(),
     seq: integer('seq').notNull(),
     key: text('key').notNull(),
-    input: text('input', { mode: 'json' }).notNull(),
-    status: text('status').notNull(),
+    input: json<RowInput>('input').notNull(),
+    status: text('status').$type<RowStatus>().notNull(),
     /** Values, provenance and per-provider attempts so far: the row's checkpoint between claims. */
-    state: text('state', { mode: 'json' }),
+    state: json<RowState>('state'),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     attempts: integer('attempts').notNull().default(0),

@@ -1,4 +1,5 @@
 import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { json } from './json.js';
 
 /** Where resolved columns sit, learned at the first contact with the sheet so a restart never adds a column twice. 0-based. */
 export interface SheetLayout {
@@ -20,12 +21,12 @@ export const sheetTargets = sqliteTable('sheet_targets', {
   spreadsheetId: text('spreadsheet_id').notNull(),
   sheetName: text('sheet_name').notNull(),
   headerRow: integer('header_row').notNull(),
-  columns: text('columns', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+  columns: json<Record<string, string>>('columns').notNull(),
   statusColumn: text('status_column').notNull(),
   credential: text('credential', { enum: ['oauth', 'service_account'] }).notNull(),
   /** An opaque id of the Google user, so their jobs share that user's quota. */
   userKey: text('user_key'),
-  layout: text('layout', { mode: 'json' }).$type<SheetLayout>(),
+  layout: json<SheetLayout>('layout'),
   /** Set when writing cannot go on without the user (tab deleted, access removed); cleared by a resume. */
   paused: integer('paused', { mode: 'boolean' }).notNull().default(false),
   lastErrorCode: text('last_error_code'),

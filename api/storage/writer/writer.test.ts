@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { storedAnswers } from '../cache/storeAnswers.js';
+import { storedAnswers } from '../cache.js';
 import { openDatabase } from '../db.js';
 import { Journal } from '../journal.js';
 import { threadWriter } from './writer.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RowInput } from '../../../shared/index.js';
 import { parseConfig } from '../../../api/config/load.js';
 import { startCascade, type Cascade } from '../../../api/server.js';
-import { createApiKey } from '../../../api/storage/keys/createApiKey.js';
+import { keysStore } from '../../../api/storage/keys.js';
 import { FAST_ENGINE } from '../../helpers/harness.js';
 
 export interface Running {
@@ -27,7 +27,7 @@ export async function startWithConfig(raw: Record<string, unknown>, env: Record<
     host: '127.0.0.1',
     log: (msg, extra) => logs.push(`${msg} ${extra ? JSON.stringify(extra) : ''}`),
   });
-  const key = await createApiKey(cascade.database.db, 'ws-providers', Date.now());
+  const key = await keysStore(cascade.database.db).create('ws-providers', Date.now());
   const api: Running['api'] = async (path, body) => {
     const res = await fetch(`${cascade.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',

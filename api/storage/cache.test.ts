@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tempDatabase } from '../../../test/helpers/tempDatabase.js';
-import { readCache, type CacheKey } from './readCache.js';
-import { storedAnswers, type StoredAnswer } from './storeAnswers.js';
+import { tempDatabase } from '../../test/helpers/tempDatabase.js';
+import { cacheStore, storedAnswers, type CacheKey, type StoredAnswer } from './cache.js';
 
 const PROVIDERS = ['acme', 'globex', 'initech'];
 
-describe('readCache', () => {
+describe('cache', () => {
   const database = tempDatabase('cache', { once: true });
 
   beforeAll(async () => {
@@ -41,13 +40,13 @@ describe('readCache', () => {
     ['many keys', 0, 100],
   ])('finds exactly the fresh answers of this workspace, asked for %s', async (_label, from, to) => {
     const keys = keysFor(from, to);
-    const found = await readCache(database().db, 'ws', keys, 40);
+    const found = await cacheStore(database().db).read('ws', keys, 40);
     expect(keys.map((k) => found.get(k))).toEqual(expected(keys, 40));
   });
 
   it('does not show one workspace the answers another bought', async () => {
     const key = { providerId: 'acme', inputKey: 'domain=lead3.com' };
-    expect((await readCache(database().db, 'other', [key], 0)).get(key)?.values).toEqual({ 'company.name': 'not yours' });
-    expect((await readCache(database().db, 'ws', [key], 0)).get(key)).toBeUndefined();
+    expect((await cacheStore(database().db).read('other', [key], 0)).get(key)?.values).toEqual({ 'company.name': 'not yours' });
+    expect((await cacheStore(database().db).read('ws', [key], 0)).get(key)).toBeUndefined();
   });
 });

@@ -1,0 +1,193 @@
+import { and, asc, count, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import type { JobCounts, RowInput, RowStatus } from '../../shared/index.js';
+import { RowStatusSchema } from '../../shared/index.js';
+import type { RowState } from '../engine/rowState.js';
+import type { Db } from './db.js';
+import type { EntryKind } from './journal.js';
+import { jsonText } from './jsonText.js';
+import { rows } from './schema/index.js';
+
+/**
+ * The rows aggregate: a row's life after submission. Rows are added with their
+ * job (jobs.ts). Invariant: a running row is written only by the holder of
+ * its lease: every update of a running row checks `locked_by` in its WHERE,
+ * so a worker whose lease ran out (and whose row another worker took) writes
+ * nothing, and a journal commit sent twice changes nothing the second time.
+ */
+
+export interface ClaimedRow {
+  jobId: string;
+  seq: number;
+  key: string;
+  input: RowInput;
+  state: RowState | null;
+  attempts: number;
+}
+
+/** A row as GET /results lists it. */
+export type ListedRow = Pick<typeof rows.$inferSelect, 'seq' | 'key' | 'status' | 'state' | 'errorCode' | 'errorMessage'>;
+
+interface LeasedRow {
+  jobId: string;
+  seq: number;
+  /** The lease holder: if the lease expired and another worker took the row, the entry writes nothing, so a row is never finished twice. */
+  workerId: string;
+  state: RowState;
+  at: number;
+}
+
+export interface RowCompletion extends LeasedRow {
+  status: RowStatus;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export interface RowRelease extends LeasedRow {
+  runAt: number;
+  /** A retry scheduled after a failure counts as an attempt; a row handed back at shutdown or cancel does not. */
+  countAttempt: boolean;
+}
+
+export interface RowsStore {
+  /** Leases up to `limit` due rows of a job to `workerId` until `lockedUntil`. */
+  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedRow[]>;
+  /** Extends every lease this worker holds on the given jobs' rows. */
+  heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
+  /**
+   * Rows whose lease ran out (their worker died, or lost the database long
+   * enough) go back to pending. Their checkpointed state comes with them, so
+   * what was already bought is not bought again. Returns how many.
+   */
+  reclaimExpired(now: number): Promise<number>;
+  /**
+   * Puts flagged rows (failed, budget exhausted; all, or those with these
+   * keys) back in the queue and the job back to running. Providers that
+   * failed are forgotten so they are asked again; answers already bought stay
+   * in the checkpoint and the cache. Returns how many rows.
+   */
+  retry(jobId: string, keys: string[] | undefined, now: number): Promise<number>;
+  /** A page of a job's rows after sequence number `after`, optionally of one status. */
+  list(jobId: string, after: number, limit: number, status?: RowStatus): Promise<ListedRow[]>;
+  /** A job's rows by status. */
+  count(jobId: string): Promise<JobCounts>;
+}
+
+export function rowsStore(db: Db): RowsStore {
+  return {
+    async claim(jobId, limit, workerId, lockedUntil, now) {
+      const due = db
+        .select({ seq: rows.seq })
+        .from(rows)
+        .where(and(eq(rows.jobId, jobId), eq(rows.status, 'pending'), lte(rows.runAt, now)))
+        .limit(limit);
+      const claimed = await db
+        .update(rows)
+        .set({ status: 'running', lockedBy: workerId, lockedUntil, updatedAt: now })
+        .where(and(eq(rows.jobId, jobId), inArray(rows.seq, due)))
+        .returning({ seq: rows.seq, key: rows.key, input: rows.input, state: rows.state, attempts: rows.attempts });
+      return claimed.map((r) => ({ jobId, ...r }));
+    },
+
+    async heartbeat(jobIds, workerId, lockedUntil) {
+      if (jobIds.length === 0) return;
+      await db
+        .update(rows)
+        .set({ lockedUntil })
+        .where(and(inArray(rows.jobId, jobIds), eq(rows.status, 'running'), eq(rows.lockedBy, workerId)));
+    },
+
+    async reclaimExpired(now) {
+      const res = await db.run(sql`
+        UPDATE rows SET status = 'pending', locked_by = NULL, locked_until = NULL, updated_at = ${now}
+        WHERE status = 'running' AND locked_until < ${now}
+          AND job_id IN (SELECT id FROM jobs WHERE status = 'running')`);
+      return res.rowsAffected;
+    },
+
+    async retry(jobId, keys, now) {
+      const keyFilter = keys ? sql`AND key IN (SELECT value FROM json_each(${jsonText(keys)}))` : sql``;
+      const [res] = await db.batch([
+        db.run(sql`
+          UPDATE rows SET status = 'pending', run_at = ${now}, attempts = 0, error_code = NULL, error_message = NULL,
+            state = CASE WHEN state IS NULL THEN NULL ELSE json_set(state, '$.failed', json('{}'), '$.attempts', json('{}')) END,
+            updated_at = ${now}
+          WHERE job_id = ${jobId} AND status IN ('failed', 'budget_exhausted') ${keyFilter}`),
+        db.run(sql`
+          UPDATE jobs SET status = 'running', finished_at = NULL
+          WHERE id = ${jobId} AND (status = 'cancelled' OR EXISTS (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'pending'))`),
+      ]);
+      return res.rowsAffected;
+    },
+
+    async list(jobId, after, limit, status) {
+      return db
+        .select({ seq: rows.seq, key: rows.key, status: rows.status, state: rows.state, errorCode: rows.errorCode, errorMessage: rows.errorMessage })
+        .from(rows)
+        .where(and(eq(rows.jobId, jobId), gt(rows.seq, after), status ? eq(rows.status, status) : undefined))
+        .orderBy(asc(rows.seq))
+        .limit(limit);
+    },
+
+    async count(jobId) {
+      const counts = Object.fromEntries(['total', ...RowStatusSchema.options].map((s) => [s, 0])) as JobCounts;
+      const grouped = await db.select({ status: rows.status, n: count() }).from(rows).where(eq(rows.jobId, jobId)).groupBy(rows.status);
+      for (const g of grouped) {
+        counts[g.status] = g.n;
+        counts.total += g.n;
+      }
+      return counts;
+    },
+  };
+}
+
+// Checkpoints travel as JSON strings: SQLite stores them as they are instead of parsing and re-serialising each.
+// Both kinds check the lease in WHERE (see the invariant above), as graphile-worker's failJobs does.
+
+/** A row's end: its status, checkpoint and error, and the lease let go. */
+export const completedRows: EntryKind<RowCompletion> = {
+  statements(entries) {
+    const batch = jsonText(
+      entries.map((r) => ({
+        jobId: r.jobId,
+        seq: r.seq,
+        workerId: r.workerId,
+        state: jsonText(r.state),
+        at: r.at,
+        status: r.status,
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+      })),
+    );
+    return [
+      {
+        sql: `UPDATE rows SET status = j.value ->> '$.status', state = j.value ->> '$.state',
+                error_code = j.value ->> '$.errorCode', error_message = j.value ->> '$.errorMessage',
+                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> '$.at'
+              FROM json_each(?) j
+              WHERE rows.job_id = j.value ->> '$.jobId' AND rows.seq = j.value ->> '$.seq'
+                AND rows.locked_by = j.value ->> '$.workerId' AND rows.status = 'running'`,
+        args: [batch],
+      },
+    ];
+  },
+};
+
+/** Hands rows back to the queue to run again at their `runAt`, keeping their checkpoints. */
+export const releasedRows: EntryKind<RowRelease> = {
+  statements(entries) {
+    const batch = jsonText(
+      entries.map((r) => ({ jobId: r.jobId, seq: r.seq, workerId: r.workerId, state: jsonText(r.state), at: r.at, runAt: r.runAt, countAttempt: r.countAttempt ? 1 : 0 })),
+    );
+    return [
+      {
+        sql: `UPDATE rows SET status = 'pending', state = j.value ->> '$.state', run_at = j.value ->> '$.runAt',
+                attempts = attempts + (j.value ->> '$.countAttempt'),
+                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> '$.at'
+              FROM json_each(?) j
+              WHERE rows.job_id = j.value ->> '$.jobId' AND rows.seq = j.value ->> '$.seq'
+                AND rows.locked_by = j.value ->> '$.workerId' AND rows.status = 'running'`,
+        args: [batch],
+      },
+    ];
+  },
+};
