@@ -1,25 +1,10 @@
-import { ErrorCodeSchema, type Field, type Metrics, type RowStatus, type SheetProgress } from '../../shared/index.js';
+import { ErrorCodeSchema, type Metrics, type SheetProgress } from '../../shared/index.js';
 import type { Clock } from '../clock.js';
 import { toRowResult } from '../engine/results.js';
-import type { RowState } from '../engine/rowState.js';
 import { CascadeError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Database } from '../storage/db.js';
-import { activeTargets } from '../storage/writes/activeTargets.js';
-import { clearWriteError } from '../storage/writes/clearWriteError.js';
-import { deleteTarget } from '../storage/writes/deleteTarget.js';
-import { findTarget } from '../storage/writes/findTarget.js';
-import { insertTarget } from '../storage/writes/insertTarget.js';
-import { markAnchored } from '../storage/writes/markAnchored.js';
-import { markOrphaned } from '../storage/writes/markOrphaned.js';
-import { markWritten } from '../storage/writes/markWritten.js';
-import { pendingWrites } from '../storage/writes/pendingWrites.js';
-import { recordWriteError } from '../storage/writes/recordWriteError.js';
-import { resumeTarget } from '../storage/writes/resumeTarget.js';
-import { saveLayout } from '../storage/writes/saveLayout.js';
-import { settleTarget } from '../storage/writes/settleTarget.js';
-import { unanchoredRows } from '../storage/writes/unanchoredRows.js';
-import { writeProgress } from '../storage/writes/writeProgress.js';
+import { writesStore } from '../storage/writes.js';
 import { duplicateRef } from './columns.js';
 import { Credentials } from './credentials.js';
 import type { SheetsOptions } from './options.js';
@@ -37,27 +22,16 @@ export interface WriteBackDeps {
 
 const ROW_NUMBER = /^[1-9]\d{0,6}$/;
 
-/** Sheet write-back wired to the database: the writer gets its storage operations as functions. */
+/** Sheet write-back wired to the database: the writer gets the writes port. */
 export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter } {
-  const db = deps.database.db;
+  const store = writesStore(deps.database.db);
   const credentials = new Credentials(deps.options.serviceAccountKeyFile);
   const writer = new SheetWriter({
-    store: {
-      activeTargets: () => activeTargets(db),
-      saveLayout: (jobId, layout) => saveLayout(db, jobId, layout),
-      recordError: (jobId, error, now) => recordWriteError(db, jobId, error, now),
-      clearError: (jobId) => clearWriteError(db, jobId),
-      settle: (jobId, now) => settleTarget(db, jobId, now),
-      unanchored: (jobId, limit) => unanchoredRows(db, jobId, limit),
-      markAnchored: (jobId, seqs, now) => markAnchored(db, jobId, seqs, now),
-      pending: (jobId, limit) => pendingWrites(db, jobId, limit),
-      markWritten: (jobId, written) => markWritten(db, jobId, written),
-      markOrphaned: (jobId, seqs) => markOrphaned(db, jobId, seqs),
-    },
+    store,
     credentials,
     metrics: deps.metrics,
     toResult: (r, fields) =>
-      toRowResult(r.key, r.status as RowStatus, r.state as RowState | null, fields as Field[], r.errorCode ? { code: ErrorCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
+      toRowResult(r.key, r.status, r.state, fields, r.errorCode ? { code: ErrorCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
     options: deps.options,
     clock: deps.clock,
     log: deps.log,
@@ -72,7 +46,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
   }
 
   async function requireTarget(jobId: string) {
-    const t = await findTarget(db, jobId);
+    const t = await store.findTarget(jobId);
     if (!t) throw new CascadeError('not_found', `job ${jobId} has no sheet target`, 'id');
     return t;
   }
@@ -86,7 +60,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
       const dup = duplicateRef(job.fields, target.columns, target.statusColumn);
       if (dup) throw new CascadeError('invalid_body', `two outputs would share the column "${dup}"`, 'sheet.columns');
       checkKeys(target.headerRow, rows, 'rows');
-      await insertTarget(db, {
+      await store.insertTarget({
         jobId: job.id,
         workspaceId: job.workspaceId,
         spreadsheetId: target.spreadsheetId,
@@ -102,28 +76,28 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
     },
     async detach(jobId) {
       credentials.forget(jobId);
-      await deleteTarget(db, jobId);
+      await store.deleteTarget(jobId);
     },
     async checkRows(jobId, rows, path) {
-      const t = await findTarget(db, jobId);
+      const t = await store.findTarget(jobId);
       if (t) checkKeys(t.headerRow, rows, path);
     },
     async setToken(jobId, accessToken) {
       const t = await requireTarget(jobId);
       if (t.credential !== 'oauth') throw new CascadeError('invalid_body', 'this job writes with the server’s service account; it takes no token', 'accessToken');
       credentials.setToken(jobId, accessToken);
-      await resumeTarget(db, jobId);
+      await store.resume(jobId);
       writer.wake();
     },
     async resume(jobId) {
-      if (!(await findTarget(db, jobId))) return;
-      await resumeTarget(db, jobId);
+      if (!(await store.findTarget(jobId))) return;
+      await store.resume(jobId);
       writer.wake();
     },
     async progress(job): Promise<SheetProgress | undefined> {
-      const t = await findTarget(db, job.id);
+      const t = await store.findTarget(job.id);
       if (!t) return undefined;
-      const counts = await writeProgress(db, job.id);
+      const counts = await store.progress(job.id);
       const waiting = t.paused || !credentials.for(t);
       const settled = t.settledAt !== null && job.status !== 'running' && (job.finishedAt === null || t.settledAt >= job.finishedAt);
       return {

@@ -6,7 +6,7 @@ import { sleep, type Clock } from '../clock.js';
 import { SerialTask } from '../engine/serialTask.js';
 import type { Log } from '../log.js';
 import type { SheetLayout } from '../storage/schema/index.js';
-import type { ActiveTarget, PendingWrite } from '../storage/writes/types.js';
+import type { ActiveTarget, PendingWrite } from '../storage/writes.js';
 import { quoteSheet } from './a1.js';
 import { planColumns } from './columns.js';
 import type { Credentials, GoogleAuthClient, GoogleCredential } from './credentials.js';
@@ -139,7 +139,7 @@ export class SheetWriter {
       }
       return;
     }
-    const ctx: Ctx = { t, fields: t.fields as Field[], api: this.api(cred.auth), cred, ticket: { workspace: t.workspaceId, user: cred.user } };
+    const ctx: Ctx = { t, fields: t.fields, api: this.api(cred.auth), cred, ticket: { workspace: t.workspaceId, user: cred.user } };
     try {
       const layout = t.layout ?? (await this.lock(t.spreadsheetId, () => this.prepare(ctx)));
       await this.anchorAll(ctx, layout);
