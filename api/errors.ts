@@ -1,15 +1,25 @@
-import type { ErrorCode } from '../shared/index.js';
+import { REQUEST_ERRORS, type RequestErrorCode } from '../shared/index.js';
 
-/** An error that knows what it means to a client: a code from the shared set, and where in the request it was. */
+/**
+ * A refusal of a request, as the client will see it: a request code (so it
+ * has one HTTP status, REQUEST_ERRORS), a message, and where in the request
+ * it applies. `cause` keeps what was refused underneath (a constraint of the
+ * database) for logs and debuggers; it never reaches the client.
+ */
 export class CascadeError extends Error {
   override name = 'CascadeError';
 
   constructor(
-    readonly code: ErrorCode,
+    readonly code: RequestErrorCode,
     message: string,
     readonly path?: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
+  }
+
+  get status() {
+    return REQUEST_ERRORS[this.code].status;
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorCodeSchema } from './errors.js';
+import { RowFlagCodeSchema, WriteBackErrorCodeSchema } from './errors.js';
 import { FieldSchema, FieldValueSchema } from './fields.js';
 import { identifierText } from './text.js';
 
@@ -144,7 +144,7 @@ export const SheetProgressSchema = z.object({
   written: z.number().int(),
   pendingWrite: z.number().int(),
   orphaned: z.number().int(),
-  lastError: z.object({ code: ErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
+  lastError: z.object({ code: WriteBackErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
 }).meta({ id: 'SheetProgress' });
 export type SheetProgress = z.infer<typeof SheetProgressSchema>;
 
@@ -157,7 +157,7 @@ export const ProvenanceSchema = z.object({
   confidence: z.number().min(0).max(1).optional(),
 });
 
-export const RowErrorSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export const RowErrorSchema = z.object({ code: RowFlagCodeSchema, message: z.string() });
 
 export const RowResultSchema = z.object({
   key: z.string(),

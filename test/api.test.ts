@@ -63,9 +63,9 @@ describe('jobs', () => {
     ];
     const appended = await h.api(`/v1/jobs/${created.body.id}/rows`, { body: { rows: more } });
     expect(appended).toMatchObject({ status: 202, body: { appended: 32 } });
-    // A key already in the job refuses the whole batch: none of it is stored.
+    // A key already in the job refuses the whole batch, as a conflict naming the key: none of it is stored.
     const clash = await h.api(`/v1/jobs/${created.body.id}/rows`, { body: { rows: [{ key: 'fresh', input: { domain: 'fresh.org' } }, { key: 'b0', input: { domain: 'x.org' } }] } });
-    expect(clash).toMatchObject({ status: 400, body: { error: { code: 'invalid_body', path: 'rows' } } });
+    expect(clash).toMatchObject({ status: 409, body: { error: { code: 'duplicate_row_key', path: 'rows[1].key' } } });
     const job = await h.waitForJob(created.body.id);
     expect(job.counts.total).toBe(62);
     expect(job.counts.invalid_input).toBe(2);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import {
-  type ErrorCode,
+  type RowFlagCode,
   type Field,
   type JobView,
   type Metrics,
@@ -9,6 +9,7 @@ import {
   type RowResult,
   type RowStatus,
   type SheetTarget,
+  quoted,
 } from '../../shared/index.js';
 import type { Config } from '../config/schema.js';
 import { causeChain, CascadeError } from '../errors.js';
@@ -19,7 +20,7 @@ import { callsStore, recordedCalls, type CallRecord } from '../storage/calls.js'
 import { LOCK_WAIT_MS, type Database } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { activeJobs } from '../storage/jobs/activeJobs.js';
-import { appendRows } from '../storage/jobs/appendRows.js';
+import { appendRows, DuplicateRowKey } from '../storage/jobs/appendRows.js';
 import { cancelJob } from '../storage/jobs/cancelJob.js';
 import { createJob } from '../storage/jobs/createJob.js';
 import { findJob } from '../storage/jobs/findJob.js';
@@ -239,8 +240,6 @@ export async function createEngine(deps: EngineDeps) {
     };
   }
 
-  const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed: rows\./.test(String((err as { cause?: unknown }).cause ?? err));
-
   return {
     workerId,
     start: () => runner.start(),
@@ -303,7 +302,10 @@ export async function createEngine(deps: EngineDeps) {
         await appendRows(db, jobId, newRows, clock.now());
         countSettledHits(ws, jobId, newRows);
       } catch (err) {
-        if (isUniqueViolation(err)) throw new CascadeError('invalid_body', 'a row key in this batch is already in the job', 'rows');
+        if (err instanceof DuplicateRowKey) {
+          const at = `rows[${rows.findIndex((r) => r.key === err.key)}].key`;
+          throw new CascadeError('duplicate_row_key', `the row key ${quoted(err.key)} is already in the job; none of the batch was stored`, at, { cause: err });
+        }
         throw err;
       }
       runner.wake();
@@ -323,7 +325,7 @@ export async function createEngine(deps: EngineDeps) {
           r.status,
           r.state,
           job.fields as Field[],
-          r.errorCode ? { code: r.errorCode as ErrorCode, message: r.errorMessage ?? '' } : undefined,
+          r.errorCode ? { code: r.errorCode as RowFlagCode, message: r.errorMessage ?? '' } : undefined,
         ),
       );
       const last = rows[rows.length - 1];

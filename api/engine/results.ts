@@ -1,8 +1,8 @@
-import type { ErrorCode, Field, RowResult, RowStatus } from '../../shared/index.js';
+import type { RowFlagCode, Field, RowResult, RowStatus } from '../../shared/index.js';
 import type { RowState } from './rowState.js';
 
 /** The public shape of a row: only the fields the job asked for, provenance with readable times. */
-export function toRowResult(key: string, status: RowStatus, state: RowState | null, fields: readonly Field[], error?: { code: ErrorCode; message: string }): RowResult {
+export function toRowResult(key: string, status: RowStatus, state: RowState | null, fields: readonly Field[], error?: { code: RowFlagCode; message: string }): RowResult {
   const result: RowResult = { key, status, values: {}, sources: {}, provenance: {} };
   if (state) {
     for (const f of fields) {

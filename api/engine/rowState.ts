@@ -1,4 +1,4 @@
-import type { ErrorCode, Field, RowStatus } from '../../shared/index.js';
+import type { RowFlagCode, Field, RowStatus } from '../../shared/index.js';
 import type { FieldValues, Provider } from '../providers/types.js';
 
 export interface Provenance {
@@ -18,7 +18,7 @@ export interface RowState {
   values: FieldValues;
   provenance: Partial<Record<Field, Provenance>>;
   answered: string[];
-  failed: Record<string, { code: ErrorCode; message: string }>;
+  failed: Record<string, { code: RowFlagCode; message: string }>;
   attempts: Record<string, number>;
   /** The row was submitted asking for predictions where no data provider finds a value. */
   predict?: boolean;
@@ -70,7 +70,7 @@ export function applyAnswer(
 
 export interface Verdict {
   status: Extract<RowStatus, 'matched' | 'partial' | 'no_match' | 'failed'>;
-  error?: { code: ErrorCode; message: string };
+  error?: { code: RowFlagCode; message: string };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorCode, Field, FieldValue, InputKind } from '../../shared/index.js';
+import type { RowFlagCode, Field, FieldValue, InputKind } from '../../shared/index.js';
 import type { NormalizedInput } from '../engine/normalize.js';
 
 export type FieldValues = Partial<Record<Field, FieldValue>>;
@@ -14,8 +14,8 @@ export type CallResult =
   | { kind: 'no_match'; status: number; pauseMs?: number }
   | { kind: 'pending'; status: number; retryAfterMs: number }
   | { kind: 'rate_limited'; status: number; retryAfterMs?: number }
-  | { kind: 'transient'; status?: number; code: Extract<ErrorCode, 'provider_unavailable' | 'provider_timeout' | 'provider_bad_response'>; message: string }
-  | { kind: 'permanent'; status?: number; code: Extract<ErrorCode, 'provider_rejected' | 'provider_bad_response' | 'blocked_address'>; message: string };
+  | { kind: 'transient'; status?: number; code: Extract<RowFlagCode, 'provider_unavailable' | 'provider_timeout' | 'provider_bad_response'>; message: string }
+  | { kind: 'permanent'; status?: number; code: Extract<RowFlagCode, 'provider_rejected' | 'provider_bad_response' | 'blocked_address'>; message: string };
 
 export interface Provider {
   id: string;

@@ -1,4 +1,4 @@
-import { ErrorCodeSchema, type Metrics, type SheetProgress } from '../../shared/index.js';
+import { RowFlagCodeSchema, WriteBackErrorCodeSchema, type Metrics, type SheetProgress } from '../../shared/index.js';
 import type { Clock } from '../clock.js';
 import { toRowResult } from '../engine/results.js';
 import { CascadeError } from '../errors.js';
@@ -31,7 +31,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
     credentials,
     metrics: deps.metrics,
     toResult: (r, fields) =>
-      toRowResult(r.key, r.status, r.state, fields, r.errorCode ? { code: ErrorCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
+      toRowResult(r.key, r.status, r.state, fields, r.errorCode ? { code: RowFlagCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
     options: deps.options,
     clock: deps.clock,
     log: deps.log,
@@ -105,7 +105,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
         ...counts,
         lastError:
           t.lastErrorCode && t.lastErrorAt !== null
-            ? { code: ErrorCodeSchema.catch('internal').parse(t.lastErrorCode), message: t.lastErrorMessage ?? '', at: new Date(t.lastErrorAt).toISOString() }
+            ? { code: WriteBackErrorCodeSchema.catch('internal').parse(t.lastErrorCode), message: t.lastErrorMessage ?? '', at: new Date(t.lastErrorAt).toISOString() }
             : null,
       };
     },

@@ -1,4 +1,4 @@
-import { cutText, storableText, type ErrorCode } from '../../shared/index.js';
+import { cutText, storableText, type WriteBackErrorCode } from '../../shared/index.js';
 
 export type FailureKind = 'quota' | 'transient' | 'unauthorized' | 'forbidden' | 'not_found' | 'grid' | 'rejected';
 
@@ -14,8 +14,8 @@ export class SheetsFailure extends Error {
     super(message);
   }
 
-  get code(): ErrorCode {
-    const codes: Record<FailureKind, ErrorCode> = {
+  get code(): WriteBackErrorCode {
+    const codes: Record<FailureKind, WriteBackErrorCode> = {
       quota: 'google_unavailable',
       transient: 'google_unavailable',
       unauthorized: 'google_unauthorized',

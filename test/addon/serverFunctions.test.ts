@@ -124,9 +124,9 @@ describe('jobs from the sidebar', () => {
     const done = await follow(await gas.run<ProgressView>('getProgress'));
     expect(done.counts).toMatchObject({ total: 300, matched: 300 });
     expect(done.uploaded).toBe(300);
-    // The batch sent again was refused as already there, and recognised as such.
+    // The batch sent again was refused as already there (409 duplicate_row_key), and recognised as such.
     const appends = gas.host.fetches.filter((f) => /\/rows$/.test(f.url));
-    expect(appends.filter((f) => f.status === 400)).toHaveLength(1);
+    expect(appends.filter((f) => f.status === 409)).toHaveLength(1);
     expect(started.uploaded).toBe(50);
   });
 

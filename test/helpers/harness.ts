@@ -6,6 +6,7 @@ import { parseConfig } from '../../api/config/load.js';
 import { startSimServer, type SimBehaviour, type SimProvider, type SimServer } from '../../api/demo/simServer.js';
 import { startCascade, type Cascade } from '../../api/server.js';
 import { keysStore } from '../../api/storage/keys.js';
+import { expectDocumented } from './openapiConformance.js';
 
 export interface TestProvider {
   id: string;
@@ -90,13 +91,17 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
     const headers: Record<string, string> = { ...init.headers };
     if (init.key !== null) headers.authorization = `Bearer ${init.key ?? key}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
     const res = await fetch(`${cascade.url}${path}`, {
-      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+      method,
       headers,
       body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const body = text ? JSON.parse(text) : undefined;
+    // Every answer the suite sees through here is held to the server's OpenAPI document (test/openapiResponses.test.ts).
+    await expectDocumented(cascade.url, method, path, res.status, body);
+    return { status: res.status, body };
   };
   return {
     get cascade() {

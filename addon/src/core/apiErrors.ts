@@ -1,19 +1,19 @@
-import { ApiErrorBodySchema, type ErrorCode } from '../../../shared/index.js';
+import { ApiErrorBodySchema, type RequestErrorCode } from '../../../shared/index.js';
 
-/** An error whose message is meant for the person in front of the sheet. */
+/** An error whose message is meant for the person in front of the sheet; `code` is the API's request code, when the API answered with one. */
 export class AddonError extends Error {
   override name = 'AddonError';
 
   constructor(
     message: string,
-    readonly code?: ErrorCode,
+    readonly code?: RequestErrorCode,
     readonly path?: string,
   ) {
     super(message);
   }
 }
 
-const HINTS: Partial<Record<ErrorCode, string>> = {
+const HINTS: Partial<Record<RequestErrorCode, string>> = {
   unauthorized: 'The Cascade API refused the API key. Paste a valid key in Settings.',
   payload_too_large: 'The Cascade API refused a batch as too large; lower the batch size in the add-on settings.',
   storage_busy: "The Cascade API's database is busy; try again in a moment.",

@@ -157,9 +157,10 @@ function append(ctx: Ctx, state: JobState, rows: SheetRow[]): boolean {
       saveJob(ctx.user, state);
       return false;
     }
-    // An execution that died after the API took the batch but before saving leaves these keys in the job already;
-    // the API takes a batch whole or not at all, so its row count says which.
-    if (err.code === 'invalid_body' && err.path === 'rows' && fetchJob(ctx, state).counts.total === state.uploaded + rows.length) return true;
+    // An execution that died after the API took the batch but before saving leaves its keys in the job: the API refuses
+    // them as duplicate_row_key. It takes a batch whole or not at all, and batches are cut by size as well as count, so
+    // a batch cut differently this time may be only partly there: the job's row count says whether this one is whole.
+    if (err.code === 'duplicate_row_key' && fetchJob(ctx, state).counts.total === state.uploaded + rows.length) return true;
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ROUTES } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonBody, jsonResponse } from '../router.js';
 
 const { method, path, body, response } = ROUTES.enrich;
@@ -11,7 +11,7 @@ const route = createRoute({
   summary: 'Enrich one row now, cache first, answering by the deadline with what was found and what is missing',
   security: [{ bearer: [] }],
   request: { body: jsonBody(body) },
-  responses: { 200: jsonResponse('The row', response), ...errorResponses },
+  responses: { 200: jsonResponse('The row', response), ...errorResponses(...V1_ERRORS, 'payload_too_large') },
 });
 
 export const enrich = ({ engine }: RouteDeps) =>

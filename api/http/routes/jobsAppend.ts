@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ROUTES } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonBody, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
@@ -12,7 +12,7 @@ const route = createRoute({
   summary: 'Append a batch of rows to a job (long columns arrive in chunks)',
   security: [{ bearer: [] }],
   request: { params: JobParams, body: jsonBody(body) },
-  responses: { 202: jsonResponse('Rows queued', response), ...errorResponses },
+  responses: { 202: jsonResponse('Rows queued', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large', 'job_cancelled', 'duplicate_row_key') },
 });
 
 export const jobsAppend = ({ engine }: RouteDeps) =>

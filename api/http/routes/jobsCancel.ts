@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ROUTES } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
@@ -12,7 +12,7 @@ const route = createRoute({
   summary: 'Cancel a job: no call starts once it arrives; it returns when the calls on the wire are answered, with the final cost. Retry resumes it.',
   security: [{ bearer: [] }],
   request: { params: JobParams },
-  responses: { 200: jsonResponse('The cancelled job', response), ...errorResponses },
+  responses: { 200: jsonResponse('The cancelled job', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large') },
 });
 
 export const jobsCancel = ({ engine }: RouteDeps) =>

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ROUTES, identifierText } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonBody, jsonResponse } from '../router.js';
 
 const { method, path, body, response } = ROUTES.createJob;
@@ -14,8 +14,7 @@ const route = createRoute({
   responses: {
     202: jsonResponse('Accepted; enrichment runs in the background', response),
     200: jsonResponse('Same Idempotency-Key and body as an earlier request: that job', response),
-    409: { ...errorResponses[400], description: 'Idempotency-Key reused with a different body' },
-    ...errorResponses,
+    ...errorResponses(...V1_ERRORS, 'payload_too_large', 'idempotency_conflict'),
   },
 });
 

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ROUTES } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
@@ -12,7 +12,7 @@ const route = createRoute({
   summary: 'A job: status, row counts by status, cost so far',
   security: [{ bearer: [] }],
   request: { params: JobParams },
-  responses: { 200: jsonResponse('The job', response), ...errorResponses },
+  responses: { 200: jsonResponse('The job', response), ...errorResponses(...V1_ERRORS, 'not_found') },
 });
 
 export const jobsGet = ({ engine }: RouteDeps) =>

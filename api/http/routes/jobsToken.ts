@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ROUTES } from '../../../shared/index.js';
 import type { RouteDeps } from '../env.js';
-import { errorResponses } from '../errors.js';
+import { V1_ERRORS, errorResponses } from '../errors.js';
 import { createRouter, jsonBody, jsonResponse } from '../router.js';
 import { JobParams } from './params.js';
 
@@ -12,7 +12,7 @@ const route = createRoute({
   summary: 'A fresh Google OAuth access token for the job’s sheet write-back (held in memory only); paused writing resumes',
   security: [{ bearer: [] }],
   request: { params: JobParams, body: jsonBody(body) },
-  responses: { 200: jsonResponse('The job, with its write progress', response), ...errorResponses },
+  responses: { 200: jsonResponse('The job, with its write progress', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large') },
 });
 
 export const jobsToken = ({ engine }: RouteDeps) =>

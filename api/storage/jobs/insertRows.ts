@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import type { NewRow } from './types.js';
 import { jsonText } from '../jsonText.js';
+import { causeChain } from '../../errors.js';
 
 /**
  * Statements appending rows after the job's last sequence number, for the
@@ -23,4 +24,28 @@ export function insertRowsStatements(db: Db, jobId: string, newRows: NewRow[], n
       FROM json_each(${batch}) j`),
     db.run(sql`UPDATE jobs SET next_seq = next_seq + ${newRows.length} WHERE id = ${jobId}`),
   ] as const;
+}
+
+/** SQLite's result codes for a constraint: SQLITE_CONSTRAINT, and its extended form for a UNIQUE index. */
+const SQLITE_CONSTRAINT = 19;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/**
+ * Whether these statements may have been refused for a row key already in
+ * the job, by the first SQLite result code down the cause chain (drizzle
+ * wraps the driver's error), never by the message's text. The one UNIQUE
+ * constraint they can break is `rows_key` (job_id, key): the primary key
+ * (job_id, seq) is never the client's doing (sequence numbers are assigned
+ * inside the transaction), so SQLITE_CONSTRAINT_PRIMARYKEY (1555) and the
+ * other extended constraint codes are not this. The embedded file gives the
+ * extended code; a remote libSQL server gives only SQLITE_CONSTRAINT, so
+ * there the caller confirms by looking the keys up (appendRows).
+ */
+export function mayBeDuplicateRowKey(err: unknown): boolean {
+  for (const e of causeChain(err)) {
+    const { rawCode, code } = e as { rawCode?: unknown; code?: unknown };
+    if (typeof rawCode === 'number') return rawCode === SQLITE_CONSTRAINT_UNIQUE || rawCode === SQLITE_CONSTRAINT;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT';
+  }
+  return false;
 }
