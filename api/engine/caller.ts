@@ -75,6 +75,13 @@ const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, t
 /** What one try at a provider came to: a step to return, another try (commits were refused), or the provider's answer. */
 type Attempt = { kind: 'stop'; step: StepResult } | { kind: 'again' } | { kind: 'called'; result: CallResult; started: number; at: number };
 
+/** How long a provider asked us to wait after this answer (a 429's Retry-After, a used-up quota window), capped. */
+function pauseAsked(result: CallResult, engine: EngineConfig): number | undefined {
+  if (result.kind === 'rate_limited') return Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs);
+  if ((result.kind === 'match' || result.kind === 'no_match') && result.pauseMs) return Math.min(result.pauseMs, engine.maxRetryAfterMs);
+  return undefined;
+}
+
 const RECENT_MAX = 20_000;
 /** How often a purchase held back by refused commits looks again. */
 const STORAGE_WAIT_MS = 250;
@@ -192,12 +199,14 @@ export class Caller {
    */
   private async attempt(provider: Provider, input: NormalizedInput, ctx: StepContext, worst: number, front: boolean): Promise<Attempt> {
     const { gates, budgets, clock } = this.deps;
-    const slot = await gates.get(provider.id)!.acquire(ctx.lane, ctx.signal, front);
+    const gate = gates.get(provider.id)!;
+    const slot = await gate.acquire(ctx.lane, ctx.signal, front);
     let signal: Signal = 'neutral';
     let latencyMs = 0;
     try {
       if (this.deps.isCancelled(ctx.jobId)) return { kind: 'stop', step: { kind: 'cancelled' } };
-      if (this.deps.storageFailing()) return { kind: 'again' };
+      // Commits refused, or a pause that began after this slot was given (another call's 429): wait in line again.
+      if (this.deps.storageFailing() || gate.paused) return { kind: 'again' };
       if (!budgets.reserve(ctx.jobId, worst)) return { kind: 'stop', step: { kind: 'budget_exhausted' } };
       const started = clock.now();
       try {
@@ -205,6 +214,10 @@ export class Caller {
         const at = clock.now();
         signal = signalOf(result);
         latencyMs = at - started;
+        // A pause the provider asked for takes hold while this slot is still out: released first, the slot would
+        // go straight to the next waiter, and a request or two would reach a provider that asked for quiet.
+        const pauseMs = pauseAsked(result, this.deps.engine);
+        if (pauseMs) gate.pause(pauseMs);
         return { kind: 'called', result, started, at };
       } catch (err) {
         latencyMs = clock.now() - started;
@@ -217,8 +230,7 @@ export class Caller {
   }
 
   private async buy(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
-    const { gates, budgets, engine } = this.deps;
-    const gate = gates.get(provider.id)!;
+    const { budgets, engine } = this.deps;
     const worst = provider.costPerCall + provider.costPerMatch;
     let waits = 0;
     let polls = 0;
@@ -260,12 +272,8 @@ export class Caller {
         const confidence = result.kind === 'match' ? result.confidence : undefined;
         await this.deps.storeAnswer({ ...record, inputKey, values: confidence ? { ...values, [CONFIDENCE_KEY]: confidence } : values });
         this.deps.stats.record(ctx.workspace, ctx.segment, provider.id, result.kind === 'match', latencyMs);
-        if (result.pauseMs) gate.pause(Math.min(result.pauseMs, engine.maxRetryAfterMs));
         return answerOf(result.kind, values, at, false, costUsd, confidence);
       }
-      // The pause takes hold before the call is journaled: a commit that is slow to go through (the lock held a
-      // moment by another connection) must not let more requests reach a provider that asked for quiet.
-      if (result.kind === 'rate_limited') gate.pause(Math.min(result.retryAfterMs ?? engine.retryDelaysMs[0] ?? 1000, engine.maxRetryAfterMs));
       await this.deps.recordCall(record);
       if (result.kind === 'rate_limited') {
         if (waits++ < engine.maxRateLimitWaits) continue;

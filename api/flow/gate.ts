@@ -86,6 +86,11 @@ export class ProviderGate {
     return this.rateWindow?.perSecond;
   }
 
+  /** Whether a pause (Retry-After) is in force now. */
+  get paused(): boolean {
+    return this.opts.clock.now() < this.pausedUntil;
+  }
+
   get waiting(): number {
     return this.queue.length;
   }
