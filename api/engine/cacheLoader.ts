@@ -1,16 +1,18 @@
+import DataLoader from 'dataloader';
 import type { CacheKey, CachedAnswer, CachedAnswers } from '../storage/cache.js';
 
 export type ReadCache = (workspaceId: string, keys: CacheKey[], freshSince: number) => Promise<CachedAnswers>;
 
-type Waiting = { key: CacheKey; resolve: (a: CachedAnswer | undefined) => void; reject: (e: unknown) => void };
-
 /**
- * Collects the cache look-ups of one event-loop turn into one query per
- * workspace: a claimed batch of a thousand rows costs one read, not a thousand.
+ * The cache look-ups of one event-loop turn, collected into one query per
+ * workspace (DataLoader, one per workspace): a claimed batch of a thousand
+ * rows costs one read, not a thousand. A turn, not a tick: rows started
+ * together reach their look-ups over several microtask hops. No memo
+ * (`cache: false`): the cache changes as answers are bought, and the caller
+ * keeps its own recent answers.
  */
 export class CacheLoader {
-  private pending = new Map<string, Waiting[]>();
-  private scheduled = false;
+  private readonly loaders = new Map<string, DataLoader<CacheKey, CachedAnswer | undefined>>();
 
   constructor(
     private readonly read: ReadCache,
@@ -18,27 +20,17 @@ export class CacheLoader {
   ) {}
 
   get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined> {
-    return new Promise((resolve, reject) => {
-      let list = this.pending.get(workspaceId);
-      if (!list) this.pending.set(workspaceId, (list = []));
-      list.push({ key, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const batches = this.pending;
-    this.pending = new Map();
-    const since = this.freshSince();
-    for (const [ws, waiting] of batches) {
-      this.read(ws, waiting.map((w) => w.key), since).then(
-        (found) => waiting.forEach((w) => w.resolve(found.get(w.key))),
-        (err) => waiting.forEach((w) => w.reject(err)),
+    let loader = this.loaders.get(workspaceId);
+    if (!loader) {
+      loader = new DataLoader(
+        async (keys) => {
+          const found = await this.read(workspaceId, [...keys], this.freshSince());
+          return keys.map((k) => found.get(k));
+        },
+        { cache: false, batchScheduleFn: (run) => setImmediate(run) },
       );
+      this.loaders.set(workspaceId, loader);
     }
+    return loader.load(key);
   }
 }
