@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { TallyRow } from '../engine/stats.js';
+import { batchStatement } from './batch.js';
 import type { Db } from './db.js';
 import type { EntryKind } from './journal.js';
-import { jsonText } from './jsonText.js';
 
 /**
  * The calls aggregate: the journal of provider requests, and the per-day
@@ -127,30 +127,28 @@ export function callsStore(db: Db): CallsStore {
  */
 export const recordedCalls: EntryKind<JournaledCall> = {
   statements(entries) {
-    const batch = jsonText(
-      entries.map((c) => ({
-        id: c.id,
-        workspaceId: c.workspaceId,
-        providerId: c.providerId,
-        jobId: c.jobId,
-        segment: c.segment,
-        outcome: c.outcome,
-        httpStatus: c.httpStatus,
-        latencyMs: c.latencyMs,
-        costUsd: c.costUsd,
-        at: c.at,
-      })),
-    );
     // `WHERE true` tells SQLite's parser that ON CONFLICT starts the upsert, not a join constraint.
     return [
-      {
-        sql: `INSERT INTO calls (call_id, workspace_id, provider_id, job_id, segment, outcome, http_status, latency_ms, cost_usd, at)
-              SELECT j.value ->> '$.id', j.value ->> '$.workspaceId', j.value ->> '$.providerId', j.value ->> '$.jobId', j.value ->> '$.segment',
-                j.value ->> '$.outcome', j.value ->> '$.httpStatus', j.value ->> '$.latencyMs', j.value ->> '$.costUsd', j.value ->> '$.at'
-              FROM json_each(?) j WHERE true
-              ON CONFLICT (call_id) DO NOTHING`,
-        args: [batch],
-      },
+      batchStatement(
+        entries,
+        (c) => ({
+          id: c.id,
+          workspaceId: c.workspaceId,
+          providerId: c.providerId,
+          jobId: c.jobId,
+          segment: c.segment,
+          outcome: c.outcome,
+          httpStatus: c.httpStatus,
+          latencyMs: c.latencyMs,
+          costUsd: c.costUsd,
+          at: c.at,
+        }),
+        `INSERT INTO calls (call_id, workspace_id, provider_id, job_id, segment, outcome, http_status, latency_ms, cost_usd, at)
+         SELECT e ->> '$.id', e ->> '$.workspaceId', e ->> '$.providerId', e ->> '$.jobId', e ->> '$.segment',
+           e ->> '$.outcome', e ->> '$.httpStatus', e ->> '$.latencyMs', e ->> '$.costUsd', e ->> '$.at'
+         FROM batch WHERE true
+         ON CONFLICT (call_id) DO NOTHING`,
+      ),
     ];
   },
 };
@@ -162,15 +160,15 @@ export const recordedCalls: EntryKind<JournaledCall> = {
  */
 export const cacheHitCounts: EntryKind<CacheHitCount> = {
   statements(entries) {
-    const batch = jsonText(entries.map((h) => ({ workspaceId: h.workspaceId, providerId: h.providerId, jobId: h.jobId, day: h.day, hits: h.hits })));
     return [
-      {
-        sql: `INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)
-              SELECT j.value ->> '$.workspaceId', j.value ->> '$.providerId', j.value ->> '$.jobId', j.value ->> '$.day', j.value ->> '$.hits'
-              FROM json_each(?) j WHERE true
-              ON CONFLICT (workspace_id, provider_id, job_id, day) DO UPDATE SET hits = hits + excluded.hits`,
-        args: [batch],
-      },
+      batchStatement(
+        entries,
+        (h) => ({ workspaceId: h.workspaceId, providerId: h.providerId, jobId: h.jobId, day: h.day, hits: h.hits }),
+        `INSERT INTO cache_hits (workspace_id, provider_id, job_id, day, hits)
+         SELECT e ->> '$.workspaceId', e ->> '$.providerId', e ->> '$.jobId', e ->> '$.day', e ->> '$.hits'
+         FROM batch WHERE true
+         ON CONFLICT (workspace_id, provider_id, job_id, day) DO UPDATE SET hits = hits + excluded.hits`,
+      ),
     ];
   },
 };

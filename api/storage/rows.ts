@@ -1,11 +1,13 @@
-import { and, asc, count, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { JobCounts, RowInput, RowStatus } from '../../shared/index.js';
 import { RowStatusSchema } from '../../shared/index.js';
 import type { RowState } from '../engine/rowState.js';
+import { batchStatement } from './batch.js';
 import type { Db } from './db.js';
 import type { EntryKind } from './journal.js';
 import { jsonText } from './jsonText.js';
 import { rows } from './schema/index.js';
+import { parseJson } from './schema/json.js';
 
 /**
  * The rows aggregate: a row's life after submission. Rows are added with their
@@ -75,17 +77,20 @@ export interface RowsStore {
 export function rowsStore(db: Db): RowsStore {
   return {
     async claim(jobId, limit, workerId, lockedUntil, now) {
-      const due = db
-        .select({ seq: rows.seq })
-        .from(rows)
-        .where(and(eq(rows.jobId, jobId), eq(rows.status, 'pending'), lte(rows.runAt, now)))
-        .limit(limit);
-      const claimed = await db
-        .update(rows)
-        .set({ status: 'running', lockedBy: workerId, lockedUntil, updatedAt: now })
-        .where(and(eq(rows.jobId, jobId), inArray(rows.seq, due)))
-        .returning({ seq: rows.seq, key: rows.key, input: rows.input, state: rows.state, attempts: rows.attempts });
-      return claimed.map((r) => ({ jobId, ...r }));
+      // Plain SQL, decoded by the columns' own types: the query builder's RETURNING took half as long again.
+      const claimed = await db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
+        UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
+        WHERE job_id = ${jobId} AND seq IN (
+          SELECT seq FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now} LIMIT ${limit})
+        RETURNING seq, key, input, state, attempts`);
+      return claimed.map((r) => ({
+        jobId,
+        seq: r.seq,
+        key: r.key,
+        input: parseJson<RowInput>(r.input),
+        state: r.state === null ? null : parseJson<RowState>(r.state),
+        attempts: r.attempts,
+      }));
     },
 
     async heartbeat(jobIds, workerId, lockedUntil) {
@@ -146,28 +151,24 @@ export function rowsStore(db: Db): RowsStore {
 /** A row's end: its status, checkpoint and error, and the lease let go. */
 export const completedRows: EntryKind<RowCompletion> = {
   statements(entries) {
-    const batch = jsonText(
-      entries.map((r) => ({
-        jobId: r.jobId,
-        seq: r.seq,
-        workerId: r.workerId,
-        state: jsonText(r.state),
-        at: r.at,
-        status: r.status,
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage,
-      })),
-    );
     return [
-      {
-        sql: `UPDATE rows SET status = j.value ->> '$.status', state = j.value ->> '$.state',
-                error_code = j.value ->> '$.errorCode', error_message = j.value ->> '$.errorMessage',
-                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> '$.at'
-              FROM json_each(?) j
-              WHERE rows.job_id = j.value ->> '$.jobId' AND rows.seq = j.value ->> '$.seq'
-                AND rows.locked_by = j.value ->> '$.workerId' AND rows.status = 'running'`,
-        args: [batch],
-      },
+      batchStatement(
+        entries,
+        (r) => ({
+          jobId: r.jobId,
+          seq: r.seq,
+          workerId: r.workerId,
+          state: jsonText(r.state),
+          at: r.at,
+          status: r.status,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage,
+        }),
+        `UPDATE rows SET status = e ->> '$.status', state = e ->> '$.state', error_code = e ->> '$.errorCode', error_message = e ->> '$.errorMessage',
+           locked_by = NULL, locked_until = NULL, updated_at = e ->> '$.at'
+         FROM batch
+         WHERE rows.job_id = e ->> '$.jobId' AND rows.seq = e ->> '$.seq' AND rows.locked_by = e ->> '$.workerId' AND rows.status = 'running'`,
+      ),
     ];
   },
 };
@@ -175,19 +176,15 @@ export const completedRows: EntryKind<RowCompletion> = {
 /** Hands rows back to the queue to run again at their `runAt`, keeping their checkpoints. */
 export const releasedRows: EntryKind<RowRelease> = {
   statements(entries) {
-    const batch = jsonText(
-      entries.map((r) => ({ jobId: r.jobId, seq: r.seq, workerId: r.workerId, state: jsonText(r.state), at: r.at, runAt: r.runAt, countAttempt: r.countAttempt ? 1 : 0 })),
-    );
     return [
-      {
-        sql: `UPDATE rows SET status = 'pending', state = j.value ->> '$.state', run_at = j.value ->> '$.runAt',
-                attempts = attempts + (j.value ->> '$.countAttempt'),
-                locked_by = NULL, locked_until = NULL, updated_at = j.value ->> '$.at'
-              FROM json_each(?) j
-              WHERE rows.job_id = j.value ->> '$.jobId' AND rows.seq = j.value ->> '$.seq'
-                AND rows.locked_by = j.value ->> '$.workerId' AND rows.status = 'running'`,
-        args: [batch],
-      },
+      batchStatement(
+        entries,
+        (r) => ({ jobId: r.jobId, seq: r.seq, workerId: r.workerId, state: jsonText(r.state), at: r.at, runAt: r.runAt, countAttempt: r.countAttempt ? 1 : 0 }),
+        `UPDATE rows SET status = 'pending', state = e ->> '$.state', run_at = e ->> '$.runAt', attempts = attempts + (e ->> '$.countAttempt'),
+           locked_by = NULL, locked_until = NULL, updated_at = e ->> '$.at'
+         FROM batch
+         WHERE rows.job_id = e ->> '$.jobId' AND rows.seq = e ->> '$.seq' AND rows.locked_by = e ->> '$.workerId' AND rows.status = 'running'`,
+      ),
     ];
   },
 };

@@ -16,5 +16,10 @@ export const json = <T>(name: string) =>
   customType<{ data: T; driverData: string }>({
     dataType: () => 'text',
     toDriver: jsonText,
-    fromDriver: (text) => JSON.parse(text) as T,
+    fromDriver: parseJson<T>,
   })(name);
+
+/** A json<T> column's text as the column decodes it, for rows read with plain SQL (RETURNING, hand-written joins). */
+export function parseJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
