@@ -51,12 +51,12 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     log: opts.log,
     options: { ...DEFAULT_SHEETS_OPTIONS, ...opts.sheets },
     // The dashboard shows GET /v1/metrics' figures; the engine exists by the time the writer asks.
-    metrics: (ws, window, jobId) => engine.metrics(ws, window, jobId),
+    metrics: (workspace, window, jobId) => engine.service.metrics({ workspace, window, jobId }),
   });
   const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack });
   const keys = keysStore(database.db);
   if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
-  const app = buildApp({ engine, findWorkspace: keys.workspaceOf, log: opts.log });
+  const app = buildApp({ service: engine.service, findWorkspace: keys.workspaceOf, log: opts.log });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field, RowInput } from '../../shared/index.js';
 import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
-import type { NewRow } from '../storage/jobs/types.js';
+import type { NewRow } from '../storage/jobs.js';
 import { admit } from './admit.js';
 import type { RowState } from './rowState.js';
 import { settleFromCache, type SettleDeps } from './settleFromCache.js';

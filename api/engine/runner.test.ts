@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EngineConfigSchema } from '../config/schema.js';
-import type { JobRecord } from '../storage/jobs/types.js';
+import type { JobRecord } from '../storage/jobs.js';
 import type { ClaimedRow } from '../storage/rows.js';
 import { systemClock } from '../clock.js';
 import { Runner, type RunnerStore } from './runner.js';

@@ -1,6 +1,6 @@
 import type { EngineConfig } from '../config/schema.js';
 import type { ClaimedRow } from '../storage/rows.js';
-import type { JobRecord } from '../storage/jobs/types.js';
+import type { JobRecord } from '../storage/jobs.js';
 import type { Clock } from '../clock.js';
 import { SerialTask } from './serialTask.js';
 

@@ -1,6 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../../shared/index.js';
-import type { Engine } from '../engine/engine.js';
+import type { CascadeService } from '../engine/service.js';
 import { CascadeError } from '../errors.js';
 import { notFound, onError } from './errors.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
@@ -18,7 +18,7 @@ import { jobsToken } from './routes/jobsToken.js';
 import { metrics } from './routes/metrics.js';
 
 export interface AppDeps {
-  engine: Engine;
+  service: CascadeService;
   findWorkspace(key: string): Promise<string | undefined>;
   log(msg: string, extra?: Record<string, unknown>): void;
 }
@@ -43,7 +43,7 @@ export function buildApp(deps: AppDeps) {
   );
   app.use('/v1/*', apiKeyAuth({ findWorkspace: deps.findWorkspace }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  const routeDeps = { engine: deps.engine };
+  const routeDeps = { service: deps.service };
   const api = app
     .route('/', health())
     .route('/', jobsCreate(routeDeps))

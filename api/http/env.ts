@@ -1,8 +1,8 @@
-import type { Engine } from '../engine/engine.js';
+import type { CascadeService } from '../engine/service.js';
 
 export type AppEnv = { Variables: { workspace: string } };
 
-/** What every route file receives: the engine to call, nothing else. */
+/** What every route file receives: the engine's service to call, nothing else. */
 export interface RouteDeps {
-  engine: Engine;
+  service: CascadeService;
 }

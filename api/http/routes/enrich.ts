@@ -14,8 +14,7 @@ const route = createRoute({
   responses: { 200: jsonResponse('The row', response), ...errorResponses(...V1_ERRORS, 'payload_too_large') },
 });
 
-export const enrich = ({ engine }: RouteDeps) =>
+export const enrich = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const body = c.req.valid('json');
-    return c.json(await engine.enrich(c.get('workspace'), body.input, body.fields, body.deadlineMs, body.predict), 200);
+    return c.json(await service.enrich({ workspace: c.get('workspace'), ...c.req.valid('json') }), 200);
   });

@@ -14,8 +14,7 @@ const route = createRoute({
   responses: { 200: jsonResponse('The estimate', response), ...errorResponses(...V1_ERRORS, 'payload_too_large') },
 });
 
-export const estimate = ({ engine }: RouteDeps) =>
+export const estimate = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const body = c.req.valid('json');
-    return c.json(await engine.estimate(c.get('workspace'), body.fields, body.inputs), 200);
+    return c.json(await service.estimate({ workspace: c.get('workspace'), ...c.req.valid('json') }), 200);
   });

@@ -15,8 +15,7 @@ const route = createRoute({
   responses: { 202: jsonResponse('Rows queued', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large', 'job_cancelled', 'duplicate_row_key') },
 });
 
-export const jobsAppend = ({ engine }: RouteDeps) =>
+export const jobsAppend = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const body = c.req.valid('json');
-    return c.json(await engine.appendRows(c.get('workspace'), c.req.valid('param').id, body.rows, body.predict), 202);
+    return c.json(await service.appendRows({ workspace: c.get('workspace'), jobId: c.req.valid('param').id, ...c.req.valid('json') }), 202);
   });

@@ -15,5 +15,5 @@ const route = createRoute({
   responses: { 200: jsonResponse('The cancelled job', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large') },
 });
 
-export const jobsCancel = ({ engine }: RouteDeps) =>
-  createRouter().openapi(route, async (c) => c.json(await engine.cancel(c.get('workspace'), c.req.valid('param').id), 200));
+export const jobsCancel = ({ service }: RouteDeps) =>
+  createRouter().openapi(route, async (c) => c.json(await service.cancel({ workspace: c.get('workspace'), jobId: c.req.valid('param').id }), 200));

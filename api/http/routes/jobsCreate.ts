@@ -18,8 +18,8 @@ const route = createRoute({
   },
 });
 
-export const jobsCreate = ({ engine }: RouteDeps) =>
+export const jobsCreate = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const res = await engine.createJob(c.get('workspace'), c.req.valid('json'), c.req.valid('header')['idempotency-key']);
+    const res = await service.createJob({ workspace: c.get('workspace'), job: c.req.valid('json'), idempotencyKey: c.req.valid('header')['idempotency-key'] });
     return c.json({ id: res.id }, res.created ? 202 : 200);
   });

@@ -15,5 +15,5 @@ const route = createRoute({
   responses: { 200: jsonResponse('The job', response), ...errorResponses(...V1_ERRORS, 'not_found') },
 });
 
-export const jobsGet = ({ engine }: RouteDeps) =>
-  createRouter().openapi(route, async (c) => c.json(await engine.getJob(c.get('workspace'), c.req.valid('param').id), 200));
+export const jobsGet = ({ service }: RouteDeps) =>
+  createRouter().openapi(route, async (c) => c.json(await service.getJob({ workspace: c.get('workspace'), jobId: c.req.valid('param').id }), 200));

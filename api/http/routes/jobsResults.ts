@@ -15,8 +15,9 @@ const route = createRoute({
   responses: { 200: jsonResponse('A page of rows', response), ...errorResponses(...V1_ERRORS, 'not_found') },
 });
 
-export const jobsResults = ({ engine }: RouteDeps) =>
+export const jobsResults = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const q = c.req.valid('query');
-    return c.json(await engine.results(c.get('workspace'), c.req.valid('param').id, q.after ? Number(q.after) : -1, q.limit, q.status), 200);
+    const { after, limit, status } = c.req.valid('query');
+    const page = { after: after === undefined ? undefined : Number(after), limit, status };
+    return c.json(await service.results({ workspace: c.get('workspace'), jobId: c.req.valid('param').id, ...page }), 200);
   });

@@ -15,8 +15,7 @@ const route = createRoute({
   responses: { 202: jsonResponse('Rows re-queued', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large') },
 });
 
-export const jobsRetry = ({ engine }: RouteDeps) =>
+export const jobsRetry = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const body = c.req.valid('json') ?? {};
-    return c.json(await engine.retry(c.get('workspace'), c.req.valid('param').id, body.keys, body.maxCostUsd), 202);
+    return c.json(await service.retry({ workspace: c.get('workspace'), jobId: c.req.valid('param').id, ...c.req.valid('json') }), 202);
   });

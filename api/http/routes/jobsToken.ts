@@ -15,7 +15,7 @@ const route = createRoute({
   responses: { 200: jsonResponse('The job, with its write progress', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large') },
 });
 
-export const jobsToken = ({ engine }: RouteDeps) =>
+export const jobsToken = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) =>
-    c.json(await engine.setGoogleToken(c.get('workspace'), c.req.valid('param').id, c.req.valid('json').accessToken), 200),
+    c.json(await service.setGoogleToken({ workspace: c.get('workspace'), jobId: c.req.valid('param').id, ...c.req.valid('json') }), 200),
   );

@@ -14,8 +14,7 @@ const route = createRoute({
   responses: { 200: jsonResponse('Figures for the window', response), ...errorResponses(...V1_ERRORS, 'not_found') },
 });
 
-export const metrics = ({ engine }: RouteDeps) =>
+export const metrics = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const q = c.req.valid('query');
-    return c.json(await engine.metrics(c.get('workspace'), q.window, q.jobId), 200);
+    return c.json(await service.metrics({ workspace: c.get('workspace'), ...c.req.valid('query') }), 200);
   });

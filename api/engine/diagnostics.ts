@@ -1,0 +1,27 @@
+import type { ProviderGate } from '../flow/gate.js';
+
+/** One provider's flow control as it stands: what the limits have learned, and how many calls wait. */
+export interface ProviderFlow {
+  provider: string;
+  /** The AIMD concurrency limit now (the documented concurrency at most). */
+  concurrencyLimit: number;
+  /** The rate in force (documented, or learned from 429s), requests per second; undefined without one. */
+  ratePerSecond: number | undefined;
+  /** Calls waiting for a slot. */
+  waiting: number;
+  /** Calls that came back congested (429, timeout) since start. */
+  congestion: number;
+}
+
+/**
+ * The engine's figures for whoever watches it (the benchmark's report, an
+ * operator): read-only, and the only view into the engine's internals.
+ */
+export interface EngineDiagnostics {
+  flow(): ProviderFlow[];
+}
+
+export const flowDiagnostics = (gates: ReadonlyMap<string, ProviderGate>): EngineDiagnostics => ({
+  flow: () =>
+    [...gates].map(([provider, g]) => ({ provider, concurrencyLimit: g.concurrencyLimit, ratePerSecond: g.rateLimit, waiting: g.waiting, congestion: g.congestion })),
+});

@@ -1,0 +1,66 @@
+import type { Field, RowInput, RowStatus } from '../../shared/index.js';
+import type { Clock } from '../clock.js';
+import type { Provider } from '../providers/types.js';
+import type { JobRecord } from '../storage/jobs.js';
+import type { Journal } from '../storage/journal.js';
+import { completedRows, releasedRows, type ClaimedRow } from '../storage/rows.js';
+import { admit } from './admit.js';
+import { restoreState } from './rowState.js';
+import { runWaterfall, type RowOutcome, type WaterfallDeps } from './waterfall.js';
+
+export interface RowProcessorDeps {
+  providers: readonly Provider[];
+  waterfall: WaterfallDeps;
+  journal: Journal;
+  clock: Clock;
+  workerId: string;
+  /** Aborted at shutdown: rows waiting for a slot are released, to run again after the restart. */
+  stopping: AbortSignal;
+}
+
+/**
+ * One claimed row from its checkpoint to its end or back to the queue: the
+ * runner's `processRow`. Invariant: it finishes (complete) or releases the
+ * row it is given, under the lease the claim took, through the journal.
+ */
+export function rowProcessor(deps: RowProcessorDeps): (job: JobRecord, row: ClaimedRow) => Promise<void> {
+  const { providers, waterfall, journal, clock, workerId, stopping } = deps;
+  return async (job, row) => {
+    const fields = job.fields as Field[];
+    const norm = admit(providers, row.input as RowInput, fields);
+    const state = restoreState(row.state);
+    const lease = { jobId: job.id, seq: row.seq, workerId, state };
+    const complete = (status: RowStatus, error?: { code: string; message: string }) =>
+      journal.write(completedRows, { ...lease, at: clock.now(), status, errorCode: error?.code ?? null, errorMessage: error?.message ?? null });
+    const release = (runAt: number, countAttempt: boolean) => journal.write(releasedRows, { ...lease, at: clock.now(), runAt, countAttempt });
+    if (!norm.ok) return complete('invalid_input', { code: 'invalid_input', message: norm.message });
+    const ws = job.workspaceId;
+    let outcome: RowOutcome;
+    try {
+      outcome = await runWaterfall(waterfall, {
+        input: norm.input,
+        kinds: norm.kinds,
+        fields,
+        state,
+        predict: state.predict,
+        ctx: { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime: false, workspace: ws, job: job.id }, signal: stopping },
+      });
+    } catch (err) {
+      if (!stopping.aborted) throw err;
+      outcome = { kind: 'cancelled' };
+    }
+    switch (outcome.kind) {
+      case 'done':
+        return complete(outcome.status, outcome.error);
+      case 'budget_exhausted':
+        return complete('budget_exhausted', {
+          code: 'budget_exhausted',
+          message: `the next call could pass the job's cost cap of $${job.maxCostUsd}; retry with a higher maxCostUsd`,
+        });
+      case 'retry':
+        return release(outcome.at, true);
+      case 'cancelled':
+        return release(clock.now(), false);
+    }
+  };
+}

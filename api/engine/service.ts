@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import {
+  quoted,
+  type CreateJobSchema,
+  type Field,
+  type JobView,
+  type RouteResponse,
+  type RowFlagCode,
+  type RowInput,
+  type RowResult,
+  type RowStatus,
+} from '../../shared/index.js';
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { CascadeError } from '../errors.js';
+import type { Provider } from '../providers/types.js';
+import type { WriteBack } from '../sheets/port.js';
+import type { CacheStore } from '../storage/cache.js';
+import type { CallsStore } from '../storage/calls.js';
+import { LOCK_WAIT_MS } from '../storage/db.js';
+import { newId } from '../storage/ids.js';
+import { DuplicateRowKey, type JobRecord, type JobsStore, type NewRow, type Repeat } from '../storage/jobs.js';
+import type { Journal } from '../storage/journal.js';
+import type { RowsStore } from '../storage/rows.js';
+import type { Budgets } from './budget.js';
+import type { Caller } from './caller.js';
+import { estimateCost } from './estimate.js';
+import type { HedgeBudget } from './hedgeBudget.js';
+import type { HitCounter } from './hitCounter.js';
+import { fieldCheck, newRows, settledHits } from './intake.js';
+import { metricsView } from './metricsView.js';
+import { enrichNow } from './realtime.js';
+import { toRowResult } from './results.js';
+import type { RowState } from './rowState.js';
+import type { WaterfallDeps } from './waterfall.js';
+import { windowMs } from './window.js';
+
+type Scoped<T = unknown> = { workspace: string } & T;
+type OnJob<T = unknown> = Scoped<{ jobId: string } & T>;
+type RowSubmission = { key: string; input: RowInput };
+
+/**
+ * What the HTTP API (and any other front door) may ask of the engine: one
+ * method per operation, each taking one named request and answering what
+ * the route's contract (shared/routes.ts) says it answers. Every request is
+ * scoped to a workspace; another workspace's job is not found.
+ */
+export interface CascadeService {
+  createJob(req: Scoped<{ job: z.output<typeof CreateJobSchema>; idempotencyKey?: string }>): Promise<{ id: string; created: boolean }>;
+  appendRows(req: OnJob<{ rows: RowSubmission[]; predict?: boolean }>): Promise<RouteResponse<'appendRows'>>;
+  getJob(req: OnJob): Promise<JobView>;
+  /** A fresh Google OAuth token for the job's sheet write-back; writing resumes with it. */
+  setGoogleToken(req: OnJob<{ accessToken: string }>): Promise<JobView>;
+  /** Rows after the cursor `after` (a row's sequence number; none for the first page), in submission order. */
+  results(req: OnJob<{ after?: number; limit: number; status?: RowStatus }>): Promise<RouteResponse<'results'>>;
+  retry(req: OnJob<{ keys?: string[]; maxCostUsd?: number }>): Promise<RouteResponse<'retry'>>;
+  /** Returns once the job's calls on the wire are answered: the cost it reports is final. */
+  cancel(req: OnJob): Promise<JobView>;
+  estimate(req: Scoped<{ fields: Field[]; inputs: RowInput[] }>): Promise<RouteResponse<'estimate'>>;
+  enrich(req: Scoped<{ input: RowInput; fields: Field[]; deadlineMs: number; predict?: boolean }>): Promise<RouteResponse<'enrich'>>;
+  metrics(req: Scoped<{ window: string; jobId?: string }>): Promise<RouteResponse<'metrics'>>;
+}
+
+export interface ServiceDeps {
+  jobs: JobsStore;
+  rows: RowsStore;
+  cache: CacheStore;
+  calls: CallsStore;
+  providers: Provider[];
+  clock: Clock;
+  /** How old a cached answer may be and still be used. */
+  freshnessMs: number;
+  journal: Journal;
+  caller: Caller;
+  waterfall: WaterfallDeps;
+  hedge: HedgeBudget;
+  budgets: Budgets;
+  hits: HitCounter;
+  /** Jobs cancelled in this process: the caller starts no call of theirs. */
+  cancelled: Set<string>;
+  /** New or re-queued rows are due: the runner claims. */
+  wake(): void;
+  writeBack?: WriteBack;
+}
+
+export function createService(deps: ServiceDeps): CascadeService {
+  const { jobs, rows: rowStore, providers, clock, journal, caller, budgets, hits, cancelled, writeBack } = deps;
+
+  const requireJob = async (ws: string, jobId: string) => {
+    const job = await jobs.find(ws, jobId);
+    if (!job) throw new CascadeError('not_found', `no job ${jobId} in this workspace`, 'id');
+    return job;
+  };
+
+  const checkFields = fieldCheck(providers);
+  // The cache as the waterfall would find it now: for taking submitted rows as far as it goes, and for estimates.
+  const settleDeps = { waterfall: deps.waterfall, readCache: (ws: string, keys: Parameters<CacheStore['read']>[1]) => deps.cache.read(ws, keys, clock.now() - deps.freshnessMs) };
+  /** The answers newRows took from the cache are cache hits of the job, once its rows are stored. */
+  const countSettledHits = (ws: string, jobId: string, rows: NewRow<RowState>[]) => {
+    for (const [p, n] of settledHits(rows)) hits.count(ws, p, jobId, n);
+  };
+
+  async function view(job: JobRecord): Promise<JobView> {
+    const sheet = await writeBack?.progress(job);
+    return {
+      id: job.id,
+      status: job.status,
+      fields: job.fields as Field[],
+      counts: await rowStore.count(job.id),
+      costUsd: Math.round(job.costUsd * 1e6) / 1e6,
+      maxCostUsd: job.maxCostUsd,
+      createdAt: new Date(job.createdAt).toISOString(),
+      finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+      ...(sheet ? { sheet } : {}),
+    };
+  }
+
+  return {
+    async createJob({ workspace: ws, job: body, idempotencyKey }) {
+      checkFields(body.fields, body.predict);
+      // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
+      const { googleAccessToken, ...hashed } = body;
+      const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
+      const answerRepeat = async (repeat: Repeat) => {
+        if (repeat.kind === 'conflict') throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
+        if (body.sheet && googleAccessToken) await writeBack?.setToken(repeat.job.id, googleAccessToken);
+        return { id: repeat.job.id, created: false };
+      };
+      // A client repeating a request it lost the answer to gets the first job before any of the rows' work is done again.
+      const repeat = idempotencyKey ? await jobs.findRepeat(ws, idempotencyKey, bodyHash) : undefined;
+      if (repeat) return answerRepeat(repeat);
+      const id = newId('job');
+      const rows = await newRows(settleDeps, ws, id, body.rows, body.fields, 'rows', body.predict);
+      if (body.sheet) {
+        if (!writeBack) throw new CascadeError('invalid_body', 'this server does not write to Google Sheets', 'sheet');
+        await writeBack.attach({ id, workspaceId: ws, fields: body.fields }, body.sheet, googleAccessToken, rows);
+      }
+      const res = await jobs.create({ id, workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
+      if (res.kind !== 'created') {
+        // Another request with the same key got there first, while this one did its rows.
+        if (body.sheet) await writeBack!.detach(id);
+        return answerRepeat(res);
+      }
+      countSettledHits(ws, id, rows);
+      deps.wake();
+      return { id, created: true };
+    },
+
+    async setGoogleToken({ workspace, jobId, accessToken }) {
+      await requireJob(workspace, jobId);
+      if (!writeBack) throw new CascadeError('not_found', `job ${jobId} has no sheet target`, 'id');
+      await writeBack.setToken(jobId, accessToken);
+      return view(await requireJob(workspace, jobId));
+    },
+
+    async appendRows({ workspace: ws, jobId, rows, predict = false }) {
+      const job = await requireJob(ws, jobId);
+      if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
+      await writeBack?.checkRows(jobId, rows, 'rows');
+      try {
+        const stored = await newRows(settleDeps, ws, jobId, rows, job.fields as Field[], 'rows', predict);
+        await jobs.append(jobId, stored, clock.now());
+        countSettledHits(ws, jobId, stored);
+      } catch (err) {
+        if (err instanceof DuplicateRowKey) {
+          const at = `rows[${rows.findIndex((r) => r.key === err.key)}].key`;
+          throw new CascadeError('duplicate_row_key', `the row key ${quoted(err.key)} is already in the job; none of the batch was stored`, at, { cause: err });
+        }
+        throw err;
+      }
+      deps.wake();
+      return { appended: rows.length };
+    },
+
+    async getJob({ workspace, jobId }) {
+      return view(await requireJob(workspace, jobId));
+    },
+
+    async results({ workspace, jobId, after = -1, limit, status }) {
+      const job = await requireJob(workspace, jobId);
+      const rows = await rowStore.list(jobId, after, limit, status);
+      const out: RowResult[] = rows.map((r) =>
+        toRowResult(r.key, r.status, r.state, job.fields as Field[], r.errorCode ? { code: r.errorCode as RowFlagCode, message: r.errorMessage ?? '' } : undefined),
+      );
+      const last = rows[rows.length - 1];
+      return { rows: out, ...(rows.length === limit && last ? { next: String(last.seq) } : {}) };
+    },
+
+    async retry({ workspace, jobId, keys, maxCostUsd }) {
+      const job = await requireJob(workspace, jobId);
+      if (maxCostUsd !== undefined) await jobs.setBudget(jobId, maxCostUsd);
+      cancelled.delete(jobId);
+      const requeued = await rowStore.retry(jobId, keys, clock.now());
+      await writeBack?.resume(jobId);
+      budgets.forget(job.id);
+      deps.wake();
+      return { requeued };
+    },
+
+    async cancel({ workspace, jobId }) {
+      await requireJob(workspace, jobId);
+      // In memory first: no call of the job starts after this line. Then wait out the ones on the
+      // wire, so that when this returns nothing of the job reaches a provider any more and the cost is final.
+      cancelled.add(jobId);
+      await caller.settled(jobId);
+      // While commits are refused this answers storage_busy within the storage wait; the cancel holds (in memory) and is sent again.
+      await journal.drain(LOCK_WAIT_MS);
+      await jobs.cancel(jobId, clock.now());
+      return view(await requireJob(workspace, jobId));
+    },
+
+    estimate({ workspace, fields, inputs }) {
+      checkFields(fields);
+      return estimateCost(settleDeps, workspace, fields, inputs);
+    },
+
+    enrich({ workspace, input, fields, deadlineMs, predict = false }) {
+      checkFields(fields, predict);
+      return enrichNow({ ...deps.waterfall, hedge: deps.hedge }, workspace, input, fields, deadlineMs, predict);
+    },
+
+    async metrics({ workspace, window, jobId }) {
+      if (jobId) await requireJob(workspace, jobId);
+      // The figures include the cache hits counted so far, unless commits are stalled: then they show what is committed.
+      await hits.flush(LOCK_WAIT_MS);
+      const since = clock.now() - windowMs(window);
+      const { providers: figures, overall } = await deps.calls.metrics(workspace, since, jobId);
+      return metricsView(providers, figures, overall, { window, since, jobId });
+    },
+  };
+}
