@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJob } from '../api/storage/jobs/createJob.js';
+import { jobsStore } from '../api/storage/jobs.js';
 import { keysStore } from '../api/storage/keys.js';
 import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
 
@@ -125,11 +125,11 @@ describe('jobs', () => {
     // The server is shared by the whole file: a job left running would send requests into later tests' counts.
     await h.waitForJob(answers[0]!.body.id);
     // The engine answers a repeat before doing its rows; storage still settles a race it did not see coming.
-    const db = h.cascade.database.db;
+    const jobs = jobsStore(h.cascade.database.db);
     const input = { workspaceId: 'ws-test', fields: ['company.name' as const], idempotencyKey: 'race-2', bodyHash: 'h', rows: [] };
-    const won = await createJob(db, { ...input, id: 'job_race_a' }, Date.now());
-    const lost = await createJob(db, { ...input, id: 'job_race_b' }, Date.now());
-    const clash = await createJob(db, { ...input, id: 'job_race_c', bodyHash: 'other' }, Date.now());
+    const won = await jobs.create({ ...input, id: 'job_race_a' }, Date.now());
+    const lost = await jobs.create({ ...input, id: 'job_race_b' }, Date.now());
+    const clash = await jobs.create({ ...input, id: 'job_race_c', bodyHash: 'other' }, Date.now());
     expect([won.kind, lost.kind, clash.kind]).toEqual(['created', 'existing', 'conflict']);
     expect(lost.kind === 'existing' && lost.job.id).toBe('job_race_a');
   });

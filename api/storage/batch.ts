@@ -1,4 +1,5 @@
 import type { InStatement } from '@libsql/client';
+import { sql, type SQL } from 'drizzle-orm';
 import { jsonText } from './jsonText.js';
 
 /**
@@ -22,3 +23,7 @@ export function batchStatement<T>(entries: readonly T[], toObject: (entry: T) =>
   return { sql: `${BATCH_FROM}?))\n${body}`, args: [jsonText(entries.map(toObject))] };
 }
 
+/** For drizzle's `sql`, run on the main connection. */
+export function batchSql<T>(entries: readonly T[], toObject: (entry: T) => object, body: SQL): SQL {
+  return sql`${sql.raw(BATCH_FROM)}${jsonText(entries.map(toObject))}))\n${body}`;
+}

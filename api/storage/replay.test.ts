@@ -4,7 +4,7 @@ import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { emptyState } from '../engine/rowState.js';
 import { storedAnswers } from './cache.js';
 import { recordedCalls, type JournaledCall } from './calls.js';
-import { createJob } from './jobs/createJob.js';
+import { jobsStore } from './jobs.js';
 import { completedRows, releasedRows, rowsStore } from './rows.js';
 
 const database = tempDatabase('replay');
@@ -30,7 +30,7 @@ const call = (id: string, jobId: string | null, costUsd: number): JournaledCall 
 it('leaves the database as one commit would when a journal commit is sent twice', async () => {
   const { db, commit } = database();
   const rows = [0, 1, 2].map((i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
-  await createJob(db, { id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
+  await jobsStore(db).create({ id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
   const [a, b, c] = await rowsStore(db).claim('job1', 3, 'w1', 60_000, 0);
   const lease = (seq: number) => ({ jobId: 'job1', seq, workerId: 'w1', state: { ...emptyState(), answered: ['p'] }, at: 2000 });
 
