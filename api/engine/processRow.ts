@@ -1,4 +1,4 @@
-import type { Field, RowInput, RowStatus } from '../../shared/index.js';
+import type { RowStatus } from '../../shared/index.js';
 import type { Clock } from '../clock.js';
 import type { Provider } from '../providers/types.js';
 import type { JobRecord } from '../storage/jobs.js';
@@ -26,8 +26,8 @@ export interface RowProcessorDeps {
 export function rowProcessor(deps: RowProcessorDeps): (job: JobRecord, row: ClaimedRow) => Promise<void> {
   const { providers, waterfall, journal, clock, workerId, stopping } = deps;
   return async (job, row) => {
-    const fields = job.fields as Field[];
-    const norm = admit(providers, row.input as RowInput, fields);
+    const fields = job.fields;
+    const norm = admit(providers, row.input, fields);
     const state = restoreState(row.state);
     const lease = { jobId: job.id, seq: row.seq, workerId, state };
     const complete = (status: RowStatus, error?: { code: string; message: string }) =>

@@ -105,7 +105,7 @@ export function createService(deps: ServiceDeps): CascadeService {
     return {
       id: job.id,
       status: job.status,
-      fields: job.fields as Field[],
+      fields: job.fields,
       counts: await rowStore.count(job.id),
       costUsd: Math.round(job.costUsd * 1e6) / 1e6,
       maxCostUsd: job.maxCostUsd,
@@ -158,7 +158,7 @@ export function createService(deps: ServiceDeps): CascadeService {
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
       await writeBack?.checkRows(jobId, rows, 'rows');
       try {
-        const stored = await newRows(settleDeps, ws, jobId, rows, job.fields as Field[], 'rows', predict);
+        const stored = await newRows(settleDeps, ws, jobId, rows, job.fields, 'rows', predict);
         await jobs.append(jobId, stored, clock.now());
         countSettledHits(ws, jobId, stored);
       } catch (err) {
@@ -180,7 +180,7 @@ export function createService(deps: ServiceDeps): CascadeService {
       const job = await requireJob(workspace, jobId);
       const rows = await rowStore.list(jobId, after, limit, status);
       const out: RowResult[] = rows.map((r) =>
-        toRowResult(r.key, r.status, r.state, job.fields as Field[], r.errorCode ? { code: r.errorCode as RowFlagCode, message: r.errorMessage ?? '' } : undefined),
+        toRowResult(r.key, r.status, r.state, job.fields, r.errorCode ? { code: r.errorCode as RowFlagCode, message: r.errorMessage ?? '' } : undefined),
       );
       const last = rows[rows.length - 1];
       return { rows: out, ...(rows.length === limit && last ? { next: String(last.seq) } : {}) };
