@@ -4,8 +4,8 @@ import type { StepResult } from './caller.js';
 import { sleep } from '../clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
 import { admit } from './admit.js';
-import { emptyState, missingFields, verdict } from './rowState.js';
-import { applyFreeAnswers, applyStep, candidates, keyFor, stepFor, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { emptyState } from './rowState.js';
+import { applyFreeAnswers, candidates, decide, keyFor, missingFields, stepFor, verdict, type RowWork, type WaterfallDeps } from './waterfall.js';
 import { toRowResult } from './results.js';
 
 type Settled = { provider: Provider; res: StepResult };
@@ -107,7 +107,7 @@ export async function enrichNow(
     if (settled) {
       inflight.delete(settled.provider.id);
       if (settled.res.kind === 'answer') costUsd += settled.res.costUsd;
-      applyStep(deps, work, settled.provider, settled.res, false);
+      decide(deps, work, settled.provider, settled.res, false);
       continue;
     }
     if (deps.clock.now() >= deadline) break;

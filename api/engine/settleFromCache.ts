@@ -2,9 +2,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field } from '../../shared/index.js';
 import type { CacheKey, CachedAnswers } from '../storage/cache.js';
 import { canRead, type Admitted } from './admit.js';
-import { emptyState, verdict, type RowState, type Verdict } from './rowState.js';
+import { emptyState, type RowState } from './rowState.js';
 import { inputKey } from './normalize.js';
-import { applyFreeAnswers, candidates, withCacheVersion, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { applyFreeAnswers, candidates, verdict, withCacheVersion, type RowWork, type Verdict, type WaterfallDeps } from './waterfall.js';
 
 export interface SettleDeps {
   waterfall: WaterfallDeps;

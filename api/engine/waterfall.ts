@@ -1,12 +1,12 @@
-import type { Field } from '../../shared/index.js';
-import type { Provider } from '../providers/types.js';
+import type { Field, RowFlagCode, RowStatus } from '../../shared/index.js';
+import type { FieldValues, Provider } from '../providers/types.js';
 import { canRead } from './admit.js';
 import type { Caller, StepContext, StepResult } from './caller.js';
 import type { Clock } from '../clock.js';
 import { jittered } from '../flow/backoff.js';
 import { inputKey, type NormalizedInput } from './normalize.js';
 import type { Ranking } from './order.js';
-import { applyAnswer, missingFields, verdict, type RowState, type Verdict } from './rowState.js';
+import type { RowState } from './rowState.js';
 import type { Stats } from './stats.js';
 import type { InputKind } from '../../shared/index.js';
 
@@ -36,6 +36,29 @@ export type RowOutcome =
   | { kind: 'retry'; at: number }
   | { kind: 'cancelled' };
 
+/**
+ * A row's steps, one straight path: plan the next step (the providers that
+ * could still fill a missing field, best first); take what the cache already
+ * holds for them (free); otherwise run the step, where Caller.step does the
+ * rest in order (a purchase already under way, flow control, budget, the
+ * request, the answer committed before anyone uses it); then decide (apply
+ * the answer, or stop for budget, cancel or a retry). Everything the loop
+ * needs is below it in this file, in that order; only the call itself is in
+ * caller.ts.
+ */
+export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<RowOutcome> {
+  for (;;) {
+    const list = candidates(deps, work);
+    const next = list[0];
+    if (!next) return { kind: 'done', ...verdict(work.state, work.fields, deps.providers) };
+    if (await takeFreeAnswers(deps, work, list)) continue;
+    const stop = decide(deps, work, next, await stepFor(deps, work, next, true), true);
+    if (stop) return stop;
+  }
+}
+
+// ---- 1. plan ----
+
 /** Providers that could still fill a missing field of this row, best first. */
 export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: ReadonlySet<string>): Provider[] {
   const missing = missingFields(work.state, work.fields);
@@ -62,9 +85,8 @@ export function keyFor(work: Pick<RowWork, 'input'>, p: Provider): string {
 /** An input key made the key of this provider's answers: a new prompt version is a new answer. */
 export const withCacheVersion = (inputKey: string, p: Provider) => `${inputKey}|prompt=${p.cacheVersion}`;
 
-export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider, looked = false): Promise<StepResult> {
-  return deps.caller.step(p, work.input, keyFor(work, p), work.ctx, looked);
-}
+
+// ---- 2. the cache: answers already bought ----
 
 /**
  * Applies every answer the candidates have already given for this input (cost
@@ -81,18 +103,27 @@ export function applyFreeAnswers(deps: WaterfallDeps, work: RowWork, list: Provi
   list.forEach((p, i) => {
     const answer = found[i];
     if (answer) {
-      applyStep(deps, work, p, answer, false);
+      decide(deps, work, p, answer, false);
       took = true;
     }
   });
   return took;
 }
 
+// ---- 3. run the step (flow control, budget, call, commit: Caller.step) ----
+
+/** The provider's answer for this row: free if already bought, else bought (caller.ts). `looked`: the cache was just read. */
+export function stepFor(deps: WaterfallDeps, work: RowWork, p: Provider, looked = false): Promise<StepResult> {
+  return deps.caller.step(p, work.input, keyFor(work, p), work.ctx, looked);
+}
+
+// ---- 4. decide ----
+
 /**
- * Applies one step's result to the row. Returns an outcome when the row must
- * stop here (budget, cancel, a retry to schedule), or undefined to go on.
+ * Decide: applies one step's result to the row. Returns an outcome when the
+ * row must stop here (budget, cancel, a retry to schedule), or undefined to go on.
  */
-export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: StepResult, retries: boolean): RowOutcome | undefined {
+export function decide(deps: WaterfallDeps, work: RowWork, p: Provider, res: StepResult, retries: boolean): RowOutcome | undefined {
   switch (res.kind) {
     case 'answer':
       applyAnswer(work.state, p, res.values, res.fetchedAt, res.cached, work.fields, res.confidence);
@@ -113,14 +144,59 @@ export function applyStep(deps: WaterfallDeps, work: RowWork, p: Provider, res: 
   }
 }
 
-/** The bulk waterfall: provider after provider until the row's fields are found or nobody is left to ask. */
-export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<RowOutcome> {
-  for (;;) {
-    const list = candidates(deps, work);
-    const next = list[0];
-    if (!next) return { kind: 'done', ...verdict(work.state, work.fields, deps.providers) };
-    if (await takeFreeAnswers(deps, work, list)) continue;
-    const stop = applyStep(deps, work, next, await stepFor(deps, work, next, true), true);
-    if (stop) return stop;
+// ---- what an answer does to the row, and the row's verdict at the end ----
+
+const MAX_LIST = 100;
+
+/** Fields no data provider has found: empty, or only predicted. */
+export const missingFields = (state: RowState, fields: readonly Field[]) =>
+  fields.filter((f) => state.values[f] === undefined || state.provenance[f]?.predicted);
+
+/**
+ * Takes from an answer only the fields still missing: a found value is never
+ * overwritten (lists are merged), a prediction never replaces anything, and a
+ * found value does replace a prediction (a retried data provider beats a guess).
+ */
+export function applyAnswer(
+  state: RowState,
+  provider: Provider,
+  values: FieldValues,
+  fetchedAt: number,
+  cached: boolean,
+  fields: readonly Field[],
+  confidence?: Partial<Record<Field, number>>,
+): void {
+  state.answered.push(provider.id);
+  delete state.attempts[provider.id];
+  for (const f of fields) {
+    const v = values[f];
+    const had = state.values[f];
+    // Lists (a tech stack) add up across data providers: each sees different signs. Provenance stays with the first.
+    if (Array.isArray(v) && Array.isArray(had) && !provider.predictive && !state.provenance[f]?.predicted) {
+      state.values[f] = [...new Set([...had, ...v])].slice(0, MAX_LIST);
+      continue;
+    }
+    if (v === undefined || !(had === undefined || (!provider.predictive && state.provenance[f]?.predicted))) continue;
+    state.values[f] = v;
+    state.provenance[f] = provider.predictive
+      ? { provider: provider.id, fetchedAt, cached, predicted: true, confidence: confidence?.[f] ?? 0 }
+      : { provider: provider.id, fetchedAt, cached };
   }
+}
+
+export interface Verdict {
+  status: Extract<RowStatus, 'matched' | 'partial' | 'no_match' | 'failed'>;
+  error?: { code: RowFlagCode; message: string };
+}
+
+/**
+ * A row whose missing fields some provider could still have supplied, had it
+ * not failed, is `failed` (and retryable) even if other fields were found.
+ */
+export function verdict(state: RowState, fields: readonly Field[], providers: readonly Provider[]): Verdict {
+  const missing = missingFields(state, fields);
+  if (missing.length === 0) return { status: 'matched' };
+  const blocking = providers.find((p) => state.failed[p.id] && p.fields.some((f) => missing.includes(f)));
+  if (blocking) return { status: 'failed', error: state.failed[blocking.id]! };
+  return { status: missing.length < fields.length ? 'partial' : 'no_match' };
 }

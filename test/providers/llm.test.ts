@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../api/config/load.js';
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
-import { applyAnswer, emptyState, missingFields } from '../../api/engine/rowState.js';
+import { emptyState } from '../../api/engine/rowState.js';
+import { applyAnswer, missingFields } from '../../api/engine/waterfall.js';
 import { buildProviders } from '../../api/providers/registry.js';
 import type { Provider } from '../../api/providers/types.js';
 import { startWithConfig, type Running } from './helpers/cascade.js';
