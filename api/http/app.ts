@@ -3,6 +3,7 @@ import { LIMITS } from '../../shared/index.js';
 import type { CascadeService } from '../engine/service.js';
 import { CascadeError } from '../errors.js';
 import { notFound, onError } from './errors.js';
+import { mcpRoutes } from './mcp/index.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
 import { createRouter } from './router.js';
 import { enrich } from './routes/enrich.js';
@@ -32,16 +33,19 @@ export function buildApp(deps: AppDeps) {
   const app = createRouter();
   app.onError(onError(deps.log));
   app.notFound(notFound);
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: LIMITS.bodyBytes,
-      onError: () => {
-        throw new CascadeError('payload_too_large', `the body is over ${LIMITS.bodyBytes} bytes; send rows in batches of at most ${LIMITS.rowsPerRequest}`);
-      },
-    }),
-  );
-  app.use('/v1/*', apiKeyAuth({ findWorkspace: deps.findWorkspace }));
+  const limit = bodyLimit({
+    maxSize: LIMITS.bodyBytes,
+    onError: () => {
+      throw new CascadeError('payload_too_large', `the body is over ${LIMITS.bodyBytes} bytes; send rows in batches of at most ${LIMITS.rowsPerRequest}`);
+    },
+  });
+  const auth = apiKeyAuth({ findWorkspace: deps.findWorkspace });
+  app.use('/v1/*', limit);
+  app.use('/v1/*', auth);
+  // MCP for AI agents, behind the same key and limit; outside the chain (and the OpenAPI document): it speaks JSON-RPC, not the contract.
+  app.use('/mcp', limit);
+  app.use('/mcp', auth);
+  app.route('/', mcpRoutes({ service: deps.service, log: deps.log }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const routeDeps = { service: deps.service };
   const api = app
