@@ -241,6 +241,109 @@ function request(adv: boolean, s: Shape): fc.Arbitrary<FuzzRequest> {
 const fixed = (...parts: PathPart[]) => fc.constant(parts);
 const jobPath = (adv: boolean, ...tail: string[]) => jobIdArb(adv).map((id) => ['v1', 'jobs', id, ...tail] as PathPart[]);
 
+// ---------------------------------------------------------------- MCP (JSON-RPC at /mcp)
+
+const MCP_TOOLS = ['enrich_row', 'estimate_column', 'start_job', 'job_progress', 'job_results'] as const;
+const MCP_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2025-11-25'] as const;
+/** What an SDK client sends: both media types, and (after initialize) the negotiated protocol version. */
+const MCP_ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * A tool's arguments, shaped as the tool takes them. Job ids are unknown or
+ * adversarial: a body cannot carry a JobRef (those resolve only in paths and
+ * queries), so real jobs are read through /mcp in test/mcp.test.ts.
+ */
+function mcpToolArgs(adv: boolean): fc.Arbitrary<readonly [Str, unknown]> {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const jobId = s(fc.constantFrom('job_doesnotexist', '0', 'x'.repeat(100), 'x'.repeat(101)));
+  const tool = (name: string, args: fc.Arbitrary<unknown>) => fc.tuple(s(fc.constant(name)), args);
+  return fc.oneof(
+    // Short deadlines, as for POST /v1/enrich: the requests go one at a time.
+    tool('enrich_row', entries(adv, [['input', inputArb(adv)], ['fields', fieldsArb(adv)]], [['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)], ['predict', fc.boolean()]])),
+    tool('estimate_column', entries(adv, [['fields', fieldsArb(adv)], ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })]], [])),
+    tool('start_job', entries(adv, [['fields', fieldsArb(adv)], ['rows', rowsArb(adv)]], [['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)], ['predict', fc.boolean()]])),
+    tool('job_progress', entries(adv, [['jobId', jobId]], [])),
+    tool(
+      'job_results',
+      entries(adv, [['jobId', jobId]], [
+        ['after', s(fc.constantFrom('0', '1', '100'))],
+        ['limit', numberSlot(fc.constantFrom(1, 2, 500, 5000), adv)],
+        ['status', s(validStatus)],
+      ]),
+    ),
+    // A tool the server does not have.
+    tool('delete_everything', fc.constant(new Entries([]))),
+  );
+}
+
+/** One JSON-RPC message as an SDK client sends it: initialize, the initialized notification, ping, tools/list, tools/call, and methods the server lacks. */
+function mcpMessage(adv: boolean): fc.Arbitrary<Entries> {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const id = adv ? fc.oneof(fc.integer({ min: 0, max: 1000 }), s(fc.constantFrom('req-1', 'a'))) : fc.integer({ min: 0, max: 1000 });
+  const call = (method: Str, params?: unknown) => fc.tuple(s(fc.constant('2.0')), id).map(([v, i]) => new Entries([['jsonrpc', v], ['id', i], ['method', method], ...(params === undefined ? [] : [['params', params] as const])]));
+  const initParams = fc
+    .tuple(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS, '1999-01-01')), s(fc.constantFrom('claude-desktop', 'cursor')))
+    .map(([version, name]) => new Entries([['protocolVersion', version], ['capabilities', new Entries([])], ['clientInfo', new Entries([['name', name], ['version', '1.0.0']])]]));
+  return fc.oneof(
+    { weight: 12, arbitrary: mcpToolArgs(adv).chain(([name, args]) => call('tools/call', new Entries([['name', name], ['arguments', args]]))) },
+    { weight: 2, arbitrary: initParams.chain((p) => call('initialize', p)) },
+    { weight: 2, arbitrary: call('tools/list') },
+    { weight: 1, arbitrary: call('ping') },
+    { weight: 1, arbitrary: s(fc.constant('notifications/initialized')).map((m) => new Entries([['jsonrpc', '2.0'], ['method', m]])) },
+    { weight: 2, arbitrary: s(fc.constantFrom('resources/list', 'prompts/get', 'tools/destroy', 'logging/setLevel', 'completion/complete', 'tasks/list')).chain((m) => call(m, new Entries([]))) },
+  );
+}
+
+/** POST /mcp: one JSON-RPC message, with the headers an SDK client sends (some of them adversarial). */
+function mcpShape(adv: boolean): Shape {
+  const s = (a: fc.Arbitrary<string>) => slot(a, adv);
+  const headers = fc
+    .tuple(s(fc.constantFrom(MCP_ACCEPT, 'application/json', 'text/event-stream', '*/*')), fc.option(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS)), { nil: undefined }), fc.option(s(fc.constant('sess-1')), { nil: undefined, freq: 8 }))
+    .map(([accept, version, session]) => [
+      ['accept', accept] as const,
+      ...(version === undefined ? [] : [['mcp-protocol-version', version] as const]),
+      ...(session === undefined ? [] : [['mcp-session-id', session] as const]),
+    ]);
+  return { endpoint: 'POST /mcp', method: 'POST', path: fixed('mcp'), headers, body: mcpMessage(adv) };
+}
+
+/**
+ * JSON that parses but is not one MCP message: a batch (refused), the wrong
+ * version, an id of the wrong type, params that are not an object, a result
+ * with no request, an empty object. Sent with the headers an SDK client sends.
+ */
+export function mcpMalformedRequest(): fc.Arbitrary<FuzzRequest> {
+  return fc
+    .constantFrom(
+      '[]',
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"}]',
+      '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"enrich_row","arguments":{"input":{"domain":"lead1.com"},"fields":["company.name"],"deadlineMs":100}}},{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}]',
+      '{}',
+      '{"jsonrpc":"1.0","id":1,"method":"ping"}',
+      '{"jsonrpc":"2.0","id":null,"method":"ping"}',
+      '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[]}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"enrich_row"}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"enrich_row","arguments":"domain=lead1.com"}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"job_results","arguments":{"jobId":"x","limit":"1e999"}}}',
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"enrich_row","arguments":{},"task":{"ttl":1}}}',
+      '{"jsonrpc":"2.0","id":1,"result":{}}',
+      '{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"x"}}',
+      '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}',
+      '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}',
+    )
+    .map((text) => ({
+      endpoint: 'POST /mcp (malformed JSON-RPC)',
+      method: 'POST',
+      path: ['mcp'],
+      query: [],
+      headers: [['accept', MCP_ACCEPT]],
+      auth: 'a' as const,
+      contentType: JSON_TYPE,
+      body: new RawBody(Buffer.from(text), false),
+    }));
+}
+
 /** One request to any endpoint; `adv` as described at the top. Weights follow how much code sits behind each endpoint. */
 export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
@@ -305,6 +408,7 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
         ]),
       },
     ],
+    [4, mcpShape(adv)],
     [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
     [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
     [
@@ -323,7 +427,8 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
 /**
  * Requests with no adversarial string that are still wrong: not JSON, the
  * wrong top-level type, a wrong content type, a wrong method, a missing or
- * unknown key, a body past 8 MB, rows past 5,000 (the rows generator).
+ * unknown key, a body past 8 MB, rows past 5,000 (the rows generator), JSON
+ * that is not one MCP message.
  */
 export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
   const valid = endpointRequest(false);
@@ -344,6 +449,7 @@ export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
     w(30, fc.tuple(valid, fc.constantFrom('DELETE', 'PATCH', 'PUT', 'GET', 'POST', 'OPTIONS', 'HEAD')).map(([r, method]) => ({ ...r, method, endpoint: `${r.endpoint} (as ${method})` }))),
     w(30, fc.tuple(valid, fc.constantFrom('none', 'Basic YTpi', 'Bearer', 'Bearer csk_unknown_key', 'bearer  ', 'Bearer a b')).map(([r, auth]) => ({ ...r, auth }))),
     w(30, valid.map((r) => ({ ...r, body: new Entries([]) }))),
+    w(15, mcpMalformedRequest()),
     // Just past the body limit: 8 MB + 1 of one long JSON string. Rare: each one is 8 MB on the wire.
     w(
       1,
