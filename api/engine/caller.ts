@@ -209,6 +209,8 @@ export class Caller {
       if (this.deps.storageFailing() || gate.paused) return { kind: 'again' };
       if (!budgets.reserve(ctx.jobId, worst)) return { kind: 'stop', step: { kind: 'budget_exhausted' } };
       const started = clock.now();
+      // Real-time routing's view of the provider (providerHealth.ts): this call is out from now until it ends.
+      const out = this.deps.stats.health.begin(provider.id, started);
       try {
         const result = await this.track(ctx.jobId, provider.call(input));
         const at = clock.now();
@@ -223,6 +225,8 @@ export class Caller {
         latencyMs = clock.now() - started;
         budgets.settle(ctx.jobId, worst, 0);
         return { kind: 'stop', step: { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` } };
+      } finally {
+        this.deps.stats.health.end(out, clock.now());
       }
     } finally {
       slot.release(signal, latencyMs);

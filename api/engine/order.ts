@@ -97,3 +97,35 @@ export class Ranking {
     return ranked.sort((a, b) => a.costPerMatch - b.costPerMatch || a.latencyPerMatch - b.latencyPerMatch).map((r) => r.provider);
   }
 }
+
+/** What real-time routing needs to know of a provider's current state (ProviderHealth). */
+export interface RealtimeHealth {
+  degraded(provider: string, now: number): boolean;
+  expectedMs(provider: string, now: number): number | undefined;
+}
+
+/**
+ * The order a real-time lookup asks `list` (already in the cost order above,
+ * filtered to the row's candidates) with `remainingMs` of its deadline left:
+ * expected time to an answer first, then cost.
+ * - Providers expected to answer in time and not degraded keep the cost order:
+ *   while every provider is healthy this is exactly the bulk order.
+ * - Degraded ones (most calls slower than their own p95) come after them,
+ *   quickest first: asked only once no healthy provider can fill the field.
+ * - Any provider whose current expected latency exceeds what is left of the
+ *   deadline is left out: its answer could not be part of this lookup's, so
+ *   it is not bought for it.
+ * Bulk jobs do not use this: they wait, and the cost order stands for them.
+ */
+export function realtimeOrder(list: readonly Provider[], health: RealtimeHealth, remainingMs: number, now: number): Provider[] {
+  const inTime: Provider[] = [];
+  const degraded: { provider: Provider; ms: number }[] = [];
+  for (const provider of list) {
+    const ms = health.expectedMs(provider.id, now);
+    if (ms !== undefined && ms > remainingMs) continue;
+    if (health.degraded(provider.id, now)) degraded.push({ provider, ms: ms ?? Infinity });
+    else inTime.push(provider);
+  }
+  degraded.sort((a, b) => a.ms - b.ms);
+  return [...inTime, ...degraded.map((d) => d.provider)];
+}

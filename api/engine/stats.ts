@@ -11,6 +11,8 @@ export interface TallyRow extends Tally {
   segment: string;
 }
 
+import { ProviderHealth } from './providerHealth.js';
+
 const ALL = '*';
 const LATENCY_WINDOW = 256;
 
@@ -35,7 +37,13 @@ export class Stats {
   private readonly tallies = new Map<string, Map<string, Map<string, Tally>>>();
   /** workspace → TLD → provider: the answers of every segment of that TLD (`uk`, `co.uk`, `org.uk`, …). */
   private readonly tlds = new Map<string, Map<string, Map<string, Tally>>>();
-  private readonly latencies = new Map<string, { ring: number[]; next: number; p95?: number }>();
+  private readonly latencies = new Map<string, { ring: number[]; next: number; sorted?: number[] }>();
+  /**
+   * Calls in flight and last answers per provider, judged against the p50 and
+   * p95 below. Kept here because the caller (which feeds it) and the real-time
+   * loop (which reads it) both already hold the Stats.
+   */
+  readonly health = new ProviderHealth(this);
   /** Grows with every recorded answer: whatever was worked out from the tallies at one version holds until it moves. */
   private recorded = 0;
   /** segmentSpread() by workspace and provider, as of a version: an estimate of thousands of rows asks for it per row. */
@@ -117,18 +125,25 @@ export class Stats {
     if (l.ring.length < LATENCY_WINDOW) l.ring.push(ms);
     else l.ring[l.next] = ms;
     l.next = (l.next + 1) % LATENCY_WINDOW;
-    l.p95 = undefined;
+    l.sorted = undefined;
   }
 
   /** p95 of the provider's recent latencies; undefined until there are enough to mean something. */
   p95(provider: string): number | undefined {
+    return this.quantile(provider, 0.95);
+  }
+
+  /** Median of the provider's recent latencies: the time a call is expected to take while the provider is healthy. */
+  p50(provider: string): number | undefined {
+    return this.quantile(provider, 0.5);
+  }
+
+  private quantile(provider: string, q: number): number | undefined {
     const l = this.latencies.get(provider);
     if (!l || l.ring.length < 20) return undefined;
-    if (l.p95 === undefined) {
-      const sorted = [...l.ring].sort((a, b) => a - b);
-      l.p95 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)]!;
-    }
-    return l.p95;
+    // Sorted once per new latency: the real-time loop asks for these on every wake.
+    l.sorted ??= [...l.ring].sort((a, b) => a - b);
+    return l.sorted[Math.min(l.sorted.length - 1, Math.ceil(l.sorted.length * q) - 1)]!;
   }
 
   private add(into: Map<string, Map<string, Map<string, Tally>>>, workspace: string, segment: string, provider: string, t: Tally): void {
