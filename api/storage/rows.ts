@@ -12,9 +12,11 @@ import { parseJson } from './schema/json.js';
 /**
  * The rows aggregate: a row's life after submission. Rows are added with their
  * job (jobs.ts). Invariant: a running row is written only by the holder of
- * its lease: every update of a running row checks `locked_by` in its WHERE,
- * so a worker whose lease ran out (and whose row another worker took) writes
- * nothing, and a journal commit sent twice changes nothing the second time.
+ * its lease: completing, releasing and heartbeating check `locked_by` in
+ * their WHERE, so a worker whose lease ran out (and whose row another worker
+ * took) writes nothing, and a journal commit sent twice changes nothing the
+ * second time. The one exception is reclaimExpired, which takes back rows
+ * whose lease is past `locked_until`: that is crash recovery.
  */
 
 export interface ClaimedRow {
@@ -77,7 +79,7 @@ export interface RowsStore {
 export function rowsStore(db: Db): RowsStore {
   return {
     async claim(jobId, limit, workerId, lockedUntil, now) {
-      // Plain SQL, decoded by the columns' own types: the query builder's RETURNING took half as long again.
+      // Plain SQL, decoded by the json column type's own parseJson: the query builder's RETURNING took half as long again.
       const claimed = await db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
         UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
         WHERE job_id = ${jobId} AND seq IN (
