@@ -7,12 +7,19 @@ describe('parseEnv', () => {
   it('gives the documented defaults for an empty environment, and takes an empty value as unset', () => {
     expect(parseEnv({ PORT: '', HOST: '' })).toMatchObject({ PORT: 8787, HOST: '127.0.0.1', CASCADE_DB: 'file:./data/cascade.db', CASCADE_DEMO_JOB: '1' });
     expect(parseEnv({ PORT: '0', CASCADE_SHEETS_WRITES_PER_USER: '30' })).toMatchObject({ PORT: 0, CASCADE_SHEETS_WRITES_PER_USER: 30 });
+    expect(parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'slack', CASCADE_ALERT_CHECK_MS: '60000' })).toMatchObject({
+      CASCADE_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      CASCADE_ALERT_WEBHOOK_FORMAT: 'slack',
+      CASCADE_ALERT_CHECK_MS: 60000,
+    });
+    expect(parseEnv({}).CASCADE_ALERT_WEBHOOK_URL).toBeUndefined();
   });
 
   it('names every variable that is wrong, with what it got', () => {
     expect(() => parseEnv({ PORT: '99999', CASCADE_SHEETS_URL: 'ftp://x', CASCADE_SHEETS_DASHBOARD_MS: '-5' })).toThrow(
       /PORT: .*\(got "99999"\)\nCASCADE_SHEETS_URL: .*\nCASCADE_SHEETS_DASHBOARD_MS: .*\(got "-5"\)/,
     );
+    expect(() => parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'hooks.slack.com/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'teams' })).toThrow(/CASCADE_ALERT_WEBHOOK_URL: .*\nCASCADE_ALERT_WEBHOOK_FORMAT: /);
   });
 
   it('answers any value of any variable with settings or a ConfigError, never anything else', () => {

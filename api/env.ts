@@ -25,6 +25,10 @@ export const EnvSchema = z.object({
   CASCADE_SHEETS_READS_PER_USER: positive,
   CASCADE_SHEETS_READS_PER_PROJECT: positive,
   CASCADE_SHEETS_DASHBOARD_MS: positive,
+  /** A secret (anyone holding a Slack webhook URL can post): read here only, never logged or stored. */
+  CASCADE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CASCADE_ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'json']).optional(),
+  CASCADE_ALERT_CHECK_MS: positive,
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -3,6 +3,7 @@ import { runDemoJob } from './demo/runDemoJob.js';
 import { DEMO_KEY, startDemo } from './demo/startDemo.js';
 import { parseEnv } from './env.js';
 import { createLog } from './log.js';
+import { webhookFormat } from './notify/webhook.js';
 import { startCascade } from './server.js';
 import { sheetsOptionsFromEnv } from './sheets/options.js';
 
@@ -10,7 +11,8 @@ import { sheetsOptionsFromEnv } from './sheets/options.js';
 async function main() {
   const env = parseEnv(process.env);
   const loaded = env.CASCADE_CONFIG ? await loadConfigFile(env.CASCADE_CONFIG, process.env) : undefined;
-  const log = createLog([...(loaded?.secrets ?? []), ...(env.CASCADE_BOOTSTRAP_KEY ? [env.CASCADE_BOOTSTRAP_KEY] : [])]);
+  const webhookUrl = env.CASCADE_ALERT_WEBHOOK_URL;
+  const log = createLog([...(loaded?.secrets ?? []), ...(env.CASCADE_BOOTSTRAP_KEY ? [env.CASCADE_BOOTSTRAP_KEY] : []), ...(webhookUrl ? [webhookUrl] : [])]);
   const options = {
     dbUrl: env.CASCADE_DB,
     dbAuthToken: env.CASCADE_DB_TOKEN,
@@ -18,6 +20,10 @@ async function main() {
     host: env.HOST,
     log,
     sheets: sheetsOptionsFromEnv(env),
+    alerts: {
+      webhook: webhookUrl ? { url: webhookUrl, format: webhookFormat(webhookUrl, env.CASCADE_ALERT_WEBHOOK_FORMAT) } : undefined,
+      checkEveryMs: env.CASCADE_ALERT_CHECK_MS,
+    },
   };
   const cascade = loaded ? await startCascade({ ...options, config: loaded, bootstrapKey: env.CASCADE_BOOTSTRAP_KEY }) : await startDemo(options);
   // Tests and scripts read this line to find the port.

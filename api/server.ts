@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { LoadedConfig } from './config/load.js';
 import { systemClock, type Clock } from './clock.js';
-import { createEngine, type Engine } from './engine/engine.js';
+import { createEngine, type Engine, type EngineDeps } from './engine/engine.js';
 import { buildApp } from './http/app.js';
 import { createHttpClient } from './net/httpClient.js';
 import { createWriteBack } from './sheets/createWriteBack.js';
@@ -26,6 +26,8 @@ export interface CascadeOptions {
   workerId?: string;
   /** Google Sheets write-back settings; Google's defaults where unset (api/main.ts fills them from the environment). */
   sheets?: Partial<SheetsOptions>;
+  /** The alert webhook and check interval (api/main.ts fills them from the environment). */
+  alerts?: EngineDeps['alerts'];
 }
 
 export interface Cascade {
@@ -53,7 +55,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     // The dashboard shows GET /v1/metrics' figures; the engine exists by the time the writer asks.
     metrics: (workspace, window, jobId) => engine.service.metrics({ workspace, window, jobId }),
   });
-  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack });
+  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack, alerts: opts.alerts });
   const keys = keysStore(database.db);
   if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
   const app = buildApp({ service: engine.service, findWorkspace: keys.workspaceOf, log: opts.log });

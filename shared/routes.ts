@@ -14,6 +14,7 @@ import {
   RetrySchema,
   SetTokenSchema,
 } from './api.js';
+import { AlertsSchema } from './alerts.js';
 
 export const HealthSchema = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 export const JobCreatedSchema = z.object({ id: z.string() }).meta({ id: 'JobCreated' });
@@ -48,6 +49,7 @@ export const ROUTES = {
   enrich: { method: 'post', path: '/v1/enrich', body: EnrichSchema, response: EnrichResultSchema },
   estimate: { method: 'post', path: '/v1/estimate', body: EstimateSchema, response: EstimateResultSchema },
   metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuerySchema, response: MetricsSchema },
+  alerts: { method: 'get', path: '/v1/alerts', response: AlertsSchema },
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof ROUTES;

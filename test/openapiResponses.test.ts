@@ -43,6 +43,7 @@ const VALID: Record<RouteName, { query?: Record<string, string>; body?: unknown 
   enrich: { body: { input: { domain: 'doc.com' }, fields: ['company.name'] } },
   estimate: { body: { fields: ['company.name'], inputs: [{ domain: 'doc.com' }] } },
   metrics: { query: { window: '24h' } },
+  alerts: {},
 };
 
 beforeAll(async () => {

@@ -7,6 +7,9 @@ import { ProviderGate } from '../flow/gate.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
 import { cacheStore, storedAnswers } from '../storage/cache.js';
+import { AlertMonitor } from '../notify/monitor.js';
+import type { WebhookTarget } from '../notify/webhook.js';
+import { alertsStore } from '../storage/alerts.js';
 import { callsStore, recordedCalls, type CallRecord } from '../storage/calls.js';
 import type { Database } from '../storage/db.js';
 import { jobsStore } from '../storage/jobs.js';
@@ -16,6 +19,7 @@ import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
 import { Caller } from './caller.js';
+import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import { flowDiagnostics, type EngineDiagnostics } from './diagnostics.js';
 import { HedgeBudget } from './hedgeBudget.js';
 import { HitCounter } from './hitCounter.js';
@@ -36,6 +40,10 @@ export interface EngineDeps {
   workerId?: string;
   /** Writes results into Google Sheets for jobs that carry a sheet target. */
   writeBack?: WriteBack;
+  /** Where the engine's figures go (GET /metrics); nowhere by default. */
+  metrics?: EngineMetrics;
+  /** The alert webhook (from the environment only), and how often alerts are checked (default 5 minutes). */
+  alerts?: { webhook?: WebhookTarget; checkEveryMs?: number };
 }
 
 /** The engine as the server holds it: the service the HTTP API calls, its diagnostics, and its lifecycle. */
@@ -43,6 +51,8 @@ export interface Engine {
   workerId: string;
   service: CascadeService;
   diagnostics: EngineDiagnostics;
+  /** Checks every active workspace's alerts and tells the webhook of starts and clears; also run on a timer. */
+  checkAlerts(): Promise<void>;
   /** Starts the runner: claims due rows and keeps their leases. */
   start(): void;
   /** Stops claiming; resolves once every row in hand is finished or released and the journal is drained. */
@@ -60,8 +70,9 @@ const STORAGE_TROUBLE_LOG_MS = 5000;
  */
 export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const { database, config, providers, clock } = deps;
+  const metrics = deps.metrics ?? noEngineMetrics;
   const db = database.db;
-  const storage = { jobs: jobsStore(db), cache: cacheStore(db), calls: callsStore(db), rows: rowsStore(db) };
+  const storage = { jobs: jobsStore(db), cache: cacheStore(db), calls: callsStore(db), rows: rowsStore(db), alertStates: alertsStore(db) };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
   const journal = new Journal(database.commit);
@@ -86,7 +97,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const freshnessMs = config.cache.freshnessDays * DAY;
   const cacheLoader = new CacheLoader(storage.cache.read, () => clock.now() - freshnessMs);
 
-  const hits = new HitCounter(journal, clock, deps.log);
+  const hits = new HitCounter(journal, clock, deps.log, metrics.cacheHits);
   hits.start();
 
   // The id is made here, once: the journal may send the entry more than once, and the id makes that harmless.
@@ -97,12 +108,15 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: `${callIdPrefix}${(callCount++).toString(36).padStart(8, '0')}` });
   const caller = new Caller({
     gates,
+    metrics,
     cache: cacheLoader,
     storeAnswer(call) {
       const { inputKey, values, ...record } = call;
       // Written in the same turn, so the answer and its journal entry commit together.
-      void journal.write(storedAnswers, { workspaceId: call.workspaceId, providerId: call.providerId, inputKey, outcome: call.outcome as 'match' | 'no_match', values, fetchedAt: call.at });
-      return recordCall(record);
+      const answer = { outcome: call.outcome as 'match' | 'no_match', values, fetchedAt: call.at };
+      void journal.write(storedAnswers, { workspaceId: call.workspaceId, providerId: call.providerId, inputKey, ...answer });
+      // Into the hot cache once committed, replacing what it held for the key: lookups then find this answer in memory.
+      return recordCall(record).then(() => cacheLoader.remember(call.workspaceId, { providerId: call.providerId, inputKey }, answer));
     },
     recordCall,
     storageFailing: () => journal.failing,
@@ -135,6 +149,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     const cause = [...causeChain(err)].at(-1);
     deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
   };
+  const processRow = rowProcessor({ providers, waterfall, journal, clock, workerId, stopping: stopping.signal });
+  let activeJobs = 0;
   const runner = new Runner({
     store: {
       activeJobs: storage.jobs.active,
@@ -146,10 +162,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         return storage.jobs.finishIfDone(jobId, now);
       },
     },
-    processRow: rowProcessor({ providers, waterfall, journal, clock, workerId, stopping: stopping.signal }),
-    onJobsLoaded: (jobs) => jobs.forEach((j) => budgets.track(j.id, j.maxCostUsd, j.costUsd)),
+    processRow: (job, row) => processRow(job, row).finally(metrics.rowProcessed),
+    onJobsLoaded: (jobs) => {
+      activeJobs = jobs.length;
+      jobs.forEach((j) => budgets.track(j.id, j.maxCostUsd, j.costUsd));
+    },
     onJobDone: (job) => {
       budgets.forget(job.id);
+      metrics.jobFinished();
       deps.log('job done', { job: job.id });
     },
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) })),
@@ -157,10 +177,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     clock,
     workerId,
   });
+  // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
+  metrics.watch({ flow: flowDiagnostics(gates).flow, rowsInHand: () => runner.inflight, activeJobs: () => activeJobs });
 
-  return {
-    workerId,
-    service: createService({
+  const service = createService({
       ...storage,
       providers,
       clock,
@@ -171,14 +191,32 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       hedge,
       budgets,
       hits,
+      cached: cacheLoader,
       cancelled,
       wake: () => runner.wake(),
       writeBack: deps.writeBack,
-    }),
+    });
+  const alertMonitor = new AlertMonitor({
+    activeWorkspaces: () => storage.calls.activeWorkspaces(clock.now() - 14 * DAY),
+    check: (workspace) => service.alerts({ workspace }),
+    states: storage.alertStates,
+    webhook: deps.alerts?.webhook,
+    clock,
+    everyMs: deps.alerts?.checkEveryMs ?? 5 * 60_000,
+    log: deps.log,
+  });
+  return {
+    workerId,
+    service,
     diagnostics: flowDiagnostics(gates),
-    start: () => runner.start(),
+    checkAlerts: () => alertMonitor.check(),
+    start: () => {
+      runner.start();
+      alertMonitor.start();
+    },
     async stop(): Promise<void> {
       stopping.abort(new Error('shutting down'));
+      await alertMonitor.stop();
       await runner.stop();
       await hits.stop();
       await journal.drain();

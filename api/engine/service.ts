@@ -16,6 +16,7 @@ import { CascadeError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
 import type { CacheStore } from '../storage/cache.js';
+import type { AlertsStore } from '../storage/alerts.js';
 import type { CallsStore } from '../storage/calls.js';
 import { LOCK_WAIT_MS } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
@@ -23,11 +24,14 @@ import { DuplicateRowKey, type JobRecord, type JobsStore, type NewRow, type Repe
 import type { Journal } from '../storage/journal.js';
 import type { RowsStore } from '../storage/rows.js';
 import type { Budgets } from './budget.js';
+import type { CacheLoader } from './cacheLoader.js';
 import type { Caller } from './caller.js';
 import { estimateCost } from './estimate.js';
 import type { HedgeBudget } from './hedgeBudget.js';
 import type { HitCounter } from './hitCounter.js';
 import { fieldCheck, newRows, settledHits } from './intake.js';
+import { alertsNow } from './alerts.js';
+import { enrichFromMemory, type MemoryEnrichDeps } from './memoryEnrich.js';
 import { metricsView } from './metricsView.js';
 import { enrichNow } from './realtime.js';
 import { toRowResult } from './results.js';
@@ -59,6 +63,8 @@ export interface CascadeService {
   estimate(req: Scoped<{ fields: Field[]; inputs: RowInput[] }>): Promise<RouteResponse<'estimate'>>;
   enrich(req: Scoped<{ input: RowInput; fields: Field[]; deadlineMs: number; predict?: boolean }>): Promise<RouteResponse<'enrich'>>;
   metrics(req: Scoped<{ window: string; jobId?: string }>): Promise<RouteResponse<'metrics'>>;
+  /** The alerts in force and the week-over-week trends (api/engine/alerts.ts); brings the alert state up to date. */
+  alerts(req: Scoped): Promise<RouteResponse<'alerts'>>;
 }
 
 export interface ServiceDeps {
@@ -66,6 +72,7 @@ export interface ServiceDeps {
   rows: RowsStore;
   cache: CacheStore;
   calls: CallsStore;
+  alertStates: AlertsStore;
   providers: Provider[];
   clock: Clock;
   /** How old a cached answer may be and still be used. */
@@ -76,6 +83,8 @@ export interface ServiceDeps {
   hedge: HedgeBudget;
   budgets: Budgets;
   hits: HitCounter;
+  /** The hot cache: answers held in memory, for lookups answered without a database read. */
+  cached: Pick<CacheLoader, 'peek'>;
   /** Jobs cancelled in this process: the caller starts no call of theirs. */
   cancelled: Set<string>;
   /** New or re-queued rows are due: the runner claims. */
@@ -93,6 +102,12 @@ export function createService(deps: ServiceDeps): CascadeService {
   };
 
   const checkFields = fieldCheck(providers);
+  const memoryDeps: MemoryEnrichDeps = {
+    ...deps.waterfall,
+    peek: (ws, key) => deps.cached.peek(ws, key),
+    countCacheHit: (ws, provider) => hits.count(ws, provider, null),
+    earn: () => deps.hedge.earn(),
+  };
   // The cache as the waterfall would find it now: for taking submitted rows as far as it goes, and for estimates.
   const settleDeps = { waterfall: deps.waterfall, readCache: (ws: string, keys: Parameters<CacheStore['read']>[1]) => deps.cache.read(ws, keys, clock.now() - deps.freshnessMs) };
   /** The answers newRows took from the cache are cache hits of the job, once its rows are stored. */
@@ -214,9 +229,10 @@ export function createService(deps: ServiceDeps): CascadeService {
       return estimateCost(settleDeps, workspace, fields, inputs);
     },
 
-    enrich({ workspace, input, fields, deadlineMs, predict = false }) {
+    async enrich({ workspace, input, fields, deadlineMs, predict = false }) {
       checkFields(fields, predict);
-      return enrichNow({ ...deps.waterfall, hedge: deps.hedge }, workspace, input, fields, deadlineMs, predict);
+      // Every answer in memory (the hot cache): answered here, synchronously. Otherwise the full path reads the database and buys.
+      return enrichFromMemory(memoryDeps, workspace, input, fields, predict) ?? enrichNow({ ...deps.waterfall, hedge: deps.hedge }, workspace, input, fields, deadlineMs, predict);
     },
 
     async metrics({ workspace, window, jobId }) {
@@ -226,6 +242,12 @@ export function createService(deps: ServiceDeps): CascadeService {
       const since = clock.now() - windowMs(window);
       const { providers: figures, overall } = await deps.calls.metrics(workspace, since, jobId);
       return metricsView(providers, figures, overall, { window, since, jobId });
+    },
+
+    async alerts({ workspace }) {
+      // The cache hits counted so far, as metrics does, so the two answer from the same calls.
+      await hits.flush(LOCK_WAIT_MS);
+      return alertsNow({ calls: deps.calls, states: deps.alertStates, providers, clock }, workspace);
     },
   };
 }

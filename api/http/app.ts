@@ -16,6 +16,7 @@ import { jobsGet } from './routes/jobsGet.js';
 import { jobsResults } from './routes/jobsResults.js';
 import { jobsRetry } from './routes/jobsRetry.js';
 import { jobsToken } from './routes/jobsToken.js';
+import { alerts } from './routes/alerts.js';
 import { metrics } from './routes/metrics.js';
 
 export interface AppDeps {
@@ -59,7 +60,8 @@ export function buildApp(deps: AppDeps) {
     .route('/', jobsToken(routeDeps))
     .route('/', enrich(routeDeps))
     .route('/', estimate(routeDeps))
-    .route('/', metrics(routeDeps));
+    .route('/', metrics(routeDeps))
+    .route('/', alerts(routeDeps));
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Cascade API', version: '0.1.0', description: 'A cached waterfall of enrichment providers, with durable jobs and real-time lookups.' },

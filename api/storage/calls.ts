@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { PeriodFigures } from '../engine/alerts.js';
 import type { TallyRow } from '../engine/stats.js';
 import { batchStatement } from './batch.js';
 import type { Db } from './db.js';
@@ -58,6 +59,17 @@ export interface CallsStore {
    * latency list crosses into JS.
    */
   metrics(workspaceId: string, since: number, jobId?: string): Promise<{ providers: ProviderFigures[]; overall: { p50Ms: number | null; p95Ms: number | null } }>;
+  /**
+   * Per provider and period of 24 hours before `now` (period 0 = the last 24 hours; a call exactly `periods` days
+   * old is in the last period, as GET /v1/metrics counts it), the figures alerts and trends are computed from;
+   * and per period, the verified matches: answers stored in the cache that period whose `person.emailStatus` is
+   * `valid` (a verifier's word; the keyless email-check says `mx_ok` at best). The cache keeps one answer per
+   * (provider, input): an answer bought again replaces the earlier one, and a cache hit buys nothing, so each
+   * purchase of a verification counts once, in the period of the latest.
+   */
+  periods(workspaceId: string, now: number, periods: number): Promise<{ figures: PeriodFigures[]; verified: number[] }>;
+  /** The workspaces with a call since `since`: those an alert could be in force for. */
+  activeWorkspaces(since: number): Promise<string[]>;
 }
 
 export function callsStore(db: Db): CallsStore {
@@ -115,6 +127,43 @@ export function callsStore(db: Db): CallsStore {
       }
       for (const h of hits) get(h.providerId).cacheHits = h.hits;
       return { providers: [...byId.values()], overall };
+    },
+
+    async periods(workspaceId, now, periods) {
+      const DAY = 86_400_000;
+      const since = now - periods * DAY;
+      // ceil((now - at) / DAY) - 1 in integers: a call at `now` is in period 0, one at exactly now - 7 days in period 6.
+      const period = (col: string) => sql.raw(`max(0, (${now} - ${col} + ${DAY - 1}) / ${DAY} - 1)`);
+      const totals = await db.all<Omit<PeriodFigures, 'p95Ms'>>(sql`
+        SELECT provider_id AS providerId, ${period('at')} AS period, count(*) AS calls,
+          sum(outcome = 'match') AS matches, sum(outcome = 'no_match') AS noMatches, total(cost_usd) AS costUsd
+        FROM calls WHERE workspace_id = ${workspaceId} AND at >= ${since}
+        GROUP BY providerId, period`);
+      const pct = await db.all<{ providerId: string; period: number; p95: number | null }>(sql`
+        SELECT providerId, period, max(CASE WHEN rn = (n * 95 + 99) / 100 THEN latency_ms END) AS p95
+        FROM (
+          SELECT provider_id AS providerId, ${period('at')} AS period, latency_ms,
+            row_number() OVER (PARTITION BY provider_id, ${period('at')} ORDER BY latency_ms) AS rn,
+            count(*) OVER (PARTITION BY provider_id, ${period('at')}) AS n
+          FROM calls WHERE workspace_id = ${workspaceId} AND at >= ${since} AND outcome IN ('match', 'no_match'))
+        GROUP BY providerId, period`);
+      const verifiedRows = await db.all<{ period: number; n: number }>(sql`
+        SELECT ${period('fetched_at')} AS period, count(*) AS n FROM cache
+        WHERE workspace_id = ${workspaceId} AND fetched_at >= ${since} AND outcome = 'match'
+          AND json_extract("values", '$."person.emailStatus"') = 'valid'
+        GROUP BY period`);
+      const p95 = new Map(pct.map((p) => [`${p.providerId}\u0000${p.period}`, p.p95]));
+      const verified = new Array<number>(periods).fill(0);
+      for (const v of verifiedRows) if (v.period < periods) verified[v.period] = v.n;
+      return {
+        figures: totals.filter((t) => t.period < periods).map((t) => ({ ...t, p95Ms: p95.get(`${t.providerId}\u0000${t.period}`) ?? null })),
+        verified,
+      };
+    },
+
+    async activeWorkspaces(since) {
+      const res = await db.all<{ ws: string }>(sql`SELECT DISTINCT workspace_id AS ws FROM calls WHERE at >= ${since}`);
+      return res.map((r) => r.ws);
     },
   };
 }

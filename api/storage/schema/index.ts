@@ -3,3 +3,4 @@ export * from './calls.js';
 export * from './jobs.js';
 export * from './workspaces.js';
 export * from './writes.js';
+export * from './alerts.js';
