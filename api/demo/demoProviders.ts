@@ -16,7 +16,9 @@ export function demoSimProviders(): SimProvider[] {
     {
       id: 'demo-firmo-global',
       fields: ['company.name', 'company.industry', 'company.employees', 'company.country', 'company.revenue', 'company.description'],
-      behaviour: { matchRate: { '*': 0.7, de: 0.3, fr: 0.3 }, latency: { medianMs: 90, sigma: 0.5 }, concurrency: 8, ratePerSecond: 50 },
+      // Demo behaviour: the company fallback refuses about one lead in six the first time it is asked about it, so
+      // a demo job (npm start, the preview) ends with flagged rows and Retry flagged has work that then succeeds.
+      behaviour: { matchRate: { '*': 0.7, de: 0.3, fr: 0.3 }, latency: { medianMs: 90, sigma: 0.5 }, concurrency: 8, ratePerSecond: 50, failFirstTime: { share: 0.16, status: 422 } },
     },
     {
       id: 'demo-people',
@@ -57,6 +59,8 @@ export function demoConfig(baseUrl: string, sims: SimProvider[] = demoSimProvide
         concurrency: s.behaviour.concurrency,
         ratePerSecond: s.behaviour.ratePerSecond,
         timeoutMs: 5000,
+        // The message a flagged row shows for the first-time refusal above: said to be demo behaviour.
+        ...(s.behaviour.failFirstTime ? { statusMessages: { [String(s.behaviour.failFirstTime.status)]: 'demo behaviour, refused on first ask' } } : {}),
       };
     }),
   };

@@ -18,6 +18,12 @@ export interface SimBehaviour {
   down?: boolean;
   /** Answer 500 to these inputs. */
   failFor?: Set<string>;
+  /**
+   * Refuse a share of the leads (chosen by hash, so the same ones each run)
+   * with this status the first time this server is asked about them; later
+   * asks answer normally. A demo's way to show flagged rows and Retry flagged.
+   */
+  failFirstTime?: { share: number; status: number };
   /** Answer the next N requests with 429 and this Retry-After (seconds). */
   storm?: { remaining: number; retryAfterS: number };
   /** Answer 200 with a body that is not JSON. */
@@ -70,6 +76,8 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
   const inflight = new Map<string, number>();
   const peakInflight = new Map<string, number>();
   const windows = new Map<string, { start: number; count: number }>();
+  /** `provider:q` already refused once under failFirstTime: asked again, they answer. */
+  const refusedOnce = new Set<string>();
   const random = seeded(opts.seed ?? 42);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
@@ -119,6 +127,12 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
         const status = b.down ? 503 : 500;
         log(status);
         return answer(res, status, { error: 'unavailable' });
+      }
+      const first = b.failFirstTime;
+      if (first && !refusedOnce.has(`${id}:${q}`) && unitHash(`first:${id}:${q}`) < first.share) {
+        refusedOnce.add(`${id}:${q}`);
+        log(first.status);
+        return answer(res, first.status, { error: 'demo_first_time_refusal' });
       }
       if (b.malformed) {
         log(200);
