@@ -1,33 +1,34 @@
-import { FIELDS, RETRYABLE, type Field, type RowResult } from '../../shared/index.js';
+import { FIELDS, type Field, type RowResult } from '../../shared/index.js';
 
 /**
- * What the status column says. Each text starts with the status in words,
- * which the conditional formatting keys on; the rest is for the person
- * reading the sheet. Written RAW, so nothing in a message can become a formula.
+ * What the status column says, short enough to read in a narrow column: the
+ * status in words first (the conditional formatting keys on it), then only
+ * what the reader acts on (the missing fields, why a row was flagged). Which
+ * provider found what is left out: a provider's id is not a name the reader
+ * knows, and the sidebar's Retry flagged says what can be retried. Written
+ * RAW, so nothing in a message can become a formula.
  */
 export function statusText(row: RowResult, fields: readonly Field[]): string {
-  const by = [...new Set(Object.values(row.sources))].join(', ');
   const err = row.error;
-  const retry = err ? (RETRYABLE[err.code] ? ' · retryable' : ' · not retryable') : '';
   switch (row.status) {
     case 'matched':
-      return `matched · by ${by}`;
-    case 'partial': {
-      const missing = fields.filter((f) => row.values[f] === undefined).map((f) => FIELDS[f].label);
-      return `partial · by ${by} · missing ${missing.join(', ')}`;
-    }
+      return 'matched';
+    case 'partial':
+      return `partial · missing ${missingLabels(row, fields).join(', ')}`;
     case 'no_match':
       return 'no match';
     case 'failed':
-      return `failed · ${err?.message ?? 'a provider failed'}${retry || ' · retryable'}`;
+      return `failed · ${err?.message ?? 'a provider failed'}`;
     case 'invalid_input':
       return `invalid input · ${err?.message ?? 'the input could not be read'}`;
     case 'budget_exhausted':
-      return `budget exhausted · the job's cost cap was reached${retry || ' · retryable'}`;
+      return 'budget exhausted · cost cap reached';
     default:
       return row.status;
   }
 }
+
+const missingLabels = (row: RowResult, fields: readonly Field[]) => fields.filter((f) => row.values[f] === undefined).map((f) => FIELDS[f].label);
 
 const rgb = (red: number, green: number, blue: number) => ({ red, green, blue });
 
