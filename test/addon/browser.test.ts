@@ -57,7 +57,10 @@ it('in Chromium: Enrich runs the column to 100 %, shows the flagged rows, and Re
   // The sidebar proposes the inputs from the headers and values, and estimates before anything runs.
   await expect.poll(() => page.locator('#input-email').inputValue()).toBe('1');
   expect(await page.locator('#input-domain').inputValue()).toBe('2');
+  // The field lists are folded: presets or an opened list tick fields.
+  await page.getByTestId('fields-person').locator('summary').click();
   await page.locator('[data-field="person.title"]').check();
+  await expect.poll(() => text('outputs')).toBe('Writes C–F new: Company name, Industry, Employees, Job title · status G (new)');
   await expect.poll(() => text('estimate-rows'), { timeout: 20_000 }).toBe(String(N));
   expect(await text('estimate-cached')).toBe('0');
   await expect.poll(() => page.getByTestId('enrich').isEnabled()).toBe(true);
@@ -71,6 +74,9 @@ it('in Chromium: Enrich runs the column to 100 %, shows the flagged rows, and Re
   expect(await text('done')).toBe(String(N));
   expect(await text('failed')).toBe(String(failing.size));
   expect(await page.getByTestId('retry').innerText()).toBe(`Retry flagged (${failing.size})`);
+  // Done with flagged rows: no Cancel (nothing runs), Retry and why.
+  await expect.poll(() => page.getByTestId('cancel').isVisible()).toBe(false);
+  expect(await text('summary')).toContain(`${failing.size} rows flagged`);
   await shot('2-flagged');
 
   // The rows are in the sheet, flagged where the provider failed.
@@ -80,8 +86,13 @@ it('in Chromium: Enrich runs the column to 100 %, shows the flagged rows, and Re
 
   stack.sim.providers.get('firmo')!.behaviour.failFor = undefined;
   await page.getByTestId('retry').click();
-  await expect.poll(() => page.getByTestId('retry').innerText(), { timeout: 60_000, interval: 250 }).toBe('Retry flagged (0)');
+  await expect.poll(() => text('failed'), { timeout: 60_000, interval: 250 }).toBe('0');
   await expect.poll(() => text('phase'), { timeout: 30_000 }).toBe('Done');
+  // Done with nothing flagged: no disabled Cancel, no "Retry flagged (0)"; the next step is a new job.
+  expect(await page.getByTestId('retry').isVisible()).toBe(false);
+  expect(await page.getByTestId('cancel').isVisible()).toBe(false);
+  expect(await page.getByTestId('new-job').getAttribute('class')).toContain('primary');
+  await expect.poll(() => text('summary'), { timeout: 30_000 }).toBe(`All ${N} rows done, none flagged.`);
   expect(await bar.getAttribute('aria-valuenow')).toBe('100');
   expect(await text('failed')).toBe('0');
   expect(await text('matched')).toBe(String(N));

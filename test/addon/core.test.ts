@@ -7,6 +7,8 @@ import { detectInputs } from '../../addon/src/core/detect.js';
 import { kindOfValue } from '../../shared/index.js';
 import { etaMs, formatDuration } from '../../addon/src/core/eta.js';
 import { readLimits } from '../../addon/src/core/limits.js';
+import { FIELD_PRESETS, outputSummary, shortSample } from '../../addon/src/core/fieldPresets.js';
+import { FIELDS } from '../../shared/index.js';
 
 const col = (values: string[]) => values;
 
@@ -124,5 +126,27 @@ describe('ETA and limits', () => {
     expect(l.batchRows).toBe(50);
     expect(l.uploadBudgetMs).toBe(45_000);
     expect(readLimits('{not json').lookupDeadlineMs).toBe(8000);
+  });
+});
+
+describe('field presets, samples and the output line', () => {
+  it('cuts a sample at a word boundary, never mid-word, and keeps a short one whole', () => {
+    expect(shortSample('emma.garcia@lumiere.fr', 24)).toBe('emma.garcia@lumiere.fr');
+    expect(shortSample('sofia.tanaka@initech-industries.io', 24)).toBe('sofia.tanaka@initech…');
+    expect(shortSample('Acme   Widgets International GmbH', 18)).toBe('Acme Widgets…');
+    // No boundary in reach: cut at the limit, still marked as cut.
+    expect(shortSample('abcdefghijklmnopqrstuvwxyz', 10)).toBe('abcdefghi…');
+  });
+
+  it('reads runs of new columns as a range and existing ones by letter', () => {
+    const { outputs } = proposeOutputs(['Email', 'Industry'], ['company.name', 'company.employees', 'company.industry'], [1]);
+    expect(outputSummary(outputs)).toBe('B Industry · C–D new: Company name, Employees');
+  });
+
+  it('has presets of known fields only, none of them empty', () => {
+    for (const p of FIELD_PRESETS) {
+      expect(p.fields.length).toBeGreaterThan(0);
+      for (const f of p.fields) expect(FIELDS[f]).toBeDefined();
+    }
   });
 });

@@ -31,9 +31,10 @@ export function jobPanel(actions: JobActions) {
   const capRow = h('div', { class: 'row hidden' }, h('label', { for: 'retry-cap' }, 'New cap ($)'), cap);
   const retry = h('button', { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry(cap.value === '' ? undefined : Number(cap.value)) }, 'Retry flagged');
   const dashboard = h('button', { 'data-testid': 'dashboard', onclick: () => actions.dashboard() }, 'Dashboard');
-  const again = h('button', { class: 'link', 'data-testid': 'new-job', onclick: () => actions.newJob() }, 'Set up another job');
+  const again = h('button', { 'data-testid': 'new-job', onclick: () => actions.newJob() }, 'Set up another job');
+  const summary = h('div', { class: 'message ok hidden', 'data-testid': 'summary' });
   const message = h('div', { class: 'message hidden', 'data-testid': 'job-message' });
-  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, capRow, h('div', { class: 'buttons' }, cancel, retry, dashboard), message, again);
+  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, capRow, summary, h('div', { class: 'buttons' }, cancel, retry, dashboard, again), message);
   const samples: Sample[] = [];
 
   function update(job: ProgressView) {
@@ -67,14 +68,24 @@ export function jobPanel(actions: JobActions) {
     writing.textContent = s
       ? `Written to the sheet: ${count(s.written)}${s.pendingWrite ? ` · ${count(s.pendingWrite)} waiting` : ''}${s.orphaned ? ` · ${count(s.orphaned)} rows deleted meanwhile` : ''}${s.lastError ? ` · ${s.lastError.message}` : ''}`
       : '';
-    cancel.disabled = !active;
+    // Each control shows only in the state where it does something: Cancel while the job runs, Retry when
+    // there are flagged rows (or a cancelled job to resume), a new job once this one has stopped.
+    cancel.classList.toggle('hidden', !active);
     // Retry is also how a cancelled job resumes, flagged rows or not.
     const resume = job.phase === 'cancelled';
-    retry.disabled = active || (!resume && job.flagged === 0);
+    retry.classList.toggle('hidden', active || (!resume && job.flagged === 0));
     retry.textContent = resume ? `Resume${job.flagged ? ` and retry ${count(job.flagged)} flagged` : ''}` : `Retry flagged (${count(job.flagged)})`;
     capRow.classList.toggle('hidden', active || c.budget_exhausted === 0);
     retry.dataset.flagged = String(job.flagged);
     again.classList.toggle('hidden', active);
+    // Nothing left to retry: the next step is a new job, so it is the primary button.
+    again.classList.toggle('primary', job.phase === 'done' && job.flagged === 0);
+    const pending = s ? s.pendingWrite : 0;
+    summary.className = `message ${job.flagged > 0 ? 'error' : 'ok'}${job.phase === 'done' ? '' : ' hidden'}`;
+    summary.textContent =
+      job.flagged > 0
+        ? `${count(job.flagged)} row${job.flagged === 1 ? '' : 's'} flagged: the status column says why. Retry flagged asks again; answers already bought are free.`
+        : `All ${count(job.total)} rows done, none flagged${pending ? `; ${count(pending)} still being written` : ''}.`;
   }
 
   function say(text: string, kind: 'error' | '' = '') {

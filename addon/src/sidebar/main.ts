@@ -38,10 +38,17 @@ async function boot() {
         (d) => panel.say(`Opened the “${d.sheetName}” tab.`),
         (e: Error) => panel.say(e.message, 'error'),
       ),
-    newJob: () => {
-      job = null;
-      render();
-    },
+    // A new job reads whichever tab is active now (the user may have moved on from the job's tab, or the
+    // dashboard opened itself), as "Use active tab" does.
+    newJob: () =>
+      void call('inspectSheet', state.sheet.headerRow).then(
+        (sheet) => {
+          state = { ...state, sheet };
+          job = null;
+          render();
+        },
+        (e: Error) => panel.say(e.message, 'error'),
+      ),
   });
   const gear = h('button', { class: 'link', title: 'Connection settings', 'data-testid': 'toggle-settings' }, 'Settings');
   let showSettings = !state.settings.keyHint;

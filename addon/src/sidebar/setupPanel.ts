@@ -1,6 +1,7 @@
 import { FIELDS, type Field } from '../../../shared/index.js';
 import type { EstimateView, InputColumns, InputKey, PlanInput, SheetView } from '../contract.js';
 import { proposeOutputs } from '../core/columns.js';
+import { FIELD_PRESETS, outputSummary, shortSample } from '../core/fieldPresets.js';
 import { count, fill, h, usd } from './dom.js';
 import { call } from './run.js';
 
@@ -21,8 +22,9 @@ const ESTIMATE_DELAY_MS = 400;
 
 /**
  * Choosing what to enrich: the input columns (proposed from headers and
- * values), the fields grouped by company and person with the column each
- * will land in, then the estimate and a cost cap before "Enrich".
+ * values), the fields (presets, then every field in two folded lists), the
+ * columns they will land in on one line, and a footer that stays in view
+ * with the estimate, the cost cap and "Enrich".
  */
 export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Promise<void>): HTMLElement {
   let sheet = initial;
@@ -34,7 +36,14 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
   const sheetLine = h('div', { class: 'muted', style: 'flex:1', 'data-testid': 'sheet-line' });
   const headerRow = h('input', { type: 'number', min: 1, value: sheet.headerRow, id: 'header-row', style: 'width:60px' });
   const inputBox = h('div', { id: 'inputs' });
-  const fieldBox = h('div', { id: 'fields' });
+  const presetBox = h('div', { class: 'presets' });
+  // Kept across re-renders, so a list the user opened stays open as boxes are ticked.
+  const lists = {
+    company: h('details', { 'data-testid': 'fields-company' }),
+    person: h('details', { 'data-testid': 'fields-person' }),
+  };
+  const outputLine = h('div', { class: 'muted outputs', 'data-testid': 'outputs' });
+  const fieldBox = h('div', { id: 'fields' }, lists.company, lists.person);
   const estimateBox = h('div', { class: 'message', 'data-testid': 'estimate' }, 'Estimating…');
   const cap = h('input', { type: 'number', min: 0, step: '0.01', id: 'cost-cap', placeholder: 'no cap' });
   const enrich = h('button', { class: 'primary', 'data-testid': 'enrich' }, 'Enrich');
@@ -55,19 +64,33 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
           'select',
           { id: `input-${key}`, 'data-input': key },
           h('option', { value: '' }, '—'),
-          ...sheet.columns.map((c) => h('option', { value: c.column, selected: inputs[key] === c.column }, `${c.letter} · ${c.header || '(no header)'}${c.sample[0] ? ` — ${c.sample[0]}` : ''}`)),
+          // Letter and header only: a select is narrow, and a sample in it would be cut wherever the box ends.
+          ...sheet.columns.map((c) => h('option', { value: c.column, selected: inputs[key] === c.column, title: c.sample[0] ?? '' }, `${c.letter} · ${c.header || '(no header)'}`)),
         );
         select.onchange = () => {
           const next = { ...inputs };
           if (select.value) next[key] = Number(select.value);
           else delete next[key];
           inputs = next;
+          renderInputs();
           renderFields();
           scheduleEstimate();
         };
-        return h('div', { class: 'row' }, h('label', { for: `input-${key}` }, label), select);
+        // The chosen column's first value under it, cut at a word boundary, so the user recognises the column.
+        const sample = sheet.columns.find((c) => c.column === inputs[key])?.sample[0];
+        return h(
+          'div',
+          {},
+          h('div', { class: 'row' }, h('label', { for: `input-${key}` }, label), select),
+          sample ? h('div', { class: 'sample muted', 'data-testid': `sample-${key}`, title: sample }, `e.g. ${shortSample(sample, 24)}`) : null,
+        );
       }),
     );
+  }
+
+  function toggle(f: Field, on: boolean) {
+    if (on) fields.add(f);
+    else fields.delete(f);
   }
 
   function renderFields() {
@@ -76,32 +99,42 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
       [...fields],
       Object.values(inputs),
     );
-    const group = (name: 'company' | 'person') =>
-      h(
-        'div',
-        {},
-        h('h2', {}, name === 'company' ? 'Company' : 'Person'),
-        ...(Object.keys(FIELDS) as Field[])
-          .filter((f) => FIELDS[f].group === name)
-          .map((f) => {
+    presetBox.replaceChildren(
+      ...FIELD_PRESETS.map((p) => {
+        const all = p.fields.every((f) => fields.has(f));
+        // A preset adds its fields; pressed again (all of them ticked) it takes them away.
+        return h(
+          'button',
+          { class: `chip${all ? ' on' : ''}`, 'aria-pressed': String(all), 'data-testid': `preset-${p.id}`, title: p.fields.map((f) => FIELDS[f].label).join(', '), onclick: () => {
+            for (const f of p.fields) toggle(f, !all);
+            renderFields();
+            scheduleEstimate();
+          } },
+          p.label,
+        );
+      }),
+    );
+    for (const name of ['company', 'person'] as const) {
+      const all = (Object.keys(FIELDS) as Field[]).filter((f) => FIELDS[f].group === name);
+      const chosen = all.filter((f) => fields.has(f)).length;
+      lists[name].replaceChildren(
+        h('summary', {}, `${name === 'company' ? 'Company' : 'Person'} fields`, h('span', { class: 'muted' }, ` · ${chosen} of ${all.length}`)),
+        h(
+          'div',
+          { class: 'field-grid' },
+          ...all.map((f) => {
             const box = h('input', { type: 'checkbox', checked: fields.has(f), 'data-field': f, id: `field-${f}` });
             box.onchange = () => {
-              if (box.checked) fields.add(f);
-              else fields.delete(f);
+              toggle(f, box.checked);
               renderFields();
               scheduleEstimate();
             };
-            const out = outputs[f];
-            return h(
-              'div',
-              { class: 'field' },
-              box,
-              h('label', { for: `field-${f}` }, FIELDS[f].label),
-              out ? h('span', { class: 'to' }, `→ ${out.letter}${out.exists ? '' : ' (new)'}`) : null,
-            );
+            return h('div', { class: 'field' }, box, h('label', { for: `field-${f}` }, FIELDS[f].label));
           }),
+        ),
       );
-    fieldBox.replaceChildren(group('company'), group('person'), h('div', { class: 'muted' }, `Status and flags → ${status.letter} “${status.header}”`));
+    }
+    outputLine.textContent = fields.size ? `Writes ${outputSummary(outputs)} · status ${status.letter}${status.exists ? '' : ' (new)'}` : 'Tick at least one field.';
   }
 
   /** The shown figures are for the previous choice from now on: Enrich never runs on them. */
@@ -135,12 +168,11 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
 
   function showEstimate(e: EstimateView) {
     const approx = e.sampled < e.rows ? '≈ ' : '';
-    fill(estimateBox, 
-      h('div', {}, h('b', { 'data-testid': 'estimate-rows' }, count(e.rows)), ' rows to enrich'),
-      h('div', {}, h('b', { 'data-testid': 'estimate-cached' }, `${approx}${count(e.cached)}`), ' already cached (free)'),
-      e.invalid > 0 ? h('div', {}, `${approx}${count(e.invalid)} will be flagged as invalid input`) : null,
-      h('div', {}, 'Estimated cost ', h('b', { 'data-testid': 'estimate-cost' }, usd(e.expectedCostUsd)), ` (at most ${usd(e.maxCostUsd)})`),
-      e.sampled < e.rows ? h('div', { class: 'muted' }, `From an even sample of ${count(e.sampled)} rows.`) : null,
+    // Two short lines: the footer holding them stays in view, so it must stay small.
+    fill(
+      estimateBox,
+      h('div', {}, h('b', { 'data-testid': 'estimate-rows' }, count(e.rows)), ' rows · ', h('b', { 'data-testid': 'estimate-cached' }, `${approx}${count(e.cached)}`), ' cached (free)', e.invalid > 0 ? ` · ${approx}${count(e.invalid)} invalid` : ''),
+      h('div', {}, 'About ', h('b', { 'data-testid': 'estimate-cost' }, usd(e.expectedCostUsd)), ` · at most ${usd(e.maxCostUsd)}`, e.sampled < e.rows ? h('span', { class: 'muted' }, ` · from ${count(e.sampled)} sampled`) : null),
     );
     enrich.textContent = `Enrich ${count(e.rows)} rows`;
   }
@@ -187,11 +219,11 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     h('div', { class: 'row' }, h('label', { for: 'header-row' }, 'Header row'), headerRow),
     h('h2', {}, 'Input columns'),
     inputBox,
+    h('h2', {}, 'Fields'),
+    presetBox,
     fieldBox,
-    h('h2', {}, 'Before running'),
-    estimateBox,
-    h('div', { class: 'row' }, h('label', { for: 'cost-cap' }, 'Cost cap ($)'), cap),
-    h('div', { class: 'buttons' }, enrich),
-    error,
+    outputLine,
+    // Sticky: however long the lists above, the estimate and Enrich stay on screen.
+    h('div', { class: 'footer', 'data-testid': 'setup-footer' }, estimateBox, h('div', { class: 'row' }, h('label', { for: 'cost-cap' }, 'Cost cap ($)'), cap, enrich), error),
   );
 }
