@@ -38,9 +38,10 @@ async function main() {
   const built = await buildAddon();
   const sheets = await startSheetsServer();
   const leads = await readSampleLeads();
-  const book = sheets.model.create('local-preview', [
-    { title: 'Leads', values: [['Email', 'Website'], ...leads.map((l) => [l.input.email ?? '', l.input.domain ?? ''])] },
-  ]);
+  // Each lead on the row its key names (its line in the file), as the add-on will key it.
+  const values: string[][] = [['Email', 'Website']];
+  for (const l of leads) values[Number(l.key) - 1] = [l.input.email ?? '', l.input.domain ?? ''];
+  const book = sheets.model.create('local-preview', [{ title: 'Leads', values: Array.from(values, (r) => r ?? ['', '']) }]);
   const token = 'ya29.local-preview-token';
   sheets.auth.grant(token, 'you@example.com');
   const cascade = await startDemo({
@@ -74,7 +75,24 @@ async function main() {
           return line;
         });
         while (values.length > 1 && values[values.length - 1]!.length === 0) values.pop();
-        return json(res, { apiUrl: cascade.url, tabs: book.sheets.map((s) => ({ sheetId: s.sheetId, title: s.title })), active, sheetId: tab.sheetId, values, more: tab.rowCount - rows });
+        const charts = tab.charts.map((c) => chartView(c.spec, (range) => book.sheetById(range.sheetId ?? tab.sheetId)));
+        return json(res, {
+          apiUrl: cascade.url,
+          tabs: book.sheets.map((s) => ({ sheetId: s.sheetId, title: s.title })),
+          active,
+          sheetId: tab.sheetId,
+          values,
+          formats: numberFormats(tab.formats),
+          charts,
+          more: tab.rowCount - rows,
+        });
+      }
+      // Clicking a tab makes it the active sheet, as in Sheets: what the add-on's next execution reads.
+      if (req.method === 'POST' && url.pathname === '/activate') {
+        const tab = book.sheetById(Number(url.searchParams.get('sheetId')));
+        if (!tab) return json(res, { error: 'no such tab' }, 404);
+        gas.host.spreadsheet.activeSheetId = tab.sheetId;
+        return json(res, { active: tab.sheetId });
       }
       if (req.method === 'POST' && url.pathname === '/gas/run') {
         const { fn, args } = await readBody(req);
@@ -113,6 +131,59 @@ async function main() {
   process.on('SIGTERM', quit);
 }
 
+interface GridRange {
+  sheetId?: number;
+  startRowIndex?: number;
+  endRowIndex?: number;
+  startColumnIndex?: number;
+  endColumnIndex?: number;
+}
+type TabLike = { values(row1: number, col1: number, row2: number, col2: number): unknown[][]; rowCount: number; columnCount: number };
+
+/**
+ * The number formats the tab's repeatCell requests set (the local Sheets
+ * server keeps them as received), as 0-based ranges with their pattern, in
+ * request order: a later request over the same cell wins, as in Sheets.
+ */
+export function numberFormats(formats: unknown[]) {
+  return formats.flatMap((f) => {
+    const r = f as { range?: GridRange; cell?: { userEnteredFormat?: { numberFormat?: { type?: string; pattern?: string } } } };
+    const nf = r.cell?.userEnteredFormat?.numberFormat;
+    if (!r.range || !nf?.pattern) return [];
+    const { startRowIndex = 0, endRowIndex = 1e7, startColumnIndex = 0, endColumnIndex = 1e5 } = r.range;
+    return [{ rows: [startRowIndex, endRowIndex], cols: [startColumnIndex, endColumnIndex], type: nf.type ?? 'NUMBER', pattern: nf.pattern }];
+  });
+}
+
+/** A basic chart's title, axis titles and points, read from its source ranges: what the page draws as SVG. */
+export function chartView(spec: unknown, sheetOf: (r: GridRange) => TabLike | undefined) {
+  const s = spec as {
+    title?: string;
+    basicChart?: { chartType?: string; axis?: { position?: string; title?: string }[]; domains?: { domain?: { sourceRange?: { sources?: GridRange[] } } }[]; series?: { series?: { sourceRange?: { sources?: GridRange[] } } }[] };
+  };
+  const column = (src: GridRange | undefined): unknown[] => {
+    const tab = src && sheetOf(src);
+    if (!src || !tab) return [];
+    const from = (src.startRowIndex ?? 0) + 1;
+    const to = Math.min(src.endRowIndex ?? tab.rowCount, tab.rowCount);
+    if (to < from) return [];
+    const col = (src.startColumnIndex ?? 0) + 1;
+    return tab.values(from, col, to, col).map((r) => r[0] ?? '');
+  };
+  const b = s.basicChart ?? {};
+  const labels = column(b.domains?.[0]?.domain?.sourceRange?.sources?.[0]);
+  const values = column(b.series?.[0]?.series?.sourceRange?.sources?.[0]);
+  // A chart over a fixed block of rows: blank rows (no provider there yet) are not points.
+  const points = labels.flatMap((l, i) => (l !== '' && typeof values[i] === 'number' ? [{ label: String(l), value: values[i] as number }] : []));
+  return {
+    title: s.title ?? '',
+    type: b.chartType ?? 'COLUMN',
+    xTitle: b.axis?.find((a) => a.position === 'BOTTOM_AXIS')?.title ?? '',
+    yTitle: b.axis?.find((a) => a.position === 'LEFT_AXIS')?.title ?? '',
+    points,
+  };
+}
+
 /** One job, run from the sidebar in Chromium, then the whole page captured. */
 async function takeScreenshot(url: string, path: string) {
   const browser = await launchChromium();
@@ -120,7 +191,9 @@ async function takeScreenshot(url: string, path: string) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(url);
     const sidebar = page.frameLocator('iframe');
+    await sidebar.getByTestId('fields-person').locator('summary').click();
     await sidebar.locator('[data-field="person.title"]').check();
+    await sidebar.getByTestId('fields-person').locator('summary').click();
     // Enabled once the estimate for the ticked fields is in: the click waits for that.
     await sidebar.getByTestId('enrich').click({ timeout: 60_000 });
     await sidebar.getByText('Done', { exact: true }).waitFor({ timeout: 120_000 });

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readSampleLeads } from '../../api/demo/readLeads.js';
+import { launchChromium } from '../../addon/preview/chromium.js';
+
+/**
+ * `npm run preview` as a new user meets it: the real preview server (built
+ * add-on in the emulator, embedded demo API, local Sheets server) in its own
+ * process, its page in Debian's Chromium.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+let child: ChildProcess;
+let browser: Browser;
+let page: Page;
+let sidebar: Frame;
+
+function startPreview(): Promise<string> {
+  const db = join(mkdtempSync(join(tmpdir(), 'cascade-preview-')), 'preview.db');
+  child = spawn(process.execPath, ['--import', 'tsx', 'addon/preview/server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PREVIEW_PORT: '0', CASCADE_DB: `file:${db}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Cascade local preview: (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`preview exited with ${code}:\n${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  const [url, b] = await Promise.all([startPreview(), launchChromium()]);
+  browser = b;
+  page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  await page.goto(url);
+  await page.locator('iframe').waitFor();
+  sidebar = page.frame({ url: /\/sidebar$/ })!;
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+const text = (id: string) => sidebar.getByTestId(id).innerText();
+/** The preview's grid as the page shows it (formatted text), row by row. */
+const shownGrid = () => page.$$eval('#grid table tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent ?? '')));
+const shot = async (name: string) => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `preview-${name}.png`) });
+};
+
+it('sets up a job on the sample leads: same count as npm start, readable samples, presets, the estimate and Enrich in view', async () => {
+  // npm start sends readSampleLeads(); the preview's tab holds the same leads, and the add-on counts the same rows.
+  const leads = await readSampleLeads();
+  expect(leads.every((l) => Object.keys(l.input).length > 0)).toBe(true);
+  await expect.poll(() => text('estimate-rows'), { timeout: 30_000 }).toBe(String(leads.length));
+  expect(await text('sheet-line')).toBe(`Tab “Leads” · ${leads.length} rows below the header`);
+
+  // The chosen input's sample is whole, under its select: not cut off by the select's edge.
+  expect(await text('sample-email')).toBe('e.g. emma.garcia@lumiere.fr');
+  expect(await sidebar.locator('#input-email option:checked').innerText()).toBe('A · Email');
+
+  // A preset ticks its set; pressed again it takes it away. The output columns read as one line.
+  await sidebar.getByTestId('preset-tech').click();
+  expect(await sidebar.getByTestId('preset-tech').getAttribute('aria-pressed')).toBe('true');
+  expect(await text('outputs')).toBe('Writes C–H new: Company name, Industry, Employees, Tech stack, Email provider, Company GitHub · status I (new)');
+  await sidebar.getByTestId('preset-tech').click();
+  expect(await text('outputs')).toBe('Writes C–E new: Company name, Industry, Employees · status F (new)');
+
+  // With both field lists open the panel is longer than the sidebar, and still the estimate and Enrich are on screen.
+  await sidebar.getByTestId('fields-company').locator('summary').click();
+  await sidebar.getByTestId('fields-person').locator('summary').click();
+  await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
+  // Evaluated in the sidebar's frame (a string: this program has no DOM types).
+  const view = (await sidebar.evaluate(`({
+    height: window.innerHeight,
+    page: document.documentElement.scrollHeight,
+    enrich: document.querySelector('[data-testid="enrich"]').getBoundingClientRect().bottom,
+    estimate: document.querySelector('[data-testid="estimate"]').getBoundingClientRect().top,
+  })`)) as { height: number; page: number; enrich: number; estimate: number };
+  expect(view.page).toBeGreaterThan(view.height);
+  expect(view.enrich).toBeLessThanOrEqual(view.height);
+  expect(view.estimate).toBeGreaterThanOrEqual(0);
+  await shot('1-setup');
+  await sidebar.getByTestId('fields-company').locator('summary').click();
+  await sidebar.getByTestId('fields-person').locator('summary').click();
+});
+
+it('runs the job: the demo provider refuses some rows the first time, Retry flagged fills them, and Done shows only what matters', async () => {
+  await sidebar.getByTestId('enrich').click();
+  await expect.poll(() => text('phase'), { timeout: 120_000, interval: 500 }).toBe('Done');
+  const flagged = Number(await text('failed'));
+  // The demo's first-time refusal (labelled demo behaviour) is what a preview user sees flagged.
+  expect(flagged).toBeGreaterThan(0);
+  expect(await text('retry')).toBe(`Retry flagged (${flagged})`);
+  expect(await sidebar.getByTestId('cancel').isVisible()).toBe(false);
+  expect(await text('summary')).toContain(`${flagged} row${flagged === 1 ? '' : 's'} flagged`);
+  // The sheet says why, in a few words, naming the provider by its label.
+  await expect
+    .poll(async () => (await shownGrid()).flat().filter((c) => c.startsWith('failed · Demo Firmographics Global: demo behaviour')).length, { timeout: 30_000 })
+    .toBe(flagged);
+  expect((await shownGrid()).flat().some((c) => c.includes(' · by '))).toBe(false);
+  await shot('2-flagged');
+
+  await sidebar.getByTestId('retry').click();
+  await expect.poll(() => text('failed'), { timeout: 120_000, interval: 500 }).toBe('0');
+  await expect.poll(() => text('phase'), { timeout: 30_000 }).toBe('Done');
+  expect(await sidebar.getByTestId('retry').isVisible()).toBe(false);
+  expect(await sidebar.getByTestId('cancel').isVisible()).toBe(false);
+  await expect.poll(() => text('summary'), { timeout: 30_000 }).toMatch(/^All \d+ rows done, none flagged\.$/);
+  await expect.poll(async () => (await shownGrid()).flat().filter((c) => c.startsWith('failed')).length, { timeout: 30_000 }).toBe(0);
+});
+
+it('draws the dashboard with its number formats and charts, and a clicked tab becomes the active one', async () => {
+  await sidebar.getByTestId('dashboard').click();
+  // The add-on activated the dashboard tab; the page follows, as Sheets would.
+  await expect.poll(() => page.locator('#tabs button.on').innerText(), { timeout: 30_000 }).toBe('Cascade dashboard');
+  // Match rate in the dashboard's '0.0%' pattern, cost per match in '$0.0000'.
+  await expect.poll(async () => (await shownGrid()).find((r) => r[0] === 'All providers')?.[1] ?? '', { timeout: 30_000 }).toMatch(/^\d{1,3}\.\d%$/);
+  const totals = (await shownGrid()).find((r) => r[0] === 'All providers')!;
+  expect(totals[3]).toMatch(/^\$\d+\.\d{4}$/);
+  // Both charts, with a bar per provider of this job.
+  const charts = page.getByTestId('chart');
+  await expect.poll(() => charts.count(), { timeout: 30_000 }).toBe(2);
+  expect(await charts.nth(0).getAttribute('aria-label')).toBe('Match rate by provider (this job)');
+  await expect.poll(() => charts.nth(0).locator('rect.bar').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+  await shot('3-dashboard');
+
+  // Back to Leads by its tab: it becomes the active sheet, so a new job is set up on it.
+  await page.locator('#tabs button', { hasText: 'Leads' }).click();
+  await expect.poll(() => page.locator('#tabs button.on').innerText()).toBe('Leads');
+  await sidebar.getByTestId('new-job').click();
+  await expect.poll(() => text('sheet-line'), { timeout: 30_000 }).toMatch(/^Tab “Leads”/);
+  expect(await sidebar.locator('#input-email').inputValue()).toBe('1');
+  await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
+  // The page stays on the tab the user chose while the sidebar works.
+  expect(await page.locator('#tabs button.on').innerText()).toBe('Leads');
+});
