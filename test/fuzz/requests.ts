@@ -243,7 +243,6 @@ const jobPath = (adv: boolean, ...tail: string[]) => jobIdArb(adv).map((id) => [
 
 // ---------------------------------------------------------------- MCP (JSON-RPC at /mcp)
 
-const MCP_TOOLS = ['enrich_row', 'estimate_column', 'start_job', 'job_progress', 'job_results'] as const;
 const MCP_PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26', '2025-11-25'] as const;
 /** What an SDK client sends: both media types, and (after initialize) the negotiated protocol version. */
 const MCP_ACCEPT = 'application/json, text/event-stream';
@@ -409,6 +408,8 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
       },
     ],
     [4, mcpShape(adv)],
+    // Takes no query: whatever query comes is ignored.
+    [1, { endpoint: 'GET /v1/alerts', method: 'GET', path: fixed('v1', 'alerts'), query: queryArb(adv, [['window', s(fc.constantFrom('7d', '14d'))]]) }],
     [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
     [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
     [
