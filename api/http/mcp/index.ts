@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env.js';
 import { buildMcpServer, type McpDeps } from './tools.js';
 
-export { TOOL_NAMES, buildMcpServer, type McpDeps } from './tools.js';
+export { buildMcpServer, type McpDeps } from './tools.js';
 
 const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0' as const, error: { code, message }, id: null });
 

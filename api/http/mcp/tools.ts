@@ -24,8 +24,6 @@ const JobIdArgs = z.object({ jobId: JobParams.shape.id.describe('A job id, as st
 const StartJobArgs = CreateJobSchema.pick({ fields: true, rows: true, maxCostUsd: true, predict: true });
 const ResultsArgs = JobIdArgs.extend(ResultsQuerySchema.shape);
 
-export const TOOL_NAMES = ['enrich_row', 'estimate_column', 'start_job', 'job_progress', 'job_results'] as const;
-
 export interface McpDeps {
   service: CascadeService;
   log(msg: string, extra?: Record<string, unknown>): void;
