@@ -8,7 +8,8 @@ import { buildApp } from './http/app.js';
 import { createHttpClient } from './net/httpClient.js';
 import { createWriteBack } from './sheets/createWriteBack.js';
 import { DEFAULT_SHEETS_OPTIONS, type SheetsOptions } from './sheets/options.js';
-import type { Log } from './log.js';
+import type { Log, Logger } from './log.js';
+import { createObservability } from './observability/metrics.js';
 import { buildProviders } from './providers/registry.js';
 import { openDatabase, type Database } from './storage/db.js';
 import { repairUnreadableText } from './storage/repairText.js';
@@ -26,6 +27,10 @@ export interface CascadeOptions {
   workerId?: string;
   /** Google Sheets write-back settings; Google's defaults where unset (api/main.ts fills them from the environment). */
   sheets?: Partial<SheetsOptions>;
+  /** The bearer token GET /metrics asks for (CASCADE_METRICS_TOKEN); without one, /metrics is a 404. */
+  metricsToken?: string;
+  /** Node's process figures (memory, CPU, event loop) on /metrics too; `npm start` turns them on. */
+  processMetrics?: boolean;
   /** The alert webhook and check interval (api/main.ts fills them from the environment). */
   alerts?: EngineDeps['alerts'];
 }
@@ -41,6 +46,8 @@ export interface Cascade {
 /** Starts everything: database, providers, engine, HTTP server. Used by `npm start`, the demo, the tests and the benchmark alike. */
 export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const clock = opts.clock ?? systemClock;
+  // One registry per server: tests run several in one process, and none shares prom-client's global registry.
+  const observability = createObservability({ processMetrics: opts.processMetrics });
   const loaded = opts.config;
   const database = await openDatabase(opts.dbUrl, { authToken: opts.dbAuthToken });
   const repaired = await repairUnreadableText(database.client);
@@ -54,11 +61,17 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     options: { ...DEFAULT_SHEETS_OPTIONS, ...opts.sheets },
     // The dashboard shows GET /v1/metrics' figures; the engine exists by the time the writer asks.
     metrics: (workspace, window, jobId) => engine.service.metrics({ workspace, window, jobId }),
+    alerts: (workspace) => engine.service.alerts({ workspace }),
   });
-  const engine = await createEngine({ database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack, alerts: opts.alerts });
+  const engine = await createEngine({ metrics: observability.engine, database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack, alerts: opts.alerts });
+  observability.watchSheets(writeBack.stats);
   const keys = keysStore(database.db);
   if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
-  const app = buildApp({ service: engine.service, findWorkspace: keys.workspaceOf, log: opts.log });
+  const app = buildApp({
+    // A Logger (api/main.ts) scopes lines to their request; a plain Log function (the tests) has no scope.
+    logScope: (opts.log as Partial<Logger>).scope,
+    prometheus: { registry: observability.registry, token: opts.metricsToken },
+    service: engine.service, findWorkspace: keys.workspaceOf, log: opts.log });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });

@@ -1,3 +1,4 @@
+import type { Alerts } from '../../shared/alerts.js';
 import { RowFlagCodeSchema, WriteBackErrorCodeSchema, type Metrics, type SheetProgress } from '../../shared/index.js';
 import type { Clock } from '../clock.js';
 import { toRowResult } from '../engine/results.js';
@@ -9,7 +10,7 @@ import { duplicateRef } from './columns.js';
 import { Credentials } from './credentials.js';
 import type { SheetsOptions } from './options.js';
 import type { WriteBack } from './port.js';
-import { SheetWriter } from './writer.js';
+import { SheetWriter, type WriterStats } from './writer.js';
 
 export interface WriteBackDeps {
   database: Database;
@@ -18,18 +19,21 @@ export interface WriteBackDeps {
   log: Log;
   /** GET /v1/metrics' figures; late-bound because the engine that computes them is built with this write-back. */
   metrics(workspace: string, window: string, jobId?: string): Promise<Metrics>;
+  /** GET /v1/alerts' alerts and trends, late-bound likewise. */
+  alerts?(workspace: string): Promise<Alerts>;
 }
 
 const ROW_NUMBER = /^[1-9]\d{0,6}$/;
 
 /** Sheet write-back wired to the database: the writer gets the writes port. */
-export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter } {
+export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter; stats(): WriterStats } {
   const store = writesStore(deps.database.db);
   const credentials = new Credentials(deps.options.serviceAccountKeyFile);
   const writer = new SheetWriter({
     store,
     credentials,
     metrics: deps.metrics,
+    alerts: deps.alerts,
     toResult: (r, fields) =>
       toRowResult(r.key, r.status, r.state, fields, r.errorCode ? { code: RowFlagCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
     options: deps.options,
@@ -53,6 +57,8 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
 
   return {
     writer,
+    /** The writer's running totals (requests by purpose, retries, quota waits), for GET /metrics. */
+    stats: () => writer.stats,
     async attach(job, target, accessToken, rows) {
       if (!accessToken && !credentials.hasServiceAccount) {
         throw new CascadeError('invalid_body', 'a sheet target needs googleAccessToken (the user’s OAuth token), or a service account on the server (GOOGLE_APPLICATION_CREDENTIALS)', 'googleAccessToken');

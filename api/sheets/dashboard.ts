@@ -1,3 +1,4 @@
+import type { Alerts } from '../../shared/alerts.js';
 import type { Metrics, ProviderMetrics } from '../../shared/index.js';
 
 export const DASHBOARD_TITLE = 'Cascade dashboard';
@@ -6,10 +7,23 @@ export const DASHBOARD_MARKER = 'cascade.dashboard';
 const HEADER = ['Provider', 'Match rate', 'p95 latency (ms)', 'Cost per match (USD)', 'Calls', '429s', 'Errors'];
 const COLS = HEADER.length;
 export const MAX_PROVIDERS = 20;
+/** Alerts shown at the top, in plain words (GET /v1/alerts' messages); more are summed up on the last line. */
+export const MAX_ALERTS = 5;
+export const ALERTS_SECTION = 3;
 /** 1-based first row of each section's title; then a header row, a totals row and one row per provider. */
-export const JOB_SECTION = 4;
+export const JOB_SECTION = ALERTS_SECTION + MAX_ALERTS + 2;
 export const WEEK_SECTION = JOB_SECTION + MAX_PROVIDERS + 4;
-export const DASHBOARD_ROWS = WEEK_SECTION + MAX_PROVIDERS + 2;
+/** This week against the one before: title, header, 4 total lines, then a match-rate line per provider. */
+export const TREND_SECTION = WEEK_SECTION + MAX_PROVIDERS + 4;
+const TREND_TOTALS = ['Spend', 'Matches', 'Cost per match', 'Cost per verified match'] as const;
+/** Daily match rate per provider over 14 days (the trend chart's data): title, header, one row a day. */
+export const DAILY_SECTION = TREND_SECTION + 2 + TREND_TOTALS.length + MAX_PROVIDERS + 2;
+export const DAILY_PROVIDERS = COLS - 1;
+const DAILY_DAYS = 14;
+export const DASHBOARD_ROWS = DAILY_SECTION + 2 + DAILY_DAYS;
+const DAY_MS = 86_400_000;
+/** A time as Sheets holds a date: days since 1899-12-30 (UTC), shown through a DATE_TIME number format. */
+export const sheetsDate = (ms: number) => ms / DAY_MS + 25569;
 
 type Cell = string | number;
 
@@ -26,13 +40,64 @@ function section(title: string, m: Metrics): Cell[][] {
 }
 
 /** The whole tab's values, every cell of the block given (blank as ''), so figures of a provider no longer listed are cleared. */
-export function dashboardValues(jobId: string, job: Metrics, week: Metrics, now: number): Cell[][] {
+export function dashboardValues(jobId: string, job: Metrics, week: Metrics, now: number, alerts?: Alerts): Cell[][] {
   const rows: Cell[][] = Array.from({ length: DASHBOARD_ROWS }, () => new Array<Cell>(COLS).fill(''));
   const put = (row: number, lines: Cell[][]) => lines.forEach((l, i) => l.forEach((v, j) => (rows[row - 1 + i]![j] = v)));
-  put(1, [['Cascade dashboard'], ['Job', jobId, 'Updated', new Date(now).toISOString()]]);
-  put(JOB_SECTION, section(`This job (calls since ${job.since.slice(0, 10)})`, job));
+  put(1, [['Cascade dashboard'], ['Job', jobId, 'Updated (UTC)', sheetsDate(now)]]);
+  if (alerts) put(ALERTS_SECTION, alertLines(alerts));
+  put(JOB_SECTION, section('This job', job));
   put(WEEK_SECTION, section('Last 7 days, all jobs of the workspace', week));
+  if (alerts) {
+    put(TREND_SECTION, trendLines(alerts, week));
+    put(DAILY_SECTION, dailyLines(alerts));
+  }
   return rows;
+}
+
+function alertLines(a: Alerts): Cell[][] {
+  const lines: Cell[][] = [['Alerts']];
+  if (!a.alerts.length) return [...lines, ['None: every provider is within its usual match rate and latency.']];
+  const shown = a.alerts.length > MAX_ALERTS ? a.alerts.slice(0, MAX_ALERTS - 1) : a.alerts;
+  lines.push(...shown.map((x) => [`⚠ ${x.message}`]));
+  if (shown.length < a.alerts.length) lines.push([`…and ${a.alerts.length - shown.length} more: GET /v1/alerts`]);
+  return lines;
+}
+
+const arrow = (change: number | null, goodWhenUp: boolean): Cell => (change === null || change === 0 ? (change === 0 ? '=' : '') : (change > 0) === goodWhenUp ? '▲ better' : '▼ worse');
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+
+/**
+ * This week against the one before. This week's spend, matches and cost per
+ * match are GET /v1/metrics?window=7d's totals (the same calls as
+ * GET /v1/alerts' week: the window is the same); last week's and cost per
+ * verified match are GET /v1/alerts'.
+ */
+function trendLines(a: Alerts, week: Metrics): Cell[][] {
+  const { thisWeek, lastWeek } = a.totals;
+  const line = (label: string, now: number | null, before: number | null, goodWhenUp: boolean): Cell[] => {
+    const change = diff(now, before);
+    return [label, now ?? '', before ?? '', change ?? '', arrow(change, goodWhenUp)];
+  };
+  const providers = a.providers.slice(0, MAX_PROVIDERS).map((p) => line(`${p.label}: match rate`, p.matchRate.thisWeek, p.matchRate.lastWeek, true));
+  return [
+    ['Last 7 days against the 7 before'],
+    ['', 'Last 7 days', '7 days before', 'Change', ''],
+    line('Spend', week.totals.costUsd, lastWeek.costUsd, false),
+    line('Matches', week.totals.matches, lastWeek.matches, true),
+    line('Cost per match', week.totals.costPerMatch, lastWeek.costPerMatch, false),
+    line('Cost per verified match', thisWeek.costPerVerifiedMatch, lastWeek.costPerVerifiedMatch, false),
+    ...providers,
+  ];
+}
+
+function dailyLines(a: Alerts): Cell[][] {
+  const ps = a.providers.slice(0, DAILY_PROVIDERS);
+  const days = ps[0]?.daily ?? [];
+  return [
+    ['Daily match rate (24 hours ending)'],
+    ['Day', ...ps.map((p) => p.label)],
+    ...days.map((d, i) => [sheetsDate(Date.parse(d.until)), ...ps.map((p) => p.daily[i]?.matchRate ?? '')]),
+  ];
 }
 
 const providerRows = (sheetId: number, col: number) => ({
@@ -63,12 +128,39 @@ function chart(sheetId: number, title: string, axis: string, col: number, anchor
   };
 }
 
-function numberFormat(sheetId: number, col: number, type: string, pattern: string) {
+/** Rows and columns 0-based, end exclusive. */
+function numberFormat(sheetId: number, col: number, type: string, pattern: string, rows: [number, number] = [JOB_SECTION + 1, TREND_SECTION - 1], cols = 1) {
   return {
     repeatCell: {
-      range: { sheetId, startRowIndex: JOB_SECTION + 1, endRowIndex: DASHBOARD_ROWS, startColumnIndex: col, endColumnIndex: col + 1 },
+      range: { sheetId, startRowIndex: rows[0], endRowIndex: rows[1], startColumnIndex: col, endColumnIndex: col + cols },
       cell: { userEnteredFormat: { numberFormat: { type, pattern } } },
       fields: 'userEnteredFormat.numberFormat',
+    },
+  };
+}
+
+/** A line per provider (up to DAILY_PROVIDERS) of its daily match rate over the last 14 days; the header row names the series. */
+function dailyChart(sheetId: number) {
+  const block = (col: number) => ({ sources: [{ sheetId, startRowIndex: DAILY_SECTION, endRowIndex: DASHBOARD_ROWS, startColumnIndex: col, endColumnIndex: col + 1 }] });
+  return {
+    addChart: {
+      chart: {
+        spec: {
+          title: 'Daily match rate by provider (last 14 days)',
+          basicChart: {
+            chartType: 'LINE',
+            legendPosition: 'BOTTOM_LEGEND',
+            axis: [
+              { position: 'BOTTOM_AXIS', title: 'Day' },
+              { position: 'LEFT_AXIS', title: 'Match rate' },
+            ],
+            domains: [{ domain: { sourceRange: block(0) } }],
+            series: Array.from({ length: DAILY_PROVIDERS }, (_, i) => ({ series: { sourceRange: block(i + 1) }, targetAxis: 'LEFT_AXIS' })),
+            headerCount: 1,
+          },
+        },
+        position: { overlayPosition: { anchorCell: { sheetId, rowIndex: TREND_SECTION - 1, columnIndex: COLS + 1 }, widthPixels: 620, heightPixels: 320 } },
+      },
     },
   };
 }
@@ -78,7 +170,21 @@ export function dashboardSetup(sheetId: number) {
   return [
     { addSheet: { properties: { sheetId, title: DASHBOARD_TITLE, gridProperties: { rowCount: DASHBOARD_ROWS + 10, columnCount: COLS + 10 } } } },
     numberFormat(sheetId, 1, 'PERCENT', '0.0%'),
+    numberFormat(sheetId, 2, 'NUMBER', '#,##0" ms"'),
     numberFormat(sheetId, 3, 'CURRENCY', '$0.0000'),
+    numberFormat(sheetId, 3, 'DATE_TIME', 'yyyy-mm-dd hh:mm', [1, 2]),
+    // The trend lines: spend, matches, cost per match, cost per verified match, then match rates (0-based rows).
+    numberFormat(sheetId, 1, 'CURRENCY', '$#,##0.00', [TREND_SECTION + 1, TREND_SECTION + 2], 2),
+    numberFormat(sheetId, 3, 'CURRENCY', '+$#,##0.00;-$#,##0.00', [TREND_SECTION + 1, TREND_SECTION + 2]),
+    numberFormat(sheetId, 1, 'NUMBER', '#,##0', [TREND_SECTION + 2, TREND_SECTION + 3], 2),
+    numberFormat(sheetId, 3, 'NUMBER', '+#,##0;-#,##0', [TREND_SECTION + 2, TREND_SECTION + 3]),
+    numberFormat(sheetId, 1, 'CURRENCY', '$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5], 2),
+    numberFormat(sheetId, 3, 'CURRENCY', '+$0.0000;-$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5]),
+    numberFormat(sheetId, 1, 'PERCENT', '0.0%', [TREND_SECTION + 5, DAILY_SECTION - 1], 2),
+    numberFormat(sheetId, 3, 'PERCENT', '+0.0" pts";-0.0" pts"', [TREND_SECTION + 5, DAILY_SECTION - 1]),
+    numberFormat(sheetId, 0, 'DATE', 'yyyy-mm-dd', [DAILY_SECTION + 1, DASHBOARD_ROWS]),
+    numberFormat(sheetId, 1, 'PERCENT', '0.0%', [DAILY_SECTION + 1, DASHBOARD_ROWS], DAILY_PROVIDERS),
+    dailyChart(sheetId),
     chart(sheetId, 'Match rate by provider (this job)', 'Match rate', 1, JOB_SECTION - 1),
     chart(sheetId, 'Cost per match by provider (this job)', 'USD per match', 3, JOB_SECTION + 16),
     { createDeveloperMetadata: { developerMetadata: { metadataKey: DASHBOARD_MARKER, metadataValue: 'v1', location: { sheetId }, visibility: 'DOCUMENT' } } },

@@ -1,4 +1,5 @@
 // The Sheets API alone, not the googleapis index: that loads every Google API (about 60 MB of heap we would carry for nothing).
+import type { Alerts } from '../../shared/alerts.js';
 import * as google from 'googleapis/build/src/apis/sheets/index.js';
 import type { sheets_v4 } from 'googleapis/build/src/apis/sheets/index.js';
 import type { Field, Metrics, RowResult } from '../../shared/index.js';
@@ -37,6 +38,8 @@ export interface WriterDeps {
   credentials: Credentials;
   /** The figures of GET /v1/metrics, for the dashboard tab. */
   metrics(workspace: string, window: string, jobId?: string): Promise<Metrics>;
+  /** GET /v1/alerts' alerts and trends, for the dashboard's top lines, week-over-week lines and daily chart. */
+  alerts?(workspace: string): Promise<Alerts>;
   toResult(row: PendingWrite, fields: readonly Field[]): RowResult;
   options: SheetsOptions;
   clock: Clock;
@@ -363,8 +366,8 @@ export class SheetWriter {
     const sheetId = await this.lock(t.spreadsheetId, () => this.dashboardTab(ctx));
     const now = this.deps.clock.now();
     const days = Math.max(7, Math.ceil((now - t.jobCreatedAt) / DAY) + 1);
-    const [job, week] = await Promise.all([this.deps.metrics(t.workspaceId, `${days}d`, t.jobId), this.deps.metrics(t.workspaceId, '7d')]);
-    const values = dashboardValues(t.jobId, job, week, now);
+    const [job, week, alerts] = await Promise.all([this.deps.metrics(t.workspaceId, `${days}d`, t.jobId), this.deps.metrics(t.workspaceId, '7d'), this.deps.alerts?.(t.workspaceId)]);
+    const values = dashboardValues(t.jobId, job, week, now, alerts);
     this.stats.dashboardRequests++;
     try {
       await this.call(ctx, 'write', () =>

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SheetsRequestLog } from '../google/sheets/index.js';
-import { DASHBOARD_TITLE, JOB_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
+import { ALERTS_SECTION, DAILY_SECTION, DASHBOARD_ROWS, DASHBOARD_TITLE, JOB_SECTION, TREND_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';
 
@@ -260,6 +260,15 @@ describe('the dashboard tab', () => {
     section(WEEK_SECTION, week);
     expect(job.totals.calls).toBeGreaterThan(0);
     expect(dash.value(JOB_SECTION + 3, 1)).toBeDefined();
-    expect(dash.charts).toHaveLength(2);
+    // The alerts at the top, and this week against the last with cost per verified match, as GET /v1/metrics and GET /v1/alerts give them.
+    const alerts = (await h.api('/v1/alerts')).body;
+    expect(dash.value(ALERTS_SECTION, 1)).toBe('Alerts');
+    expect(dash.value(ALERTS_SECTION + 1, 1)).toBe('None: every provider is within its usual match rate and latency.');
+    expect(dash.values(TREND_SECTION + 2, 1, TREND_SECTION + 2, 3)[0]).toEqual(['Spend', week.totals.costUsd, alerts.totals.lastWeek.costUsd]);
+    expect(dash.values(TREND_SECTION + 4, 1, TREND_SECTION + 4, 2)[0]).toEqual(['Cost per match', week.totals.costPerMatch]);
+    expect(dash.value(TREND_SECTION + 6, 2)).toBe(alerts.providers[0].matchRate.thisWeek);
+    expect(dash.value(DAILY_SECTION + 1, 2)).toBe(alerts.providers[0].label);
+    expect(dash.value(DASHBOARD_ROWS - 1, 2)).toBe(alerts.providers[0].daily.at(-1).matchRate);
+    expect(dash.charts).toHaveLength(3);
   });
 });
