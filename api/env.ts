@@ -25,6 +25,8 @@ export const EnvSchema = z.object({
   CASCADE_SHEETS_READS_PER_USER: positive,
   CASCADE_SHEETS_READS_PER_PROJECT: positive,
   CASCADE_SHEETS_DASHBOARD_MS: positive,
+  /** Bearer token for GET /metrics; unset, /metrics is a 404. At least 16 characters: it guards every workspace's figures. */
+  CASCADE_METRICS_TOKEN: z.string().min(16).regex(/^\S+$/, 'no spaces: it is sent as a bearer token').optional(),
   /** A secret (anyone holding a Slack webhook URL can post): read here only, never logged or stored. */
   CASCADE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   CASCADE_ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'json']).optional(),

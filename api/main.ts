@@ -20,6 +20,8 @@ async function main() {
     host: env.HOST,
     log,
     sheets: sheetsOptionsFromEnv(env),
+    metricsToken: env.CASCADE_METRICS_TOKEN,
+    processMetrics: true,
     alerts: {
       webhook: webhookUrl ? { url: webhookUrl, format: webhookFormat(webhookUrl, env.CASCADE_ALERT_WEBHOOK_FORMAT) } : undefined,
       checkEveryMs: env.CASCADE_ALERT_CHECK_MS,

@@ -7,6 +7,7 @@ import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';
 import type { ProviderGate, Signal } from '../flow/gate.js';
+import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
 
@@ -39,6 +40,8 @@ export interface CallerDeps {
   isCancelled(jobId: string | null): boolean;
   engine: EngineConfig;
   clock: Clock;
+  /** Where each request to a provider and its spend are counted; nothing by default. */
+  metrics?: EngineMetrics;
 }
 
 type Confidence = Partial<Record<Field, number>>;
@@ -209,6 +212,8 @@ export class Caller {
       if (this.deps.storageFailing() || gate.paused) return { kind: 'again' };
       if (!budgets.reserve(ctx.jobId, worst)) return { kind: 'stop', step: { kind: 'budget_exhausted' } };
       const started = clock.now();
+      // Counted where each request goes on the wire and comes back: one count per request the provider receives.
+      const ended = (this.deps.metrics ?? noEngineMetrics).callStarted(provider.id);
       // Real-time routing's view of the provider (providerHealth.ts): this call is out from now until it ends.
       const out = this.deps.stats.health.begin(provider.id, started);
       try {
@@ -216,6 +221,7 @@ export class Caller {
         const at = clock.now();
         signal = signalOf(result);
         latencyMs = at - started;
+        ended(result.kind, latencyMs);
         // A pause the provider asked for takes hold while this slot is still out: released first, the slot would
         // go straight to the next waiter, and a request or two would reach a provider that asked for quiet.
         const pauseMs = pauseAsked(result, this.deps.engine);
@@ -223,6 +229,7 @@ export class Caller {
         return { kind: 'called', result, started, at };
       } catch (err) {
         latencyMs = clock.now() - started;
+        ended('error', latencyMs);
         budgets.settle(ctx.jobId, worst, 0);
         return { kind: 'stop', step: { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` } };
       } finally {
@@ -251,6 +258,7 @@ export class Caller {
       const answered = result.kind === 'match' || result.kind === 'no_match';
       const costUsd = answered ? provider.costPerCall + (result.kind === 'match' ? provider.costPerMatch : 0) : 0;
       budgets.settle(ctx.jobId, worst, costUsd);
+      if (costUsd > 0) this.deps.metrics?.spent(provider.id, costUsd);
       if (result.kind === 'pending') {
         // Not an answer and not billed. The slot was released above: other rows use it while this one waits.
         pollStarted ??= started;

@@ -19,6 +19,8 @@ export class HitCounter {
     private readonly journal: Journal,
     private readonly clock: Clock,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    /** Told of every hit as it is counted (GET /metrics), before the once-a-second flush. */
+    private readonly onCount: (providerId: string, n: number) => void = () => {},
   ) {}
 
   start(): void {
@@ -33,6 +35,7 @@ export class HitCounter {
   }
 
   count(workspaceId: string, providerId: string, jobId: string | null, n = 1): void {
+    this.onCount(providerId, n);
     const day = Math.floor(this.clock.now() / DAY);
     const key = `${workspaceId}\0${providerId}\0${jobId ?? ''}\0${day}`;
     const h = this.counts.get(key);

@@ -5,6 +5,8 @@ import { CascadeError } from '../errors.js';
 import { notFound, onError } from './errors.js';
 import { mcpRoutes } from './mcp/index.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
+import { requestId } from './middleware/requestId/index.js';
+import type { Logger } from '../log.js';
 import { createRouter } from './router.js';
 import { enrich } from './routes/enrich.js';
 import { estimate } from './routes/estimate.js';
@@ -18,11 +20,16 @@ import { jobsRetry } from './routes/jobsRetry.js';
 import { jobsToken } from './routes/jobsToken.js';
 import { alerts } from './routes/alerts.js';
 import { metrics } from './routes/metrics.js';
+import { prometheus, type PrometheusOptions } from './routes/prometheus.js';
 
 export interface AppDeps {
   service: CascadeService;
   findWorkspace(key: string): Promise<string | undefined>;
   log(msg: string, extra?: Record<string, unknown>): void;
+  /** Puts a request's id on every line logged while it is handled (Logger.scope); without it, only the request's own line has it. */
+  logScope?: Logger['scope'];
+  /** GET /metrics (Prometheus); without it, that path is a 404. */
+  prometheus?: PrometheusOptions;
 }
 
 /**
@@ -34,6 +41,8 @@ export function buildApp(deps: AppDeps) {
   const app = createRouter();
   app.onError(onError(deps.log));
   app.notFound(notFound);
+  // First, so every answer (a 401, a 413, a 404) carries its request id.
+  app.use('*', requestId({ log: deps.log, scope: deps.logScope }));
   const limit = bodyLimit({
     maxSize: LIMITS.bodyBytes,
     onError: () => {
@@ -47,6 +56,8 @@ export function buildApp(deps: AppDeps) {
   app.use('/mcp', limit);
   app.use('/mcp', auth);
   app.route('/', mcpRoutes({ service: deps.service, log: deps.log }));
+  // Outside the chain and the OpenAPI document, like /mcp: Prometheus text behind its own token, not the API's contract.
+  if (deps.prometheus) app.route('/', prometheus(deps.prometheus));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const routeDeps = { service: deps.service };
   const api = app

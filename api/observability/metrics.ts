@@ -1,0 +1,126 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { WriterStats } from '../sheets/writer.js';
+import type { CallOutcome, EngineMetrics, EngineView } from './port.js';
+
+/** Provider latencies span a cached DNS answer (ms) to a slow enrichment API (tens of seconds). */
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The sheet writer's request counters, by the label they are exported under. */
+const SHEETS_REQUESTS = { read: 'reads', anchor: 'anchorRequests', write: 'writeRequests', dashboard: 'dashboardRequests', setup: 'setupRequests' } as const;
+
+export interface Observability {
+  /** This server's registry: `GET /metrics` answers its text. Never prom-client's global one, so servers in one process (the tests) stay apart. */
+  registry: Registry;
+  /** The port the engine reports through. */
+  engine: EngineMetrics;
+  /** Registers the Sheets writer's figures (read at scrape time). */
+  watchSheets(stats: () => WriterStats): void;
+}
+
+export interface ObservabilityOptions {
+  /** Node's process figures (memory, CPU, event loop lag, GC). Off in tests: their event-loop monitor outlives a server. */
+  processMetrics?: boolean;
+}
+
+/**
+ * Every figure `GET /metrics` exports, on a registry of its own. Counters on
+ * hot paths are plain increments with provider/outcome labels; the rest
+ * (backlog, limits, rows in hand, the sheet writer's tallies) are read from
+ * the figures the engine and writer keep anyway, when a scrape asks.
+ *
+ * prom-client: the maintained Prometheus client for Node, with registries
+ * that need not be global and collect callbacks for scrape-time gauges.
+ */
+export function createObservability(opts: ObservabilityOptions = {}): Observability {
+  const registry = new Registry();
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'cascade_' });
+  const registers = [registry];
+  let view: EngineView | undefined;
+  let sheets: (() => WriterStats) | undefined;
+
+  const requests = new Counter({
+    name: 'cascade_provider_requests_total',
+    help: 'Requests sent to providers, by how they came back (rate_limited: 429 or the provider’s rateLimitStatus; error: no answer at all).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers,
+  });
+  const latency = new Histogram({ name: 'cascade_provider_request_duration_seconds', help: 'Time from sending a request to a provider to its answer.', labelNames: ['provider'] as const, buckets: LATENCY_BUCKETS_S, registers });
+  const inFlight = new Gauge({ name: 'cascade_provider_in_flight', help: 'Requests on the wire to each provider now.', labelNames: ['provider'] as const, registers });
+  const spend = new Counter({ name: 'cascade_provider_spend_usd_total', help: 'What calls were billed (costPerCall on answers, costPerMatch on matches), in USD.', labelNames: ['provider'] as const, registers });
+  const cacheHits = new Counter({ name: 'cascade_provider_cache_hits_total', help: 'Answers taken from the cache (or another row’s purchase) instead of a call.', labelNames: ['provider'] as const, registers });
+  const rows = new Counter({ name: 'cascade_rows_processed_total', help: 'Rows the runner was done with: finished, or released to come back after a backoff.', registers });
+  const jobs = new Counter({ name: 'cascade_jobs_finished_total', help: 'Jobs this process saw finish.', registers });
+
+  const flowGauge = (name: string, help: string, pick: (f: ReturnType<EngineView['flow']>[number]) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['provider'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const f of view?.flow() ?? []) {
+          const v = pick(f);
+          if (v !== undefined) this.set({ provider: f.provider }, v);
+        }
+      },
+    });
+  flowGauge('cascade_provider_waiting', 'Calls waiting for a slot at each provider: the backlog flow control holds back.', (f) => f.waiting);
+  flowGauge('cascade_provider_concurrency_limit', 'The concurrency limit flow control allows each provider now (AIMD).', (f) => f.concurrencyLimit);
+  flowGauge('cascade_provider_rate_limit_per_second', 'The rate in force per provider (documented or learned), where there is one.', (f) => f.ratePerSecond);
+  new Counter({
+    name: 'cascade_provider_congestion_total',
+    help: 'Calls that came back congested (429, timeout) and cut the concurrency limit.',
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const f of view?.flow() ?? []) this.inc({ provider: f.provider }, f.congestion);
+    },
+  });
+  new Gauge({ name: 'cascade_rows_in_hand', help: 'Rows claimed by this process and not yet finished or released.', registers, collect() { this.set(view?.rowsInHand() ?? 0); } });
+  new Gauge({ name: 'cascade_jobs_active', help: 'Running jobs, as of the runner’s last pass.', registers, collect() { this.set(view?.activeJobs() ?? 0); } });
+
+  // The sheet writer keeps running totals; these counters show them as they stand at the scrape.
+  const sheetsCounter = (name: string, help: string, read: (s: WriterStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sheets ? read(sheets()) : 0);
+      },
+    });
+  new Counter({
+    name: 'cascade_sheets_requests_total',
+    help: 'Requests sent to the Google Sheets API, by purpose.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const s = sheets?.();
+      for (const [kind, field] of Object.entries(SHEETS_REQUESTS)) this.inc({ kind }, s ? s[field] : 0);
+    },
+  });
+  sheetsCounter('cascade_sheets_retries_total', 'Google Sheets requests retried after a 429 or 5xx.', (s) => s.retries);
+  sheetsCounter('cascade_sheets_quota_wait_seconds_total', 'Time requests waited for a slot of Google’s per-minute quotas.', (s) => s.quotaWaitMs / 1000);
+  sheetsCounter('cascade_sheets_rows_written_total', 'Rows whose results Google accepted.', (s) => s.rowsWritten);
+
+  const engine: EngineMetrics = {
+    callStarted(provider) {
+      inFlight.inc({ provider });
+      return (outcome: CallOutcome, latencyMs: number) => {
+        inFlight.dec({ provider });
+        requests.inc({ provider, outcome });
+        latency.observe({ provider }, latencyMs / 1000);
+      };
+    },
+    spent: (provider, usd) => spend.inc({ provider }, usd),
+    cacheHits: (provider, n) => cacheHits.inc({ provider }, n),
+    rowProcessed: () => rows.inc(),
+    jobFinished: () => jobs.inc(),
+    watch: (v) => void (view = v),
+  };
+  return { registry, engine, watchSheets: (s) => void (sheets = s) };
+}
