@@ -22,6 +22,12 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'hooks.slack.com/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'teams' })).toThrow(/CASCADE_ALERT_WEBHOOK_URL: .*\nCASCADE_ALERT_WEBHOOK_FORMAT: /);
   });
 
+  it('takes a metrics token of 16 or more characters without spaces, and refuses a weaker one by name', () => {
+    expect(parseEnv({}).CASCADE_METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ CASCADE_METRICS_TOKEN: 'prom-scrape-token-0123' }).CASCADE_METRICS_TOKEN).toBe('prom-scrape-token-0123');
+    for (const weak of ['short', 'has a space in it 0123']) expect(() => parseEnv({ CASCADE_METRICS_TOKEN: weak })).toThrow(/^CASCADE_METRICS_TOKEN: .*\(got "/);
+  });
+
   it('answers any value of any variable with settings or a ConfigError, never anything else', () => {
     const names = fc.constantFrom(...Object.keys(EnvSchema.shape));
     fc.assert(
