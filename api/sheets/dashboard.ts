@@ -3,6 +3,8 @@ import type { Metrics, ProviderMetrics } from '../../shared/index.js';
 
 export const DASHBOARD_TITLE = 'Cascade dashboard';
 export const DASHBOARD_MARKER = 'cascade.dashboard';
+/** The layout's version, kept in the tab's marker: a tab of another layout (fewer rows, other charts) is made again. */
+export const DASHBOARD_VERSION = 'v2';
 
 const HEADER = ['Provider', 'Match rate', 'p95 latency (ms)', 'Cost per match (USD)', 'Calls', '429s', 'Errors'];
 const COLS = HEADER.length;
@@ -187,6 +189,6 @@ export function dashboardSetup(sheetId: number) {
     dailyChart(sheetId),
     chart(sheetId, 'Match rate by provider (this job)', 'Match rate', 1, JOB_SECTION - 1),
     chart(sheetId, 'Cost per match by provider (this job)', 'USD per match', 3, JOB_SECTION + 16),
-    { createDeveloperMetadata: { developerMetadata: { metadataKey: DASHBOARD_MARKER, metadataValue: 'v1', location: { sheetId }, visibility: 'DOCUMENT' } } },
+    { createDeveloperMetadata: { developerMetadata: { metadataKey: DASHBOARD_MARKER, metadataValue: DASHBOARD_VERSION, location: { sheetId }, visibility: 'DOCUMENT' } } },
   ];
 }

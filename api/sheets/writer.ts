@@ -11,7 +11,7 @@ import type { ActiveTarget, PendingWrite } from '../storage/writes.js';
 import { quoteSheet } from './a1.js';
 import { planColumns } from './columns.js';
 import type { Credentials, GoogleAuthClient, GoogleCredential } from './credentials.js';
-import { DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, dashboardSetup, dashboardValues } from './dashboard.js';
+import { DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, DASHBOARD_VERSION, dashboardSetup, dashboardValues } from './dashboard.js';
 import { SheetsFailure, classify } from './failure.js';
 import type { SheetsOptions } from './options.js';
 import { QuotaScheduler, type QuotaSlot, type QuotaTicket } from './quota.js';
@@ -391,12 +391,16 @@ export class SheetWriter {
     const book = await this.call(ctx, 'read', () => api.spreadsheets.get({ spreadsheetId: t.spreadsheetId, fields: 'sheets(properties,developerMetadata)' }));
     const tab = book.data.sheets?.find((s) => s.properties?.title === DASHBOARD_TITLE || s.developerMetadata?.some((m) => m.metadataKey === DASHBOARD_MARKER));
     let sheetId = tab?.properties?.sheetId ?? undefined;
-    if (sheetId == null) {
+    // A tab an earlier version made (its marker says another layout: fewer rows, other charts) is Cascade's own, so it is
+    // made again. A tab that only has the title is the user's: written into as it is, never deleted.
+    const marker = tab?.developerMetadata?.find((m) => m.metadataKey === DASHBOARD_MARKER);
+    if (sheetId == null || (marker && marker.metadataValue !== DASHBOARD_VERSION)) {
+      const old = sheetId;
       const taken = new Set(book.data.sheets?.map((s) => s.properties?.sheetId));
       do sheetId = 1 + Math.floor((this.deps.random ?? Math.random)() * 2_000_000_000);
       while (taken.has(sheetId));
       this.stats.setupRequests++;
-      const requests = dashboardSetup(sheetId) as sheets_v4.Schema$Request[];
+      const requests = [...(old == null ? [] : [{ deleteSheet: { sheetId: old } }]), ...dashboardSetup(sheetId)] as sheets_v4.Schema$Request[];
       await this.call(ctx, 'write', () => api.spreadsheets.batchUpdate({ spreadsheetId: t.spreadsheetId, requestBody: { requests } }));
     }
     this.dashboards.set(t.spreadsheetId, sheetId);

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SheetsRequestLog } from '../google/sheets/index.js';
-import { ALERTS_SECTION, DAILY_SECTION, DASHBOARD_ROWS, DASHBOARD_TITLE, JOB_SECTION, TREND_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
+import { ALERTS_SECTION, DAILY_SECTION, DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, DASHBOARD_VERSION, JOB_SECTION, TREND_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';
 
@@ -270,5 +270,26 @@ describe('the dashboard tab', () => {
     expect(dash.value(DAILY_SECTION + 1, 2)).toBe(alerts.providers[0].label);
     expect(dash.value(DASHBOARD_ROWS - 1, 2)).toBe(alerts.providers[0].daily.at(-1).matchRate);
     expect(dash.charts).toHaveLength(3);
+  });
+
+  it('makes a tab of an earlier layout again (its marker says so), and never deletes a tab that only has the title', async () => {
+    h = await startSheetsHarness({ providers: [{ id: 'cheap', fields: ['company.name'], costPerCall: 0.01 }] });
+    const list = domains(10);
+    // book1: a dashboard an earlier version made (marker v1, its smaller grid); book2: the user's own tab of that title.
+    const old = h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }, { title: DASHBOARD_TITLE, rowCount: 40, values: [['old layout']] }]);
+    old.sheets[1]!.anchorSheet({ metadataId: 7_001, metadataKey: DASHBOARD_MARKER, metadataValue: 'v1', visibility: 'DOCUMENT' } as never);
+    h.sheets.model.create('book2', [{ title: 'Leads', values: leadsTab(list) }, { title: DASHBOARD_TITLE, values: [['mine']] }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    for (const book of ['book1', 'book2']) {
+      const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: { ...sheetTarget(), spreadsheetId: book }, googleAccessToken: TOKEN });
+      await h.waitForSheet(id);
+    }
+    const remade = h.sheets.model.sheet('book1', DASHBOARD_TITLE);
+    expect(remade.metadata.map((m) => m.metadataValue)).toEqual([DASHBOARD_VERSION]);
+    expect(remade.charts).toHaveLength(3);
+    expect(remade.value(1, 1)).not.toBe('old layout');
+    const users = h.sheets.model.sheet('book2', DASHBOARD_TITLE);
+    expect(users.metadata).toEqual([]);
+    expect(users.charts).toHaveLength(0);
   });
 });
