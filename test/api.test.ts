@@ -242,7 +242,20 @@ describe('metrics and docs', () => {
   it('serves an OpenAPI document describing every endpoint', async () => {
     const doc = (await h.api('/openapi.json', { key: null })).body;
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health', '/v1/enrich', '/v1/estimate', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/cancel', '/v1/jobs/{id}/results', '/v1/jobs/{id}/retry', '/v1/jobs/{id}/rows', '/v1/jobs/{id}/token', '/v1/metrics'].sort(),
+      [
+        '/health',
+        '/v1/alerts',
+        '/v1/enrich',
+        '/v1/estimate',
+        '/v1/jobs',
+        '/v1/jobs/{id}',
+        '/v1/jobs/{id}/cancel',
+        '/v1/jobs/{id}/results',
+        '/v1/jobs/{id}/retry',
+        '/v1/jobs/{id}/rows',
+        '/v1/jobs/{id}/token',
+        '/v1/metrics',
+      ].sort(),
     );
     expect((await h.api('/health', { key: null })).body).toEqual({ ok: true });
   });

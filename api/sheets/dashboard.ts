@@ -76,11 +76,12 @@ const diff = (a: number | null, b: number | null) => (a === null || b === null ?
  */
 function trendLines(a: Alerts, week: Metrics): Cell[][] {
   const { thisWeek, lastWeek } = a.totals;
-  const line = (label: string, now: number | null, before: number | null, goodWhenUp: boolean): Cell[] => {
+  // `scale` puts the change in the unit its cell shows: a match rate's change is in percentage points (×100).
+  const line = (label: string, now: number | null, before: number | null, goodWhenUp: boolean, scale = 1): Cell[] => {
     const change = diff(now, before);
-    return [label, now ?? '', before ?? '', change ?? '', arrow(change, goodWhenUp)];
+    return [label, now ?? '', before ?? '', change === null ? '' : change * scale, arrow(change, goodWhenUp)];
   };
-  const providers = a.providers.slice(0, MAX_PROVIDERS).map((p) => line(`${p.label}: match rate`, p.matchRate.thisWeek, p.matchRate.lastWeek, true));
+  const providers = a.providers.slice(0, MAX_PROVIDERS).map((p) => line(`${p.label}: match rate`, p.matchRate.thisWeek, p.matchRate.lastWeek, true, 100));
   return [
     ['Last 7 days against the 7 before'],
     ['', 'Last 7 days', '7 days before', 'Change', ''],
@@ -183,7 +184,8 @@ export function dashboardSetup(sheetId: number) {
     numberFormat(sheetId, 1, 'CURRENCY', '$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5], 2),
     numberFormat(sheetId, 3, 'CURRENCY', '+$0.0000;-$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5]),
     numberFormat(sheetId, 1, 'PERCENT', '0.0%', [TREND_SECTION + 5, DAILY_SECTION - 1], 2),
-    numberFormat(sheetId, 3, 'PERCENT', '+0.0" pts";-0.0" pts"', [TREND_SECTION + 5, DAILY_SECTION - 1]),
+    // Points, not a percent: the cell holds the change ×100 already (a PERCENT pattern without % would not scale it).
+    numberFormat(sheetId, 3, 'NUMBER', '+0.0" pts";-0.0" pts"', [TREND_SECTION + 5, DAILY_SECTION - 1]),
     numberFormat(sheetId, 0, 'DATE', 'yyyy-mm-dd', [DAILY_SECTION + 1, DASHBOARD_ROWS]),
     numberFormat(sheetId, 1, 'PERCENT', '0.0%', [DAILY_SECTION + 1, DASHBOARD_ROWS], DAILY_PROVIDERS),
     dailyChart(sheetId),
