@@ -5,6 +5,7 @@ import { forkTs } from './ipc.js';
 
 export interface CascadeProcess {
   url: string;
+  pid: number | undefined;
   key: string;
   /** Gate state, event-loop delay since the last reset, memory peaks. Undefined if the engine does not answer within `timeoutMs`. */
   stats(opts?: { resetLoop?: boolean; timeoutMs?: number }): Promise<CascadeStats | undefined>;
@@ -34,6 +35,7 @@ export async function startCascadeProcess(providers: BenchProvider[], simUrl: st
   );
   return {
     url: ready.url,
+    pid: child.pid,
     key: ready.key,
     async stats({ resetLoop = false, timeoutMs = 30_000 } = {}) {
       try {

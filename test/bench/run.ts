@@ -7,11 +7,12 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`) runs only the parts named.
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`) runs only the parts named.
  */
 import { cpus, loadavg } from 'node:os';
 import { figure, heading, num, out } from './report.js';
 import { SCENARIO_A_TLDS, SCENARIO_B_TLDS, SCENARIO_C_TLDS, scenarioAProviders, scenarioBProviders, scenarioCProviders } from './providers.js';
+import { CACHED_TARGET, runCachedScenario, type CachedRun } from './cachedScenario.js';
 import { runRssScenario, TARGET_RSS_MB, type RssResult } from './rss.js';
 import { runWaterfallScenario, type ScenarioResult, type WaterfallScenario } from './waterfallScenario.js';
 
@@ -104,6 +105,16 @@ async function main(): Promise<void> {
     }
   }
 
+  let cached: CachedRun[] | undefined;
+  if (wanted('cached')) {
+    try {
+      cached = await runCachedScenario(Number(process.env.BENCH_CACHED_RUNS ?? 3));
+    } catch (err) {
+      failures.push(`cached: ${(err as Error).message}`);
+      out(`  FAILED: ${(err as Error).stack ?? err}`);
+    }
+  }
+
   heading('Summary');
   for (const r of repeated) {
     out(`  ${r.title.split(':')[0]}, ${r.runs.length} runs (seeds differ, so do the rows), all rows with learning`);
@@ -123,6 +134,14 @@ async function main(): Promise<void> {
   }
   if (rss) {
     figure(`peak RSS, ${num(rss.rows)}-row job${rss.finished ? '' : ' (job not done in time)'}`, rss.maxRssMB === undefined ? 'n/a' : `${rss.maxRssMB.toFixed(0)} MB`, `< ${TARGET_RSS_MB} MB`);
+  }
+  if (cached && cached.length > 0) {
+    out(`  Cached lookups, POST /v1/enrich, ${cached.length} runs (floor and Cascade alternating in each)`);
+    figure('  Cascade ÷ floor requests/s', spread(cached.map((r) => r.ratio)), `>= ${CACHED_TARGET}`);
+    figure('  Cascade requests/s', cached.map((r) => num(r.cascade.perSecond)).join(', '));
+    figure('  floor requests/s', cached.map((r) => num(r.floor.perSecond)).join(', '));
+    figure('  Cascade p50 / p99 ms', cached.map((r) => `${r.cascade.p50Ms.toFixed(1)} / ${r.cascade.p99Ms.toFixed(1)}`).join(', '));
+    figure('  floor p50 / p99 ms', cached.map((r) => `${r.floor.p50Ms.toFixed(1)} / ${r.floor.p99Ms.toFixed(1)}`).join(', '));
   }
   for (const f of failures) out(`  FAILED ${f}`);
   out(`\n  total bench time ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()}`);
