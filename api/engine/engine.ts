@@ -95,7 +95,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ]),
   );
   const freshnessMs = config.cache.freshnessDays * DAY;
-  const cacheLoader = new CacheLoader(storage.cache.read, () => clock.now() - freshnessMs);
+  const cacheLoader = new CacheLoader(storage.cache.read, () => clock.now() - freshnessMs, () => clock.now());
 
   const hits = new HitCounter(journal, clock, deps.log, metrics.cacheHits);
   hits.start();
