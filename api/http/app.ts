@@ -5,6 +5,7 @@ import { CascadeError } from '../errors.js';
 import { notFound, onError } from './errors.js';
 import { mcpRoutes } from './mcp/index.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
+import { nodeBodyLimit } from './middleware/body/index.js';
 import { requestId } from './middleware/requestId/index.js';
 import type { Logger } from '../log.js';
 import { createRouter } from './router.js';
@@ -43,14 +44,13 @@ export function buildApp(deps: AppDeps) {
   app.notFound(notFound);
   // First, so every answer (a 401, a 413, a 404) carries its request id.
   app.use('*', requestId({ log: deps.log, scope: deps.logScope }));
-  const limit = bodyLimit({
-    maxSize: LIMITS.bodyBytes,
-    onError: () => {
-      throw new CascadeError('payload_too_large', `the body is over ${LIMITS.bodyBytes} bytes; send rows in batches of at most ${LIMITS.rowsPerRequest}`);
-    },
-  });
+  const tooLarge = () => {
+    throw new CascadeError('payload_too_large', `the body is over ${LIMITS.bodyBytes} bytes; send rows in batches of at most ${LIMITS.rowsPerRequest}`);
+  };
+  const limit = bodyLimit({ maxSize: LIMITS.bodyBytes, onError: tooLarge });
   const auth = apiKeyAuth({ findWorkspace: deps.findWorkspace });
-  app.use('/v1/*', limit);
+  // The /v1 routes read their bodies through c.req, so they can take them straight from Node (see nodeBodyLimit); /mcp reads the raw Request.
+  app.use('/v1/*', nodeBodyLimit({ maxSize: LIMITS.bodyBytes, onError: tooLarge, limit }));
   app.use('/v1/*', auth);
   // MCP for AI agents, behind the same key and limit; outside the chain (and the OpenAPI document): it speaks JSON-RPC, not the contract.
   app.use('/mcp', limit);
