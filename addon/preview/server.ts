@@ -155,32 +155,47 @@ export function numberFormats(formats: unknown[]) {
   });
 }
 
-/** A basic chart's title, axis titles and points, read from its source ranges: what the page draws as SVG. */
+/** A serial day number as Sheets holds dates (days since 1899-12-30, UTC) as yyyy-mm-dd. */
+const serialDate = (n: number) => new Date(Math.round((n - 25569) * 86_400_000)).toISOString().slice(0, 10);
+
+/**
+ * A basic chart's title, axis titles, domain labels and series, read from
+ * its source ranges: what the page draws as SVG. With headerCount 1 the
+ * first row names the series. Rows with an empty domain cell (a fixed block
+ * not yet filled) are not points; a line chart's numeric domain is a date.
+ */
 export function chartView(spec: unknown, sheetOf: (r: GridRange) => TabLike | undefined) {
+  type Range = { sourceRange?: { sources?: GridRange[] } };
   const s = spec as {
     title?: string;
-    basicChart?: { chartType?: string; axis?: { position?: string; title?: string }[]; domains?: { domain?: { sourceRange?: { sources?: GridRange[] } } }[]; series?: { series?: { sourceRange?: { sources?: GridRange[] } } }[] };
+    basicChart?: { chartType?: string; headerCount?: number; axis?: { position?: string; title?: string }[]; domains?: { domain?: Range }[]; series?: { series?: Range }[] };
   };
-  const column = (src: GridRange | undefined): unknown[] => {
+  const column = (r: Range | undefined): unknown[] => {
+    const src = r?.sourceRange?.sources?.[0];
     const tab = src && sheetOf(src);
     if (!src || !tab) return [];
     const from = (src.startRowIndex ?? 0) + 1;
     const to = Math.min(src.endRowIndex ?? tab.rowCount, tab.rowCount);
     if (to < from) return [];
     const col = (src.startColumnIndex ?? 0) + 1;
-    return tab.values(from, col, to, col).map((r) => r[0] ?? '');
+    return tab.values(from, col, to, col).map((row) => row[0] ?? '');
   };
   const b = s.basicChart ?? {};
-  const labels = column(b.domains?.[0]?.domain?.sourceRange?.sources?.[0]);
-  const values = column(b.series?.[0]?.series?.sourceRange?.sources?.[0]);
-  // A chart over a fixed block of rows: blank rows (no provider there yet) are not points.
-  const points = labels.flatMap((l, i) => (l !== '' && typeof values[i] === 'number' ? [{ label: String(l), value: values[i] as number }] : []));
+  const type = b.chartType ?? 'COLUMN';
+  const skip = b.headerCount ?? 0;
+  const domain = column(b.domains?.[0]?.domain);
+  const series = (b.series ?? []).map((x) => column(x.series));
+  const rows = domain.flatMap((d, i) => (i >= skip && d !== '' ? [i] : []));
+  const named = series
+    .map((v, k) => ({ name: skip > 0 ? String(v[0] ?? '') : `Series ${k + 1}`, values: rows.map((i) => (typeof v[i] === 'number' ? (v[i] as number) : null)) }))
+    .filter((x) => x.values.some((v) => v !== null));
   return {
     title: s.title ?? '',
-    type: b.chartType ?? 'COLUMN',
+    type,
     xTitle: b.axis?.find((a) => a.position === 'BOTTOM_AXIS')?.title ?? '',
     yTitle: b.axis?.find((a) => a.position === 'LEFT_AXIS')?.title ?? '',
-    points,
+    labels: rows.map((i) => (typeof domain[i] === 'number' && type === 'LINE' ? serialDate(domain[i] as number) : String(domain[i]))),
+    series: named,
   };
 }
 
