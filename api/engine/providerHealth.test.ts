@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testProvider } from '../../test/helpers/provider.js';
 import type { Provider } from '../providers/types.js';
 import { Ranking, realtimeOrder } from './order.js';
-import { PROBE_INTERVAL_MS } from './providerHealth.js';
+import { PROBE_INTERVAL_MS, SPELL_MAX_MS } from './providerHealth.js';
 import { Stats } from './stats.js';
 
 const ids = (order: readonly Provider[]) => order.map((p) => p.id);
@@ -76,15 +76,28 @@ describe('ProviderHealth', () => {
     expect(h.claimProbe('cheap', 3000 + PROBE_INTERVAL_MS + 3000)).toBe(true);
   });
 
-  it('judges answers against the p95 from before them, so a spell does not hide itself', () => {
+  it('keeps a spell out of the p95, so the spell does not hide itself, until it lasts long enough to be the new normal', () => {
     const stats = warmed();
     const h = stats.health;
-    // As Caller does: the call ends (judged), then its latency joins the stats.
-    for (let i = 0; i < 4; i++) {
-      const c = h.begin('cheap', i * 10);
-      h.end(c, i * 10 + 3000);
-      stats.record('ws', 'com', 'cheap', true, 3000);
-    }
-    expect(h.degraded('cheap', 100)).toBe(true);
+    // As Caller does: the call ends (judged against the p95 of before it), then its latency goes to the stats.
+    const answer = (at: number, ms: number) => {
+      const c = h.begin('cheap', at);
+      h.end(c, at + ms);
+      stats.record('ws', 'com', 'cheap', true, ms);
+    };
+    // A single slow answer of a healthy provider is its tail: it counts.
+    answer(0, 3000);
+    expect(h.keepsOut('cheap')).toBe(false);
+    const p95 = stats.p95('cheap');
+    // The spell's answers (the single slow one above counts towards it) stay out of the window: 40 of them
+    // would be half of it.
+    for (let i = 0; i < 40; i++) answer(10_000 + i * 10, 3000);
+    expect(h.keepsOut('cheap')).toBe(true);
+    expect(stats.p95('cheap')).toBe(p95);
+    expect(h.degraded('cheap', 20_000)).toBe(true);
+    // Ten minutes of it is the provider's pace now: counted again, until the p95 takes it in and it is not "slower" any more.
+    for (let i = 0; i < 40; i++) answer(10_000 + SPELL_MAX_MS + i * 10, 3000);
+    expect(stats.p95('cheap')).toBe(3000);
+    expect(h.degraded('cheap', 20_000 + SPELL_MAX_MS)).toBe(false);
   });
 });

@@ -28,6 +28,10 @@ interface Track {
   /** The last RECENT answers, oldest first; `slow`: past the provider's p95 as it stood before this answer counted. */
   recent: { ms: number; slow: boolean }[];
   lastProbeAt: number;
+  /** When the current spell began (degraded as of the last answer), or undefined while healthy. */
+  spellSince?: number;
+  /** As of the last answer: in a spell, and not for longer than SPELL_MAX_MS. */
+  keepOut: boolean;
 }
 
 /**
@@ -38,6 +42,18 @@ interface Track {
 const RECENT = 4;
 /** At most one real-time probe of a degraded provider per this long, and only while none of its calls is out. */
 export const PROBE_INTERVAL_MS = 1000;
+/**
+ * A spell this long is the provider's new normal: its slow latencies count
+ * towards its p95 again (see keepsOut), and in time it is healthy at its new pace.
+ */
+export const SPELL_MAX_MS = 10 * 60_000;
+
+/**
+ * "Slow" is past the provider's p95 by half again: a burst of calls on a
+ * busy machine stretches every latency a little, and a provider must not be
+ * routed around for that; a bad spell is seconds, far beyond this.
+ */
+const SLOW_FACTOR = 1.5;
 
 export class ProviderHealth {
   private readonly tracks = new Map<string, Track>();
@@ -45,9 +61,14 @@ export class ProviderHealth {
 
   constructor(private readonly figures: LatencyFigures) {}
 
+  private limit(provider: string): number | undefined {
+    const p95 = this.figures.p95(provider);
+    return p95 === undefined ? undefined : p95 * SLOW_FACTOR;
+  }
+
   private track(provider: string): Track {
     let t = this.tracks.get(provider);
-    if (!t) this.tracks.set(provider, (t = { inflight: new Map(), recent: [], lastProbeAt: -Infinity }));
+    if (!t) this.tracks.set(provider, (t = { inflight: new Map(), recent: [], lastProbeAt: -Infinity, keepOut: false }));
     return t;
   }
 
@@ -63,9 +84,24 @@ export class ProviderHealth {
     const t = this.track(call.provider);
     if (!t.inflight.delete(call.id)) return;
     const ms = now - call.startedAt;
-    const limit = this.figures.p95(call.provider);
+    const limit = this.limit(call.provider);
     t.recent.push({ ms, slow: limit !== undefined && ms > limit });
     if (t.recent.length > RECENT) t.recent.shift();
+    if (this.degraded(call.provider, now)) t.spellSince ??= now;
+    else t.spellSince = undefined;
+    t.keepOut = t.spellSince !== undefined && now - t.spellSince < SPELL_MAX_MS;
+  }
+
+  /**
+   * Whether the latency of the answer just ended() stays out of the
+   * provider's p95 window (Stats.observeLatency): a slow answer during a
+   * spell. Else a spell hides itself: once 5% of the window (13 of 256
+   * answers, fewer while it is filling) is spell, the p95 is the spell's
+   * latency, nothing is slower than it, and the degraded provider would be
+   * waited on again at its full slowness.
+   */
+  keepsOut(provider: string): boolean {
+    return this.tracks.get(provider)?.keepOut ?? false;
   }
 
   inflight(provider: string): number {
@@ -73,26 +109,24 @@ export class ProviderHealth {
   }
 
   /**
-   * Degraded: most of what is known of the provider right now, its calls in
-   * flight and its last few answers, is slower than its own recent p95, and
-   * at least two such calls (one slow call is the tail any provider has).
-   * A provider without a p95 yet (under 20 answers) is never degraded.
+   * Degraded: most of its calls in flight are clearly slower than its own
+   * recent p95 (SLOW_FACTOR), or most of its last few answers were; either
+   * way at least two (one slow call is the tail any provider has). The calls
+   * in flight show a spell's onset before any of them answers; the answers
+   * keep it known while nothing is in flight (real time routes around it),
+   * and two fast ones of the last four end it. A provider without a p95 yet
+   * (under 20 answers) is never degraded.
    */
   degraded(provider: string, now: number): boolean {
-    const limit = this.figures.p95(provider);
+    const limit = this.limit(provider);
     const t = this.tracks.get(provider);
     if (limit === undefined || !t) return false;
     let slow = 0;
-    let total = 0;
-    for (const started of t.inflight.values()) {
-      total++;
-      if (now - started > limit) slow++;
-    }
-    for (const r of t.recent) {
-      total++;
-      if (r.slow) slow++;
-    }
-    return slow >= 2 && slow * 2 > total;
+    for (const started of t.inflight.values()) if (now - started > limit) slow++;
+    if (slow >= 2 && slow * 2 > t.inflight.size) return true;
+    slow = 0;
+    for (const r of t.recent) if (r.slow) slow++;
+    return slow >= 2 && slow * 2 > t.recent.length;
   }
 
   /**
@@ -104,7 +138,7 @@ export class ProviderHealth {
    */
   expectedMs(provider: string, now: number): number | undefined {
     if (!this.degraded(provider, now)) return this.figures.p50(provider);
-    const limit = this.figures.p95(provider)!;
+    const limit = this.limit(provider)!;
     const t = this.tracks.get(provider)!;
     const slow: number[] = [];
     for (const started of t.inflight.values()) if (now - started > limit) slow.push(now - started);

@@ -120,6 +120,9 @@ export class Stats {
   }
 
   observeLatency(provider: string, ms: number): void {
+    // The p95 is the provider's outside its bad spells: see ProviderHealth.keepsOut.
+    const p95 = this.p95(provider);
+    if (p95 !== undefined && ms > p95 && this.health.keepsOut(provider)) return;
     let l = this.latencies.get(provider);
     if (!l) this.latencies.set(provider, (l = { ring: [], next: 0 }));
     if (l.ring.length < LATENCY_WINDOW) l.ring.push(ms);
