@@ -24,6 +24,13 @@ export interface SimBehaviour {
    * asks answer normally. A demo's way to show flagged rows and Retry flagged.
    */
   failFirstTime?: { share: number; status: number };
+  /**
+   * A slow spell: after `after` more requests (0 if absent), the next `calls`
+   * requests take `extraMs` longer than their drawn latency. Counted down as
+   * requests arrive, so a spell lasts as many calls as it says, however few
+   * are sent its way.
+   */
+  slow?: { after?: number; calls: number; extraMs: number };
   /** Answer the next N requests with 429 and this Retry-After (seconds). */
   storm?: { remaining: number; retryAfterS: number };
   /** Answer 200 with a body that is not JSON. */
@@ -118,6 +125,13 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
     peakInflight.set(id, Math.max(peakInflight.get(id) ?? 0, n));
     try {
       latencyMs = b.latency.medianMs * Math.exp(b.latency.sigma * gaussian());
+      if (b.slow && b.slow.calls > 0) {
+        if (b.slow.after) b.slow.after--;
+        else {
+          b.slow.calls--;
+          latencyMs += b.slow.extraMs;
+        }
+      }
       await new Promise((r) => setTimeout(r, latencyMs));
       if (b.forceStatus) {
         log(b.forceStatus);
