@@ -35,6 +35,8 @@ export interface CallerDeps {
   /** Whether commits are being refused for now (a lock, a full disk): an answer bought then could not be stored. */
   storageFailing(): boolean;
   countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void;
+  /** Answers fetched before this are stale: not taken from `recent` either (none is, given no bound). */
+  freshSince?(): number;
   stats: Stats;
   budgets: Budgets;
   isCancelled(jobId: string | null): boolean;
@@ -148,7 +150,7 @@ export class Caller {
   /** The free answer, given what the cache holds for the key (`stored`), without counting a cache hit. */
   free(stored: CachedAnswer | undefined, provider: Provider, inputKey: string, workspace: string): FreeAnswer | undefined {
     if (stored) return fromStore(stored);
-    const recent = this.recent.get(`${workspace}\0${provider.id}\0${inputKey}`);
+    const recent = this.freshRecent(`${workspace}\0${provider.id}\0${inputKey}`);
     return recent ? asCached(recent) : undefined;
   }
 
@@ -160,7 +162,7 @@ export class Caller {
     }
     const key = `${ctx.workspace}\0${provider.id}\0${inputKey}`;
     for (;;) {
-      const recent = this.recent.get(key);
+      const recent = this.freshRecent(key);
       if (recent) return asCached(recent);
       const shared = this.inflight.get(key);
       if (!shared) break;
@@ -178,6 +180,14 @@ export class Caller {
     } finally {
       this.inflight.delete(key);
     }
+  }
+
+  /** An answer bought moments ago, unless it is past the cache's freshness: a long-lived process must buy it again then, as the cache would. */
+  private freshRecent(key: string): (StepResult & { kind: 'answer' }) | undefined {
+    const recent = this.recent.get(key);
+    if (!recent || !this.deps.freshSince || recent.fetchedAt >= this.deps.freshSince()) return recent;
+    this.recent.delete(key);
+    return undefined;
   }
 
   private remember(key: string, answer: StepResult & { kind: 'answer' }): void {

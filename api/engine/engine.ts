@@ -121,6 +121,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     recordCall,
     storageFailing: () => journal.failing,
     countCacheHit: (ws, provider, jobId) => hits.count(ws, provider, jobId),
+    freshSince: () => clock.now() - freshnessMs,
     stats,
     budgets,
     isCancelled: (jobId) => jobId !== null && cancelled.has(jobId),
