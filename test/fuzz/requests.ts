@@ -411,6 +411,9 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
     // Takes no query: whatever query comes is ignored.
     [1, { endpoint: 'GET /v1/alerts', method: 'GET', path: fixed('v1', 'alerts'), query: queryArb(adv, [['window', s(fc.constantFrom('7d', '14d'))]]) }],
     [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
+    // Prometheus scrapes: a workspace's key, no header, or an adversarial bearer, never the metrics token (a 404 or 401, never a 5xx).
+    [1, { endpoint: 'GET /metrics', method: 'GET', path: fixed('metrics'), query: queryArb(adv, []), headers: fc.constantFrom<FuzzRequest['headers']>([], [['x-request-id', 'fuzz-req-0001']]) }],
+    [1, { endpoint: 'GET /metrics (no key)', method: 'GET', path: fixed('metrics'), auth: false, query: queryArb(adv, []), headers: adv ? adversarialString.map((x) => [['x-request-id', new Adv(x)] as const]) : fc.constant([]) }],
     [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
     [
       1,
