@@ -78,7 +78,7 @@ describe('real-time routing around a degraded provider', () => {
     // a is degraded, each call is written off and b asked at once, outside the hedge budget.
     const onset = await Promise.all([lookup(), lookup(), lookup(), lookup()]);
     // While a's slow calls are out, lookups go to b alone.
-    const during = [];
+    const during: Awaited<ReturnType<typeof lookup>>[] = [];
     for (let i = 0; i < 5; i++) during.push(await lookup());
     await idle();
     for (const l of onset) {
@@ -88,7 +88,7 @@ describe('real-time routing around a degraded provider', () => {
     }
     for (const l of during) expect(l.asked[0]).toBe('b');
     // Then until a recovers: no lookup waits on it; only probes (one at a time) ask it, each written off at its p95.
-    const after = [];
+    const after: Awaited<ReturnType<typeof lookup>>[] = [];
     for (let i = 0; i < 200; i++) {
       const l = await lookup();
       after.push(l);

@@ -9,6 +9,8 @@ export interface BenchProvider {
   behaviour: SimBehaviour & { concurrency: number; ratePerSecond: number };
   costPerCall: number;
   costPerMatch: number;
+  /** What it supplies; FIELDS if absent. */
+  fields?: Field[];
 }
 
 /** The configuration file a user would write for these providers, with their documented limits. */
@@ -18,9 +20,9 @@ export function rawConfig(simUrl: string, providers: BenchProvider[]) {
       id: p.id,
       kind: 'http',
       input: 'domain',
-      fields: FIELDS,
+      fields: p.fields ?? FIELDS,
       request: { method: 'GET', url: `${simUrl}/${p.id}?q={{domain}}` },
-      response: { map: Object.fromEntries(FIELDS.map((f) => [f, `/data/${f}`])) },
+      response: { map: Object.fromEntries((p.fields ?? FIELDS).map((f) => [f, `/data/${f}`])) },
       costPerCall: p.costPerCall,
       costPerMatch: p.costPerMatch,
       concurrency: p.behaviour.concurrency,
@@ -30,4 +32,4 @@ export function rawConfig(simUrl: string, providers: BenchProvider[]) {
   };
 }
 
-export const simProviders = (providers: BenchProvider[]): SimProvider[] => providers.map((p) => ({ id: p.id, fields: FIELDS, behaviour: p.behaviour }));
+export const simProviders = (providers: BenchProvider[]): SimProvider[] => providers.map((p) => ({ id: p.id, fields: p.fields ?? FIELDS, behaviour: p.behaviour }));

@@ -7,13 +7,14 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`, `cached`) runs only the parts named.
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`) runs only the parts named.
  */
 import { cpus, loadavg } from 'node:os';
 import { figure, heading, num, out } from './report.js';
 import { SCENARIO_A_TLDS, SCENARIO_B_TLDS, SCENARIO_C_TLDS, scenarioAProviders, scenarioBProviders, scenarioCProviders } from './providers.js';
 import { CACHED_TARGET, runCachedScenario, type CachedRun } from './cachedScenario.js';
 import { runRssScenario, TARGET_RSS_MB, type RssResult } from './rss.js';
+import { reportRealtime, runRealtimeScenario, type RealtimeRun } from './realtimeScenario.js';
 import { runWaterfallScenario, type ScenarioResult, type WaterfallScenario } from './waterfallScenario.js';
 
 const RSS_ROWS = 100_000;
@@ -115,6 +116,16 @@ async function main(): Promise<void> {
     }
   }
 
+  let realtime: RealtimeRun[] | undefined;
+  if (wanted('realtime')) {
+    try {
+      realtime = await runRealtimeScenario();
+    } catch (err) {
+      failures.push(`realtime: ${(err as Error).message}`);
+      out(`  FAILED: ${(err as Error).stack ?? err}`);
+    }
+  }
+
   heading('Summary');
   for (const r of repeated) {
     out(`  ${r.title.split(':')[0]}, ${r.runs.length} runs (seeds differ, so do the rows), all rows with learning`);
@@ -143,6 +154,7 @@ async function main(): Promise<void> {
     figure('  Cascade p50 / p99 ms', cached.map((r) => `${r.cascade.p50Ms.toFixed(1)} / ${r.cascade.p99Ms.toFixed(1)}`).join(', '));
     figure('  floor p50 / p99 ms', cached.map((r) => `${r.floor.p50Ms.toFixed(1)} / ${r.floor.p99Ms.toFixed(1)}`).join(', '));
   }
+  if (realtime && realtime.length > 0) reportRealtime(realtime, spread);
   for (const f of failures) out(`  FAILED ${f}`);
   out(`\n  total bench time ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()}`);
 }
