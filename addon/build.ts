@@ -80,7 +80,7 @@ export async function buildServerBundle(): Promise<{ code: string; globals: stri
   if (globals.length !== exportsOfEntry.length || globals.some((g) => !exportsOfEntry.includes(g))) {
     throw new Error(`addon build: export block ${globals.join(', ')} differs from the entry's exports ${exportsOfEntry.join(', ')}`);
   }
-  const code = out.slice(0, block.index) + '\n';
+  const code = `${out.slice(0, block.index)}\n`;
   checkScript(code, globals);
   return { code, globals };
 }

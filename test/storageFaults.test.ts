@@ -110,7 +110,6 @@ it('answers every request while another connection holds the write lock past the
   h = await startHarness(PROVIDERS);
   const N = 1000;
   const { body: job } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(N)) } });
-  const { body: side } = await h.api('/v1/jobs', { body: { fields: FIELDS, rows: domainRows(domains(100, 'com', 'side')) } });
   for (let i = 0; i < 3000 && h.sim.arrivals() < N / 4; i++) await pause(5);
 
   const other = createClient({ url: h.dbUrl });
@@ -120,7 +119,11 @@ it('answers every request while another connection holds the write lock past the
     await other.execute('BEGIN EXCLUSIVE');
     let released = false;
     const finished: { path: string; status: number; beforeRelease: boolean; body: any; retryAfter: string | null }[] = [];
-    const track = (p: Promise<Seen>) => p.then((s) => (finished.push({ ...s, beforeRelease: !released }), s));
+    const track = (p: Promise<Seen>) =>
+      p.then((s) => {
+        finished.push({ ...s, beforeRelease: !released });
+        return s;
+      });
     const requests = [
       track(send(h, '/v1/jobs', { fields: FIELDS, rows: domainRows(domains(5, 'com', 'locked')) })),
       track(send(h, `/v1/jobs/${job.id}/retry`, {})),

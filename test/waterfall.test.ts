@@ -55,7 +55,7 @@ describe('waterfall', () => {
     const byKey = Object.fromEntries((await allResults(h, body.id)).map((r) => [r.key, r]));
     expect(byKey['2'].status).toBe('matched');
     expect(byKey['2'].sources['company.name']).toBe('b');
-    expect(byKey['x'].status).toBe('no_match');
+    expect(byKey.x.status).toBe('no_match');
     expect(h.calls('a').sort()).toEqual(['acme.com', 'kraft.de']);
   });
 

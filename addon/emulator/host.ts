@@ -66,6 +66,7 @@ export class AppsScriptHost {
     return (await this.dispatch(exec, op, arg as never)) as Ops[K][1];
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: each op's arguments come from the worker as structured-clone data, read per op below.
   private async dispatch(exec: ExecInfo, op: Op, a: any): Promise<unknown> {
     const ss = this.spreadsheet;
     switch (op) {

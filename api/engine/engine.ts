@@ -166,7 +166,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     processRow: (job, row) => processRow(job, row).finally(metrics.rowProcessed),
     onJobsLoaded: (jobs) => {
       activeJobs = jobs.length;
-      jobs.forEach((j) => budgets.track(j.id, j.maxCostUsd, j.costUsd));
+      for (const j of jobs) budgets.track(j.id, j.maxCostUsd, j.costUsd);
     },
     onJobDone: (job) => {
       budgets.forget(job.id);

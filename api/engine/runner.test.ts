@@ -7,6 +7,11 @@ import { Runner, type RunnerStore } from './runner.js';
 
 const job: JobRecord = { id: 'job_1', workspaceId: 'ws', fields: ['company.name'], status: 'running', maxCostUsd: null, costUsd: 0, createdAt: 0, finishedAt: null };
 const tick = () => new Promise((r) => setImmediate(r));
+/** A row's work ends: its count goes down, then its promise resolves (the order the runner sees it in). */
+const finishWith = (release: () => void, resolve: () => void) => {
+  release();
+  resolve();
+};
 
 /** One job of `rows` pending rows in memory, and every claim the runner makes. */
 function storeOf(rows: number) {
@@ -37,7 +42,7 @@ describe('Runner', () => {
     const working: (() => void)[] = [];
     const runner = new Runner({
       store,
-      processRow: () => new Promise<void>((resolve) => working.push(() => (release(), resolve()))),
+      processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
       onError: (err) => { throw err; },
       // No poll during the test: every claim is one the runner chose to make.
       engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
@@ -74,7 +79,7 @@ describe('Runner', () => {
       store,
       processRow: async () => {
         started.push(turns);
-        await new Promise<void>((resolve) => finish.push(() => (release(), resolve())));
+        await new Promise<void>((resolve) => finish.push(() => finishWith(release, resolve)));
       },
       onError: (err) => { throw err; },
       engine: EngineConfigSchema.parse({ maxInflightRows: 400, pollMs: 3_600_000, leaseMs: 3_600_000 }),
@@ -108,7 +113,7 @@ describe('Runner', () => {
     const working: (() => void)[] = [];
     const runner = new Runner({
       store: slowStore,
-      processRow: () => new Promise<void>((resolve) => working.push(() => (release(), resolve()))),
+      processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
       onError: (err) => { throw err; },
       engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
       clock: systemClock,
@@ -117,7 +122,7 @@ describe('Runner', () => {
     runner.start();
     for (let i = 0; i < 100 && (working.length < 10 || claimsOut.length === 0); i++) {
       await tick();
-      if (working.length === 10 && claimsOut.length === 0) working.shift()!(), working.shift()!(), working.shift()!();
+      if (working.length === 10 && claimsOut.length === 0) for (let n = 0; n < 3; n++) working.shift()!();
     }
     expect(claimsOut).toHaveLength(1);
     while (working.length > 0) working.shift()!();

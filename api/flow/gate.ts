@@ -224,10 +224,16 @@ export class ProviderGate {
   private pump(): void {
     while (this.queue.length > 0) {
       const now = this.opts.clock.now();
-      if (now < this.pausedUntil) return this.wake(this.pausedUntil);
+      if (now < this.pausedUntil) {
+        this.wake(this.pausedUntil);
+        return;
+      }
       if (this.inflight >= Math.floor(this.limit)) return;
       const wait = this.rateWindow?.take(now) ?? 0;
-      if (wait > 0) return this.wake(now + wait);
+      if (wait > 0) {
+        this.wake(now + wait);
+        return;
+      }
       let w = this.queue.shift();
       while (w?.done) w = this.queue.shift();
       if (!w) return;

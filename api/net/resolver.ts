@@ -38,7 +38,7 @@ export function createResolver(opts: ResolverOptions): NetResolver {
     if (!custom) {
       // The system resolver (getaddrinfo, /etc/hosts) is what a plain connection would have used.
       const found = await dns.lookup(host, { all: true, verbatim: true }).catch(absent);
-      return found && found.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+      return found?.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })) ?? null;
     }
     const [v4, v6] = await Promise.all([resolver.resolve4(host).catch(absent), resolver.resolve6(host).catch(absent)]);
     if (v4 === null && v6 === null) return null;
@@ -50,7 +50,7 @@ export function createResolver(opts: ResolverOptions): NetResolver {
     mx: (domain) => resolver.resolveMx(domain).catch(absent),
     txt: async (domain) => {
       const records = await resolver.resolveTxt(domain).catch(absent);
-      return records && records.map((chunks) => chunks.join(''));
+      return records?.map((chunks) => chunks.join('')) ?? null;
     },
   };
 }

@@ -44,7 +44,13 @@ function section(title: string, m: Metrics): Cell[][] {
 /** The whole tab's values, every cell of the block given (blank as ''), so figures of a provider no longer listed are cleared. */
 export function dashboardValues(jobId: string, job: Metrics, week: Metrics, now: number, alerts?: Alerts): Cell[][] {
   const rows: Cell[][] = Array.from({ length: DASHBOARD_ROWS }, () => new Array<Cell>(COLS).fill(''));
-  const put = (row: number, lines: Cell[][]) => lines.forEach((l, i) => l.forEach((v, j) => (rows[row - 1 + i]![j] = v)));
+  const put = (row: number, lines: Cell[][]) => {
+    lines.forEach((l, i) => {
+      l.forEach((v, j) => {
+        rows[row - 1 + i]![j] = v;
+      });
+    });
+  };
   put(1, [['Cascade dashboard'], ['Job', jobId, 'Updated (UTC)', sheetsDate(now)]]);
   if (alerts) put(ALERTS_SECTION, alertLines(alerts));
   put(JOB_SECTION, section('This job', job));

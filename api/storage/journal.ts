@@ -29,7 +29,10 @@ interface PendingCommit {
 function newCommit(): PendingCommit {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   // A commit nobody awaits (a cache-hit count) must not crash the process when it fails; awaiting callers still see the error.
   promise.catch(() => {});
   return { promise, resolve, reject };

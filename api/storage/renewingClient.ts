@@ -17,7 +17,14 @@ const GAVE_UP = Symbol('gave up');
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export interface RenewingOptions {
@@ -128,7 +135,11 @@ export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }
     get(_target, prop) {
       const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
       if (typeof value !== 'function') return value;
-      if (prop === 'close') return () => ((closed = true), current.close());
+      if (prop === 'close')
+        return () => {
+          closed = true;
+          return current.close();
+        };
       if (!RUNS_STATEMENTS.has(prop)) return value.bind(current);
       let wrapper = watched.get(prop);
       if (!wrapper) watched.set(prop, (wrapper = watch(prop)));

@@ -75,7 +75,7 @@ async function unwritable(): Promise<void> {
     polling = false;
     await poll;
     const fivehundreds = [...statuses].filter(([s]) => s >= 500 && s !== 503).reduce((n, [, c]) => n + c, 0);
-    figure('answers during the fault (by status)', [...statuses].map(([s, c]) => `${s}: ${c}`).join(', ') + ` · creates ${creates.join(' ')}`);
+    figure('answers during the fault (by status)', `${[...statuses].map(([s, c]) => `${s}: ${c}`).join(', ')} · creates ${creates.join(' ')}`);
     figure('HTTP 500s', num(fivehundreds), '0');
     figure('paid calls after the files turned unwritable', `${num(duringFault)} (on the wire then: ${wire})`);
     figure('last of them reached a provider after', `${num(lastCallMs)} ms`, '≤ 1,000 ms');

@@ -528,7 +528,7 @@ export function batchArb(pairs: number): fc.Arbitrary<FuzzRequest[]> {
   const item = fc.tuple(droppable(adversarial), droppable(other));
   return new FullLengthArray(fc.array(item, { minLength: pairs, maxLength: pairs }), fc.array(item, { minLength: 0, maxLength: pairs })).map((list) =>
     list
-      .flatMap(([a, o]) => [a, o])
+      .flat()
       .filter((r): r is FuzzRequest => r !== null)
       .reverse(),
   );

@@ -254,7 +254,7 @@ describe('the dashboard tab', () => {
     const blank = (r: (string | number)[]) => r.map((v) => (v === '' ? undefined : v));
     const section = (row: number, m: any) => {
       expect(dash.values(row + 2, 1, row + 2, 7)[0]).toEqual(blank(figureCells('All providers', m.totals)));
-      m.providers.forEach((p: any, i: number) => expect(dash.values(row + 3 + i, 1, row + 3 + i, 7)[0]).toEqual(blank(figureCells(p.label, p))));
+      for (const [i, p] of m.providers.entries()) expect(dash.values(row + 3 + i, 1, row + 3 + i, 7)[0]).toEqual(blank(figureCells(p.label, p)));
     };
     section(JOB_SECTION, job);
     section(WEEK_SECTION, week);

@@ -42,7 +42,7 @@ export function readLimits(raw: string | null): AddonLimits {
   const valid: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(overrides)) {
     const field = AddonLimitsSchema.shape[k as keyof AddonLimits];
-    if (field && field.safeParse(v).success) valid[k] = v;
+    if (field?.safeParse(v).success) valid[k] = v;
   }
   return AddonLimitsSchema.parse(valid);
 }

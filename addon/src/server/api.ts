@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ROUTES, routeUrl, type RouteName, type RouteRequest, type RouteResponse } from '../../../shared/index.js';
 import { AddonError, describeApiError, describeFetchFailure } from '../core/apiErrors.js';
-import type { Gas, GasFetchOptions } from './gas.js';
+import type { Gas, GasFetchOptions, GasHttpResponse } from './gas.js';
 import type { Settings } from './settings.js';
 
 export interface ApiClient {
@@ -40,7 +40,7 @@ export function apiClient(gas: Gas, settings: Settings): ApiClient {
   };
   const call = <S extends z.ZodType>(path: string, opts: GasFetchOptions, schema: S): z.infer<S> => {
     const url = base + path;
-    let res;
+    let res: GasHttpResponse;
     try {
       res = gas.UrlFetchApp.fetch(url, opts);
     } catch (err) {
@@ -56,7 +56,7 @@ export function apiClient(gas: Gas, settings: Settings): ApiClient {
     call: (name, request, headers) => call(routeUrl(name, request), options(ROUTES[name].method, bodyOf(request), headers), responseOf(name)),
     callAll(name, requests) {
       const urls = requests.map((r) => base + routeUrl(name, r));
-      let responses;
+      let responses: GasHttpResponse[];
       try {
         responses = gas.UrlFetchApp.fetchAll(requests.map((r, i) => ({ url: urls[i]!, ...options(ROUTES[name].method, bodyOf(r)) })));
       } catch (err) {

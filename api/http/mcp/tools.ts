@@ -100,7 +100,7 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     (args) =>
-      run('enrich_row', () => service.enrich({ workspace, ...args }), (r) => `${r.status}: ${Object.keys(r.values).length} of ${args.fields.length} fields found` + (r.missing.length ? `, missing ${r.missing.join(', ')}` : '') + ` (cost $${r.costUsd})`),
+      run('enrich_row', () => service.enrich({ workspace, ...args }), (r) => `${r.status}: ${Object.keys(r.values).length} of ${args.fields.length} fields found${r.missing.length ? `, missing ${r.missing.join(', ')}` : ''} (cost $${r.costUsd})`),
   );
 
   server.registerTool(
@@ -161,7 +161,7 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       run(
         'job_results',
         () => service.results({ workspace, jobId, after: after === undefined ? undefined : Number(after), limit, status }),
-        (r) => `${r.rows.length} rows` + (r.next ? `; more after ${r.next}` : '; last page'),
+        (r) => `${r.rows.length} rows${r.next ? `; more after ${r.next}` : '; last page'}`,
       ),
   );
 

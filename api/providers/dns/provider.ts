@@ -18,7 +18,8 @@ export function dnsProvider(cfg: DnsProviderConfig, deps: DnsProviderDeps): Prov
   async function call(input: Parameters<Provider['call']>[0], signal?: AbortSignal): Promise<CallResult> {
     const domain = input.domain!;
     await limiter.wait(domain, signal);
-    let mx, txt;
+    let mx: Awaited<ReturnType<typeof deps.resolver.mx>>;
+    let txt: Awaited<ReturnType<typeof deps.resolver.txt>>;
     try {
       [mx, txt] = await Promise.all([deps.resolver.mx(domain), deps.resolver.txt(domain)]);
     } catch (err) {

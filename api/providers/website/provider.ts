@@ -59,7 +59,7 @@ export function websiteProvider(cfg: WebsiteProviderConfig, deps: WebsiteProvide
     const both = limit.signal;
     let outcome: CallResult = { kind: 'no_match', status: 0 };
     for (const template of cfg.urls) {
-      let page;
+      let page: Awaited<ReturnType<typeof guardedFetch>>;
       try {
         page = await guardedFetch(deps.guard, template.replaceAll('{{domain}}', domain), {
           headers: { 'user-agent': cfg.userAgent, accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.5', 'accept-language': 'en' },

@@ -40,7 +40,7 @@ function updateCells(book: Spreadsheet, r: Req) {
   const sheet = sheetOf(book, r.start?.sheetId ?? r.range?.sheetId);
   const row0 = (r.start?.rowIndex ?? r.range?.startRowIndex ?? 0) + 1;
   const col0 = (r.start?.columnIndex ?? r.range?.startColumnIndex ?? 0) + 1;
-  (r.rows ?? []).forEach((row: Req, i: number) =>
+  for (const [i, row] of ((r.rows ?? []) as Req[]).entries()) {
     (row.values ?? []).forEach((v: Req, j: number) => {
       const u = v.userEnteredValue;
       if (!u) return;
@@ -55,8 +55,8 @@ function updateCells(book: Spreadsheet, r: Req) {
                 ? { value: u.boolValue }
                 : undefined;
       sheet.setCell(row0 + i, col0 + j, cell);
-    }),
-  );
+    });
+  }
   return {};
 }
 

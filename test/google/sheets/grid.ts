@@ -86,7 +86,7 @@ export class Sheet {
 
   /** Plain values set as if typed RAW; `undefined` clears. */
   setValues(row: number, col: number, values: (CellValue | undefined)[][]): void {
-    values.forEach((line, i) => line.forEach((v, j) => this.setCell(row + i, col + j, v === undefined || v === '' ? undefined : { value: v })));
+    for (const [i, line] of values.entries()) for (const [j, v] of line.entries()) this.setCell(row + i, col + j, v === undefined || v === '' ? undefined : { value: v });
   }
 
   /** Values of a block, `undefined` for empty cells; the block is clipped to the grid. */
@@ -139,7 +139,7 @@ export class Sheet {
   }
 
   private reindex(): void {
-    this.rows.forEach((r, i) => (r.index = i));
+    for (const [i, r] of this.rows.entries()) r.index = i;
   }
 
   /** Attaches metadata to a row (1-based); it follows the row from now on. */

@@ -18,7 +18,7 @@ export interface DataFilter {
 }
 
 export function blockOfA1(book: Spreadsheet, range: string): Block {
-  let r;
+  let r: ReturnType<typeof parseA1>;
   try {
     r = parseA1(range);
   } catch {
@@ -109,7 +109,7 @@ export function writeBlock(block: Block, values: (CellValue | null)[][], option:
 
 function transpose(values: (CellValue | null)[][]): (CellValue | null)[][] {
   const out: (CellValue | null)[][] = [];
-  values.forEach((col, j) => col.forEach((v, i) => ((out[i] ??= [])[j] = v)));
+  for (const [j, col] of values.entries()) for (const [i, v] of col.entries()) (out[i] ??= [])[j] = v;
   return out;
 }
 

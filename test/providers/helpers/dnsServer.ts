@@ -25,7 +25,7 @@ export async function startDnsServer(zones: Record<string, Zone>): Promise<DnsSe
   const socket = createSocket('udp4');
   const queries: string[] = [];
   socket.on('message', (msg, rinfo) => {
-    let query;
+    let query: ReturnType<typeof dnsPacket.decode>;
     try {
       query = dnsPacket.decode(msg);
     } catch {

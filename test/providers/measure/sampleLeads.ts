@@ -88,7 +88,7 @@ async function main() {
     for (const r of emailRows) dist[r.values['person.emailStatus']] = (dist[r.values['person.emailStatus']] ?? 0) + 1;
     console.log(`person.emailStatus values: ${JSON.stringify(dist)}`);
     const { body } = await app.api('/v1/metrics?window=1d');
-    for (const p of body.providers) console.log(`${p.provider}: calls ${p.calls}, matches ${p.matches}, match rate ${p.matchRate === null ? '-' : (100 * p.matchRate).toFixed(0) + '%'}, cache hits ${p.cacheHits}, cost $${p.costUsd}`);
+    for (const p of body.providers) console.log(`${p.provider}: calls ${p.calls}, matches ${p.matches}, match rate ${p.matchRate === null ? '-' : `${(100 * p.matchRate).toFixed(0)}%`}, cache hits ${p.cacheHits}, cost $${p.costUsd}`);
     console.log(`home page requests: ${web.requests.length}; DNS questions: ${dns.queries.length}`);
   } finally {
     await app.stop();
