@@ -13,15 +13,19 @@ export interface ProviderFlow {
   congestion: number;
 }
 
+/** The journal as it stands: whether the database is refusing its commits (then no paid call starts). */
+export interface StorageHealth {
+  commitsRefused: boolean;
+}
+
 /**
  * The engine's figures for whoever watches it (the benchmark's report, an
- * operator): read-only, and the only view into the engine's internals.
+ * operator, a fault test): read-only, and the only view into the engine's internals.
  */
 export interface EngineDiagnostics {
   flow(): ProviderFlow[];
+  storage(): StorageHealth;
 }
 
-export const flowDiagnostics = (gates: ReadonlyMap<string, ProviderGate>): EngineDiagnostics => ({
-  flow: () =>
-    [...gates].map(([provider, g]) => ({ provider, concurrencyLimit: g.concurrencyLimit, ratePerSecond: g.rateLimit, waiting: g.waiting, congestion: g.congestion })),
-});
+export const flowDiagnostics = (gates: ReadonlyMap<string, ProviderGate>): EngineDiagnostics['flow'] => () =>
+  [...gates].map(([provider, g]) => ({ provider, concurrencyLimit: g.concurrencyLimit, ratePerSecond: g.rateLimit, waiting: g.waiting, congestion: g.congestion }));

@@ -179,7 +179,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     workerId,
   });
   // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
-  metrics.watch({ flow: flowDiagnostics(gates).flow, rowsInHand: () => runner.inflight, activeJobs: () => activeJobs });
+  metrics.watch({ flow: flowDiagnostics(gates), rowsInHand: () => runner.inflight, activeJobs: () => activeJobs });
 
   const service = createService({
       ...storage,
@@ -209,7 +209,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   return {
     workerId,
     service,
-    diagnostics: flowDiagnostics(gates),
+    diagnostics: { flow: flowDiagnostics(gates), storage: () => ({ commitsRefused: journal.failing }) },
     checkAlerts: () => alertMonitor.check(),
     start: () => {
       runner.start();
