@@ -150,6 +150,8 @@ describe('every error answer is one the route documents', () => {
     await h.cascade.database.client.execute('PRAGMA busy_timeout=20');
     const other = createClient({ url: h.dbUrl });
     try {
+      // Waits its turn behind a commit of the server's writer thread, instead of failing SQLITE_BUSY on a busy machine.
+      await other.execute('PRAGMA busy_timeout=5000');
       const lock = await other.transaction('write');
       await lock.execute(`INSERT INTO workspaces (id, created_at) VALUES ('doc-holder', 0)`);
       for (const n of ['createJob', 'appendRows', 'retry'] as const) {
