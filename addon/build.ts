@@ -8,7 +8,19 @@ const ADDON = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUT = join(ADDON, 'dist');
 
 /** Apps Script's own globals: a top-level name in the bundle equal to one of these would hide the service. */
-const SERVICES = ['SpreadsheetApp', 'PropertiesService', 'CacheService', 'LockService', 'HtmlService', 'UrlFetchApp', 'ScriptApp', 'Session', 'Utilities', 'Logger', 'console'];
+const SERVICES = [
+  'SpreadsheetApp',
+  'PropertiesService',
+  'CacheService',
+  'LockService',
+  'HtmlService',
+  'UrlFetchApp',
+  'ScriptApp',
+  'Session',
+  'Utilities',
+  'Logger',
+  'console',
+];
 
 /**
  * Apps Script parses the whole file at every execution, each `=CASCADE()`

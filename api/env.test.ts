@@ -7,7 +7,9 @@ describe('parseEnv', () => {
   it('gives the documented defaults for an empty environment, and takes an empty value as unset', () => {
     expect(parseEnv({ PORT: '', HOST: '' })).toMatchObject({ PORT: 8787, HOST: '127.0.0.1', CASCADE_DB: 'file:./data/cascade.db', CASCADE_DEMO_JOB: '1' });
     expect(parseEnv({ PORT: '0', CASCADE_SHEETS_WRITES_PER_USER: '30' })).toMatchObject({ PORT: 0, CASCADE_SHEETS_WRITES_PER_USER: 30 });
-    expect(parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'slack', CASCADE_ALERT_CHECK_MS: '60000' })).toMatchObject({
+    expect(
+      parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'slack', CASCADE_ALERT_CHECK_MS: '60000' }),
+    ).toMatchObject({
       CASCADE_ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
       CASCADE_ALERT_WEBHOOK_FORMAT: 'slack',
       CASCADE_ALERT_CHECK_MS: 60000,
@@ -19,13 +21,16 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ PORT: '99999', CASCADE_SHEETS_URL: 'ftp://x', CASCADE_SHEETS_DASHBOARD_MS: '-5' })).toThrow(
       /PORT: .*\(got "99999"\)\nCASCADE_SHEETS_URL: .*\nCASCADE_SHEETS_DASHBOARD_MS: .*\(got "-5"\)/,
     );
-    expect(() => parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'hooks.slack.com/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'teams' })).toThrow(/CASCADE_ALERT_WEBHOOK_URL: .*\nCASCADE_ALERT_WEBHOOK_FORMAT: /);
+    expect(() => parseEnv({ CASCADE_ALERT_WEBHOOK_URL: 'hooks.slack.com/x', CASCADE_ALERT_WEBHOOK_FORMAT: 'teams' })).toThrow(
+      /CASCADE_ALERT_WEBHOOK_URL: .*\nCASCADE_ALERT_WEBHOOK_FORMAT: /,
+    );
   });
 
   it('takes a metrics token of 16 or more characters without spaces, and refuses a weaker one by name', () => {
     expect(parseEnv({}).CASCADE_METRICS_TOKEN).toBeUndefined();
     expect(parseEnv({ CASCADE_METRICS_TOKEN: 'prom-scrape-token-0123' }).CASCADE_METRICS_TOKEN).toBe('prom-scrape-token-0123');
-    for (const weak of ['short', 'has a space in it 0123']) expect(() => parseEnv({ CASCADE_METRICS_TOKEN: weak })).toThrow(/^CASCADE_METRICS_TOKEN: .*\(got "/);
+    for (const weak of ['short', 'has a space in it 0123'])
+      expect(() => parseEnv({ CASCADE_METRICS_TOKEN: weak })).toThrow(/^CASCADE_METRICS_TOKEN: .*\(got "/);
   });
 
   it('answers any value of any variable with settings or a ConfigError, never anything else', () => {

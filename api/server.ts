@@ -51,7 +51,8 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   const loaded = opts.config;
   const database = await openDatabase(opts.dbUrl, { authToken: opts.dbAuthToken });
   const repaired = await repairUnreadableText(database.client);
-  if (repaired > 0) opts.log(`repaired ${repaired} stored values holding text that could not be read back (written by an earlier version); see api/storage/repairText.ts`);
+  if (repaired > 0)
+    opts.log(`repaired ${repaired} stored values holding text that could not be read back (written by an earlier version); see api/storage/repairText.ts`);
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
   const providers = buildProviders(loaded.config, { http: createHttpClient(dispatcher), now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({
@@ -63,7 +64,17 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     metrics: (workspace, window, jobId) => engine.service.metrics({ workspace, window, jobId }),
     alerts: (workspace) => engine.service.alerts({ workspace }),
   });
-  const engine = await createEngine({ metrics: observability.engine, database, config: loaded.config, providers, clock, log: opts.log, workerId: opts.workerId, writeBack, alerts: opts.alerts });
+  const engine = await createEngine({
+    metrics: observability.engine,
+    database,
+    config: loaded.config,
+    providers,
+    clock,
+    log: opts.log,
+    workerId: opts.workerId,
+    writeBack,
+    alerts: opts.alerts,
+  });
   observability.watchSheets(writeBack.stats);
   const keys = keysStore(database.db);
   if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
@@ -71,7 +82,10 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     // A Logger (api/main.ts) scopes lines to their request; a plain Log function (the tests) has no scope.
     logScope: (opts.log as Partial<Logger>).scope,
     prometheus: { registry: observability.registry, token: opts.metricsToken },
-    service: engine.service, findWorkspace: keys.workspaceOf, log: opts.log });
+    service: engine.service,
+    findWorkspace: keys.workspaceOf,
+    log: opts.log,
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });

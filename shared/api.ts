@@ -28,7 +28,8 @@ export const RowInputSchema = z
     linkedinUrl: z.string(),
   })
   .partial()
-  .strict().meta({ id: 'RowInput' });
+  .strict()
+  .meta({ id: 'RowInput' });
 export type RowInput = z.infer<typeof RowInputSchema>;
 
 /**
@@ -68,15 +69,17 @@ export const ColumnRefSchema = z.string().trim().pipe(identifierText(200));
  * Where a job's results are written: row keys are sheet row numbers at
  * submission; fields not in `columns` go to a column headed with the field's label.
  */
-export const SheetTargetSchema = z.object({
-  spreadsheetId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a spreadsheet id, as in docs.google.com/spreadsheets/d/<id>/'),
-  sheetName: identifierText(100),
-  headerRow: HeaderRowSchema.default(1),
-  columns: z.partialRecord(FieldSchema, ColumnRefSchema).default({}),
-  statusColumn: ColumnRefSchema.default(DEFAULT_STATUS_COLUMN),
-  /** An opaque, stable id of the Google user (Apps Script: Session.getTemporaryActiveUserKey()), so their jobs share one user quota. */
-  userKey: identifierText(200).optional(),
-}).meta({ id: 'SheetTarget' });
+export const SheetTargetSchema = z
+  .object({
+    spreadsheetId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a spreadsheet id, as in docs.google.com/spreadsheets/d/<id>/'),
+    sheetName: identifierText(100),
+    headerRow: HeaderRowSchema.default(1),
+    columns: z.partialRecord(FieldSchema, ColumnRefSchema).default({}),
+    statusColumn: ColumnRefSchema.default(DEFAULT_STATUS_COLUMN),
+    /** An opaque, stable id of the Google user (Apps Script: Session.getTemporaryActiveUserKey()), so their jobs share one user quota. */
+    userKey: identifierText(200).optional(),
+  })
+  .meta({ id: 'SheetTarget' });
 export type SheetTarget = z.infer<typeof SheetTargetSchema>;
 
 /** A user's Google OAuth access token: kept in the API's memory only, never stored or logged. */
@@ -84,68 +87,64 @@ export const GoogleAccessTokenSchema = z.string().min(1).max(4096).regex(/^\S+$/
 
 export const SetTokenSchema = z.object({ accessToken: GoogleAccessTokenSchema }).meta({ id: 'SetToken' });
 
-export const CreateJobSchema = z.object({
-  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
-  rows: RowsSchema.default([]),
-  maxCostUsd: z.number().nonnegative().finite().optional(),
-  /** Write results into this sheet as rows finish. */
-  sheet: SheetTargetSchema.optional(),
-  /** For `sheet`: the user's OAuth token; without it the server's service account writes. */
-  googleAccessToken: GoogleAccessTokenSchema.optional(),
-  /** Fill what no data provider finds with predictions (the llm provider kind), marked as such. */
-  predict: z.boolean().default(false),
-}).meta({ id: 'CreateJob' });
+export const CreateJobSchema = z
+  .object({
+    fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+    rows: RowsSchema.default([]),
+    maxCostUsd: z.number().nonnegative().finite().optional(),
+    /** Write results into this sheet as rows finish. */
+    sheet: SheetTargetSchema.optional(),
+    /** For `sheet`: the user's OAuth token; without it the server's service account writes. */
+    googleAccessToken: GoogleAccessTokenSchema.optional(),
+    /** Fill what no data provider finds with predictions (the llm provider kind), marked as such. */
+    predict: z.boolean().default(false),
+  })
+  .meta({ id: 'CreateJob' });
 export type CreateJob = z.input<typeof CreateJobSchema>;
 
-export const AppendRowsSchema = z.object({
-  rows: RowsSchema.min(1),
-  /** Whether these rows ask for predictions; each batch says so for its own rows. */
-  predict: z.boolean().default(false),
-}).meta({ id: 'AppendRows' });
+export const AppendRowsSchema = z
+  .object({
+    rows: RowsSchema.min(1),
+    /** Whether these rows ask for predictions; each batch says so for its own rows. */
+    predict: z.boolean().default(false),
+  })
+  .meta({ id: 'AppendRows' });
 
-export const RowStatusSchema = z.enum([
-  'pending',
-  'running',
-  'matched',
-  'partial',
-  'no_match',
-  'failed',
-  'invalid_input',
-  'budget_exhausted',
-]);
+export const RowStatusSchema = z.enum(['pending', 'running', 'matched', 'partial', 'no_match', 'failed', 'invalid_input', 'budget_exhausted']);
 export type RowStatus = z.infer<typeof RowStatusSchema>;
 
 export const JobStatusSchema = z.enum(['running', 'done', 'cancelled']);
 
-export const JobCountsSchema = z.object(
-  Object.fromEntries(['total', ...RowStatusSchema.options].map((k) => [k, z.number().int()])) as Record<
-    'total' | RowStatus,
-    z.ZodNumber
-  >,
-).meta({ id: 'JobCounts' });
+export const JobCountsSchema = z
+  .object(Object.fromEntries(['total', ...RowStatusSchema.options].map((k) => [k, z.number().int()])) as Record<'total' | RowStatus, z.ZodNumber>)
+  .meta({ id: 'JobCounts' });
 export type JobCounts = z.infer<typeof JobCountsSchema>;
 
-export const JobViewSchema = z.object({
-  id: z.string(),
-  status: JobStatusSchema,
-  fields: z.array(FieldSchema),
-  counts: JobCountsSchema,
-  costUsd: z.number(),
-  maxCostUsd: z.number().nullable(),
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-  sheet: z.lazy(() => SheetProgressSchema).optional(),
-}).meta({ id: 'JobView' });
+export const JobViewSchema = z
+  .object({
+    id: z.string(),
+    status: JobStatusSchema,
+    fields: z.array(FieldSchema),
+    counts: JobCountsSchema,
+    costUsd: z.number(),
+    maxCostUsd: z.number().nullable(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+    sheet: z.lazy(() => SheetProgressSchema).optional(),
+  })
+  .meta({ id: 'JobView' });
 export type JobView = z.infer<typeof JobViewSchema>;
 
 /** Write-back progress: finished rows written, waiting to be written, or whose sheet row was deleted. */
-export const SheetProgressSchema = z.object({
-  state: z.enum(['writing', 'paused', 'done']),
-  written: z.number().int(),
-  pendingWrite: z.number().int(),
-  orphaned: z.number().int(),
-  lastError: z.object({ code: WriteBackErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
-}).meta({ id: 'SheetProgress' });
+export const SheetProgressSchema = z
+  .object({
+    state: z.enum(['writing', 'paused', 'done']),
+    written: z.number().int(),
+    pendingWrite: z.number().int(),
+    orphaned: z.number().int(),
+    lastError: z.object({ code: WriteBackErrorCodeSchema, message: z.string(), at: z.string() }).nullable(),
+  })
+  .meta({ id: 'SheetProgress' });
 export type SheetProgress = z.infer<typeof SheetProgressSchema>;
 
 export const ProvenanceSchema = z.object({
@@ -159,14 +158,16 @@ export const ProvenanceSchema = z.object({
 
 export const RowErrorSchema = z.object({ code: RowFlagCodeSchema, message: z.string() });
 
-export const RowResultSchema = z.object({
-  key: z.string(),
-  status: RowStatusSchema,
-  values: z.record(z.string(), FieldValueSchema),
-  sources: z.record(z.string(), z.string()),
-  provenance: z.record(z.string(), ProvenanceSchema),
-  error: RowErrorSchema.optional(),
-}).meta({ id: 'RowResult' });
+export const RowResultSchema = z
+  .object({
+    key: z.string(),
+    status: RowStatusSchema,
+    values: z.record(z.string(), FieldValueSchema),
+    sources: z.record(z.string(), z.string()),
+    provenance: z.record(z.string(), ProvenanceSchema),
+    error: RowErrorSchema.optional(),
+  })
+  .meta({ id: 'RowResult' });
 export type RowResult = z.infer<typeof RowResultSchema>;
 
 export const ResultsPageSchema = z.object({ rows: z.array(RowResultSchema), next: z.string().optional() }).meta({ id: 'ResultsPage' });
@@ -186,24 +187,28 @@ export const RetrySchema = z
   })
   .meta({ id: 'Retry' });
 
-export const EnrichSchema = z.object({
-  input: RowInputSchema,
-  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
-  deadlineMs: z.number().int().min(50).max(30_000).default(5000),
-  /** Fill what no data provider found with predictions (the llm provider kind), marked as such. */
-  predict: z.boolean().default(false),
-}).meta({ id: 'Enrich' });
+export const EnrichSchema = z
+  .object({
+    input: RowInputSchema,
+    fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+    deadlineMs: z.number().int().min(50).max(30_000).default(5000),
+    /** Fill what no data provider found with predictions (the llm provider kind), marked as such. */
+    predict: z.boolean().default(false),
+  })
+  .meta({ id: 'Enrich' });
 
-export const EnrichResultSchema = z.object({
-  status: RowStatusSchema,
-  values: z.record(z.string(), FieldValueSchema),
-  sources: z.record(z.string(), z.string()),
-  provenance: z.record(z.string(), ProvenanceSchema),
-  missing: z.array(FieldSchema),
-  error: RowErrorSchema.optional(),
-  costUsd: z.number(),
-  elapsedMs: z.number(),
-}).meta({ id: 'EnrichResult' });
+export const EnrichResultSchema = z
+  .object({
+    status: RowStatusSchema,
+    values: z.record(z.string(), FieldValueSchema),
+    sources: z.record(z.string(), z.string()),
+    provenance: z.record(z.string(), ProvenanceSchema),
+    missing: z.array(FieldSchema),
+    error: RowErrorSchema.optional(),
+    costUsd: z.number(),
+    elapsedMs: z.number(),
+  })
+  .meta({ id: 'EnrichResult' });
 export type EnrichResult = z.infer<typeof EnrichResultSchema>;
 
 export const MetricsQuerySchema = z.object({
@@ -214,55 +219,66 @@ export const MetricsQuerySchema = z.object({
   jobId: z.string().max(200).optional(),
 });
 
-export const ProviderMetricsSchema = z.object({
-  provider: z.string(),
-  label: z.string(),
-  demo: z.boolean(),
-  /** A predictive provider: its matches are predictions, kept out of the totals' matches, match rate and cost per match. */
-  predicted: z.boolean().optional(),
-  calls: z.number().int(),
-  paidCalls: z.number().int(),
-  matches: z.number().int(),
-  noMatches: z.number().int(),
-  matchRate: z.number().nullable(),
-  p50Ms: z.number().nullable(),
-  p95Ms: z.number().nullable(),
-  costUsd: z.number(),
-  costPerMatch: z.number().nullable(),
-  rateLimited: z.number().int(),
-  errors: z.number().int(),
-  cacheHits: z.number().int(),
-}).meta({ id: 'ProviderMetrics' });
+export const ProviderMetricsSchema = z
+  .object({
+    provider: z.string(),
+    label: z.string(),
+    demo: z.boolean(),
+    /** A predictive provider: its matches are predictions, kept out of the totals' matches, match rate and cost per match. */
+    predicted: z.boolean().optional(),
+    calls: z.number().int(),
+    paidCalls: z.number().int(),
+    matches: z.number().int(),
+    noMatches: z.number().int(),
+    matchRate: z.number().nullable(),
+    p50Ms: z.number().nullable(),
+    p95Ms: z.number().nullable(),
+    costUsd: z.number(),
+    costPerMatch: z.number().nullable(),
+    rateLimited: z.number().int(),
+    errors: z.number().int(),
+    cacheHits: z.number().int(),
+  })
+  .meta({ id: 'ProviderMetrics' });
 export type ProviderMetrics = z.infer<typeof ProviderMetricsSchema>;
 
-export const MetricsSchema = z.object({
-  window: z.string(),
-  since: z.string(),
-  jobId: z.string().optional(),
-  providers: z.array(ProviderMetricsSchema),
-  totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true, predicted: true }).extend({
-    /** Values predicted by llm providers, and what they cost; the other totals count data providers only (costUsd counts all spend). */
-    predictedMatches: z.number().int(),
-    predictedCostUsd: z.number(),
-  }),
-}).meta({ id: 'Metrics' });
+export const MetricsSchema = z
+  .object({
+    window: z.string(),
+    since: z.string(),
+    jobId: z.string().optional(),
+    providers: z.array(ProviderMetricsSchema),
+    totals: ProviderMetricsSchema.omit({ provider: true, label: true, demo: true, predicted: true }).extend({
+      /** Values predicted by llm providers, and what they cost; the other totals count data providers only (costUsd counts all spend). */
+      predictedMatches: z.number().int(),
+      predictedCostUsd: z.number(),
+    }),
+  })
+  .meta({ id: 'Metrics' });
 export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** A dry run before a job: what these rows would cost now. Nothing is bought; clients with long columns send a sample. */
-export const EstimateSchema = z.object({
-  fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
-  inputs: z.array(RowInputSchema).min(1).max(LIMITS.rowsPerRequest, { message: `at most ${LIMITS.rowsPerRequest} rows per estimate; send a sample` }),
-}).meta({ id: 'Estimate' });
+export const EstimateSchema = z
+  .object({
+    fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+    inputs: z
+      .array(RowInputSchema)
+      .min(1)
+      .max(LIMITS.rowsPerRequest, { message: `at most ${LIMITS.rowsPerRequest} rows per estimate; send a sample` }),
+  })
+  .meta({ id: 'Estimate' });
 
-export const EstimateResultSchema = z.object({
-  rows: z.number().int(),
-  /** Rows that would be flagged invalid_input at submission. */
-  invalid: z.number().int(),
-  /** Rows every answer they need is already cached for: free and instant. */
-  cached: z.number().int(),
-  /** From each provider's price and learned match rate, in the order the waterfall would ask. */
-  expectedCostUsd: z.number(),
-  /** If every provider the waterfall could ask had to be paid for. */
-  maxCostUsd: z.number(),
-}).meta({ id: 'EstimateResult' });
+export const EstimateResultSchema = z
+  .object({
+    rows: z.number().int(),
+    /** Rows that would be flagged invalid_input at submission. */
+    invalid: z.number().int(),
+    /** Rows every answer they need is already cached for: free and instant. */
+    cached: z.number().int(),
+    /** From each provider's price and learned match rate, in the order the waterfall would ask. */
+    expectedCostUsd: z.number(),
+    /** If every provider the waterfall could ask had to be paid for. */
+    maxCostUsd: z.number(),
+  })
+  .meta({ id: 'EstimateResult' });
 export type EstimateResult = z.infer<typeof EstimateResultSchema>;

@@ -62,7 +62,14 @@ export const RETRYABLE: Record<RowFlagCode, boolean> = {
 };
 
 /** Why sheet write-back stopped or waits (a job's `sheet.lastError`). */
-export const WriteBackErrorCodeSchema = z.enum(['google_unauthorized', 'google_forbidden', 'sheet_not_found', 'google_unavailable', 'google_rejected', 'internal']);
+export const WriteBackErrorCodeSchema = z.enum([
+  'google_unauthorized',
+  'google_forbidden',
+  'sheet_not_found',
+  'google_unavailable',
+  'google_rejected',
+  'internal',
+]);
 export type WriteBackErrorCode = z.infer<typeof WriteBackErrorCodeSchema>;
 
 /** Any request error, as a client reads it. */

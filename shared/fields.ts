@@ -45,12 +45,7 @@ export const FIELD_NAMES = Object.keys(FIELDS) as [Field, ...Field[]];
 export const FieldSchema = z.enum(FIELD_NAMES);
 
 /** A field value as stored and as written to a sheet cell. Lists are joined by the writer. */
-export const FieldValueSchema = z.union([
-  z.string().max(4000),
-  z.number().finite(),
-  z.boolean(),
-  z.array(z.string().max(500)).max(100),
-]);
+export const FieldValueSchema = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.array(z.string().max(500)).max(100)]);
 export type FieldValue = z.infer<typeof FieldValueSchema>;
 
 /** What a row can carry as input. A row may carry several (name + domain for an email finder). */

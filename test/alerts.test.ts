@@ -98,7 +98,16 @@ describe('alerts over simulated weeks', () => {
       at: clock.t - 3600_000 + i,
     }));
     // Two verifications a day, one of them deliverable.
-    calls.push(...(['valid', 'invalid'] as const).map((_, i) => ({ ...calls[0]!, id: `c${n++}`, providerId: 'verifier', outcome: 'match' as const, costUsd: 0.005, latencyMs: 50 + i })));
+    calls.push(
+      ...(['valid', 'invalid'] as const).map((_, i) => ({
+        ...calls[0]!,
+        id: `c${n++}`,
+        providerId: 'verifier',
+        outcome: 'match' as const,
+        costUsd: 0.005,
+        latencyMs: 50 + i,
+      })),
+    );
     const answers = (['valid', 'invalid'] as const).map((status) => ({
       workspaceId: WS,
       providerId: 'verifier',

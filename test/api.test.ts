@@ -64,7 +64,14 @@ describe('jobs', () => {
     const appended = await h.api(`/v1/jobs/${created.body.id}/rows`, { body: { rows: more } });
     expect(appended).toMatchObject({ status: 202, body: { appended: 32 } });
     // A key already in the job refuses the whole batch, as a conflict naming the key: none of it is stored.
-    const clash = await h.api(`/v1/jobs/${created.body.id}/rows`, { body: { rows: [{ key: 'fresh', input: { domain: 'fresh.org' } }, { key: 'b0', input: { domain: 'x.org' } }] } });
+    const clash = await h.api(`/v1/jobs/${created.body.id}/rows`, {
+      body: {
+        rows: [
+          { key: 'fresh', input: { domain: 'fresh.org' } },
+          { key: 'b0', input: { domain: 'x.org' } },
+        ],
+      },
+    });
     expect(clash).toMatchObject({ status: 409, body: { error: { code: 'duplicate_row_key', path: 'rows[1].key' } } });
     const job = await h.waitForJob(created.body.id);
     expect(job.counts.total).toBe(62);
@@ -88,9 +95,29 @@ describe('jobs', () => {
   });
 
   it('survives whatever a client sends: every answer is JSON and below 500', async () => {
-    const junk = [null, 0, -1, 1e308, '', 'x', [], {}, [{}], { fields: null }, { fields: [{}] }, { rows: 'x' }, { fields: ['company.name'], rows: [null] },
-      { fields: ['company.name'], rows: [{ key: {}, input: {} }] }, { fields: ['company.name'], rows: [{ key: 'k', input: { domain: 'x'.repeat(3000) } }] },
-      { input: { email: '\u0000@\u0000' }, fields: ['company.name'] }, { keys: [1, 2, 3] }, { maxCostUsd: 'lots' }, { deadlineMs: 1e12 }, '\u0000', '[[[[[[[[[[[['];
+    const junk = [
+      null,
+      0,
+      -1,
+      1e308,
+      '',
+      'x',
+      [],
+      {},
+      [{}],
+      { fields: null },
+      { fields: [{}] },
+      { rows: 'x' },
+      { fields: ['company.name'], rows: [null] },
+      { fields: ['company.name'], rows: [{ key: {}, input: {} }] },
+      { fields: ['company.name'], rows: [{ key: 'k', input: { domain: 'x'.repeat(3000) } }] },
+      { input: { email: '\u0000@\u0000' }, fields: ['company.name'] },
+      { keys: [1, 2, 3] },
+      { maxCostUsd: 'lots' },
+      { deadlineMs: 1e12 },
+      '\u0000',
+      '[[[[[[[[[[[[',
+    ];
     for (const path of ['/v1/jobs', '/v1/jobs/x/rows', '/v1/jobs/x/retry', '/v1/enrich']) {
       for (const body of junk) {
         const res = await h.api(path, { body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -115,7 +142,7 @@ describe('jobs', () => {
     await h.waitForJob(first.body.id);
   });
 
-  it('gives concurrent requests with one Idempotency-Key one job, down to the key\'s unique index', async () => {
+  it("gives concurrent requests with one Idempotency-Key one job, down to the key's unique index", async () => {
     const body = { fields: ['company.name'], rows: domainRows(domains(200)) };
     const headers = { 'idempotency-key': 'race-1' };
     const answers = await Promise.all([1, 2, 3].map(() => h.api('/v1/jobs', { body, headers })));
@@ -142,7 +169,19 @@ describe('bad input gets a clear 4xx', () => {
     ['no field', { fields: [], rows: [] }, 400, 'invalid_body', 'fields'],
     ['wrong input type', { fields: ['company.name'], rows: [{ key: '1', input: { email: 42 } }] }, 400, 'invalid_body', 'rows[0].input.email'],
     ['unknown input kind', { fields: ['company.name'], rows: [{ key: '1', input: { phone: '1' } }] }, 400, 'invalid_body', 'rows[0].input'],
-    ['duplicate key', { fields: ['company.name'], rows: [{ key: '1', input: {} }, { key: '1', input: {} }] }, 400, 'invalid_body', 'rows[1].key'],
+    [
+      'duplicate key',
+      {
+        fields: ['company.name'],
+        rows: [
+          { key: '1', input: {} },
+          { key: '1', input: {} },
+        ],
+      },
+      400,
+      'invalid_body',
+      'rows[1].key',
+    ],
     ['field nobody supplies', { fields: ['person.phone'], rows: [] }, 400, 'invalid_body', 'fields[0]'],
     ['negative budget', { fields: ['company.name'], rows: [], maxCostUsd: -1 }, 400, 'invalid_body', 'maxCostUsd'],
   ];
@@ -229,7 +268,15 @@ describe('metrics and docs', () => {
     const m = (await h.api('/v1/metrics?window=7d', { key })).body;
     const p = m.providers.find((x: any) => x.provider === 'p');
     // "p" bills $0.02 per match and nothing per call: the paid calls are the matches.
-    expect(p).toMatchObject({ calls: list.length, paidCalls: matched, matches: matched, noMatches: unmatched, rateLimited: 0, errors: 0, cacheHits: list.length });
+    expect(p).toMatchObject({
+      calls: list.length,
+      paidCalls: matched,
+      matches: matched,
+      noMatches: unmatched,
+      rateLimited: 0,
+      errors: 0,
+      cacheHits: list.length,
+    });
     expect(p.costUsd).toBeCloseTo(matched * 0.02, 9);
     expect(p.matchRate).toBeCloseTo(matched / list.length, 9);
     expect(p.costPerMatch).toBeCloseTo(0.02, 9);

@@ -218,7 +218,7 @@ describe('a cell that cannot be used flags its own row, and the rest of the batc
     expect(rows.get('3').status).toBe('matched');
   });
 
-  it('10: an input that can never be part of a provider URL\'s host is invalid input, not a retryable failure', async () => {
+  it("10: an input that can never be part of a provider URL's host is invalid input, not a retryable failure", async () => {
     const { body } = await job(
       [
         { key: '2', input: { company: 'a:b' } },

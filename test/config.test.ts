@@ -43,7 +43,9 @@ describe('configuration', () => {
     expect(error({ providers: [provider({ fields: ['company.nmae'] })] })).toMatch(/providers\[0\]\.fields\[0\]/);
     expect(error({ providers: [provider({ request: { url: 'https://x/?q={{domian}}' } })] })).toMatch(/unknown placeholder \{\{domian\}\}/);
     expect(error({ providers: [provider({ response: { map: { 'company.name': 'data/name' } } })] })).toMatch(/JSON Pointer/);
-    expect(error({ providers: [provider({ response: { map: { 'person.title': '/t' } } })] })).toMatch(/providers\[0\]\.response\.map\.person\.title: maps a field/);
+    expect(error({ providers: [provider({ response: { map: { 'person.title': '/t' } } })] })).toMatch(
+      /providers\[0\]\.response\.map\.person\.title: maps a field/,
+    );
     expect(error({ providers: [provider(), provider()] })).toMatch(/duplicate provider id "acme"/);
     expect(error({ providers: [provider()], order: ['nope'] })).toMatch(/order\[0\]: no provider with id "nope"/);
   });

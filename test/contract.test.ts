@@ -17,7 +17,11 @@ describe('the HTTP contract', () => {
       expect(doc.paths[route.path]?.[route.method], name).toBeDefined();
     }
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
-    expect(documented.sort()).toEqual(Object.values(ROUTES).map((r) => `${r.method} ${r.path}`).sort());
+    expect(documented.sort()).toEqual(
+      Object.values(ROUTES)
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    );
     for (const id of ['CreateJob', 'JobCreated', 'JobView', 'ResultsPage', 'EnrichResult', 'Metrics', 'RowsAppended', 'RowsRequeued']) {
       expect(doc.components.schemas[id], id).toBeDefined();
     }

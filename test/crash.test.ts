@@ -26,7 +26,10 @@ it('resumes every row after kill -9 at any point, and never re-buys an answer it
   sim = await startSimServer(simProviders(providers));
   dir = mkdtempSync(join(tmpdir(), 'cascade-crash-'));
   const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { order: ['a', 'b'], engine: { leaseMs: 800, pollMs: 20, retryDelaysMs: [20, 40] } })));
+  writeFileSync(
+    configPath,
+    JSON.stringify(rawConfig(sim.url, providers, { order: ['a', 'b'], engine: { leaseMs: 800, pollMs: 20, retryDelaysMs: [20, 40] } })),
+  );
   const dbPath = join(dir, 'cascade.db');
   const env = { CASCADE_CONFIG: configPath, CASCADE_DB: `file:${dbPath}`, CASCADE_BOOTSTRAP_KEY: KEY };
   const call = async (s: Spawned, path: string, body?: unknown) => {

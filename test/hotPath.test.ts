@@ -56,7 +56,7 @@ describe('the cached path of POST /v1/enrich', () => {
   }
   const calls = (domain: string) => sim.requests.filter((r) => r.q === domain).length;
 
-  it('answers a repeat from the cache, free, and never with another workspace\'s answer', async () => {
+  it("answers a repeat from the cache, free, and never with another workspace's answer", async () => {
     const first = await enrich(keyA, 'isolated.com');
     expect(first.body).toMatchObject({ status: 'matched', costUsd: 0.01, provenance: { 'company.name': { cached: false } } });
     expect(calls('isolated.com')).toBe(1);

@@ -75,7 +75,10 @@ describe('http provider kind', () => {
   it('posts a JSON body template', async () => {
     reply = { status: 200, body: '{"person":{"title":"VP"}}' };
     seen = [];
-    await make({ request: { method: 'POST', url: `${url}/match`, body: { email: '{{email}}', note: 'lead {{email}}', n: 1 } } }).call({ email: 'q"@x.com' }, signal);
+    await make({ request: { method: 'POST', url: `${url}/match`, body: { email: '{{email}}', note: 'lead {{email}}', n: 1 } } }).call(
+      { email: 'q"@x.com' },
+      signal,
+    );
     expect(JSON.parse(seen[0]!.body)).toEqual({ email: 'q"@x.com', note: 'lead q"@x.com', n: 1 });
     expect(expandBody({ a: ['{{domain}}'] }, {})).toEqual({ a: [null] });
   });

@@ -77,7 +77,9 @@ describe('MCP at /mcp', () => {
   it('estimates a column without buying anything', async () => {
     const client = await connect();
     const before = h.sim.requests.length;
-    const est = ok(await call(client, 'estimate_column', { fields: ['company.name'], inputs: [{ domain: 'est1.com' }, { domain: 'est2.com' }, { email: 'not-an-email' }] }));
+    const est = ok(
+      await call(client, 'estimate_column', { fields: ['company.name'], inputs: [{ domain: 'est1.com' }, { domain: 'est2.com' }, { email: 'not-an-email' }] }),
+    );
     expect(est).toMatchObject({ rows: 3, invalid: 1, cached: 0 });
     expect(est.maxCostUsd).toBeCloseTo(0.04);
     expect(h.sim.requests.length).toBe(before);

@@ -127,7 +127,9 @@ describe('GET /metrics and the logs', () => {
     const fields = ['company.name', 'company.employees'];
 
     // A job written back to the sheet with the user's Google token, then the same leads again: all from the cache.
-    const first = await api('/v1/jobs', { body: { fields, rows: sheetRows(list), sheet: { spreadsheetId: 'book1', sheetName: 'Leads', statusColumn: 'Status' }, googleAccessToken: GOOGLE_TOKEN } });
+    const first = await api('/v1/jobs', {
+      body: { fields, rows: sheetRows(list), sheet: { spreadsheetId: 'book1', sheetName: 'Leads', statusColumn: 'Status' }, googleAccessToken: GOOGLE_TOKEN },
+    });
     expect(first.status).toBe(202);
     const firstView = await waitFor(first.body.id, (v) => v.status !== 'running' && v.sheet?.state === 'done');
     expect(firstView.sheet.written).toBe(list.length);
@@ -190,7 +192,12 @@ describe('GET /metrics and the logs', () => {
     expect(access.every((l) => typeof l.reqId === 'string' && l.reqId.length > 0)).toBe(true);
     expect(new Set(access.map((l) => l.reqId)).size).toBe(access.length);
     const leakyLine = access.find((l) => l.reqId === 'client-req-0001');
-    expect(leakyLine).toMatchObject({ workspace: 'default', job: first.body.id, status: 200, url: `/v1/jobs/${first.body.id}?key=[redacted]&access_token=[redacted]` });
+    expect(leakyLine).toMatchObject({
+      workspace: 'default',
+      job: first.body.id,
+      status: 200,
+      url: `/v1/jobs/${first.body.id}?key=[redacted]&access_token=[redacted]`,
+    });
     expect(access.find((l) => l.reqId === first.id)).toMatchObject({ method: 'POST', url: '/v1/jobs', status: 202, workspace: 'default' });
     expect(logged.some((l) => l.msg === 'job done' && l.job === first.body.id)).toBe(true);
   });

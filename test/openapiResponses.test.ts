@@ -133,7 +133,14 @@ describe('every error answer is one the route documents', () => {
     expect(reused).toMatchObject({ status: 409, body: { error: { code: 'idempotency_conflict', path: 'Idempotency-Key' } } });
 
     // The second key of the batch is already in the job: the batch is refused whole, naming that key.
-    const clash = await send('POST', url('appendRows', jobId), { body: { rows: [{ key: 'new', input: { domain: 'new.com' } }, { key: '3', input: { domain: 'x.com' } }] } });
+    const clash = await send('POST', url('appendRows', jobId), {
+      body: {
+        rows: [
+          { key: 'new', input: { domain: 'new.com' } },
+          { key: '3', input: { domain: 'x.com' } },
+        ],
+      },
+    });
     expect(clash).toMatchObject({ status: 409, body: { error: { code: 'duplicate_row_key', path: 'rows[1].key', message: expect.stringContaining('"3"') } } });
     expect((await h.api(`/v1/jobs/${jobId}`)).body.counts.total).toBe(2);
 

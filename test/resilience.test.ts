@@ -15,7 +15,9 @@ describe('provider trouble', () => {
     // A second: a quarter of it is the allowance for requests already sent when the 429 came back, which a loaded
     // machine may log at the simulated provider (in this process) a hundred milliseconds or more later.
     const retryAfterMs = 1000;
-    h = await startHarness([{ id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { storm: { remaining: 20, retryAfterS: retryAfterMs / 1000 } } }]);
+    h = await startHarness([
+      { id: 'p', fields: ['company.name'], costPerCall: 0.01, behaviour: { storm: { remaining: 20, retryAfterS: retryAfterMs / 1000 } } },
+    ]);
     const id = await job(['company.name'], domainRows(domains(100)));
     const done = await h.waitForJob(id);
     expect(done.counts.matched).toBe(100);
@@ -30,7 +32,10 @@ describe('provider trouble', () => {
     // a millisecond early, and anything sent after the pause arrives a full Retry-After after the 429.
     for (const r of limited) {
       const early = h.sim.requests.filter((x) => x.at >= r.at + retryAfterMs / 4 && x.at < r.at + 0.9 * retryAfterMs);
-      expect(early.map((x) => x.at - r.at), `requests within Retry-After of the 429 at ${r.at}`).toEqual([]);
+      expect(
+        early.map((x) => x.at - r.at),
+        `requests within Retry-After of the 429 at ${r.at}`,
+      ).toEqual([]);
     }
     const m = (await h.api('/v1/metrics')).body;
     expect(m.providers[0]).toMatchObject({ rateLimited: 20, matches: 100, paidCalls: 100 });
@@ -47,7 +52,13 @@ describe('provider trouble', () => {
   it('finds an undocumented limit without a flood of 429s', async () => {
     // The provider allows 6 requests in flight and documents nothing; it sends no Retry-After either.
     h = await startHarness([
-      { id: 'p', fields: ['company.name'], concurrency: null, ratePerSecond: null, behaviour: { concurrency: 6, retryAfter: false, latency: { medianMs: 10, sigma: 0.2 } } },
+      {
+        id: 'p',
+        fields: ['company.name'],
+        concurrency: null,
+        ratePerSecond: null,
+        behaviour: { concurrency: 6, retryAfter: false, latency: { medianMs: 10, sigma: 0.2 } },
+      },
     ]);
     const done = await h.waitForJob(await job(['company.name'], domainRows(domains(600))));
     expect(done.counts.matched).toBe(600);
@@ -83,7 +94,12 @@ describe('provider trouble', () => {
     done = await h.waitForJob(id);
     expect(done.counts).toMatchObject({ matched: 10, failed: 0 });
     // Only the provider that failed was asked again, about the two flagged rows: "names" had answered them, and nothing it answered was bought twice.
-    expect(h.sim.requests.slice(before).map((r) => `${r.provider}:${r.q}`).sort()).toEqual(['sizes:lead1.com', 'sizes:lead2.com']);
+    expect(
+      h.sim.requests
+        .slice(before)
+        .map((r) => `${r.provider}:${r.q}`)
+        .sort(),
+    ).toEqual(['sizes:lead1.com', 'sizes:lead2.com']);
     expect(done.costUsd).toBeCloseTo(10 * 0.01 + 10 * 0.02, 6);
     // lead1.com and lead2.com are rows 3 and 4.
     const retried = (await allResults(h, id)).filter((r) => r.key === '3' || r.key === '4');
@@ -106,7 +122,10 @@ describe('provider trouble', () => {
     for (const d of list) {
       const asked = h.sim.requests.filter((r) => r.q === d);
       expect(asked[0], d).toMatchObject({ provider: 'down', status: 503 });
-      expect(asked.filter((r) => r.provider === 'up'), d).toHaveLength(1);
+      expect(
+        asked.filter((r) => r.provider === 'up'),
+        d,
+      ).toHaveLength(1);
       expect(asked.at(-1), d).toMatchObject({ provider: 'up', status: 200 });
     }
     for (const r of await allResults(h, id)) {

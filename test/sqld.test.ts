@@ -62,7 +62,13 @@ async function startSqld(): Promise<Sqld> {
     server = spawn(SQLD, ['--db-path', join(dir, `data-${port}`), '--http-listen-addr', `127.0.0.1:${port}`, '--no-welcome'], { stdio: 'ignore' });
     servers.push(server);
     for (let i = 0; i < 200; i++) {
-      if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(`${url}/health`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -75,7 +81,9 @@ const providers = [{ id: 'p', fields: ['company.name' as const], costPerCall: 0.
 /** Runs one job of `rows` domains on `cascade` to its end, and returns its view. */
 async function runJob(cascade: Awaited<ReturnType<typeof startCascade>>, key: string, rows: number) {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const { id } = (await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(rows)) }) })).json()) as { id: string };
+  const { id } = (await (
+    await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(rows)) }) })
+  ).json()) as { id: string };
   for (let i = 0; i < 1000; i++) {
     const job = (await (await fetch(`${cascade.url}/v1/jobs/${id}`, { headers })).json()) as any;
     if (job.status !== 'running') return job;
@@ -107,7 +115,13 @@ it('sends a journal commit whose answer the network lost again, and it counts on
   const proxy = await startLossyProxy(sqld, (body) => body.includes('INSERT INTO calls'), 3);
   const sim = await startSimServer(simProviders(providers));
   const logged: string[] = [];
-  const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, providers), {}), dbUrl: proxy.url, port: 0, host: '127.0.0.1', log: (msg) => logged.push(msg) });
+  const cascade = await startCascade({
+    config: parseConfig(rawConfig(sim.url, providers), {}),
+    dbUrl: proxy.url,
+    port: 0,
+    host: '127.0.0.1',
+    log: (msg) => logged.push(msg),
+  });
   try {
     const key = await keysStore(cascade.database.db).create('ws', Date.now());
     const job = await runJob(cascade, key, 40);
@@ -131,11 +145,19 @@ it('goes on where it was once a database server that died mid-job is back, buyin
   const slow = [{ ...providers[0]!, behaviour: { latency: { medianMs: 20, sigma: 0.2 }, concurrency: 4 } }];
   const sim = await startSimServer(simProviders(slow));
   const logged: { msg: string; extra?: Record<string, unknown> }[] = [];
-  const cascade = await startCascade({ config: parseConfig(rawConfig(sim.url, slow), {}), dbUrl: sqld.url, port: 0, host: '127.0.0.1', log: (msg, extra) => logged.push({ msg, extra }) });
+  const cascade = await startCascade({
+    config: parseConfig(rawConfig(sim.url, slow), {}),
+    dbUrl: sqld.url,
+    port: 0,
+    host: '127.0.0.1',
+    log: (msg, extra) => logged.push({ msg, extra }),
+  });
   try {
     const key = await keysStore(cascade.database.db).create('ws', Date.now());
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const { id } = (await (await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(400)) }) })).json()) as { id: string };
+    const { id } = (await (
+      await fetch(`${cascade.url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ fields: ['company.name'], rows: domainRows(domains(400)) }) })
+    ).json()) as { id: string };
     for (let i = 0; i < 500 && sim.requests.length < 40; i++) await new Promise((r) => setTimeout(r, 10));
     sqld.kill();
     expect(sim.requests.length).toBeLessThan(400);

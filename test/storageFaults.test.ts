@@ -24,7 +24,12 @@ afterEach(async () => {
 // Slots on the wire at most: each provider's documented (and enforced) concurrency.
 const SLOTS = 8;
 const PROVIDERS: TestProvider[] = [
-  { id: 'a', fields: ['company.name'], costPerCall: 0.01, behaviour: { matchRate: { '*': 0.5 }, concurrency: SLOTS / 2, latency: { medianMs: 10, sigma: 0.3 } } },
+  {
+    id: 'a',
+    fields: ['company.name'],
+    costPerCall: 0.01,
+    behaviour: { matchRate: { '*': 0.5 }, concurrency: SLOTS / 2, latency: { medianMs: 10, sigma: 0.3 } },
+  },
   { id: 'b', fields: ['company.name', 'company.employees'], costPerCall: 0.01, behaviour: { concurrency: SLOTS / 2, latency: { medianMs: 10, sigma: 0.3 } } },
 ];
 const FIELDS = ['company.name', 'company.employees'];
@@ -95,7 +100,10 @@ it('stops buying at the first refused commit of a database made unwritable, answ
   const cancelled = await send(h, `/v1/jobs/${side.id}/cancel`, {});
   expect(cancelled.body.status).toBe('cancelled');
 
-  expect(seen.filter((s) => s.status >= 500 && s.status !== 503), JSON.stringify(seen.filter((s) => s.status >= 500 && s.status !== 503).slice(0, 3))).toEqual([]);
+  expect(
+    seen.filter((s) => s.status >= 500 && s.status !== 503),
+    JSON.stringify(seen.filter((s) => s.status >= 500 && s.status !== 503).slice(0, 3)),
+  ).toEqual([]);
   const busy = seen.filter((s) => s.status === 503);
   expect(busy.length, 'some request was refused while the database was unwritable').toBeGreaterThan(0);
   for (const s of busy) {
@@ -141,7 +149,10 @@ it('answers every request while another connection holds the write lock past the
     await other.execute('COMMIT');
     await Promise.all([...requests, lookup]);
 
-    expect(finished.filter((f) => !f.beforeRelease).map((f) => f.path), 'requests still waiting when the lock was let go').toEqual([]);
+    expect(
+      finished.filter((f) => !f.beforeRelease).map((f) => f.path),
+      'requests still waiting when the lock was let go',
+    ).toEqual([]);
     const byPath = new Map(finished.map((f) => [f.path, f]));
     expect(byPath.get('/v1/jobs')).toMatchObject({ status: 503, retryAfter: '1', body: { error: { code: 'storage_busy' } } });
     expect(byPath.get(`/v1/jobs/${job.id}/retry`)).toMatchObject({ status: 503, body: { error: { code: 'storage_busy' } } });

@@ -173,14 +173,17 @@ export class AppsScript {
         slot.kill?.();
         return;
       }
-      this.host.handle(exec, msg.op, msg.arg as never).then(
-        (value): Outcome => ({ ok: true, value }),
-        (err: Error): Outcome => ({ ok: false, error: { name: err.name === 'Exception' ? 'Exception' : 'Error', message: err.message } }),
-      ).then((reply) => {
-        port1.postMessage(reply);
-        Atomics.store(slot.flag, 0, 1);
-        Atomics.notify(slot.flag, 0);
-      });
+      this.host
+        .handle(exec, msg.op, msg.arg as never)
+        .then(
+          (value): Outcome => ({ ok: true, value }),
+          (err: Error): Outcome => ({ ok: false, error: { name: err.name === 'Exception' ? 'Exception' : 'Error', message: err.message } }),
+        )
+        .then((reply) => {
+          port1.postMessage(reply);
+          Atomics.store(slot.flag, 0, 1);
+          Atomics.notify(slot.flag, 0);
+        });
     });
     worker.on('error', () => {
       // A worker that crashed outside an execution is replaced on the next call.

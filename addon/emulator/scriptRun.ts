@@ -43,4 +43,6 @@ export const BINDING = '__cascadeRun';
 export const bindingShim = () => scriptRunShim(`(fn, args) => window.${BINDING}(fn, args)`);
 /** For the preview page: the server runs the call. */
 export const httpShim = (path: string) =>
-  scriptRunShim(`(fn, args) => fetch(${JSON.stringify(path)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fn, args }) }).then((r) => r.json())`);
+  scriptRunShim(
+    `(fn, args) => fetch(${JSON.stringify(path)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fn, args }) }).then((r) => r.json())`,
+  );

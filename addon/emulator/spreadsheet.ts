@@ -62,5 +62,4 @@ export class SpreadsheetHost {
     this.check(s, r);
     return s.values(r.row, r.column, r.row + r.rows - 1, r.column + r.columns - 1).map((line) => line.map((v) => v ?? ''));
   }
-
 }

@@ -32,9 +32,13 @@ export interface FetchLog {
 export async function urlFetch(req: FetchRequest, opts: { log: (entry: Omit<FetchLog, 'exec' | 'fn'>) => void; count: () => number }): Promise<FetchReply> {
   const method = (req.method ?? 'get').toUpperCase();
   if (Buffer.byteLength(req.url) > URLFETCH_LIMITS.urlBytes) throw exception('Limit Exceeded: URLFetch URL Length.');
-  const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 (compatible; Google-Apps-Script; beanserver; +https://script.google.com; id: emulator)', ...req.headers };
+  const headers: Record<string, string> = {
+    'user-agent': 'Mozilla/5.0 (compatible; Google-Apps-Script; beanserver; +https://script.google.com; id: emulator)',
+    ...req.headers,
+  };
   if (req.contentType) headers['content-type'] = req.contentType;
-  if (Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) > URLFETCH_LIMITS.headerBytes) throw exception('Limit Exceeded: URLFetch header size.');
+  if (Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0) > URLFETCH_LIMITS.headerBytes)
+    throw exception('Limit Exceeded: URLFetch header size.');
   const payload = req.payload ?? undefined;
   const requestBytes = payload === undefined ? 0 : Buffer.byteLength(payload);
   if (requestBytes > URLFETCH_LIMITS.payloadBytes) throw exception('Limit Exceeded: URLFetch POST Size.');
@@ -42,7 +46,13 @@ export async function urlFetch(req: FetchRequest, opts: { log: (entry: Omit<Fetc
   const started = Date.now();
   let res: Response;
   try {
-    res = await fetch(req.url, { method, headers, body: method === 'GET' ? undefined : payload, signal: AbortSignal.timeout(URLFETCH_LIMITS.timeoutMs), redirect: 'follow' });
+    res = await fetch(req.url, {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : payload,
+      signal: AbortSignal.timeout(URLFETCH_LIMITS.timeoutMs),
+      redirect: 'follow',
+    });
   } catch (err) {
     opts.log({ method, url: req.url, status: null, requestBytes, responseBytes: 0, ms: Date.now() - started });
     const cause = String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
@@ -55,7 +65,9 @@ export async function urlFetch(req: FetchRequest, opts: { log: (entry: Omit<Fetc
   opts.log({ method, url: req.url, status: res.status, requestBytes, responseBytes, ms: Date.now() - started });
   if (responseBytes > URLFETCH_LIMITS.responseBytes) throw exception('Limit Exceeded: URLFetch response size.');
   if (res.status >= 400 && !req.muteHttpExceptions) {
-    throw exception(`Request failed for ${new URL(req.url).origin} returned code ${res.status}. Truncated server response: ${body.slice(0, 200)} (use muteHttpExceptions option to examine full response)`);
+    throw exception(
+      `Request failed for ${new URL(req.url).origin} returned code ${res.status}. Truncated server response: ${body.slice(0, 200)} (use muteHttpExceptions option to examine full response)`,
+    );
   }
   return { status: res.status, body };
 }

@@ -168,7 +168,13 @@ export function chartView(spec: unknown, sheetOf: (r: GridRange) => TabLike | un
   type Range = { sourceRange?: { sources?: GridRange[] } };
   const s = spec as {
     title?: string;
-    basicChart?: { chartType?: string; headerCount?: number; axis?: { position?: string; title?: string }[]; domains?: { domain?: Range }[]; series?: { series?: Range }[] };
+    basicChart?: {
+      chartType?: string;
+      headerCount?: number;
+      axis?: { position?: string; title?: string }[];
+      domains?: { domain?: Range }[];
+      series?: { series?: Range }[];
+    };
   };
   const column = (r: Range | undefined): unknown[] => {
     const src = r?.sourceRange?.sources?.[0];

@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { FieldSchema, HeaderRowSchema, LIMITS, RetrySchema as ApiRetrySchema, RowInputSchema, type EstimateResult, type Field, type JobCounts, type SheetProgress } from '../../shared/index.js';
+import {
+  FieldSchema,
+  HeaderRowSchema,
+  LIMITS,
+  RetrySchema as ApiRetrySchema,
+  RowInputSchema,
+  type EstimateResult,
+  type Field,
+  type JobCounts,
+  type SheetProgress,
+} from '../../shared/index.js';
 
 /**
  * The one interface between the sidebar and the Apps Script side: what

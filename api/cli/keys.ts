@@ -29,7 +29,11 @@ async function main(argv: string[]) {
       const { revoked, ambiguous } = await keys.revoke(arg!);
       if (revoked) console.log(`revoked ${line(revoked)}; running servers refuse it within ${KEY_CACHE_TTL_MS / 1000} s`);
       else {
-        console.error(ambiguous.length === 0 ? 'no key has that prefix' : `that prefix names ${ambiguous.length} keys; give the whole key:\n${ambiguous.map(line).join('\n')}`);
+        console.error(
+          ambiguous.length === 0
+            ? 'no key has that prefix'
+            : `that prefix names ${ambiguous.length} keys; give the whole key:\n${ambiguous.map(line).join('\n')}`,
+        );
         process.exitCode = 1;
       }
     }

@@ -15,7 +15,10 @@ const templateString = z.string().superRefine((s, ctx) => {
 });
 
 const providerId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'lowercase letters, digits, - and _');
-const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name').transform((h) => h.toLowerCase());
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name')
+  .transform((h) => h.toLowerCase());
 const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, 'a JSON Pointer (RFC 6901) such as /data/name');
 const statusList = z.array(z.number().int().min(100).max(599));
 
@@ -151,11 +154,17 @@ export const LlmProviderConfigSchema = z.object({
   }, 'an http(s) URL'),
   model: z.string().min(1).max(200),
   /** From the environment only: "${env:OPENAI_API_KEY}". Local servers need none. */
-  apiKey: z.string().regex(/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/, 'an environment reference like ${env:OPENAI_API_KEY}').optional(),
+  apiKey: z
+    .string()
+    .regex(/^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/, 'an environment reference like ${env:OPENAI_API_KEY}')
+    .optional(),
   input: z.union([InputKindSchema, z.array(InputKindSchema).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
   fields: z.array(FieldSchema).min(1).max(20),
   /** Part of the cache key: bump it to pay for fresh predictions. */
-  promptVersion: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('v1'),
+  promptVersion: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/)
+    .default('v1'),
   instructions: z.string().max(4000).optional(),
   /** Predictions less sure than this are dropped. */
   minConfidence: z.number().min(0).max(1).default(0.5),
@@ -213,7 +222,9 @@ export const EngineConfigSchema = z
   });
 export type EngineConfig = z.infer<typeof EngineConfigSchema>;
 
-const hostPort = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(:\d{1,5})?$/, 'an IP address with an optional port, like 127.0.0.1:5353 or [::1]:53');
+const hostPort = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(:\d{1,5})?$/, 'an IP address with an optional port, like 127.0.0.1:5353 or [::1]:53');
 
 /** How providers that fetch addresses derived from sheet input reach the network. */
 export const NetConfigSchema = z

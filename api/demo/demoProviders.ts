@@ -18,7 +18,13 @@ export function demoSimProviders(): SimProvider[] {
       fields: ['company.name', 'company.industry', 'company.employees', 'company.country', 'company.revenue', 'company.description'],
       // Demo behaviour: the company fallback refuses about one lead in six the first time it is asked about it, so
       // a demo job (npm start, the preview) ends with flagged rows and Retry flagged has work that then succeeds.
-      behaviour: { matchRate: { '*': 0.7, de: 0.3, fr: 0.3 }, latency: { medianMs: 90, sigma: 0.5 }, concurrency: 8, ratePerSecond: 50, failFirstTime: { share: 0.16, status: 422 } },
+      behaviour: {
+        matchRate: { '*': 0.7, de: 0.3, fr: 0.3 },
+        latency: { medianMs: 90, sigma: 0.5 },
+        concurrency: 8,
+        ratePerSecond: 50,
+        failFirstTime: { share: 0.16, status: 422 },
+      },
     },
     {
       id: 'demo-people',

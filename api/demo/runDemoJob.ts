@@ -15,7 +15,9 @@ export async function runDemoJob(baseUrl: string, key: string, print: (line: str
   for (;;) {
     job = await parseResponse(api.v1.jobs[':id'].$get({ param: { id } }));
     const c = job.counts;
-    print(`  ${job.status.padEnd(9)} done ${c.total - c.pending - c.running}/${c.total}  matched ${c.matched}  partial ${c.partial}  no match ${c.no_match}  failed ${c.failed}  invalid ${c.invalid_input}  cost $${job.costUsd.toFixed(3)}`);
+    print(
+      `  ${job.status.padEnd(9)} done ${c.total - c.pending - c.running}/${c.total}  matched ${c.matched}  partial ${c.partial}  no match ${c.no_match}  failed ${c.failed}  invalid ${c.invalid_input}  cost $${job.costUsd.toFixed(3)}`,
+    );
     if (job.status !== 'running') break;
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -29,7 +31,9 @@ export async function runDemoJob(baseUrl: string, key: string, print: (line: str
   print('providers for this job (run `npm start` again: every answer comes from the cache, at $0):');
   for (const p of m.providers) {
     const rate = p.matchRate === null ? '-' : `${Math.round(p.matchRate * 100)}%`;
-    print(`  ${p.label.padEnd(36)} calls ${String(p.calls).padStart(4)}  cache hits ${String(p.cacheHits).padStart(4)}  match ${rate.padStart(4)}  p95 ${p.p95Ms ?? '-'} ms  cost $${p.costUsd.toFixed(3)}  per match ${p.costPerMatch === null ? '-' : `$${p.costPerMatch.toFixed(3)}`}`);
+    print(
+      `  ${p.label.padEnd(36)} calls ${String(p.calls).padStart(4)}  cache hits ${String(p.cacheHits).padStart(4)}  match ${rate.padStart(4)}  p95 ${p.p95Ms ?? '-'} ms  cost $${p.costUsd.toFixed(3)}  per match ${p.costPerMatch === null ? '-' : `$${p.costPerMatch.toFixed(3)}`}`,
+    );
   }
   print(`try: curl -H 'Authorization: Bearer ${key}' ${baseUrl}/v1/jobs/${id}/results?limit=5`);
   print('the API keeps running; Ctrl-C stops it.');

@@ -4,7 +4,17 @@ import { unitHash } from './prng.js';
 const INDUSTRIES = ['Software', 'Manufacturing', 'Retail', 'Financial Services', 'Healthcare', 'Logistics', 'Media', 'Education'];
 const TITLES = ['Head of Sales', 'VP Marketing', 'RevOps Manager', 'Account Executive', 'CTO', 'Founder & CEO', 'Growth Lead'];
 const SENIORITY = ['director', 'vp', 'manager', 'senior', 'c_suite', 'c_suite', 'manager'];
-const COUNTRIES: Record<string, string> = { de: 'Germany', fr: 'France', uk: 'United Kingdom', nl: 'Netherlands', es: 'Spain', it: 'Italy', jp: 'Japan', br: 'Brazil', io: 'United States' };
+const COUNTRIES: Record<string, string> = {
+  de: 'Germany',
+  fr: 'France',
+  uk: 'United Kingdom',
+  nl: 'Netherlands',
+  es: 'Spain',
+  it: 'Italy',
+  jp: 'Japan',
+  br: 'Brazil',
+  io: 'United States',
+};
 
 const pick = <T>(list: readonly T[], seed: string): T => list[Math.floor(unitHash(seed) * list.length)]!;
 const title = (s: string) => s.replace(/(^|[-_. ])(\w)/g, (_, sep: string, ch: string) => (sep ? ' ' : '') + ch.toUpperCase());

@@ -7,8 +7,7 @@ export type Admitted = Extract<Normalized, { ok: true }> | { ok: false; message:
 const hasKinds = (p: Provider, kinds: ReadonlySet<InputKind>) => p.inputs.every((k) => kinds.has(k));
 
 /** Whether a row's input gives the provider all it looks up by, in a form it can be asked with. */
-export const canRead = (p: Provider, row: { kinds: ReadonlySet<InputKind>; input: NormalizedInput }) =>
-  hasKinds(p, row.kinds) && !p.unusableInput?.(row.input);
+export const canRead = (p: Provider, row: { kinds: ReadonlySet<InputKind>; input: NormalizedInput }) => hasKinds(p, row.kinds) && !p.unusableInput?.(row.input);
 
 /**
  * Whether a row can go into the waterfall: its input normalises, and some
@@ -21,7 +20,10 @@ export function admit(providers: readonly Provider[], raw: RowInput, fields: rea
   if (!norm.ok) return { ok: false, message: `${norm.field}: ${norm.message}` };
   const relevant = providers.filter((p) => p.fields.some((f) => fields.includes(f)));
   if (relevant.some((p) => canRead(p, norm))) return norm;
-  const unusable = relevant.filter((p) => hasKinds(p, norm.kinds)).map((p) => p.unusableInput?.(norm.input)).find(Boolean);
+  const unusable = relevant
+    .filter((p) => hasKinds(p, norm.kinds))
+    .map((p) => p.unusableInput?.(norm.input))
+    .find(Boolean);
   if (unusable) return { ok: false, message: unusable };
   const needs = [...new Set(relevant.map((p) => p.inputs.join(' + ')))].join(' or ');
   return { ok: false, message: `input: no provider can look up these fields from ${[...norm.kinds].join(', ')}; add ${needs}` };

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { computeAlerts, DAY_MS, PERIODS, type PeriodFigures } from './alerts.js';
 
 const NOW = Date.UTC(2026, 10, 30, 12);
-const providers = [{ id: 'pf', label: 'People Finder' }, { id: 'llm', label: 'Guess', predictive: true }];
+const providers = [
+  { id: 'pf', label: 'People Finder' },
+  { id: 'llm', label: 'Guess', predictive: true },
+];
 const day = (period: number, matches: number, noMatches: number, p95Ms: number | null, costUsd = 0, providerId = 'pf'): PeriodFigures => ({
   providerId,
   period,
@@ -21,7 +24,13 @@ describe('computeAlerts', () => {
     // 52% against 66%: 14 points down.
     const { findings } = computeAlerts({ now: NOW, providers, figures: weeks([52, 48], [66, 34]), verified: none });
     expect(findings).toEqual([
-      expect.objectContaining({ provider: 'pf', figure: 'matchRate', current: 0.52, baseline: 0.66, message: 'People Finder: match rate 52%, down 14 points on last week (66%)' }),
+      expect.objectContaining({
+        provider: 'pf',
+        figure: 'matchRate',
+        current: 0.52,
+        baseline: 0.66,
+        message: 'People Finder: match rate 52%, down 14 points on last week (66%)',
+      }),
     ]);
   });
 
@@ -32,10 +41,12 @@ describe('computeAlerts', () => {
     expect(computeAlerts({ now: NOW, providers, figures: weeks([0, 2], [2, 0]), verified: none }).findings).toEqual([]);
   });
 
-  it("flags a last-24-hours p95 above twice the median of the 7 days before, and not at exactly twice", () => {
+  it('flags a last-24-hours p95 above twice the median of the 7 days before, and not at exactly twice', () => {
     const p95 = (today: number) => (k: number) => (k === 0 ? today : k <= 7 ? [90, 100, 110, 100, 95, 500, 100][k - 1]! : 10);
     const hot = computeAlerts({ now: NOW, providers, figures: weeks([50, 50], [50, 50], p95(201)), verified: none }).findings;
-    expect(hot).toEqual([expect.objectContaining({ figure: 'p95Ms', current: 201, baseline: 100, message: 'People Finder: p95 latency 201 ms, 2.0× its usual 100 ms' })]);
+    expect(hot).toEqual([
+      expect.objectContaining({ figure: 'p95Ms', current: 201, baseline: 100, message: 'People Finder: p95 latency 201 ms, 2.0× its usual 100 ms' }),
+    ]);
     expect(computeAlerts({ now: NOW, providers, figures: weeks([50, 50], [50, 50], p95(200)), verified: none }).findings).toEqual([]);
     // Only two days with a p95 before: no baseline, no alert.
     const sparse = (k: number) => (k === 0 ? 5000 : k <= 2 ? 100 : null);
@@ -46,7 +57,14 @@ describe('computeAlerts', () => {
     const figures = [day(0, 10, 0, 100, 2), day(3, 10, 0, 100, 2), day(8, 5, 5, 100, 1), day(0, 7, 0, 50, 9, 'llm')];
     const verified = none.map((_, k) => (k === 1 ? 8 : k === 9 ? 2 : 0));
     const { trends } = computeAlerts({ now: NOW, providers, figures, verified });
-    expect(trends.totals.thisWeek).toEqual({ since: new Date(NOW - 7 * DAY_MS).toISOString(), costUsd: 4, matches: 20, verifiedMatches: 8, costPerMatch: 0.2, costPerVerifiedMatch: 0.5 });
+    expect(trends.totals.thisWeek).toEqual({
+      since: new Date(NOW - 7 * DAY_MS).toISOString(),
+      costUsd: 4,
+      matches: 20,
+      verifiedMatches: 8,
+      costPerMatch: 0.2,
+      costPerVerifiedMatch: 0.5,
+    });
     expect(trends.totals.lastWeek).toMatchObject({ costUsd: 1, matches: 5, verifiedMatches: 2, costPerMatch: 0.2, costPerVerifiedMatch: 0.5 });
     const pf = trends.providers.find((p) => p.provider === 'pf')!;
     expect(pf.daily).toHaveLength(PERIODS);

@@ -67,7 +67,8 @@ function matchRate(fs: PeriodFigures[]): { rate: number | null; answered: number
 }
 
 export function alertMessage(label: string, figure: AlertFigure, current: number, baseline: number): string {
-  if (figure === 'matchRate') return `${label}: match rate ${pct(current)}, down ${Math.round((baseline - current) * 100)} points on last week (${pct(baseline)})`;
+  if (figure === 'matchRate')
+    return `${label}: match rate ${pct(current)}, down ${Math.round((baseline - current) * 100)} points on last week (${pct(baseline)})`;
   return `${label}: p95 latency ${ms(current)}, ${(current / baseline).toFixed(1)}× its usual ${ms(baseline)}`;
 }
 
@@ -92,18 +93,44 @@ export function computeAlerts({ now, providers, figures, verified }: AlertInputs
       lastWeek.answered >= MIN_WEEK_ANSWERED &&
       lastWeek.rate - thisWeek.rate > MATCH_RATE_DROP
     ) {
-      findings.push({ provider: id, label, figure: 'matchRate', current: thisWeek.rate, baseline: lastWeek.rate, message: alertMessage(label, 'matchRate', thisWeek.rate, lastWeek.rate) });
+      findings.push({
+        provider: id,
+        label,
+        figure: 'matchRate',
+        current: thisWeek.rate,
+        baseline: lastWeek.rate,
+        message: alertMessage(label, 'matchRate', thisWeek.rate, lastWeek.rate),
+      });
     }
     if (currentP95 !== null && baselineP95 !== null && currentP95 > LATENCY_FACTOR * baselineP95) {
-      findings.push({ provider: id, label, figure: 'p95Ms', current: currentP95, baseline: baselineP95, message: alertMessage(label, 'p95Ms', currentP95, baselineP95) });
+      findings.push({
+        provider: id,
+        label,
+        figure: 'p95Ms',
+        current: currentP95,
+        baseline: baselineP95,
+        message: alertMessage(label, 'p95Ms', currentP95, baselineP95),
+      });
     }
     const daily = Array.from({ length: PERIODS }, (_, i) => {
       const period = PERIODS - 1 - i;
       const f = mine.find((x) => x.period === period);
       const answered = (f?.matches ?? 0) + (f?.noMatches ?? 0);
-      return { until: new Date(now - period * DAY_MS).toISOString(), calls: f?.calls ?? 0, matchRate: answered ? f!.matches / answered : null, p95Ms: f?.p95Ms ?? null, costUsd: f?.costUsd ?? 0 };
+      return {
+        until: new Date(now - period * DAY_MS).toISOString(),
+        calls: f?.calls ?? 0,
+        matchRate: answered ? f!.matches / answered : null,
+        p95Ms: f?.p95Ms ?? null,
+        costUsd: f?.costUsd ?? 0,
+      };
     });
-    return { provider: id, label, matchRate: { thisWeek: thisWeek.rate, lastWeek: lastWeek.rate }, p95Ms: { current: currentP95, baseline: baselineP95 }, daily };
+    return {
+      provider: id,
+      label,
+      matchRate: { thisWeek: thisWeek.rate, lastWeek: lastWeek.rate },
+      p95Ms: { current: currentP95, baseline: baselineP95 },
+      daily,
+    };
   });
   // As GET /v1/metrics' totals: predictions are neither matches nor the spend a match costs.
   const predictive = new Set(providers.filter((p) => p.predictive).map((p) => p.id));

@@ -56,7 +56,14 @@ const CONFIDENCE_KEY = '$confidence';
  * the same order, so the waterfall code that reads them sees one shape
  * whichever path they came by; before, three object spreads made three.
  */
-const answerOf = (outcome: 'match' | 'no_match', values: FieldValues, fetchedAt: number, cached: boolean, costUsd: number, confidence: Confidence | undefined): FreeAnswer => ({
+const answerOf = (
+  outcome: 'match' | 'no_match',
+  values: FieldValues,
+  fetchedAt: number,
+  cached: boolean,
+  costUsd: number,
+  confidence: Confidence | undefined,
+): FreeAnswer => ({
   kind: 'answer',
   outcome,
   values,
@@ -241,7 +248,10 @@ export class Caller {
         latencyMs = clock.now() - started;
         ended('error', latencyMs);
         budgets.settle(ctx.jobId, worst, 0);
-        return { kind: 'stop', step: { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` } };
+        return {
+          kind: 'stop',
+          step: { kind: 'failed', code: 'provider_unavailable', transient: true, message: `${provider.label}: ${(err as Error).message}` },
+        };
       } finally {
         this.deps.stats.health.end(out, clock.now());
       }
@@ -299,7 +309,12 @@ export class Caller {
       await this.deps.recordCall(record);
       if (result.kind === 'rate_limited') {
         if (waits++ < engine.maxRateLimitWaits) continue;
-        return { kind: 'failed', code: 'provider_rate_limited', transient: true, message: `${provider.label} kept answering "too many requests" (HTTP ${result.status})` };
+        return {
+          kind: 'failed',
+          code: 'provider_rate_limited',
+          transient: true,
+          message: `${provider.label} kept answering "too many requests" (HTTP ${result.status})`,
+        };
       }
       return { kind: 'failed', code: result.code, message: result.message, transient: result.kind === 'transient' };
     }

@@ -27,5 +27,13 @@ export interface EngineDiagnostics {
   storage(): StorageHealth;
 }
 
-export const flowDiagnostics = (gates: ReadonlyMap<string, ProviderGate>): EngineDiagnostics['flow'] => () =>
-  [...gates].map(([provider, g]) => ({ provider, concurrencyLimit: g.concurrencyLimit, ratePerSecond: g.rateLimit, waiting: g.waiting, congestion: g.congestion }));
+export const flowDiagnostics =
+  (gates: ReadonlyMap<string, ProviderGate>): EngineDiagnostics['flow'] =>
+  () =>
+    [...gates].map(([provider, g]) => ({
+      provider,
+      concurrencyLimit: g.concurrencyLimit,
+      ratePerSecond: g.rateLimit,
+      waiting: g.waiting,
+      congestion: g.congestion,
+    }));

@@ -95,7 +95,11 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ]),
   );
   const freshnessMs = config.cache.freshnessDays * DAY;
-  const cacheLoader = new CacheLoader(storage.cache.read, () => clock.now() - freshnessMs, () => clock.now());
+  const cacheLoader = new CacheLoader(
+    storage.cache.read,
+    () => clock.now() - freshnessMs,
+    () => clock.now(),
+  );
 
   const hits = new HitCounter(journal, clock, deps.log, metrics.cacheHits);
   hits.start();
@@ -182,21 +186,21 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   metrics.watch({ flow: flowDiagnostics(gates), rowsInHand: () => runner.inflight, activeJobs: () => activeJobs });
 
   const service = createService({
-      ...storage,
-      providers,
-      clock,
-      freshnessMs,
-      journal,
-      caller,
-      waterfall,
-      hedge,
-      budgets,
-      hits,
-      cached: cacheLoader,
-      cancelled,
-      wake: () => runner.wake(),
-      writeBack: deps.writeBack,
-    });
+    ...storage,
+    providers,
+    clock,
+    freshnessMs,
+    journal,
+    caller,
+    waterfall,
+    hedge,
+    budgets,
+    hits,
+    cached: cacheLoader,
+    cancelled,
+    wake: () => runner.wake(),
+    writeBack: deps.writeBack,
+  });
   const alertMonitor = new AlertMonitor({
     activeWorkspaces: () => storage.calls.activeWorkspaces(clock.now() - 14 * DAY),
     check: (workspace) => service.alerts({ workspace }),

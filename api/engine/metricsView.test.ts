@@ -25,7 +25,12 @@ const window = { window: '7d', since: Date.UTC(2026, 10, 1) };
 
 describe('metricsView', () => {
   it('lists a configured provider never called with zeros and no rates, and one the configuration dropped by its id', () => {
-    const view = metricsView([provider('a', { demo: true })], [figures('gone', { calls: 2, matches: 1, noMatches: 1, costUsd: 0.02 })], { p50Ms: null, p95Ms: null }, window);
+    const view = metricsView(
+      [provider('a', { demo: true })],
+      [figures('gone', { calls: 2, matches: 1, noMatches: 1, costUsd: 0.02 })],
+      { p50Ms: null, p95Ms: null },
+      window,
+    );
     expect(view.providers).toEqual([
       expect.objectContaining({ provider: 'a', label: 'a label (demo)', demo: true, calls: 0, matchRate: null, costPerMatch: null, p95Ms: null }),
       expect.objectContaining({ provider: 'gone', label: 'gone', demo: false, calls: 2, matchRate: 0.5, costPerMatch: 0.02 }),
@@ -37,7 +42,10 @@ describe('metricsView', () => {
   it('keeps predictions out of the matches, match rate and cost per match, but counts what they cost', () => {
     const view = metricsView(
       [provider('data'), provider('llm', { predictive: true })],
-      [figures('data', { calls: 4, paidCalls: 4, matches: 1, noMatches: 3, costUsd: 0.25 }), figures('llm', { calls: 3, paidCalls: 3, matches: 3, costUsd: 0.5 })],
+      [
+        figures('data', { calls: 4, paidCalls: 4, matches: 1, noMatches: 3, costUsd: 0.25 }),
+        figures('llm', { calls: 3, paidCalls: 3, matches: 3, costUsd: 0.5 }),
+      ],
       { p50Ms: 40, p95Ms: 90 },
       { ...window, jobId: 'job_1' },
     );

@@ -13,15 +13,33 @@ export interface NormalizedInput {
   linkedinUrl?: string;
 }
 
-export type Normalized =
-  | { ok: true; input: NormalizedInput; kinds: Set<InputKind>; segment: string }
-  | { ok: false; field: string; message: string };
+export type Normalized = { ok: true; input: NormalizedInput; kinds: Set<InputKind>; segment: string } | { ok: false; field: string; message: string };
 
 // Mailbox providers: their domain says nothing about the person's company.
 const FREEMAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'msn.com',
-  'icloud.com', 'me.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'web.de',
-  'yandex.ru', 'mail.ru', 'qq.com', '163.com', 'orange.fr', 'free.fr', 'laposte.net', 'libero.it',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'live.com',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+  'gmx.de',
+  'web.de',
+  'yandex.ru',
+  'mail.ru',
+  'qq.com',
+  '163.com',
+  'orange.fr',
+  'free.fr',
+  'laposte.net',
+  'libero.it',
 ]);
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;

@@ -95,7 +95,14 @@ describe('Ranking', () => {
     });
 
     it('starts sensibly from a journal of the old segments: `uk` for .co.uk rows, "generic" for every non-country TLD', () => {
-      const row = (segment: string, answered: number, matches: number) => ({ workspaceId: 'ws', providerId: 'global', segment, answered, matches, latencyMs: 100 * answered });
+      const row = (segment: string, answered: number, matches: number) => ({
+        workspaceId: 'ws',
+        providerId: 'global',
+        segment,
+        answered,
+        matches,
+        latencyMs: 100 * answered,
+      });
       const stats = new Stats([row('generic', 300, 240), row('uk', 100, 10)]);
       const ranking = new Ranking([global, perMatch], stats);
       // What was learned for .uk holds for .co.uk; the generic rows count for the workspace, so for .com too.

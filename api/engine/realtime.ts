@@ -19,7 +19,13 @@ const RECHECK_MS = 50;
 async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   const timer = new AbortController();
   try {
-    return await Promise.race([work, sleep(Math.max(0, ms), timer.signal).then(() => undefined, () => undefined)]);
+    return await Promise.race([
+      work,
+      sleep(Math.max(0, ms), timer.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
   } finally {
     timer.abort();
   }
@@ -148,7 +154,10 @@ export async function enrichNow(
     const timer = new AbortController();
     const settled = await Promise.race([
       ...flights.map((f) => f.done),
-      sleep(Math.max(0, wakeAt - now), timer.signal).then(() => undefined, () => undefined),
+      sleep(Math.max(0, wakeAt - now), timer.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
     ]);
     timer.abort();
     if (settled) {
@@ -185,11 +194,7 @@ export async function enrichNow(
     sources: result.sources,
     provenance: result.provenance,
     missing,
-    ...(timedOut
-      ? { error: { code: 'deadline_exceeded' as const, message: why } }
-      : result.error
-        ? { error: result.error }
-        : {}),
+    ...(timedOut ? { error: { code: 'deadline_exceeded' as const, message: why } } : result.error ? { error: result.error } : {}),
     costUsd,
     elapsedMs: deps.clock.now() - started,
   };

@@ -2,7 +2,13 @@ import type { RowFlagCode, Field, RowResult, RowStatus } from '../../shared/inde
 import type { RowState } from './rowState.js';
 
 /** The public shape of a row: only the fields the job asked for, provenance with readable times. */
-export function toRowResult(key: string, status: RowStatus, state: RowState | null, fields: readonly Field[], error?: { code: RowFlagCode; message: string }): RowResult {
+export function toRowResult(
+  key: string,
+  status: RowStatus,
+  state: RowState | null,
+  fields: readonly Field[],
+  error?: { code: RowFlagCode; message: string },
+): RowResult {
   const result: RowResult = { key, status, values: {}, sources: {}, provenance: {} };
   if (state) {
     for (const f of fields) {

@@ -5,7 +5,16 @@ import type { ClaimedRow } from '../storage/rows.js';
 import { systemClock } from '../clock.js';
 import { Runner, type RunnerStore } from './runner.js';
 
-const job: JobRecord = { id: 'job_1', workspaceId: 'ws', fields: ['company.name'], status: 'running', maxCostUsd: null, costUsd: 0, createdAt: 0, finishedAt: null };
+const job: JobRecord = {
+  id: 'job_1',
+  workspaceId: 'ws',
+  fields: ['company.name'],
+  status: 'running',
+  maxCostUsd: null,
+  costUsd: 0,
+  createdAt: 0,
+  finishedAt: null,
+};
 const tick = () => new Promise((r) => setImmediate(r));
 /** A row's work ends: its count goes down, then its promise resolves (the order the runner sees it in). */
 const finishWith = (release: () => void, resolve: () => void) => {
@@ -24,7 +33,14 @@ function storeOf(rows: number) {
     claim: async (_job, limit) => {
       const got = Math.min(limit, rows - next);
       claims.push({ limit, got, inHand });
-      const claimed: ClaimedRow[] = Array.from({ length: got }, (_, i) => ({ jobId: job.id, seq: next + i, key: `k${next + i}`, input: {}, state: null, attempts: 0 }));
+      const claimed: ClaimedRow[] = Array.from({ length: got }, (_, i) => ({
+        jobId: job.id,
+        seq: next + i,
+        key: `k${next + i}`,
+        input: {},
+        state: null,
+        attempts: 0,
+      }));
       next += got;
       inHand += got;
       return claimed;
@@ -43,7 +59,9 @@ describe('Runner', () => {
     const runner = new Runner({
       store,
       processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
-      onError: (err) => { throw err; },
+      onError: (err) => {
+        throw err;
+      },
       // No poll during the test: every claim is one the runner chose to make.
       engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
       clock: systemClock,
@@ -81,7 +99,9 @@ describe('Runner', () => {
         started.push(turns);
         await new Promise<void>((resolve) => finish.push(() => finishWith(release, resolve)));
       },
-      onError: (err) => { throw err; },
+      onError: (err) => {
+        throw err;
+      },
       engine: EngineConfigSchema.parse({ maxInflightRows: 400, pollMs: 3_600_000, leaseMs: 3_600_000 }),
       clock: systemClock,
       workerId: 'w',
@@ -114,7 +134,9 @@ describe('Runner', () => {
     const runner = new Runner({
       store: slowStore,
       processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
-      onError: (err) => { throw err; },
+      onError: (err) => {
+        throw err;
+      },
       engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
       clock: systemClock,
       workerId: 'w',

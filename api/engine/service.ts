@@ -109,7 +109,10 @@ export function createService(deps: ServiceDeps): CascadeService {
     earn: () => deps.hedge.earn(),
   };
   // The cache as the waterfall would find it now: for taking submitted rows as far as it goes, and for estimates.
-  const settleDeps = { waterfall: deps.waterfall, readCache: (ws: string, keys: Parameters<CacheStore['read']>[1]) => deps.cache.read(ws, keys, clock.now() - deps.freshnessMs) };
+  const settleDeps = {
+    waterfall: deps.waterfall,
+    readCache: (ws: string, keys: Parameters<CacheStore['read']>[1]) => deps.cache.read(ws, keys, clock.now() - deps.freshnessMs),
+  };
   /** The answers newRows took from the cache are cache hits of the job, once its rows are stored. */
   const countSettledHits = (ws: string, jobId: string, rows: NewRow<RowState>[]) => {
     for (const [p, n] of settledHits(rows)) hits.count(ws, p, jobId, n);
@@ -137,7 +140,8 @@ export function createService(deps: ServiceDeps): CascadeService {
       const { googleAccessToken, ...hashed } = body;
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
       const answerRepeat = async (repeat: Repeat) => {
-        if (repeat.kind === 'conflict') throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
+        if (repeat.kind === 'conflict')
+          throw new CascadeError('idempotency_conflict', 'this Idempotency-Key was used with a different body', 'Idempotency-Key');
         if (body.sheet && googleAccessToken) await writeBack?.setToken(repeat.job.id, googleAccessToken);
         return { id: repeat.job.id, created: false };
       };
@@ -232,7 +236,10 @@ export function createService(deps: ServiceDeps): CascadeService {
     async enrich({ workspace, input, fields, deadlineMs, predict = false }) {
       checkFields(fields, predict);
       // Every answer in memory (the hot cache): answered here, synchronously. Otherwise the full path reads the database and buys.
-      return enrichFromMemory(memoryDeps, workspace, input, fields, predict) ?? enrichNow({ ...deps.waterfall, hedge: deps.hedge }, workspace, input, fields, deadlineMs, predict);
+      return (
+        enrichFromMemory(memoryDeps, workspace, input, fields, predict) ??
+        enrichNow({ ...deps.waterfall, hedge: deps.hedge }, workspace, input, fields, deadlineMs, predict)
+      );
     },
 
     async metrics({ workspace, window, jobId }) {

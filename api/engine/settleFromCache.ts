@@ -56,7 +56,10 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
   });
   // The read and the walk after it are the longest phases of an intake; see newRows.
   await nextTurn();
-  const stored = await deps.readCache(workspace, keyed.flatMap((keys) => keys.filter((k) => k !== undefined)));
+  const stored = await deps.readCache(
+    workspace,
+    keyed.flatMap((keys) => keys.filter((k) => k !== undefined)),
+  );
 
   return works.map((work, i) => {
     const keys = keyed[i]!;

@@ -30,11 +30,7 @@ export interface RowWork {
   predict?: boolean;
 }
 
-export type RowOutcome =
-  | ({ kind: 'done' } & Verdict)
-  | { kind: 'budget_exhausted' }
-  | { kind: 'retry'; at: number }
-  | { kind: 'cancelled' };
+export type RowOutcome = ({ kind: 'done' } & Verdict) | { kind: 'budget_exhausted' } | { kind: 'retry'; at: number } | { kind: 'cancelled' };
 
 /**
  * A row's steps, one straight path: plan the next step (the providers that
@@ -63,13 +59,9 @@ export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<
 export function candidates(deps: WaterfallDeps, work: RowWork, exclude?: ReadonlySet<string>): Provider[] {
   const missing = missingFields(work.state, work.fields);
   if (missing.length === 0) return [];
-  const usable = deps.ranking.order(work.ctx.workspace, work.ctx.segment).filter(
-    (p) =>
-      !work.state.answered.includes(p.id) &&
-      !work.state.failed[p.id] &&
-      canRead(p, work) &&
-      p.fields.some((f) => missing.includes(f)),
-  );
+  const usable = deps.ranking
+    .order(work.ctx.workspace, work.ctx.segment)
+    .filter((p) => !work.state.answered.includes(p.id) && !work.state.failed[p.id] && canRead(p, work) && p.fields.some((f) => missing.includes(f)));
   // Predictions come last: only once every data provider that could still answer has (in flight counts as could).
   const data = usable.filter((p) => !p.predictive);
   const asked = data.length > 0 ? data : work.predict ? usable : [];
@@ -84,7 +76,6 @@ export function keyFor(work: Pick<RowWork, 'input'>, p: Provider): string {
 
 /** An input key made the key of this provider's answers: a new prompt version is a new answer. */
 export const withCacheVersion = (inputKey: string, p: Provider) => `${inputKey}|prompt=${p.cacheVersion}`;
-
 
 // ---- 2. the cache: answers already bought ----
 

@@ -16,11 +16,12 @@ const turn = () => new Promise((r) => setImmediate(r));
 function queueUp(g: ProviderGate, lanes: ReturnType<typeof lane>[]) {
   const order: number[] = [];
   const slots: GateSlot[] = [];
-  lanes.forEach((l, i) =>
-    void g.acquire(l).then((s) => {
-      order.push(i);
-      slots.push(s);
-    }),
+  lanes.forEach(
+    (l, i) =>
+      void g.acquire(l).then((s) => {
+        order.push(i);
+        slots.push(s);
+      }),
   );
   return { order, slots };
 }

@@ -20,7 +20,10 @@ const maxInAnyWindow = (starts: number[], ms: number) => {
 describe('RateWindow', () => {
   it('never lets more than the rate start in any window, with the jitter margin', () => {
     const w = new RateWindow(100);
-    const starts = drive(w, Array.from({ length: 5000 }, (_, i) => i));
+    const starts = drive(
+      w,
+      Array.from({ length: 5000 }, (_, i) => i),
+    );
     expect(maxInAnyWindow(starts, 1000 + ARRIVAL_JITTER_MS)).toBe(100);
     // Smooth: no more than a quarter of the rate in any quarter of a second.
     expect(maxInAnyWindow(starts, 250)).toBe(25);

@@ -7,7 +7,6 @@ import type { AppType } from './app.js';
  * add-on, on UrlFetchApp, has its own client typed from the same contract
  * (shared/routes.ts).
  */
-export const cascadeClient = (baseUrl: string, key?: string) =>
-  hc<AppType>(baseUrl, key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } });
+export const cascadeClient = (baseUrl: string, key?: string) => hc<AppType>(baseUrl, key === undefined ? {} : { headers: { authorization: `Bearer ${key}` } });
 
 export type CascadeClient = ReturnType<typeof cascadeClient>;

@@ -76,7 +76,13 @@ export function onError(log: (msg: string, extra?: Record<string, unknown>) => v
       // A lock held elsewhere, a file made read-only, a full or failing disk, a database server out of reach: the request may go through once that passes.
       log('database busy', { path: c.req.path, err: err.message });
       c.header('retry-after', String(STORAGE_RETRY_AFTER_S));
-      return c.json(body('storage_busy', 'the database is busy or out of reach (locked by another writer, read-only, out of disk, failing, or its server not answering); send the request again in a moment'), REQUEST_ERRORS.storage_busy.status);
+      return c.json(
+        body(
+          'storage_busy',
+          'the database is busy or out of reach (locked by another writer, read-only, out of disk, failing, or its server not answering); send the request again in a moment',
+        ),
+        REQUEST_ERRORS.storage_busy.status,
+      );
     }
     log('unhandled error', { path: c.req.path, err: err.stack ?? String(err) });
     return c.json(body('internal', 'internal error; the request can be retried'), REQUEST_ERRORS.internal.status);

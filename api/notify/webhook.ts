@@ -26,7 +26,9 @@ export type SendResult = { ok: true } | { ok: false; status: number | null; reas
 const arrow = (e: AlertEvent) => (e.event === 'alert.started' ? ':warning:' : ':white_check_mark:');
 
 export function slackText(e: AlertEvent): string {
-  return e.event === 'alert.started' ? `${arrow(e)} ${e.message}` : `${arrow(e)} Cleared (in force since ${e.since.slice(0, 16).replace('T', ' ')} UTC): ${e.message}`;
+  return e.event === 'alert.started'
+    ? `${arrow(e)} ${e.message}`
+    : `${arrow(e)} Cleared (in force since ${e.since.slice(0, 16).replace('T', ' ')} UTC): ${e.message}`;
 }
 
 /**
@@ -44,7 +46,13 @@ export async function sendAlertEvent(target: WebhookTarget, event: AlertEvent, o
   for (let attempt = 0; attempt < attempts; attempt++) {
     let delayMs = 1000 * 2 ** attempt;
     try {
-      const res = await request(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, headersTimeout: 15_000, bodyTimeout: 15_000 });
+      const res = await request(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        headersTimeout: 15_000,
+        bodyTimeout: 15_000,
+      });
       const text = (await res.body.text()).slice(0, 200);
       if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true };
       const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;

@@ -44,11 +44,36 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
     labelNames: ['provider', 'outcome'] as const,
     registers,
   });
-  const latency = new Histogram({ name: 'cascade_provider_request_duration_seconds', help: 'Time from sending a request to a provider to its answer.', labelNames: ['provider'] as const, buckets: LATENCY_BUCKETS_S, registers });
-  const inFlight = new Gauge({ name: 'cascade_provider_in_flight', help: 'Requests on the wire to each provider now.', labelNames: ['provider'] as const, registers });
-  const spend = new Counter({ name: 'cascade_provider_spend_usd_total', help: 'What calls were billed (costPerCall on answers, costPerMatch on matches), in USD.', labelNames: ['provider'] as const, registers });
-  const cacheHits = new Counter({ name: 'cascade_provider_cache_hits_total', help: 'Answers taken from the cache (or another row’s purchase) instead of a call.', labelNames: ['provider'] as const, registers });
-  const rows = new Counter({ name: 'cascade_rows_processed_total', help: 'Rows the runner was done with: finished, or released to come back after a backoff.', registers });
+  const latency = new Histogram({
+    name: 'cascade_provider_request_duration_seconds',
+    help: 'Time from sending a request to a provider to its answer.',
+    labelNames: ['provider'] as const,
+    buckets: LATENCY_BUCKETS_S,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: 'cascade_provider_in_flight',
+    help: 'Requests on the wire to each provider now.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const spend = new Counter({
+    name: 'cascade_provider_spend_usd_total',
+    help: 'What calls were billed (costPerCall on answers, costPerMatch on matches), in USD.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const cacheHits = new Counter({
+    name: 'cascade_provider_cache_hits_total',
+    help: 'Answers taken from the cache (or another row’s purchase) instead of a call.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const rows = new Counter({
+    name: 'cascade_rows_processed_total',
+    help: 'Rows the runner was done with: finished, or released to come back after a backoff.',
+    registers,
+  });
   const jobs = new Counter({ name: 'cascade_jobs_finished_total', help: 'Jobs this process saw finish.', registers });
 
   const flowGauge = (name: string, help: string, pick: (f: ReturnType<EngineView['flow']>[number]) => number | undefined) =>
@@ -78,8 +103,22 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
       for (const f of view?.flow() ?? []) this.inc({ provider: f.provider }, f.congestion);
     },
   });
-  new Gauge({ name: 'cascade_rows_in_hand', help: 'Rows claimed by this process and not yet finished or released.', registers, collect() { this.set(view?.rowsInHand() ?? 0); } });
-  new Gauge({ name: 'cascade_jobs_active', help: 'Running jobs, as of the runner’s last pass.', registers, collect() { this.set(view?.activeJobs() ?? 0); } });
+  new Gauge({
+    name: 'cascade_rows_in_hand',
+    help: 'Rows claimed by this process and not yet finished or released.',
+    registers,
+    collect() {
+      this.set(view?.rowsInHand() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'cascade_jobs_active',
+    help: 'Running jobs, as of the runner’s last pass.',
+    registers,
+    collect() {
+      this.set(view?.activeJobs() ?? 0);
+    },
+  });
 
   // The sheet writer keeps running totals; these counters show them as they stand at the scrape.
   const sheetsCounter = (name: string, help: string, read: (s: WriterStats) => number) =>

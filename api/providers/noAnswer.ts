@@ -9,7 +9,8 @@ import type { CallResult } from './types.js';
  */
 export function noAnswer(name: string, err: unknown, limit: Deadline, timeoutMs: number): CallResult {
   const broken = err instanceof AnswerBrokenError;
-  if (limit.expired) return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${timeoutMs} ms` };
+  if (limit.expired)
+    return { kind: 'transient', code: 'provider_timeout', message: `${name} did not ${broken ? 'finish its answer' : 'answer'} within ${timeoutMs} ms` };
   if (broken) return { kind: 'transient', code: 'provider_unavailable', message: `${name} broke off its answer` };
   // The message of a network error may carry the URL, and with it a key in a query parameter: say only what kind it was.
   const code = (err as { cause?: { code?: string } }).cause?.code ?? 'network error';

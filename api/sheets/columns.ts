@@ -22,7 +22,10 @@ const norm = (s: string) => s.trim().toLowerCase();
  */
 export function planColumns(header: readonly string[], fields: readonly Field[], refs: Record<string, string>, statusRef: string): ColumnPlan {
   const headers: ColumnPlan['headers'] = [];
-  const asked = [...fields.map((f) => ({ key: f as string, ref: refs[f] ?? FIELDS[f].label, label: FIELDS[f].label })), { key: '', ref: statusRef, label: statusRef }];
+  const asked = [
+    ...fields.map((f) => ({ key: f as string, ref: refs[f] ?? FIELDS[f].label, label: FIELDS[f].label })),
+    { key: '', ref: statusRef, label: statusRef },
+  ];
   const taken = new Set<number>();
   let next = header.length;
   for (const a of asked) if (LETTERS.test(a.ref)) next = Math.max(next, columnIndex(a.ref));

@@ -35,7 +35,13 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
     metrics: deps.metrics,
     alerts: deps.alerts,
     toResult: (r, fields) =>
-      toRowResult(r.key, r.status, r.state, fields, r.errorCode ? { code: RowFlagCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined),
+      toRowResult(
+        r.key,
+        r.status,
+        r.state,
+        fields,
+        r.errorCode ? { code: RowFlagCodeSchema.catch('internal').parse(r.errorCode), message: r.errorMessage ?? '' } : undefined,
+      ),
     options: deps.options,
     clock: deps.clock,
     log: deps.log,
@@ -44,7 +50,11 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
   function checkKeys(headerRow: number, rows: { key: string }[], path: string): void {
     rows.forEach((r, i) => {
       if (!ROW_NUMBER.test(r.key) || Number(r.key) <= headerRow) {
-        throw new CascadeError('invalid_body', `with a sheet target, a row key is its sheet row number below the header row ${headerRow}; got "${r.key}"`, `${path}[${i}].key`);
+        throw new CascadeError(
+          'invalid_body',
+          `with a sheet target, a row key is its sheet row number below the header row ${headerRow}; got "${r.key}"`,
+          `${path}[${i}].key`,
+        );
       }
     });
   }
@@ -61,7 +71,11 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
     stats: () => writer.stats,
     async attach(job, target, accessToken, rows) {
       if (!accessToken && !credentials.hasServiceAccount) {
-        throw new CascadeError('invalid_body', 'a sheet target needs googleAccessToken (the user’s OAuth token), or a service account on the server (GOOGLE_APPLICATION_CREDENTIALS)', 'googleAccessToken');
+        throw new CascadeError(
+          'invalid_body',
+          'a sheet target needs googleAccessToken (the user’s OAuth token), or a service account on the server (GOOGLE_APPLICATION_CREDENTIALS)',
+          'googleAccessToken',
+        );
       }
       const dup = duplicateRef(job.fields, target.columns, target.statusColumn);
       if (dup) throw new CascadeError('invalid_body', `two outputs would share the column "${dup}"`, 'sheet.columns');
@@ -90,7 +104,8 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
     },
     async setToken(jobId, accessToken) {
       const t = await requireTarget(jobId);
-      if (t.credential !== 'oauth') throw new CascadeError('invalid_body', 'this job writes with the server’s service account; it takes no token', 'accessToken');
+      if (t.credential !== 'oauth')
+        throw new CascadeError('invalid_body', 'this job writes with the server’s service account; it takes no token', 'accessToken');
       credentials.setToken(jobId, accessToken);
       await store.resume(jobId);
       writer.wake();
@@ -111,7 +126,11 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
         ...counts,
         lastError:
           t.lastErrorCode && t.lastErrorAt !== null
-            ? { code: WriteBackErrorCodeSchema.catch('internal').parse(t.lastErrorCode), message: t.lastErrorMessage ?? '', at: new Date(t.lastErrorAt).toISOString() }
+            ? {
+                code: WriteBackErrorCodeSchema.catch('internal').parse(t.lastErrorCode),
+                message: t.lastErrorMessage ?? '',
+                at: new Date(t.lastErrorAt).toISOString(),
+              }
             : null,
       };
     },

@@ -71,7 +71,8 @@ function alertLines(a: Alerts): Cell[][] {
   return lines;
 }
 
-const arrow = (change: number | null, goodWhenUp: boolean): Cell => (change === null || change === 0 ? (change === 0 ? '=' : '') : (change > 0) === goodWhenUp ? '▲ better' : '▼ worse');
+const arrow = (change: number | null, goodWhenUp: boolean): Cell =>
+  change === null || change === 0 ? (change === 0 ? '=' : '') : change > 0 === goodWhenUp ? '▲ better' : '▼ worse';
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 
 /**
@@ -150,7 +151,9 @@ function numberFormat(sheetId: number, col: number, type: string, pattern: strin
 
 /** A line per provider (up to DAILY_PROVIDERS) of its daily match rate over the last 14 days; the header row names the series. */
 function dailyChart(sheetId: number) {
-  const block = (col: number) => ({ sources: [{ sheetId, startRowIndex: DAILY_SECTION, endRowIndex: DASHBOARD_ROWS, startColumnIndex: col, endColumnIndex: col + 1 }] });
+  const block = (col: number) => ({
+    sources: [{ sheetId, startRowIndex: DAILY_SECTION, endRowIndex: DASHBOARD_ROWS, startColumnIndex: col, endColumnIndex: col + 1 }],
+  });
   return {
     addChart: {
       chart: {
@@ -197,6 +200,10 @@ export function dashboardSetup(sheetId: number) {
     dailyChart(sheetId),
     chart(sheetId, 'Match rate by provider (this job)', 'Match rate', 1, JOB_SECTION - 1),
     chart(sheetId, 'Cost per match by provider (this job)', 'USD per match', 3, JOB_SECTION + 16),
-    { createDeveloperMetadata: { developerMetadata: { metadataKey: DASHBOARD_MARKER, metadataValue: DASHBOARD_VERSION, location: { sheetId }, visibility: 'DOCUMENT' } } },
+    {
+      createDeveloperMetadata: {
+        developerMetadata: { metadataKey: DASHBOARD_MARKER, metadataValue: DASHBOARD_VERSION, location: { sheetId }, visibility: 'DOCUMENT' },
+      },
+    },
   ];
 }

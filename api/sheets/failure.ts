@@ -39,14 +39,20 @@ const clean = (s: string) => storableText(cutText(s.replace(/(bearer\s+)\S+/gi, 
 /** Sorts an error from googleapis (a GaxiosError) or the network. */
 export function classify(err: unknown): SheetsFailure {
   if (err instanceof SheetsFailure) return err;
-  const e = err as { status?: number; response?: { status?: number; data?: { error?: { message?: string; status?: string } } }; code?: string; message?: string };
+  const e = err as {
+    status?: number;
+    response?: { status?: number; data?: { error?: { message?: string; status?: string } } };
+    code?: string;
+    message?: string;
+  };
   const status = e.response?.status ?? e.status;
   const google = e.response?.data?.error;
   const message = clean(google?.message ?? e.message ?? String(err));
   if (status === undefined || typeof status !== 'number') return new SheetsFailure('transient', `Google Sheets unreachable: ${clean(e.code ?? message)}`);
   if (status === 429) return new SheetsFailure('quota', `Google Sheets quota: ${message}`, status);
   if (status >= 500 || status === 408) return new SheetsFailure('transient', `Google Sheets answered ${status}: ${message}`, status);
-  if (status === 401) return new SheetsFailure('unauthorized', 'Google refused the access token (expired or revoked); send a fresh one with PUT /v1/jobs/{id}/token', status);
+  if (status === 401)
+    return new SheetsFailure('unauthorized', 'Google refused the access token (expired or revoked); send a fresh one with PUT /v1/jobs/{id}/token', status);
   if (status === 403) return new SheetsFailure('forbidden', `Google denied access to the spreadsheet: ${message}`, status);
   if (status === 404) return new SheetsFailure('not_found', 'the spreadsheet was not found (deleted, or not shared with this account)', status);
   if (/exceeds grid limits/i.test(message)) return new SheetsFailure('grid', message, status);

@@ -3,7 +3,12 @@ import type { Field, SheetProgress, SheetTarget } from '../../shared/index.js';
 /** What the engine asks of sheet write-back. The engine holds no Google client and no token: all of that is behind this. */
 export interface WriteBack {
   /** Checks a new job's target and rows and records the target (before the job, so the job never exists without it). */
-  attach(job: { id: string; workspaceId: string; fields: Field[] }, target: SheetTarget, accessToken: string | undefined, rows: { key: string }[]): Promise<void>;
+  attach(
+    job: { id: string; workspaceId: string; fields: Field[] },
+    target: SheetTarget,
+    accessToken: string | undefined,
+    rows: { key: string }[],
+  ): Promise<void>;
   /** Drops a target recorded for a job that was not created (an idempotent repeat answered with the first job). */
   detach(jobId: string): Promise<void>;
   /** Refuses appended rows whose key is not a sheet row number below the header. */

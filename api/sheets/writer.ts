@@ -85,7 +85,16 @@ export interface WriterStats {
 export class SheetWriter {
   readonly writes: QuotaScheduler;
   readonly reads: QuotaScheduler;
-  readonly stats: WriterStats = { reads: 0, anchorRequests: 0, writeRequests: 0, dashboardRequests: 0, setupRequests: 0, rowsWritten: 0, retries: 0, quotaWaitMs: 0 };
+  readonly stats: WriterStats = {
+    reads: 0,
+    anchorRequests: 0,
+    writeRequests: 0,
+    dashboardRequests: 0,
+    setupRequests: 0,
+    rowsWritten: 0,
+    retries: 0,
+    quotaWaitMs: 0,
+  };
   private readonly busy = new Map<string, Promise<void>>();
   private readonly firstPendingAt = new Map<string, number>();
   private readonly lastDashboard = new Map<string, number>();
@@ -237,12 +246,22 @@ export class SheetWriter {
     if (plan.width > columnCount) requests.push({ appendDimension: { sheetId, dimension: 'COLUMNS', length: plan.width - columnCount } });
     for (const h of plan.headers) {
       // stringValue is literal: a header the user typed as "=x" stays text.
-      requests.push({ updateCells: { start: { sheetId, rowIndex: t.headerRow - 1, columnIndex: h.col }, rows: [{ values: [{ userEnteredValue: { stringValue: h.text } }] }], fields: 'userEnteredValue' } });
+      requests.push({
+        updateCells: {
+          start: { sheetId, rowIndex: t.headerRow - 1, columnIndex: h.col },
+          rows: [{ values: [{ userEnteredValue: { stringValue: h.text } }] }],
+          fields: 'userEnteredValue',
+        },
+      });
     }
     const formatted = sheet.developerMetadata?.some((m) => m.metadataKey === STATUS_FORMAT_MARKER && m.metadataValue === String(plan.status));
     if (!formatted) {
       requests.push(...statusFormatRequests(sheetId, t.headerRow, plan.status));
-      requests.push({ createDeveloperMetadata: { developerMetadata: { metadataKey: STATUS_FORMAT_MARKER, metadataValue: String(plan.status), location: { sheetId }, visibility: 'DOCUMENT' } } });
+      requests.push({
+        createDeveloperMetadata: {
+          developerMetadata: { metadataKey: STATUS_FORMAT_MARKER, metadataValue: String(plan.status), location: { sheetId }, visibility: 'DOCUMENT' },
+        },
+      });
     }
     if (requests.length) {
       this.stats.setupRequests++;
@@ -282,7 +301,11 @@ export class SheetWriter {
         layout.rowCount = maxRow;
         await this.deps.store.saveLayout(t.jobId, layout);
       }
-      await this.deps.store.markAnchored(t.jobId, batch.map((r) => r.seq), this.deps.clock.now());
+      await this.deps.store.markAnchored(
+        t.jobId,
+        batch.map((r) => r.seq),
+        this.deps.clock.now(),
+      );
     }
   }
 
@@ -326,7 +349,9 @@ export class SheetWriter {
       }
       if (data.length === 0) return { taken, matched: new Set<string>() };
       this.stats.writeRequests++;
-      const res = await send(() => api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } }));
+      const res = await send(() =>
+        api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } }),
+      );
       const matched = new Set<string>();
       for (const r of res.data.responses ?? []) {
         const v = r.dataFilter?.developerMetadataLookup?.metadataValue;
@@ -337,7 +362,10 @@ export class SheetWriter {
     this.firstPendingAt.delete(t.jobId);
     const written = sent.taken.filter((r) => sent.matched.has(r.key));
     const lost = sent.taken.filter((r) => !sent.matched.has(r.key));
-    await this.deps.store.markWritten(t.jobId, written.map((r) => ({ seq: r.seq, version: r.version })));
+    await this.deps.store.markWritten(
+      t.jobId,
+      written.map((r) => ({ seq: r.seq, version: r.version })),
+    );
     this.stats.rowsWritten += written.length;
     if (written.length) this.lastWrite.set(t.jobId, this.deps.clock.now());
     if (lost.length) await this.orphan(ctx, layout, lost);
@@ -348,9 +376,15 @@ export class SheetWriter {
     const { t, api } = ctx;
     const book = await this.call(ctx, 'read', () => api.spreadsheets.get({ spreadsheetId: t.spreadsheetId, fields: 'sheets.properties(sheetId,title)' }));
     if (!book.data.sheets?.some((s) => s.properties?.sheetId === layout.sheetId)) {
-      throw new SheetsFailure('not_found', `the tab "${t.sheetName}" was deleted; restore it (Undo, or File > Version history) and resume the job to write the remaining rows`);
+      throw new SheetsFailure(
+        'not_found',
+        `the tab "${t.sheetName}" was deleted; restore it (Undo, or File > Version history) and resume the job to write the remaining rows`,
+      );
     }
-    await this.deps.store.markOrphaned(t.jobId, lost.map((r) => r.seq));
+    await this.deps.store.markOrphaned(
+      t.jobId,
+      lost.map((r) => r.seq),
+    );
     this.deps.log('sheet rows orphaned (their rows were deleted)', { job: t.jobId, rows: lost.length });
   }
 
@@ -366,14 +400,21 @@ export class SheetWriter {
     const sheetId = await this.lock(t.spreadsheetId, () => this.dashboardTab(ctx));
     const now = this.deps.clock.now();
     const days = Math.max(7, Math.ceil((now - t.jobCreatedAt) / DAY) + 1);
-    const [job, week, alerts] = await Promise.all([this.deps.metrics(t.workspaceId, `${days}d`, t.jobId), this.deps.metrics(t.workspaceId, '7d'), this.deps.alerts?.(t.workspaceId)]);
+    const [job, week, alerts] = await Promise.all([
+      this.deps.metrics(t.workspaceId, `${days}d`, t.jobId),
+      this.deps.metrics(t.workspaceId, '7d'),
+      this.deps.alerts?.(t.workspaceId),
+    ]);
     const values = dashboardValues(t.jobId, job, week, now, alerts);
     this.stats.dashboardRequests++;
     try {
       await this.call(ctx, 'write', () =>
         api.spreadsheets.values.batchUpdateByDataFilter({
           spreadsheetId: t.spreadsheetId,
-          requestBody: { valueInputOption: 'RAW', data: [{ dataFilter: { gridRange: { sheetId, startRowIndex: 0, endRowIndex: DASHBOARD_ROWS } }, majorDimension: 'ROWS', values }] },
+          requestBody: {
+            valueInputOption: 'RAW',
+            data: [{ dataFilter: { gridRange: { sheetId, startRowIndex: 0, endRowIndex: DASHBOARD_ROWS } }, majorDimension: 'ROWS', values }],
+          },
         }),
       );
     } catch (err) {

@@ -60,7 +60,14 @@ export function alertsStore(db: Db): AlertsStore {
             db
               .update(alertStates)
               .set({ clearedAt: now })
-              .where(and(eq(alertStates.workspaceId, ws), eq(alertStates.providerId, a.providerId), eq(alertStates.figure, a.figure), eq(alertStates.startedAt, a.startedAt))),
+              .where(
+                and(
+                  eq(alertStates.workspaceId, ws),
+                  eq(alertStates.providerId, a.providerId),
+                  eq(alertStates.figure, a.figure),
+                  eq(alertStates.startedAt, a.startedAt),
+                ),
+              ),
           ),
       ];
       if (statements.length) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
@@ -79,7 +86,14 @@ export function alertsStore(db: Db): AlertsStore {
       await db
         .update(alertStates)
         .set(event === 'start' ? { startSent: true } : { clearSent: true })
-        .where(and(eq(alertStates.workspaceId, a.workspaceId), eq(alertStates.providerId, a.providerId), eq(alertStates.figure, a.figure), eq(alertStates.startedAt, a.startedAt)));
+        .where(
+          and(
+            eq(alertStates.workspaceId, a.workspaceId),
+            eq(alertStates.providerId, a.providerId),
+            eq(alertStates.figure, a.figure),
+            eq(alertStates.startedAt, a.startedAt),
+          ),
+        );
     },
   };
 }

@@ -14,10 +14,24 @@ describe('cache', () => {
         // Each provider answered a different part of the inputs; lead<i>'s answers are dated i.
         if ((i + n) % 3 === 0) continue;
         const matched = i % 2 === 0;
-        answers.push({ workspaceId: 'ws', providerId, inputKey: `domain=lead${i}.com`, outcome: matched ? 'match' : 'no_match', values: matched ? { 'company.name': `${providerId} ${i}` } : {}, fetchedAt: i });
+        answers.push({
+          workspaceId: 'ws',
+          providerId,
+          inputKey: `domain=lead${i}.com`,
+          outcome: matched ? 'match' : 'no_match',
+          values: matched ? { 'company.name': `${providerId} ${i}` } : {},
+          fetchedAt: i,
+        });
       }
     }
-    answers.push({ workspaceId: 'other', providerId: 'acme', inputKey: 'domain=lead3.com', outcome: 'match', values: { 'company.name': 'not yours' }, fetchedAt: 50 });
+    answers.push({
+      workspaceId: 'other',
+      providerId: 'acme',
+      inputKey: 'domain=lead3.com',
+      outcome: 'match',
+      values: { 'company.name': 'not yours' },
+      fetchedAt: 50,
+    });
     await database().commit(storedAnswers.statements(answers));
   });
 

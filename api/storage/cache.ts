@@ -72,7 +72,9 @@ export function cacheStore(db: Db): CacheStore {
       CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = j.value ->> '$.providerId' AND c.input_key = j.value ->> '$.inputKey'
       WHERE c.fetched_at >= ${freshSince}`);
     const found = new CachedAnswers();
-    for (const [providerId, inputKey, outcome, values, fetchedAt] of parseJson<[string, string, CachedAnswer['outcome'], CachedAnswer['values'], number][]>(row?.[0] ?? '[]')) {
+    for (const [providerId, inputKey, outcome, values, fetchedAt] of parseJson<[string, string, CachedAnswer['outcome'], CachedAnswer['values'], number][]>(
+      row?.[0] ?? '[]',
+    )) {
       found.set({ providerId, inputKey }, { outcome, values, fetchedAt });
     }
     return found;
@@ -95,7 +97,9 @@ export function cacheStore(db: Db): CacheStore {
             FROM json_each(${jsonText(inputKeys.slice(i, i + CHUNK))}) j
             CROSS JOIN cache c ON c.workspace_id = ${workspaceId} AND c.provider_id = ${providerId} AND c.input_key = j.value
             WHERE c.fetched_at >= ${freshSince}`);
-          for (const [inputKey, outcome, values, fetchedAt] of parseJson<[string, CachedAnswer['outcome'], CachedAnswer['values'], number][]>(row?.[0] ?? '[]')) {
+          for (const [inputKey, outcome, values, fetchedAt] of parseJson<[string, CachedAnswer['outcome'], CachedAnswer['values'], number][]>(
+            row?.[0] ?? '[]',
+          )) {
             found.set({ providerId, inputKey }, { outcome, values, fetchedAt });
           }
         }
@@ -113,7 +117,14 @@ export const storedAnswers: EntryKind<StoredAnswer> = {
     return [
       batchStatement(
         entries,
-        (a) => ({ workspaceId: a.workspaceId, providerId: a.providerId, inputKey: a.inputKey, outcome: a.outcome, values: jsonText(a.values), fetchedAt: a.fetchedAt }),
+        (a) => ({
+          workspaceId: a.workspaceId,
+          providerId: a.providerId,
+          inputKey: a.inputKey,
+          outcome: a.outcome,
+          values: jsonText(a.values),
+          fetchedAt: a.fetchedAt,
+        }),
         `INSERT INTO cache (workspace_id, provider_id, input_key, outcome, "values", fetched_at)
          SELECT e ->> '$.workspaceId', e ->> '$.providerId', e ->> '$.inputKey', e ->> '$.outcome', e ->> '$.values', e ->> '$.fetchedAt'
          FROM batch WHERE true

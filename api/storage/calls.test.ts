@@ -39,7 +39,9 @@ it('adds cache hits to the day’s counter of their workspace, provider and job'
   const hits = { workspaceId: 'ws', providerId: 'acme', jobId: 'job1', day: 3, hits: 5 };
   await commit(cacheHitCounts.statements([hits, { ...hits, providerId: 'globex', hits: 1 }]));
   await commit(cacheHitCounts.statements([{ ...hits, hits: 2 }]));
-  expect(await db.all(sql`SELECT workspace_id AS workspaceId, provider_id AS providerId, job_id AS jobId, day, hits FROM cache_hits ORDER BY provider_id`)).toEqual([
+  expect(
+    await db.all(sql`SELECT workspace_id AS workspaceId, provider_id AS providerId, job_id AS jobId, day, hits FROM cache_hits ORDER BY provider_id`),
+  ).toEqual([
     { ...hits, hits: 7 },
     { ...hits, providerId: 'globex', hits: 1 },
   ]);

@@ -58,7 +58,11 @@ export interface CallsStore {
    * Percentiles are nearest-rank over answered calls, computed in SQL so no
    * latency list crosses into JS.
    */
-  metrics(workspaceId: string, since: number, jobId?: string): Promise<{ providers: ProviderFigures[]; overall: { p50Ms: number | null; p95Ms: number | null } }>;
+  metrics(
+    workspaceId: string,
+    since: number,
+    jobId?: string,
+  ): Promise<{ providers: ProviderFigures[]; overall: { p50Ms: number | null; p95Ms: number | null } }>;
   /**
    * Per provider and period of 24 hours before `now` (period 0 = the last 24 hours; a call exactly `periods` days
    * old is in the last period, as GET /v1/metrics counts it), the figures alerts and trends are computed from;
@@ -80,7 +84,14 @@ export function callsStore(db: Db): CallsStore {
           sum(outcome = 'match') AS matches, sum(latency_ms) AS latency
         FROM calls WHERE at >= ${since} AND outcome IN ('match', 'no_match')
         GROUP BY workspace_id, provider_id, segment`);
-      return res.map((r) => ({ workspaceId: r.ws, providerId: r.provider, segment: r.segment, answered: r.answered, matches: r.matches, latencyMs: r.latency }));
+      return res.map((r) => ({
+        workspaceId: r.ws,
+        providerId: r.provider,
+        segment: r.segment,
+        answered: r.answered,
+        matches: r.matches,
+        latencyMs: r.latency,
+      }));
     },
 
     async metrics(workspaceId, since, jobId) {
@@ -114,7 +125,19 @@ export function callsStore(db: Db): CallsStore {
       const get = (id: string) => {
         let f = byId.get(id);
         if (!f) {
-          f = { providerId: id, calls: 0, paidCalls: 0, matches: 0, noMatches: 0, rateLimited: 0, errors: 0, costUsd: 0, p50Ms: null, p95Ms: null, cacheHits: 0 };
+          f = {
+            providerId: id,
+            calls: 0,
+            paidCalls: 0,
+            matches: 0,
+            noMatches: 0,
+            rateLimited: 0,
+            errors: 0,
+            costUsd: 0,
+            p50Ms: null,
+            p95Ms: null,
+            cacheHits: 0,
+          };
           byId.set(id, f);
         }
         return f;

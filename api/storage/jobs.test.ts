@@ -22,7 +22,16 @@ it('stores each field of a submitted row in its column, numbering rows on across
   ).toEqual([
     { seq: 0, key: 'a', input: '{"domain":"a.com"}', status: 'pending', errorCode: null, errorMessage: null, state: null, runAt: 10 },
     { seq: 1, key: 'b', input: '{"email":"x@b.com"}', status: 'invalid_input', errorCode: 'invalid_input', errorMessage: 'no domain', state: null, runAt: 10 },
-    { seq: 2, key: 'c', input: '{"domain":"c.com"}', status: 'matched', errorCode: null, errorMessage: null, state: '{"values":{"company.name":"C"}}', runAt: 20 },
+    {
+      seq: 2,
+      key: 'c',
+      input: '{"domain":"c.com"}',
+      status: 'matched',
+      errorCode: null,
+      errorMessage: null,
+      state: '{"values":{"company.name":"C"}}',
+      runAt: 20,
+    },
   ]);
 });
 

@@ -207,7 +207,10 @@ export function jobsStore(db: Db): JobsStore {
     },
 
     async cancel(jobId, now) {
-      await db.update(jobs).set({ status: 'cancelled', finishedAt: now }).where(and(eq(jobs.id, jobId), eq(jobs.status, 'running')));
+      await db
+        .update(jobs)
+        .set({ status: 'cancelled', finishedAt: now })
+        .where(and(eq(jobs.id, jobId), eq(jobs.status, 'running')));
     },
 
     async finishIfDone(jobId, now) {

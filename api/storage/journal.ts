@@ -151,9 +151,8 @@ export class Journal {
       this.scheduled = false;
       void this.flush();
     };
-    const wait = this.failures > 0
-      ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]!
-      : this.lastStart + this.minGapMs - performance.now();
+    const wait =
+      this.failures > 0 ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]! : this.lastStart + this.minGapMs - performance.now();
     if (wait > 0) setTimeout(go, wait);
     else setImmediate(go);
   }

@@ -19,7 +19,7 @@ describe('jsonText', () => {
         // Nested as the storage modules nest them: an inner JSON text inside the batch.
         const batch = jsonText(pairs.map(([a, b]) => [a, jsonText({ b })]));
         await client.execute({ sql: 'INSERT INTO t SELECT j.key, j.value ->> 0, j.value ->> 1 FROM json_each(?) j', args: [batch] });
-        const rows = await client.execute('SELECT a, b ->> \'$.b\' AS b FROM t ORDER BY i');
+        const rows = await client.execute("SELECT a, b ->> '$.b' AS b FROM t ORDER BY i");
         expect(rows.rows.map((r) => [r.a, r.b])).toEqual(pairs.map(([a, b]) => [storableText(a), storableText(b)]));
       }),
       { numRuns: 150, seed: 16 },

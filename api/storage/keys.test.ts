@@ -13,7 +13,12 @@ it('npm run keys -- revoke <prefix> deletes one key; a prefix naming several rev
   const dir = mkdtempSync(join(tmpdir(), 'cascade-keys-revoke-'));
   const url = `file:${join(dir, 'db')}`;
   const run = (...args: string[]) =>
-    execFileSync(process.execPath, ['--import', 'tsx', 'api/cli/keys.ts', ...args], { cwd: ROOT, env: { ...process.env, CASCADE_DB: url }, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'api/cli/keys.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CASCADE_DB: url },
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   try {
     const database = await openDatabase(url);
     const keys = keysStore(database.db);

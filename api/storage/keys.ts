@@ -60,7 +60,10 @@ export function keysStore(db: Db, now: () => number = Date.now): KeysStore {
     async create(workspaceId, createdAt, key = `csk_${randomBytes(32).toString('base64url')}`) {
       await db.batch([
         db.insert(workspaces).values({ id: workspaceId, createdAt }).onConflictDoNothing(),
-        db.insert(apiKeys).values({ hash: hashKey(key), workspaceId, prefix: key.slice(0, 8), createdAt }).onConflictDoNothing(),
+        db
+          .insert(apiKeys)
+          .values({ hash: hashKey(key), workspaceId, prefix: key.slice(0, 8), createdAt })
+          .onConflictDoNothing(),
       ]);
       return key;
     },
@@ -83,8 +86,19 @@ export function keysStore(db: Db, now: () => number = Date.now): KeysStore {
       return (await db.select(listing).from(apiKeys).orderBy(apiKeys.createdAt).all()).filter((k) => k.prefix.startsWith(prefix));
     },
     async revoke(keyOrPrefix) {
-      const byHash = await db.select({ ...listing, hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.hash, hashKey(keyOrPrefix))).all();
-      const named = byHash.length > 0 ? byHash : await db.select({ ...listing, hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.prefix, keyOrPrefix)).all();
+      const byHash = await db
+        .select({ ...listing, hash: apiKeys.hash })
+        .from(apiKeys)
+        .where(eq(apiKeys.hash, hashKey(keyOrPrefix)))
+        .all();
+      const named =
+        byHash.length > 0
+          ? byHash
+          : await db
+              .select({ ...listing, hash: apiKeys.hash })
+              .from(apiKeys)
+              .where(eq(apiKeys.prefix, keyOrPrefix))
+              .all();
       if (named.length !== 1) return { revoked: undefined, ambiguous: named.map(({ hash: _, ...k }) => k) };
       const { hash, ...revoked } = named[0]!;
       await db.delete(apiKeys).where(eq(apiKeys.hash, hash));

@@ -97,40 +97,42 @@ export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }
   };
   // One wrapper per method, made once: each reads `current` when called, so it outlives a renewal.
   const watched = new Map<PropertyKey, (...args: unknown[]) => Promise<unknown>>();
-  const watch = (prop: PropertyKey) => async (...args: unknown[]) => {
-    const run = () => (current as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args);
-    let refusal: unknown;
-    try {
-      return await run();
-    } catch (err) {
-      if (!isTransientFailure(err)) throw err;
-      refusal = err;
-    }
-    for (let attempt = 0; ; attempt++) {
-      void renew();
-      if (closed || !isLockHeld(refusal)) throw refusal;
-      const now = performance.now();
-      if (now - lastLocked > EPISODE_GAP_MS) lockedSince = now;
-      lastLocked = now;
-      const giveUpAt = lockedSince + lockWaitMs;
-      if (giveUpAt <= now) throw refusal;
-      const pause = Math.min(giveUpAt - now, LOCK_RETRY_MS[Math.min(attempt, LOCK_RETRY_MS.length - 1)]!);
-      let res: unknown;
+  const watch =
+    (prop: PropertyKey) =>
+    async (...args: unknown[]) => {
+      const run = () => (current as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args);
+      let refusal: unknown;
       try {
-        res = await afterOthers(async () => {
-          await renewing;
-          await delay(pause);
-          return run();
-        }, giveUpAt);
+        return await run();
       } catch (err) {
         if (!isTransientFailure(err)) throw err;
         refusal = err;
-        continue;
       }
-      if (res === GAVE_UP) throw refusal;
-      return res;
-    }
-  };
+      for (let attempt = 0; ; attempt++) {
+        void renew();
+        if (closed || !isLockHeld(refusal)) throw refusal;
+        const now = performance.now();
+        if (now - lastLocked > EPISODE_GAP_MS) lockedSince = now;
+        lastLocked = now;
+        const giveUpAt = lockedSince + lockWaitMs;
+        if (giveUpAt <= now) throw refusal;
+        const pause = Math.min(giveUpAt - now, LOCK_RETRY_MS[Math.min(attempt, LOCK_RETRY_MS.length - 1)]!);
+        let res: unknown;
+        try {
+          res = await afterOthers(async () => {
+            await renewing;
+            await delay(pause);
+            return run();
+          }, giveUpAt);
+        } catch (err) {
+          if (!isTransientFailure(err)) throw err;
+          refusal = err;
+          continue;
+        }
+        if (res === GAVE_UP) throw refusal;
+        return res;
+      }
+    };
   return new Proxy({} as Client, {
     get(_target, prop) {
       const value = (current as unknown as Record<PropertyKey, unknown>)[prop];

@@ -39,7 +39,9 @@ function repaired(bytes: Uint8Array): string | undefined {
 
 const SQLITE_CONSTRAINT = 19;
 const isConstraintViolation = (err: unknown) =>
-  [...causeChain(err)].some((e) => typeof (e as { rawCode?: unknown }).rawCode === 'number' && ((e as { rawCode: number }).rawCode & 0xff) === SQLITE_CONSTRAINT);
+  [...causeChain(err)].some(
+    (e) => typeof (e as { rawCode?: unknown }).rawCode === 'number' && ((e as { rawCode: number }).rawCode & 0xff) === SQLITE_CONSTRAINT,
+  );
 
 const quoteId = (name: string) => `"${name.replaceAll('"', '""')}"`;
 

@@ -35,7 +35,9 @@ it('leaves the database as one commit would when a journal commit is sent twice'
   const lease = (seq: number) => ({ jobId: 'job1', seq, workerId: 'w1', state: { ...emptyState(), answered: ['p'] }, at: 2000 });
 
   const statements = [
-    ...storedAnswers.statements([{ workspaceId: 'ws', providerId: 'p', inputKey: 'domain=d0.com', outcome: 'match', values: { 'company.name': 'D0' }, fetchedAt: 1000 }]),
+    ...storedAnswers.statements([
+      { workspaceId: 'ws', providerId: 'p', inputKey: 'domain=d0.com', outcome: 'match', values: { 'company.name': 'D0' }, fetchedAt: 1000 },
+    ]),
     ...recordedCalls.statements([call('call_a', 'job1', 0.25), call('call_b', 'job1', 0.5), call('call_c', null, 1)]),
     ...completedRows.statements([{ ...lease(a!.seq), status: 'matched', errorCode: null, errorMessage: null }]),
     ...releasedRows.statements([{ ...lease(b!.seq), runAt: 5000, countAttempt: true }]),

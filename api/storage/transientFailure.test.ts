@@ -15,7 +15,13 @@ async function answering(status: number): Promise<string> {
 }
 
 /** What libsql's client throws for one statement against `url`. */
-const failureAt = (url: string) => createClient({ url }).execute('SELECT 1').then(() => undefined, (err: unknown) => err);
+const failureAt = (url: string) =>
+  createClient({ url })
+    .execute('SELECT 1')
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
 
 it('takes a database server out of reach, or saying "not now", as passing', async () => {
   const unavailable = await answering(503);

@@ -14,11 +14,12 @@ export type SheetTargetRecord = typeof sheetTargets.$inferSelect;
 export type NewSheetTarget = Omit<typeof sheetTargets.$inferInsert, 'layout' | 'paused' | 'lastErrorCode' | 'lastErrorMessage' | 'lastErrorAt' | 'settledAt'>;
 
 /** A target with what the writer needs of its job. */
-export type ActiveTarget = SheetTargetRecord & Pick<typeof jobs.$inferSelect, 'fields'> & {
-  jobStatus: (typeof jobs.$inferSelect)['status'];
-  jobFinishedAt: number | null;
-  jobCreatedAt: number;
-};
+export type ActiveTarget = SheetTargetRecord &
+  Pick<typeof jobs.$inferSelect, 'fields'> & {
+    jobStatus: (typeof jobs.$inferSelect)['status'];
+    jobFinishedAt: number | null;
+    jobCreatedAt: number;
+  };
 
 /** A finished row to write, at the version (`rows.updated_at`) read. */
 export type PendingWrite = Pick<typeof rows.$inferSelect, 'seq' | 'key' | 'status' | 'state' | 'errorCode' | 'errorMessage'> & { version: number };
@@ -110,7 +111,10 @@ export function writesStore(db: Db): WritesStore {
       await db.update(sheetTargets).set({ paused: false, settledAt: null }).where(eq(sheetTargets.jobId, jobId));
     },
     async settle(jobId, now) {
-      await db.update(sheetTargets).set({ settledAt: now, lastErrorCode: null, lastErrorMessage: null, lastErrorAt: null }).where(eq(sheetTargets.jobId, jobId));
+      await db
+        .update(sheetTargets)
+        .set({ settledAt: now, lastErrorCode: null, lastErrorMessage: null, lastErrorAt: null })
+        .where(eq(sheetTargets.jobId, jobId));
     },
     async unanchored(jobId, limit) {
       return db.all<{ seq: number; key: string }>(sql`
@@ -127,7 +131,15 @@ export function writesStore(db: Db): WritesStore {
     },
     async pending(jobId, limit) {
       return db
-        .select({ seq: rows.seq, key: rows.key, status: rows.status, state: rows.state, errorCode: rows.errorCode, errorMessage: rows.errorMessage, version: rows.updatedAt })
+        .select({
+          seq: rows.seq,
+          key: rows.key,
+          status: rows.status,
+          state: rows.state,
+          errorCode: rows.errorCode,
+          errorMessage: rows.errorMessage,
+          version: rows.updatedAt,
+        })
         .from(rows)
         .innerJoin(rowWrites, and(eq(rowWrites.jobId, rows.jobId), eq(rowWrites.seq, rows.seq)))
         .where(

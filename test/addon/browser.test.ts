@@ -21,16 +21,25 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([
     startAddonHarness({
       providers: [
-        { id: 'firmo', fields: ['company.name', 'company.industry', 'company.employees'], input: 'domain', costPerMatch: 0.02, behaviour: { failFor: new Set(failing) } },
+        {
+          id: 'firmo',
+          fields: ['company.name', 'company.industry', 'company.employees'],
+          input: 'domain',
+          costPerMatch: 0.02,
+          behaviour: { failFor: new Set(failing) },
+        },
         { id: 'people', fields: ['person.title'], input: 'email', costPerCall: 0.005 },
       ],
     }),
     launchChromium(),
   ]);
-  bound = await stack.open([{ title: 'Leads', values: [['Work email', 'Company website'], ...Array.from({ length: N }, (_, i): CellValue[] => [`ann${i}@${domain(i)}`, domain(i)])] }], {
-    batchRows: 60,
-    uploadBudgetMs: 0,
-  });
+  bound = await stack.open(
+    [{ title: 'Leads', values: [['Work email', 'Company website'], ...Array.from({ length: N }, (_, i): CellValue[] => [`ann${i}@${domain(i)}`, domain(i)])] }],
+    {
+      batchRows: 60,
+      uploadBudgetMs: 0,
+    },
+  );
   page = await browser.newPage({ viewport: { width: 300, height: 1100 } });
   // google.script.run, bridged to the emulator running the built bundle.
   await page.exposeFunction(BINDING, (fn: string, args: unknown[]) => runForSidebar(bound.gas, fn, args));

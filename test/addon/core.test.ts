@@ -15,7 +15,12 @@ const col = (values: string[]) => values;
 describe('input column detection', () => {
   it('reads the usual headers', () => {
     const headers = ['First Name', 'Last name', 'Work Email', 'Company', 'Website', 'LinkedIn Profile'];
-    expect(detectInputs(headers, headers.map(() => []))).toEqual({ firstName: 1, lastName: 2, email: 3, company: 4, domain: 5, linkedinUrl: 6 });
+    expect(
+      detectInputs(
+        headers,
+        headers.map(() => []),
+      ),
+    ).toEqual({ firstName: 1, lastName: 2, email: 3, company: 4, domain: 5, linkedinUrl: 6 });
   });
 
   it('finds inputs by their values when headers say nothing', () => {

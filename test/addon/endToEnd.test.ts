@@ -20,7 +20,15 @@ beforeAll(async () => {
       { id: 'people', fields: ['person.title'], input: 'email', costPerCall: 0.005 },
     ],
   });
-  const bound = await stack.open([{ title: 'Leads', values: [['Email', 'Website', 'Notes'], ...Array.from({ length: N }, (_, i): CellValue[] => [email(i), domain(i), i % 7 === 0 ? 'vip' : ''])] }], LIMITS);
+  const bound = await stack.open(
+    [
+      {
+        title: 'Leads',
+        values: [['Email', 'Website', 'Notes'], ...Array.from({ length: N }, (_, i): CellValue[] => [email(i), domain(i), i % 7 === 0 ? 'vip' : ''])],
+      },
+    ],
+    LIMITS,
+  );
   a = { ...bound, sim: stack.sim, apiGet: stack.apiGet };
 });
 afterAll(() => stack?.stop());

@@ -7,7 +7,12 @@ describe('POST /v1/estimate', () => {
   beforeAll(async () => {
     h = await startHarness([
       { id: 'cheap', fields: ['company.name'], costPerCall: 0.01, behaviour: { matchRate: { '*': 0.5 }, latency: { medianMs: 2, sigma: 0.1 } } },
-      { id: 'dear', fields: ['company.name', 'company.industry'], costPerMatch: 0.1, behaviour: { matchRate: { '*': 1 }, latency: { medianMs: 2, sigma: 0.1 } } },
+      {
+        id: 'dear',
+        fields: ['company.name', 'company.industry'],
+        costPerMatch: 0.1,
+        behaviour: { matchRate: { '*': 1 }, latency: { medianMs: 2, sigma: 0.1 } },
+      },
     ]);
   });
   afterAll(() => h?.stop());

@@ -9,7 +9,9 @@ import { startAddonHarness, type AddonHarness } from './helpers/addonHarness.js'
 let stack: AddonHarness;
 beforeAll(async () => {
   stack = await startAddonHarness({
-    providers: [{ id: 'firmo', fields: ['company.name', 'company.industry'], input: 'domain', costPerMatch: 0.01, behaviour: { matchRate: { '*': 1, org: 0 } } }],
+    providers: [
+      { id: 'firmo', fields: ['company.name', 'company.industry'], input: 'domain', costPerMatch: 0.01, behaviour: { matchRate: { '*': 1, org: 0 } } },
+    ],
   });
 });
 afterAll(() => stack?.stop());
@@ -66,7 +68,10 @@ describe('connection settings', () => {
       return gas.run<ConnectionResult>('testConnection');
     };
     expect(await test(stack.api.url, stack.key)).toEqual({ ok: true, message: `Connected to ${stack.api.url}: 1 provider configured.` });
-    expect(await test(stack.api.url, 'csk_not_a_key_of_this_api')).toEqual({ ok: false, message: 'The Cascade API refused the API key. Paste a valid key in Settings.' });
+    expect(await test(stack.api.url, 'csk_not_a_key_of_this_api')).toEqual({
+      ok: false,
+      message: 'The Cascade API refused the API key. Paste a valid key in Settings.',
+    });
     expect((await test(notCascadeUrl, stack.key)).message).toMatch(/answered HTTP 404 and is not a Cascade API endpoint/);
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
@@ -119,7 +124,8 @@ describe('jobs from the sidebar', () => {
     const started = await gas.run<ProgressView>('startJob', plan());
     let saves = 0;
     // Dies when saving progress after its second batch: the API has those rows, the add-on's state does not.
-    gas.killSwitch = (exec, op, arg) => exec.fn === 'continueUpload' && op === 'props.set' && String((arg as { key: string }).key).startsWith('cascade.job.') && ++saves === 2;
+    gas.killSwitch = (exec, op, arg) =>
+      exec.fn === 'continueUpload' && op === 'props.set' && String((arg as { key: string }).key).startsWith('cascade.job.') && ++saves === 2;
     await expect(gas.run('continueUpload')).rejects.toThrow('Exceeded maximum execution time');
     const done = await follow(await gas.run<ProgressView>('getProgress'));
     expect(done.counts).toMatchObject({ total: 300, matched: 300 });
@@ -145,7 +151,9 @@ describe('jobs from the sidebar', () => {
 
   it('turns request errors into sentences that say what to change', async () => {
     const { gas } = await stack.open(leads(3));
-    await expect(gas.run('estimate', plan(['person.phone']))).rejects.toThrow('The Cascade API said: no configured provider supplies "person.phone" (at fields[0]).');
+    await expect(gas.run('estimate', plan(['person.phone']))).rejects.toThrow(
+      'The Cascade API said: no configured provider supplies "person.phone" (at fields[0]).',
+    );
     await expect(gas.run('startJob', { ...plan(), fields: [] })).rejects.toThrow('fields: tick at least one field');
     await expect(gas.run('startJob', { ...plan(), inputs: { domain: 9 } })).rejects.toThrow('inputs.domain: column I is past the last column of the tab.');
   });
@@ -157,8 +165,12 @@ describe('=CASCADE()', () => {
     expect(await gas.customFunction('CASCADE', 'lead7.com', 'company.name')).toBe('Lead7');
     expect(await gas.customFunction('CASCADE', 'https://www.lead8.com/about', 'company.industry')).toEqual(expect.any(String));
     expect(await gas.customFunction('CASCADE', 'lead7.org', 'company.name')).toBe('');
-    await expect(gas.customFunction('CASCADE', 'lead7.com', 'company.nmae')).rejects.toThrow('Cascade: "company.nmae" is not a field; use one like "company.name" or "person.title".');
-    await expect(gas.customFunction('CASCADE', 'Acme Corp', 'company.name')).rejects.toThrow(/^Cascade: input: no provider can look up these fields from company; add domain/);
+    await expect(gas.customFunction('CASCADE', 'lead7.com', 'company.nmae')).rejects.toThrow(
+      'Cascade: "company.nmae" is not a field; use one like "company.name" or "person.title".',
+    );
+    await expect(gas.customFunction('CASCADE', 'Acme Corp', 'company.name')).rejects.toThrow(
+      /^Cascade: input: no provider can look up these fields from company; add domain/,
+    );
 
     const fetches = gas.host.fetches.length;
     expect(await gas.customFunction('CASCADE', 'lead7.com', 'company.name')).toBe('Lead7');
@@ -175,4 +187,3 @@ describe('=CASCADE()', () => {
     await expect(gas.customFunction('CASCADE', 'lead3.com', 'company.name')).rejects.toThrow(/^Could not reach the Cascade API at http:\/\/127\.0\.0\.1:9/);
   });
 });
-

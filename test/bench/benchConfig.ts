@@ -32,4 +32,5 @@ export function rawConfig(simUrl: string, providers: BenchProvider[]) {
   };
 }
 
-export const simProviders = (providers: BenchProvider[]): SimProvider[] => providers.map((p) => ({ id: p.id, fields: p.fields ?? FIELDS, behaviour: p.behaviour }));
+export const simProviders = (providers: BenchProvider[]): SimProvider[] =>
+  providers.map((p) => ({ id: p.id, fields: p.fields ?? FIELDS, behaviour: p.behaviour }));

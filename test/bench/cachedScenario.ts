@@ -29,8 +29,18 @@ const MAX_REQUESTS = 200_000;
 
 const PROVIDERS: BenchProvider[] = [
   // Two providers, the first leading (cheaper) and matching most inputs: a miss there makes the lookup read both.
-  { id: 'firmo-a', behaviour: { matchRate: { '*': 0.7 }, latency: { medianMs: 5, sigma: 0.2 }, concurrency: 64, ratePerSecond: 5000 }, costPerCall: 0.001, costPerMatch: 0 },
-  { id: 'firmo-b', behaviour: { matchRate: { '*': 0.8 }, latency: { medianMs: 5, sigma: 0.2 }, concurrency: 64, ratePerSecond: 5000 }, costPerCall: 0.002, costPerMatch: 0 },
+  {
+    id: 'firmo-a',
+    behaviour: { matchRate: { '*': 0.7 }, latency: { medianMs: 5, sigma: 0.2 }, concurrency: 64, ratePerSecond: 5000 },
+    costPerCall: 0.001,
+    costPerMatch: 0,
+  },
+  {
+    id: 'firmo-b',
+    behaviour: { matchRate: { '*': 0.8 }, latency: { medianMs: 5, sigma: 0.2 }, concurrency: 64, ratePerSecond: 5000 },
+    costPerCall: 0.002,
+    costPerMatch: 0,
+  },
 ];
 
 export interface Load {
@@ -125,7 +135,9 @@ export async function runCachedScenario(runs = 3): Promise<CachedRun[]> {
         }
       }
     }
-    out(`  ${num(INPUTS)} inputs, every answer cached (${PROVIDERS.length} providers); each measurement ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s of warm-up`);
+    out(
+      `  ${num(INPUTS)} inputs, every answer cached (${PROVIDERS.length} providers); each measurement ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s of warm-up`,
+    );
     const floorSpec = join(dir, 'floor.json');
     writeFileSync(floorSpec, JSON.stringify({ key: cascade.key, answers }));
     floor = await forkTs<{ url: string }, { type: 'close' }, null>(new URL('./floorProcess.ts', import.meta.url), { BENCH_FLOOR: floorSpec }, 20_000);

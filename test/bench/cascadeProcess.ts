@@ -55,7 +55,9 @@ async function main(): Promise<void> {
       setImmediate(() => void stop());
       return null;
     }
-    const gates = Object.fromEntries(cascade.engine.diagnostics.flow().map((f) => [f.provider, { concurrencyLimit: f.concurrencyLimit, congestion: f.congestion }]));
+    const gates = Object.fromEntries(
+      cascade.engine.diagnostics.flow().map((f) => [f.provider, { concurrencyLimit: f.concurrencyLimit, congestion: f.congestion }]),
+    );
     const stats = {
       gates,
       loop: { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 },

@@ -26,7 +26,11 @@ export class MatchTable {
     readonly providers: readonly BenchProvider[],
     qs: Iterable<string>,
   ) {
-    for (const q of qs) this.matched.set(q, providers.map((p) => simMatches(p, q)));
+    for (const q of qs)
+      this.matched.set(
+        q,
+        providers.map((p) => simMatches(p, q)),
+      );
   }
 
   /** Cost of one input through a fixed order: every provider tried pays its call, the one that matches its match. */

@@ -8,7 +8,8 @@ export function figure(label: string, value: string, target?: string): void {
   out(`  ${label.padEnd(44)} ${value}${target ? `  (target ${target})` : ''}`);
 }
 
-export const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : String(x));
+export const num = (x: number, digits = 0) =>
+  Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : String(x);
 
 export const usd = (x: number, digits = 5) => `$${x.toFixed(digits)}`;
 

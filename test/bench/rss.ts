@@ -30,7 +30,13 @@ export async function runRssScenario(n: number, timeoutS: number): Promise<RssRe
     const outcome = await bench.wait(job, { pollMs: 500, timeoutMs: timeoutS * 1000 });
     const stats = await bench.engine.stats({ timeoutMs: 15_000 });
     const maxRssMB = stats?.memory.maxRssMB ?? bench.engine.vmHwmMB();
-    figure('rows', `${num(n)}: ${Object.entries(outcome.view.counts).filter(([k, c]) => c > 0 && k !== 'total').map(([k, c]) => `${k} ${c}`).join(', ')}`);
+    figure(
+      'rows',
+      `${num(n)}: ${Object.entries(outcome.view.counts)
+        .filter(([k, c]) => c > 0 && k !== 'total')
+        .map(([k, c]) => `${k} ${c}`)
+        .join(', ')}`,
+    );
     figure(
       'elapsed',
       outcome.finished
@@ -41,7 +47,10 @@ export async function runRssScenario(n: number, timeoutS: number): Promise<RssRe
     if (stats) {
       const m = stats.memory;
       figure('engine event loop: max / p99 delay', `${num(stats.loop.maxMs)} ms / ${num(stats.loop.p99Ms)} ms`);
-      figure('peaks of heapUsed / heapTotal / external', `${m.peakHeapUsedMB.toFixed(0)} / ${m.peakHeapTotalMB.toFixed(0)} / ${m.peakExternalMB.toFixed(0)} MB`);
+      figure(
+        'peaks of heapUsed / heapTotal / external',
+        `${m.peakHeapUsedMB.toFixed(0)} / ${m.peakHeapTotalMB.toFixed(0)} / ${m.peakExternalMB.toFixed(0)} MB`,
+      );
     }
     const label = `peak RSS${stats ? ' (maxRSS)' : ' (VmHWM: the engine did not answer)'}${outcome.finished ? '' : ' while the job ran'}`;
     figure(label, maxRssMB === undefined ? 'n/a' : `${maxRssMB.toFixed(0)} MB`, `< ${TARGET_RSS_MB} MB`);

@@ -70,7 +70,10 @@ function spread(xs: (number | undefined)[]): string {
   return `mean ${fmt(mean)}, min ${fmt(Math.min(...ok))}, max ${fmt(Math.max(...ok))} (${xs.map((x) => fmt(x)).join(', ')})`;
 }
 // Figures are wall-clock rates: other load on the machine lowers them, so it is shown.
-const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -144,7 +147,11 @@ async function main(): Promise<void> {
     figure('  paid calls in the rerun', r.rerunPaidCalls === undefined ? 'n/a' : num(r.rerunPaidCalls), '0');
   }
   if (rss) {
-    figure(`peak RSS, ${num(rss.rows)}-row job${rss.finished ? '' : ' (job not done in time)'}`, rss.maxRssMB === undefined ? 'n/a' : `${rss.maxRssMB.toFixed(0)} MB`, `< ${TARGET_RSS_MB} MB`);
+    figure(
+      `peak RSS, ${num(rss.rows)}-row job${rss.finished ? '' : ' (job not done in time)'}`,
+      rss.maxRssMB === undefined ? 'n/a' : `${rss.maxRssMB.toFixed(0)} MB`,
+      `< ${TARGET_RSS_MB} MB`,
+    );
   }
   if (cached && cached.length > 0) {
     out(`  Cached lookups, POST /v1/enrich, ${cached.length} runs (floor and Cascade alternating in each)`);

@@ -87,7 +87,24 @@ function printThroughput(label: string, rows: number, seconds: number, log: LogF
 
 function printProviderFigures(log: LogFigures, seconds: number, peaks: Record<string, number>, stats: CascadeStats | undefined): void {
   table(
-    ['provider', 'mean ms drawn', 'capacity/s', 'by', 'fraction', 'cap÷frac', 'requests', 'paid', '429', '429 bursts', 'other', 'dups', 'paid/s', 'peak inflight', 'gate limit', 'congested'],
+    [
+      'provider',
+      'mean ms drawn',
+      'capacity/s',
+      'by',
+      'fraction',
+      'cap÷frac',
+      'requests',
+      'paid',
+      '429',
+      '429 bursts',
+      'other',
+      'dups',
+      'paid/s',
+      'peak inflight',
+      'gate limit',
+      'congested',
+    ],
     log.providers.map((f) => {
       const gate = stats?.gates[f.id];
       return [
@@ -125,7 +142,11 @@ async function runCached(bench: Bench, rows: Row[]): Promise<CachedRun> {
 
 function printCached(label: string, run: CachedRun, rows: number): void {
   const unfinished = run.finished ? '' : `, NOT DONE after ${RERUN_TIMEOUT_MS / 1000} s: ${num(run.rowsDone)} of ${num(rows)} rows`;
-  figure(`${label} rows/s (POST to done)`, `${num(run.rowsDone / run.seconds)} (${run.seconds.toFixed(3)} s${unfinished})`, `>= ${num(TARGET_CACHED_ROWS_PER_S)}`);
+  figure(
+    `${label} rows/s (POST to done)`,
+    `${num(run.rowsDone / run.seconds)} (${run.seconds.toFixed(3)} s${unfinished})`,
+    `>= ${num(TARGET_CACHED_ROWS_PER_S)}`,
+  );
   figure(`${label}: engine event loop max / p99 delay`, loopLine(run.stats));
 }
 
@@ -230,7 +251,10 @@ export async function runWaterfallScenario(s: WaterfallScenario): Promise<Scenar
     out(`  all ${num(rows.length)} rows, learning included:`);
     figure(`  cost/row (jobs 1 + 2, engine's costUsd)`, usd(allSpent / rows.length));
     figure(`  cheapest order per TLD, cost/row`, usd(allPerTld / rows.length));
-    figure(`  cheapest single order (${allGlobal.order.join(' → ')})`, `${usd(allGlobal.cost / rows.length)}, ratio ${(allGlobal.cost / allPerTld).toFixed(3)}`);
+    figure(
+      `  cheapest single order (${allGlobal.order.join(' → ')})`,
+      `${usd(allGlobal.cost / rows.length)}, ratio ${(allGlobal.cost / allPerTld).toFixed(3)}`,
+    );
     figure(`  ratio measured ÷ cheapest order per TLD`, (allSpent / allPerTld).toFixed(3), s.optimumPerTld ? `<= ${TARGET_COST_RATIO}` : undefined);
 
     const first: ScenarioResult = {

@@ -29,8 +29,20 @@ export interface WritebackResult {
 export async function runWritebackBench(n: number): Promise<WritebackResult> {
   const h = await startSheetsHarness({
     providers: [
-      { id: 'fast-a', fields: ['company.name'], concurrency: 128, costPerCall: 0.001, behaviour: { matchRate: { '*': 0.5 }, latency: { medianMs: 2, sigma: 0.3 } } },
-      { id: 'fast-b', fields: ['company.name'], concurrency: 128, costPerMatch: 0.01, behaviour: { matchRate: { '*': 0.6 }, latency: { medianMs: 2, sigma: 0.3 } } },
+      {
+        id: 'fast-a',
+        fields: ['company.name'],
+        concurrency: 128,
+        costPerCall: 0.001,
+        behaviour: { matchRate: { '*': 0.5 }, latency: { medianMs: 2, sigma: 0.3 } },
+      },
+      {
+        id: 'fast-b',
+        fields: ['company.name'],
+        concurrency: 128,
+        costPerMatch: 0.01,
+        behaviour: { matchRate: { '*': 0.6 }, latency: { medianMs: 2, sigma: 0.3 } },
+      },
     ],
     // Google's own figures, not the tests' short windows.
     sheets: { ...DEFAULT_SHEETS_OPTIONS },
@@ -52,9 +64,13 @@ export async function runWritebackBench(n: number): Promise<WritebackResult> {
       if (res.status !== 202) throw new Error(`append answered ${res.status}`);
     }
     const progress = setInterval(() => {
-      void h.api(`/v1/jobs/${id}`).then(({ body }) =>
-        process.stderr.write(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${body.counts.total - body.counts.pending - body.counts.running} rows done, ${body.sheet?.written ?? 0} written\n`),
-      );
+      void h
+        .api(`/v1/jobs/${id}`)
+        .then(({ body }) =>
+          process.stderr.write(
+            `  ${((Date.now() - started) / 1000).toFixed(0)} s: ${body.counts.total - body.counts.pending - body.counts.running} rows done, ${body.sheet?.written ?? 0} written\n`,
+          ),
+        );
     }, 10_000);
     const view = await h.waitForSheet(id, undefined, 1_800_000).finally(() => clearInterval(progress));
     const totalSeconds = (Date.now() - started) / 1000;

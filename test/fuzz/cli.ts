@@ -36,7 +36,9 @@ const requests = int('requests', values.requests ?? positionals[0] ?? process.en
 const pairs = int('pairs', values.pairs, 20);
 const maxShrinks = int('max-shrinks', values['max-shrinks'], 300);
 
-console.log(`fuzz: seed ${seed}, ${requests} requests in batches of ${2 * pairs}, at most ${maxShrinks} shrink runs${values.path ? `, replaying path ${values.path}` : ''}`);
+console.log(
+  `fuzz: seed ${seed}, ${requests} requests in batches of ${2 * pairs}, at most ${maxShrinks} shrink runs${values.path ? `, replaying path ${values.path}` : ''}`,
+);
 const started = Date.now();
 const corpus = values.corpus === undefined ? undefined : values.corpus === 'none' ? [] : values.corpus.split(',').map((i) => int('corpus', i, 0));
 const report = await runFuzz({ seed, requests, pairs, maxShrinks, path: values.path, corpus, log: (l) => console.log(l) });

@@ -19,12 +19,32 @@ const create = (input: Record<string, unknown>, key: unknown = '2', extra: [stri
   body: new Entries([
     // A field of every provider, so each input reaches its provider (and its answer the cache).
     ['fields', ['company.name', 'person.title', 'company.domain', 'person.email', 'person.location']],
-    ['rows', [new Entries([['key', key], ['input', new Entries(Object.entries(input))]]), new Entries([['key', '3'], ['input', new Entries([['domain', 'lead1.com']])]])]],
+    [
+      'rows',
+      [
+        new Entries([
+          ['key', key],
+          ['input', new Entries(Object.entries(input))],
+        ]),
+        new Entries([
+          ['key', '3'],
+          ['input', new Entries([['domain', 'lead1.com']])],
+        ]),
+      ],
+    ],
     ...extra,
   ]),
 });
 
-const resultsOfNewest: FuzzRequest = { endpoint: 'GET /v1/jobs/:id/results', method: 'GET', path: ['v1', 'jobs', new JobRef(-1, 'a'), 'results'], query: [], headers: [], auth: 'a', contentType: null };
+const resultsOfNewest: FuzzRequest = {
+  endpoint: 'GET /v1/jobs/:id/results',
+  method: 'GET',
+  path: ['v1', 'jobs', new JobRef(-1, 'a'), 'results'],
+  query: [],
+  headers: [],
+  auth: 'a',
+  contentType: null,
+};
 
 export const KNOWN_CASES: { name: string; batch: FuzzRequest[] }[] = [
   { name: 'row key "\\ud800"', batch: [create({ domain: 'lead1.com' }, new Adv('\ud800')), resultsOfNewest] },
@@ -34,7 +54,10 @@ export const KNOWN_CASES: { name: string; batch: FuzzRequest[] }[] = [
     name: 'company "Acme\\ud800" (the cache), then the same company again',
     batch: [create({ company: new Adv('Acme\ud800') }), resultsOfNewest, create({ company: new Adv('Acme\ud800') }), resultsOfNewest],
   },
-  { name: 'linkedinUrl "https://www.linkedin.com/in/100%-sales"', batch: [create({ linkedinUrl: new Adv('https://www.linkedin.com/in/100%-sales') }), resultsOfNewest] },
+  {
+    name: 'linkedinUrl "https://www.linkedin.com/in/100%-sales"',
+    batch: [create({ linkedinUrl: new Adv('https://www.linkedin.com/in/100%-sales') }), resultsOfNewest],
+  },
   // Two keys that differ only after a NUL: each must come back as sent (SQLite text used to end at the NUL).
   {
     name: 'NUL in row keys',
@@ -43,7 +66,19 @@ export const KNOWN_CASES: { name: string; batch: FuzzRequest[] }[] = [
         ...create({ domain: 'lead1.com' }, new Adv('a\u0000b')),
         body: new Entries([
           ['fields', ['company.name']],
-          ['rows', [new Entries([['key', new Adv('a\u0000b')], ['input', new Entries([['domain', 'lead1.com']])]]), new Entries([['key', new Adv('a\u0000c')], ['input', new Entries([['domain', 'lead2.com']])]])]],
+          [
+            'rows',
+            [
+              new Entries([
+                ['key', new Adv('a\u0000b')],
+                ['input', new Entries([['domain', 'lead1.com']])],
+              ]),
+              new Entries([
+                ['key', new Adv('a\u0000c')],
+                ['input', new Entries([['domain', 'lead2.com']])],
+              ]),
+            ],
+          ],
         ]),
       },
       resultsOfNewest,
@@ -53,7 +88,13 @@ export const KNOWN_CASES: { name: string; batch: FuzzRequest[] }[] = [
     name: 'NUL in a sheet name',
     batch: [
       create({ domain: 'lead1.com' }, '2', [
-        ['sheet', new Entries([['spreadsheetId', 'fuzzbook'], ['sheetName', new Adv('Sheet\u00001')]])],
+        [
+          'sheet',
+          new Entries([
+            ['spreadsheetId', 'fuzzbook'],
+            ['sheetName', new Adv('Sheet\u00001')],
+          ]),
+        ],
         ['googleAccessToken', 'ya29.fuzz-token'],
       ]),
       resultsOfNewest,

@@ -69,7 +69,9 @@ export interface FuzzRequest {
 // ---------------------------------------------------------------- valid values
 
 const TLDS = ['com', 'io', 'co.uk', 'de', 'fr', 'jp'] as const;
-const validDomainName = fc.record({ n: fc.integer({ min: 0, max: 30 }), tld: fc.constantFrom(...TLDS), idn: fc.boolean() }).map(({ n, tld, idn }) => `${idn ? 'münchen' : 'lead'}${n}.${tld}`);
+const validDomainName = fc
+  .record({ n: fc.integer({ min: 0, max: 30 }), tld: fc.constantFrom(...TLDS), idn: fc.boolean() })
+  .map(({ n, tld, idn }) => `${idn ? 'münchen' : 'lead'}${n}.${tld}`);
 export const validDomain = fc
   .tuple(validDomainName, fc.constantFrom('', 'www.', 'https://', 'https://www.', 'info@'), fc.constantFrom('', '/about', '/?q=1'))
   .map(([d, pre, post]) => (pre.endsWith('@') ? `${pre}${d}` : `${pre}${d}${pre.includes('/') ? post : ''}`));
@@ -83,12 +85,25 @@ const validLast = fc.constantFrom(...LAST);
 const validFull = fc.tuple(validFirst, validLast).map(([f, l]) => `${f} ${l}`);
 const validCompany = fc.constantFrom('Acme', 'Globex GmbH', 'Société Générale', 'Initech Inc.', '株式会社テスト', 'Umbrella');
 const validLinkedin = fc
-  .tuple(fc.constantFrom('https://www.linkedin.com/in/', 'linkedin.com/company/', 'https://linkedin.com/pub/'), fc.constantFrom('ada-lovelace', 'grace-hopper', 'acme', 'jose-nunez-42'))
+  .tuple(
+    fc.constantFrom('https://www.linkedin.com/in/', 'linkedin.com/company/', 'https://linkedin.com/pub/'),
+    fc.constantFrom('ada-lovelace', 'grace-hopper', 'acme', 'jose-nunez-42'),
+  )
   .map(([a, b]) => a + b);
 const validKey = fc.oneof(fc.integer({ min: 2, max: 100_000 }).map(String), fc.integer({ min: -5, max: 100_000 }));
 const validFieldName = fc.constantFrom(...FIELD_NAMES);
 /** Fields the configured providers supply are likelier, so rows really go through the waterfall. */
-const SUPPLIED = ['company.name', 'company.employees', 'company.industry', 'person.fullName', 'person.title', 'person.email', 'company.domain', 'company.country', 'person.location'] as const;
+const SUPPLIED = [
+  'company.name',
+  'company.employees',
+  'company.industry',
+  'person.fullName',
+  'person.title',
+  'person.email',
+  'company.domain',
+  'company.country',
+  'person.location',
+] as const;
 const validFields = fc.oneof(fc.subarray([...SUPPLIED], { minLength: 1, maxLength: 4 }), fc.subarray([...FIELD_NAMES], { minLength: 1, maxLength: 3 }));
 const validColumnRef = fc.constantFrom('F', 'AB', 'Company', 'Cascade status', 'Employees (count)');
 export const FUZZ_SPREADSHEET = 'fuzzbook';
@@ -113,10 +128,24 @@ function numberSlot(valid: fc.Arbitrary<number>, adv: boolean): fc.Arbitrary<unk
 
 /** Optional entries: each present or not; `extra` adds an unknown (possibly adversarial) key, which strict schemas refuse. */
 function entries(adv: boolean, required: [string, fc.Arbitrary<unknown>][], optional: [string, fc.Arbitrary<unknown>][]): fc.Arbitrary<Entries> {
-  const opt = optional.map(([k, a]) => fc.option(a.map((v) => [k, v] as const), { nil: undefined, freq: 2 }));
+  const opt = optional.map(([k, a]) =>
+    fc.option(
+      a.map((v) => [k, v] as const),
+      { nil: undefined, freq: 2 },
+    ),
+  );
   // An unknown key in one object of 20: enough to probe strict schemas without refusing most adversarial bodies outright.
   const extra = adv
-    ? fc.oneof({ weight: 19, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.tuple(adversarialString.map((s) => new Adv(s)), adversarialString) })
+    ? fc.oneof(
+        { weight: 19, arbitrary: fc.constant(undefined) },
+        {
+          weight: 1,
+          arbitrary: fc.tuple(
+            adversarialString.map((s) => new Adv(s)),
+            adversarialString,
+          ),
+        },
+      )
     : fc.constant(undefined);
   return fc
     .tuple(fc.tuple(...required.map(([k, a]) => a.map((v) => [k, v] as const))), fc.tuple(...opt), extra)
@@ -155,32 +184,53 @@ function inputArb(adv: boolean): fc.Arbitrary<unknown> {
 }
 
 function rowArb(adv: boolean): fc.Arbitrary<unknown> {
-  const row = entries(adv, [
-    ['key', slot(validKey as fc.Arbitrary<string>, adv)],
-    ['input', inputArb(adv)],
-  ], []);
+  const row = entries(
+    adv,
+    [
+      ['key', slot(validKey as fc.Arbitrary<string>, adv)],
+      ['input', inputArb(adv)],
+    ],
+    [],
+  );
   return adv ? fc.oneof({ arbitrary: row, weight: 20 }, { arbitrary: wrongTypeValue, weight: 1 }) : row;
 }
 
 /** A few rows; rarely a bulk batch (up to and past the 5,000-row limit) of one valid row repeated under distinct keys. */
 function rowsArb(adv: boolean, minLength = 0): fc.Arbitrary<unknown> {
   const few = fc.array(rowArb(adv), { minLength, maxLength: 6 });
-  const bulk = fc.tuple(inputArb(false), fc.constantFrom(200, 5000, 5001)).map(([input, n]) => Array.from({ length: n }, (_, i) => new Entries([['key', String(i + 2)], ['input', input]])));
-  return fc.oneof({ arbitrary: few, weight: 150 }, { arbitrary: bulk, weight: 1 }, ...(adv ? [{ arbitrary: wrongTypeValue as fc.Arbitrary<unknown>, weight: 3 }] : []));
+  const bulk = fc.tuple(inputArb(false), fc.constantFrom(200, 5000, 5001)).map(([input, n]) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Entries([
+          ['key', String(i + 2)],
+          ['input', input],
+        ]),
+    ),
+  );
+  return fc.oneof(
+    { arbitrary: few, weight: 150 },
+    { arbitrary: bulk, weight: 1 },
+    ...(adv ? [{ arbitrary: wrongTypeValue as fc.Arbitrary<unknown>, weight: 3 }] : []),
+  );
 }
 
 function sheetArb(adv: boolean): fc.Arbitrary<unknown> {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
   const columns = fc.array(fc.tuple(slot(validFieldName, adv), s(validColumnRef)), { maxLength: 3 }).map((pairs) => new Entries(pairs));
-  return entries(adv, [
-    ['spreadsheetId', s(fc.constantFrom(FUZZ_SPREADSHEET, 'no-such-book'))],
-    ['sheetName', s(fc.constantFrom(FUZZ_SHEET, 'Leads'))],
-  ], [
-    ['headerRow', numberSlot(fc.integer({ min: 1, max: 3 }), adv)],
-    ['columns', columns],
-    ['statusColumn', s(validColumnRef)],
-    ['userKey', s(fc.constantFrom('user-1', 'user-2'))],
-  ]);
+  return entries(
+    adv,
+    [
+      ['spreadsheetId', s(fc.constantFrom(FUZZ_SPREADSHEET, 'no-such-book'))],
+      ['sheetName', s(fc.constantFrom(FUZZ_SHEET, 'Leads'))],
+    ],
+    [
+      ['headerRow', numberSlot(fc.integer({ min: 1, max: 3 }), adv)],
+      ['columns', columns],
+      ['statusColumn', s(validColumnRef)],
+      ['userKey', s(fc.constantFrom('user-1', 'user-2'))],
+    ],
+  );
 }
 
 /** A job id in a path or query: a job of this run, another workspace's job, an unknown id; adversarial: any string, or a raw (unencoded) segment. */
@@ -197,7 +247,12 @@ function jobIdArb(adv: boolean): fc.Arbitrary<PathPart> {
 }
 
 function queryArb(adv: boolean, params: [string, fc.Arbitrary<Str | JobRef>][]): fc.Arbitrary<(readonly [Str, Str | JobRef])[]> {
-  const opt = params.map(([k, a]) => fc.option(a.map((v) => [k, v] as const), { nil: undefined }));
+  const opt = params.map(([k, a]) =>
+    fc.option(
+      a.map((v) => [k, v] as const),
+      { nil: undefined },
+    ),
+  );
   const extra = adv
     ? fc.array(fc.tuple(slot(fc.constantFrom(...params.map(([k]) => k), 'unknown'), true), slot(fc.constantFrom('1', ''), true)), { maxLength: 2 })
     : fc.constant([]);
@@ -235,7 +290,16 @@ function request(adv: boolean, s: Shape): fc.Arbitrary<FuzzRequest> {
       body: s.body ?? fc.constant<unknown>(undefined),
       auth: s.auth === false ? fc.constant<FuzzRequest['auth']>('none') : authArb(adv),
     })
-    .map(({ path, query, headers, body, auth }) => ({ endpoint: s.endpoint, method: s.method, path, query, headers, auth, contentType: body === undefined ? null : JSON_TYPE, body }));
+    .map(({ path, query, headers, body, auth }) => ({
+      endpoint: s.endpoint,
+      method: s.method,
+      path,
+      query,
+      headers,
+      auth,
+      contentType: body === undefined ? null : JSON_TYPE,
+      body,
+    }));
 }
 
 const fixed = (...parts: PathPart[]) => fc.constant(parts);
@@ -258,17 +322,57 @@ function mcpToolArgs(adv: boolean): fc.Arbitrary<readonly [Str, unknown]> {
   const tool = (name: string, args: fc.Arbitrary<unknown>) => fc.tuple(s(fc.constant(name)), args);
   return fc.oneof(
     // Short deadlines, as for POST /v1/enrich: the requests go one at a time.
-    tool('enrich_row', entries(adv, [['input', inputArb(adv)], ['fields', fieldsArb(adv)]], [['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)], ['predict', fc.boolean()]])),
-    tool('estimate_column', entries(adv, [['fields', fieldsArb(adv)], ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })]], [])),
-    tool('start_job', entries(adv, [['fields', fieldsArb(adv)], ['rows', rowsArb(adv)]], [['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)], ['predict', fc.boolean()]])),
+    tool(
+      'enrich_row',
+      entries(
+        adv,
+        [
+          ['input', inputArb(adv)],
+          ['fields', fieldsArb(adv)],
+        ],
+        [
+          ['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)],
+          ['predict', fc.boolean()],
+        ],
+      ),
+    ),
+    tool(
+      'estimate_column',
+      entries(
+        adv,
+        [
+          ['fields', fieldsArb(adv)],
+          ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })],
+        ],
+        [],
+      ),
+    ),
+    tool(
+      'start_job',
+      entries(
+        adv,
+        [
+          ['fields', fieldsArb(adv)],
+          ['rows', rowsArb(adv)],
+        ],
+        [
+          ['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)],
+          ['predict', fc.boolean()],
+        ],
+      ),
+    ),
     tool('job_progress', entries(adv, [['jobId', jobId]], [])),
     tool(
       'job_results',
-      entries(adv, [['jobId', jobId]], [
-        ['after', s(fc.constantFrom('0', '1', '100'))],
-        ['limit', numberSlot(fc.constantFrom(1, 2, 500, 5000), adv)],
-        ['status', s(validStatus)],
-      ]),
+      entries(
+        adv,
+        [['jobId', jobId]],
+        [
+          ['after', s(fc.constantFrom('0', '1', '100'))],
+          ['limit', numberSlot(fc.constantFrom(1, 2, 500, 5000), adv)],
+          ['status', s(validStatus)],
+        ],
+      ),
     ),
     // A tool the server does not have.
     tool('delete_everything', fc.constant(new Entries([]))),
@@ -279,17 +383,56 @@ function mcpToolArgs(adv: boolean): fc.Arbitrary<readonly [Str, unknown]> {
 function mcpMessage(adv: boolean): fc.Arbitrary<Entries> {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
   const id = adv ? fc.oneof(fc.integer({ min: 0, max: 1000 }), s(fc.constantFrom('req-1', 'a'))) : fc.integer({ min: 0, max: 1000 });
-  const call = (method: Str, params?: unknown) => fc.tuple(s(fc.constant('2.0')), id).map(([v, i]) => new Entries([['jsonrpc', v], ['id', i], ['method', method], ...(params === undefined ? [] : [['params', params] as const])]));
-  const initParams = fc
-    .tuple(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS, '1999-01-01')), s(fc.constantFrom('claude-desktop', 'cursor')))
-    .map(([version, name]) => new Entries([['protocolVersion', version], ['capabilities', new Entries([])], ['clientInfo', new Entries([['name', name], ['version', '1.0.0']])]]));
+  const call = (method: Str, params?: unknown) =>
+    fc
+      .tuple(s(fc.constant('2.0')), id)
+      .map(([v, i]) => new Entries([['jsonrpc', v], ['id', i], ['method', method], ...(params === undefined ? [] : [['params', params] as const])]));
+  const initParams = fc.tuple(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS, '1999-01-01')), s(fc.constantFrom('claude-desktop', 'cursor'))).map(
+    ([version, name]) =>
+      new Entries([
+        ['protocolVersion', version],
+        ['capabilities', new Entries([])],
+        [
+          'clientInfo',
+          new Entries([
+            ['name', name],
+            ['version', '1.0.0'],
+          ]),
+        ],
+      ]),
+  );
   return fc.oneof(
-    { weight: 12, arbitrary: mcpToolArgs(adv).chain(([name, args]) => call('tools/call', new Entries([['name', name], ['arguments', args]]))) },
+    {
+      weight: 12,
+      arbitrary: mcpToolArgs(adv).chain(([name, args]) =>
+        call(
+          'tools/call',
+          new Entries([
+            ['name', name],
+            ['arguments', args],
+          ]),
+        ),
+      ),
+    },
     { weight: 2, arbitrary: initParams.chain((p) => call('initialize', p)) },
     { weight: 2, arbitrary: call('tools/list') },
     { weight: 1, arbitrary: call('ping') },
-    { weight: 1, arbitrary: s(fc.constant('notifications/initialized')).map((m) => new Entries([['jsonrpc', '2.0'], ['method', m]])) },
-    { weight: 2, arbitrary: s(fc.constantFrom('resources/list', 'prompts/get', 'tools/destroy', 'logging/setLevel', 'completion/complete', 'tasks/list')).chain((m) => call(m, new Entries([]))) },
+    {
+      weight: 1,
+      arbitrary: s(fc.constant('notifications/initialized')).map(
+        (m) =>
+          new Entries([
+            ['jsonrpc', '2.0'],
+            ['method', m],
+          ]),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: s(fc.constantFrom('resources/list', 'prompts/get', 'tools/destroy', 'logging/setLevel', 'completion/complete', 'tasks/list')).chain((m) =>
+        call(m, new Entries([])),
+      ),
+    },
   );
 }
 
@@ -297,7 +440,11 @@ function mcpMessage(adv: boolean): fc.Arbitrary<Entries> {
 function mcpShape(adv: boolean): Shape {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
   const headers = fc
-    .tuple(s(fc.constantFrom(MCP_ACCEPT, 'application/json', 'text/event-stream', '*/*')), fc.option(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS)), { nil: undefined }), fc.option(s(fc.constant('sess-1')), { nil: undefined, freq: 8 }))
+    .tuple(
+      s(fc.constantFrom(MCP_ACCEPT, 'application/json', 'text/event-stream', '*/*')),
+      fc.option(s(fc.constantFrom(...MCP_PROTOCOL_VERSIONS)), { nil: undefined }),
+      fc.option(s(fc.constant('sess-1')), { nil: undefined, freq: 8 }),
+    )
     .map(([accept, version, session]) => [
       ['accept', accept] as const,
       ...(version === undefined ? [] : [['mcp-protocol-version', version] as const]),
@@ -347,18 +494,30 @@ export function mcpMalformedRequest(): fc.Arbitrary<FuzzRequest> {
 export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
   const idem = fc.option(fc.tuple(fc.constantFrom('Idempotency-Key', 'idempotency-key', 'IDEMPOTENCY-KEY'), s(validIdemKey)), { nil: undefined, freq: 3 });
-  const createBody = entries(adv, [
-    ['fields', fieldsArb(adv)],
-    ['rows', rowsArb(adv)],
-  ], [
-    ['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)],
-    ['sheet', sheetArb(adv)],
-    ['googleAccessToken', s(validToken)],
-    ['predict', fc.boolean()],
-  ]);
+  const createBody = entries(
+    adv,
+    [
+      ['fields', fieldsArb(adv)],
+      ['rows', rowsArb(adv)],
+    ],
+    [
+      ['maxCostUsd', numberSlot(fc.constantFrom(0, 0.001, 0.05, 10), adv)],
+      ['sheet', sheetArb(adv)],
+      ['googleAccessToken', s(validToken)],
+      ['predict', fc.boolean()],
+    ],
+  );
   const shapes: [number, Shape][] = [
     [6, { endpoint: 'POST /v1/jobs', method: 'POST', path: fixed('v1', 'jobs'), body: createBody, headers: idem.map((h) => (h ? [h] : [])) }],
-    [3, { endpoint: 'POST /v1/jobs/:id/rows', method: 'POST', path: jobPath(adv, 'rows'), body: entries(adv, [['rows', rowsArb(adv, 1)]], [['predict', fc.boolean()]]) }],
+    [
+      3,
+      {
+        endpoint: 'POST /v1/jobs/:id/rows',
+        method: 'POST',
+        path: jobPath(adv, 'rows'),
+        body: entries(adv, [['rows', rowsArb(adv, 1)]], [['predict', fc.boolean()]]),
+      },
+    ],
     [3, { endpoint: 'GET /v1/jobs/:id', method: 'GET', path: jobPath(adv) }],
     [
       4,
@@ -379,7 +538,17 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
         endpoint: 'POST /v1/jobs/:id/retry',
         method: 'POST',
         path: jobPath(adv, 'retry'),
-        body: fc.option(entries(adv, [], [['keys', fc.array(s(validKey as fc.Arbitrary<string>), { maxLength: 4 })], ['maxCostUsd', numberSlot(fc.constantFrom(0.1, 10), adv)]]), { nil: undefined }),
+        body: fc.option(
+          entries(
+            adv,
+            [],
+            [
+              ['keys', fc.array(s(validKey as fc.Arbitrary<string>), { maxLength: 4 })],
+              ['maxCostUsd', numberSlot(fc.constantFrom(0.1, 10), adv)],
+            ],
+          ),
+          { nil: undefined },
+        ),
       },
     ],
     [1, { endpoint: 'POST /v1/jobs/:id/cancel', method: 'POST', path: jobPath(adv, 'cancel') }],
@@ -391,10 +560,35 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
         method: 'POST',
         path: fixed('v1', 'enrich'),
         // Short deadlines: enrich waits up to its deadline, and the requests go one at a time.
-        body: entries(adv, [['input', inputArb(adv)], ['fields', fieldsArb(adv)]], [['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)], ['predict', fc.boolean()]]),
+        body: entries(
+          adv,
+          [
+            ['input', inputArb(adv)],
+            ['fields', fieldsArb(adv)],
+          ],
+          [
+            ['deadlineMs', numberSlot(fc.integer({ min: 50, max: 300 }), adv)],
+            ['predict', fc.boolean()],
+          ],
+        ),
       },
     ],
-    [3, { endpoint: 'POST /v1/estimate', method: 'POST', path: fixed('v1', 'estimate'), body: entries(adv, [['fields', fieldsArb(adv)], ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })]], []) }],
+    [
+      3,
+      {
+        endpoint: 'POST /v1/estimate',
+        method: 'POST',
+        path: fixed('v1', 'estimate'),
+        body: entries(
+          adv,
+          [
+            ['fields', fieldsArb(adv)],
+            ['inputs', fc.array(inputArb(adv), { minLength: 1, maxLength: 5 })],
+          ],
+          [],
+        ),
+      },
+    ],
     [
       2,
       {
@@ -403,7 +597,15 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
         path: fixed('v1', 'metrics'),
         query: queryArb(adv, [
           ['window', s(fc.constantFrom('7d', '24h', '1h', '30d', '9999d'))],
-          ['jobId', adv ? fc.oneof(jobIdArb(false) as fc.Arbitrary<Str | JobRef>, adversarialString.map((x) => new Adv(x))) : (jobIdArb(false) as fc.Arbitrary<Str | JobRef>)],
+          [
+            'jobId',
+            adv
+              ? fc.oneof(
+                  jobIdArb(false) as fc.Arbitrary<Str | JobRef>,
+                  adversarialString.map((x) => new Adv(x)),
+                )
+              : (jobIdArb(false) as fc.Arbitrary<Str | JobRef>),
+          ],
         ]),
       },
     ],
@@ -412,8 +614,27 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
     [1, { endpoint: 'GET /v1/alerts', method: 'GET', path: fixed('v1', 'alerts'), query: queryArb(adv, [['window', s(fc.constantFrom('7d', '14d'))]]) }],
     [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
     // Prometheus scrapes: a workspace's key, no header, or an adversarial bearer, never the metrics token (a 404 or 401, never a 5xx).
-    [1, { endpoint: 'GET /metrics', method: 'GET', path: fixed('metrics'), query: queryArb(adv, []), headers: fc.constantFrom<FuzzRequest['headers']>([], [['x-request-id', 'fuzz-req-0001']]) }],
-    [1, { endpoint: 'GET /metrics (no key)', method: 'GET', path: fixed('metrics'), auth: false, query: queryArb(adv, []), headers: adv ? adversarialString.map((x) => [['x-request-id', new Adv(x)] as const]) : fc.constant([]) }],
+    [
+      1,
+      {
+        endpoint: 'GET /metrics',
+        method: 'GET',
+        path: fixed('metrics'),
+        query: queryArb(adv, []),
+        headers: fc.constantFrom<FuzzRequest['headers']>([], [['x-request-id', 'fuzz-req-0001']]),
+      },
+    ],
+    [
+      1,
+      {
+        endpoint: 'GET /metrics (no key)',
+        method: 'GET',
+        path: fixed('metrics'),
+        auth: false,
+        query: queryArb(adv, []),
+        headers: adv ? adversarialString.map((x) => [['x-request-id', new Adv(x)] as const]) : fc.constant([]),
+      },
+    ],
     [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
     [
       1,
@@ -441,18 +662,43 @@ export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
     w(
       40,
       fc
-        .tuple(valid, fc.constantFrom('', '{', '{"fields":', 'null', '[]', '"text"', '42', 'true', '{"fields":["company.name"],"rows":[}', '\u0000', 'fields=company.name'))
+        .tuple(
+          valid,
+          fc.constantFrom('', '{', '{"fields":', 'null', '[]', '"text"', '42', 'true', '{"fields":["company.name"],"rows":[}', '\u0000', 'fields=company.name'),
+        )
         .map(([r, text]) => ({ ...r, contentType: JSON_TYPE, body: new RawBody(Buffer.from(text), false) })),
     ),
     w(
       30,
       fc
-        .tuple(valid, fc.constantFrom(null, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/json-patch+json', 'APPLICATION/JSON'))
+        .tuple(
+          valid,
+          fc.constantFrom(
+            null,
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=utf-16',
+            'application/json-patch+json',
+            'APPLICATION/JSON',
+          ),
+        )
         .map(([r, contentType]) => ({ ...r, contentType, body: r.body ?? new Entries([]) })),
     ),
-    w(30, fc.tuple(valid, fc.constantFrom('DELETE', 'PATCH', 'PUT', 'GET', 'POST', 'OPTIONS', 'HEAD')).map(([r, method]) => ({ ...r, method, endpoint: `${r.endpoint} (as ${method})` }))),
-    w(30, fc.tuple(valid, fc.constantFrom('none', 'Basic YTpi', 'Bearer', 'Bearer csk_unknown_key', 'bearer  ', 'Bearer a b')).map(([r, auth]) => ({ ...r, auth }))),
-    w(30, valid.map((r) => ({ ...r, body: new Entries([]) }))),
+    w(
+      30,
+      fc
+        .tuple(valid, fc.constantFrom('DELETE', 'PATCH', 'PUT', 'GET', 'POST', 'OPTIONS', 'HEAD'))
+        .map(([r, method]) => ({ ...r, method, endpoint: `${r.endpoint} (as ${method})` })),
+    ),
+    w(
+      30,
+      fc.tuple(valid, fc.constantFrom('none', 'Basic YTpi', 'Bearer', 'Bearer csk_unknown_key', 'bearer  ', 'Bearer a b')).map(([r, auth]) => ({ ...r, auth })),
+    ),
+    w(
+      30,
+      valid.map((r) => ({ ...r, body: new Entries([]) })),
+    ),
     w(15, mcpMalformedRequest()),
     // Just past the body limit: 8 MB + 1 of one long JSON string. Rare: each one is 8 MB on the wire.
     w(
@@ -477,7 +723,13 @@ export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
  * strings a JSON encoder never produces, only a raw client.
  */
 export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
-  const bad = fc.constantFrom(Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff]), Buffer.from([0xc0, 0x80]), Buffer.from([0x80]), Buffer.from([0xf0, 0x9f, 0x98]));
+  const bad = fc.constantFrom(
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from([0xff]),
+    Buffer.from([0xc0, 0x80]),
+    Buffer.from([0x80]),
+    Buffer.from([0xf0, 0x9f, 0x98]),
+  );
   return fc.tuple(bad, fc.constantFrom('key', 'company', 'domain', 'sheetName')).map(([bytes, where]) => {
     const parts =
       where === 'key'

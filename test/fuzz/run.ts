@@ -85,8 +85,10 @@ function inputsOf(r: FuzzRequest): Record<string, string>[] {
     if (v instanceof Entries) {
       for (const [k, x] of v.entries) {
         if (k === 'input' && x instanceof Entries) out.push(asInput(x));
-        else if (k === 'inputs' && Array.isArray(x)) for (const i of x) if (i instanceof Entries) out.push(asInput(i));
-        else walk(x, depth + 1);
+        else if (k === 'inputs' && Array.isArray(x))
+          for (const i of x)
+            if (i instanceof Entries) out.push(asInput(i));
+            else walk(x, depth + 1);
       }
     } else if (Array.isArray(v)) for (const x of v) walk(x, depth + 1);
   };
@@ -146,7 +148,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       ...c,
       raw: false,
       workspace,
-      headers: [['authorization', `Bearer ${workspace === 'a' ? KEY_A : KEY_B}`], ...(c.body ? ([['content-type', 'application/json']] as [string, string][]) : [])],
+      headers: [
+        ['authorization', `Bearer ${workspace === 'a' ? KEY_A : KEY_B}`],
+        ...(c.body ? ([['content-type', 'application/json']] as [string, string][]) : []),
+      ],
     });
 
   /** A follow-up read: must be answered, below 500. */
@@ -183,7 +188,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   /** Two valid jobs per new database, so job references resolve from the first batch on. */
   const seedPool = async () => {
     for (const ws of ['a', 'b'] as const) {
-      const body = Buffer.from(JSON.stringify({ fields: ['company.name'], rows: [{ key: '2', input: { domain: 'lead1.com' } }, { key: '3', input: { email: 'ada@lead2.io' } }] }));
+      const body = Buffer.from(
+        JSON.stringify({
+          fields: ['company.name'],
+          rows: [
+            { key: '2', input: { domain: 'lead1.com' } },
+            { key: '3', input: { email: 'ada@lead2.io' } },
+          ],
+        }),
+      );
       const res = await api({ endpoint: 'seed', method: 'POST', path: '/v1/jobs', body }, ws);
       if (res.status !== 202) throw new Error(`fuzz: could not create a seed job: ${res.status} ${res.body ?? res.error}`);
       pool[ws].push((JSON.parse(res.body!) as { id: string }).id);
@@ -230,7 +243,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       culprit = '';
       // Let the engine take the batch's rows (bounded: 50 polls), so a death in background work shows up in this batch.
       for (let i = 0; i < 50 && created.length; i++) {
-        const running = await Promise.all(created.map(async (j) => (await api({ endpoint: 'poll', method: 'GET', path: `/v1/jobs/${encodeURIComponent(j.id)}` }, j.ws)).body?.includes('"status":"running"')));
+        const running = await Promise.all(
+          created.map(async (j) =>
+            (await api({ endpoint: 'poll', method: 'GET', path: `/v1/jobs/${encodeURIComponent(j.id)}` }, j.ws)).body?.includes('"status":"running"'),
+          ),
+        );
         if (!running.some(Boolean)) break;
         await sleep(20);
       }
@@ -240,7 +257,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         // A job accepted with these row keys gives each of them back exactly as sent: a key the storage altered
         // (cut at a NUL, a surrogate replaced) would break retry-by-key and write-back.
         const missing = 'keys' in j && j.keys ? j.keys.filter((k) => !rows.has(k)) : [];
-        if (missing.length) throw new CheckFailed(`job ${j.id} was accepted, but its results lack the row keys ${missing.slice(0, 5).map(describeString).join(', ')} (results have ${[...rows].slice(0, 5).map(describeString).join(', ')})`);
+        if (missing.length)
+          throw new CheckFailed(
+            `job ${j.id} was accepted, but its results lack the row keys ${missing.slice(0, 5).map(describeString).join(', ')} (results have ${[...rows].slice(0, 5).map(describeString).join(', ')})`,
+          );
       }
       const inputs = requests.flatMap(inputsOf).slice(0, 5000);
       const fields = ['company.name', 'company.employees', 'person.email', 'person.title', 'company.domain', 'person.location'];
@@ -249,9 +269,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       for (const input of inputs.filter((i) => Object.values(i).some((v) => /[^\x20-\x7e]|%/.test(v))).slice(0, 20)) {
         await read({ endpoint: 'follow-up', method: 'POST', path: '/v1/estimate', body: Buffer.from(JSON.stringify({ fields, inputs: [input] })) });
       }
-      await read({ endpoint: 'follow-up', method: 'POST', path: '/v1/estimate', body: Buffer.from(JSON.stringify({ fields, inputs: inputs.length ? inputs : [{ domain: 'lead1.com' }] })) });
+      await read({
+        endpoint: 'follow-up',
+        method: 'POST',
+        path: '/v1/estimate',
+        body: Buffer.from(JSON.stringify({ fields, inputs: inputs.length ? inputs : [{ domain: 'lead1.com' }] })),
+      });
       await read({ endpoint: 'follow-up', method: 'GET', path: '/v1/metrics' });
-      for (const j of created.slice(0, 5)) await read({ endpoint: 'follow-up', method: 'GET', path: `/v1/metrics?window=24h&jobId=${encodeURIComponent(j.id)}` }, j.ws);
+      for (const j of created.slice(0, 5))
+        await read({ endpoint: 'follow-up', method: 'GET', path: `/v1/metrics?window=24h&jobId=${encodeURIComponent(j.id)}` }, j.ws);
       if (!target.alive()) throw new CheckFailed('the process died after the batch');
       return undefined;
     } catch (err) {
@@ -280,7 +306,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     }
     if (!shrinking) report.batches++;
     const failure = await runBatch(requests);
-    if (!shrinking && report.batches % 50 === 0) log(`  … ${report.batches} batches, ${report.requests} requests, ${report.fiveXX} 5xx, ${target.deaths.length} deaths`);
+    if (!shrinking && report.batches % 50 === 0)
+      log(`  … ${report.batches} batches, ${report.requests} requests, ${report.fiveXX} 5xx, ${target.deaths.length} deaths`);
     if (!failure) return true;
     if (!shrinking) {
       shrinking = true;
@@ -299,7 +326,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     await seedPool();
     // The known cases run first; fast-check counts them among the runs.
     const examples = (opts.corpus ?? KNOWN_CASES.map((_, i) => i)).map((i) => [KNOWN_CASES[i]!.batch] as [FuzzRequest[]]);
-    const details = await fc.check(property, { seed: opts.seed, numRuns: numRuns + examples.length, examples, path: opts.path, endOnFailure: false, verbose: 0 });
+    const details = await fc.check(property, {
+      seed: opts.seed,
+      numRuns: numRuns + examples.length,
+      examples,
+      path: opts.path,
+      endOnFailure: false,
+      verbose: 0,
+    });
     const beforeRestart = target.deaths.length;
     const mainDeaths = shrinking ? deathsAtShrinkStart : beforeRestart;
     report.shrinkDeaths = beforeRestart - mainDeaths;
@@ -350,7 +384,12 @@ async function restartCheck(
   }
   try {
     for (const j of jobs) await readJob(j.id, j.ws);
-    await read({ endpoint: 'follow-up', method: 'POST', path: '/v1/estimate', body: Buffer.from(JSON.stringify({ fields: ['company.name', 'person.email'], inputs: [{ domain: 'lead1.com' }, { company: 'Acme' }] })) });
+    await read({
+      endpoint: 'follow-up',
+      method: 'POST',
+      path: '/v1/estimate',
+      body: Buffer.from(JSON.stringify({ fields: ['company.name', 'person.email'], inputs: [{ domain: 'lead1.com' }, { company: 'Acme' }] })),
+    });
     await read({ endpoint: 'follow-up', method: 'GET', path: '/v1/metrics' });
     // Every job finishes: up to 600 rounds of 100 ms over the ones still running (60 s for a loaded machine), then each one left is a problem.
     let running = jobs;

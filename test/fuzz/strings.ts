@@ -33,7 +33,16 @@ export function describeString(v: unknown): string {
   const show = (ch: string) => {
     const cp = ch.codePointAt(0)!;
     const lone = ch.length === 1 && cp >= 0xd800 && cp <= 0xdfff;
-    if (lone || cp < 0x20 || cp === 0x7f || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff) {
+    if (
+      lone ||
+      cp < 0x20 ||
+      cp === 0x7f ||
+      (cp >= 0x200b && cp <= 0x200f) ||
+      (cp >= 0x202a && cp <= 0x202e) ||
+      cp === 0x2028 ||
+      cp === 0x2029 ||
+      cp === 0xfeff
+    ) {
       return `\\u${cp.toString(16).padStart(4, '0')}`;
     }
     return ch;
@@ -100,7 +109,29 @@ export const bidiAndCombining = fc.constantFrom(
 
 /** Strings that read as numbers, booleans or JSON: coercions must not happen where a string is expected. */
 export const numberLikeString = fc.oneof(
-  fc.constantFrom('0', '-0', '1', '-1', '1e309', '-1e309', 'NaN', 'Infinity', '0x1F', '1_000', '9007199254740993', '  42  ', '١٢٣', '1.0', '.5', '00012', 'true', 'null', '[]', '{}', '{"a":1}'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '1',
+    '-1',
+    '1e309',
+    '-1e309',
+    'NaN',
+    'Infinity',
+    '0x1F',
+    '1_000',
+    '9007199254740993',
+    '  42  ',
+    '١٢٣',
+    '1.0',
+    '.5',
+    '00012',
+    'true',
+    'null',
+    '[]',
+    '{}',
+    '{"a":1}',
+  ),
   fc.double().map(String),
   fc.integer().map(String),
   fc.bigInt().map(String),
@@ -108,7 +139,23 @@ export const numberLikeString = fc.oneof(
 
 /** Characters that end strings early, split lines or headers, or escape: NUL, controls, CR/LF, Unicode separators, BOM, noncharacters. */
 export const controlChars = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\r\n', '\n', '\t', '\u0008', '\u001b[31m', '\u007f', '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff', '\u200b', '\u200d'),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\r\n',
+    '\n',
+    '\t',
+    '\u0008',
+    '\u001b[31m',
+    '\u007f',
+    '\u2028',
+    '\u2029',
+    '\ufeff',
+    '\ufffe',
+    '\uffff',
+    '\u200b',
+    '\u200d',
+  ),
   fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 8 }),
 );
 
@@ -197,9 +244,11 @@ export const wrongTypeValue: fc.Arbitrary<Adv> = fc.oneof(
   fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null)).map((v) => new Adv(v)),
   fc.array(adversarialString, { maxLength: 3 }).map((v) => new Adv(v)),
   fc.dictionary(adversarialString, adversarialString, { maxKeys: 3 }).map((v) => new Adv(v)),
-  fc.constantFrom(10, 1000, 100_000).chain((depth) =>
-    fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`).map((raw) => new Adv(null, raw)),
-  ),
+  fc
+    .constantFrom(10, 1000, 100_000)
+    .chain((depth) =>
+      fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`).map((raw) => new Adv(null, raw)),
+    ),
 );
 
 /**

@@ -17,7 +17,13 @@ export const KEY_B = 'csk_fuzz_workspace_b_0123456789';
 const PROVIDERS: (TestProvider & { url: string })[] = [
   { id: 'p-domain', input: 'domain', fields: ['company.name', 'company.employees', 'company.industry'], costPerCall: 0.001, url: 'q={{domain}}' },
   { id: 'p-email', input: 'email', fields: ['person.fullName', 'person.title'], costPerMatch: 0.01, url: 'q={{email}}' },
-  { id: 'p-name', input: 'name', fields: ['person.email', 'person.title'], costPerCall: 0.002, url: 'q={{fullName}}&f={{firstName}}&l={{lastName}}&d={{domain}}' },
+  {
+    id: 'p-name',
+    input: 'name',
+    fields: ['person.email', 'person.title'],
+    costPerCall: 0.002,
+    url: 'q={{fullName}}&f={{firstName}}&l={{lastName}}&d={{domain}}',
+  },
   { id: 'p-company', input: 'company', fields: ['company.domain', 'company.country'], costPerCall: 0.001, url: 'q={{company}}' },
   { id: 'p-linkedin', input: 'linkedinUrl', fields: ['person.location', 'person.title'], costPerMatch: 0.02, url: 'q={{linkedinUrl}}' },
 ];

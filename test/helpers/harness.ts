@@ -64,7 +64,10 @@ export interface Harness {
   key: string;
   dir: string;
   dbUrl: string;
-  api<T = any>(path: string, init?: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  api<T = any>(
+    path: string,
+    init?: { method?: string; body?: unknown; key?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
   /** Polls the job until it is no longer running (bounded). */
   waitForJob(id: string, key?: string): Promise<any>;
   calls(provider: string): string[];

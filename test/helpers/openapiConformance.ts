@@ -15,7 +15,9 @@ const toDefs = (v: unknown): unknown =>
   Array.isArray(v)
     ? v.map(toDefs)
     : v && typeof v === 'object'
-      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace('#/components/schemas/', '#/$defs/') : toDefs(x)]))
+      ? Object.fromEntries(
+          Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? x.replace('#/components/schemas/', '#/$defs/') : toDefs(x)]),
+        )
       : v;
 
 const compiled = new WeakMap<OpenApiDocument, Map<string, z.ZodType>>();
@@ -54,16 +56,19 @@ export function responseProblem(doc: OpenApiDocument, method: string, url: strin
     if (method.toUpperCase() === 'GET' && url.split('?')[0] === '/openapi.json' && status === 200) return undefined;
     const err = ApiErrorBodySchema.safeParse(body);
     if (!err.success) return `${where}: no documented operation, and the body is not a request error: ${JSON.stringify(body)?.slice(0, 200)}`;
-    if (REQUEST_ERRORS[err.data.error.code].status !== status) return `${where}: ${err.data.error.code} answers ${REQUEST_ERRORS[err.data.error.code].status}, not ${status}`;
+    if (REQUEST_ERRORS[err.data.error.code].status !== status)
+      return `${where}: ${err.data.error.code} answers ${REQUEST_ERRORS[err.data.error.code].status}, not ${status}`;
     return undefined;
   }
   const response = found.op.responses[String(status)];
   const label = `${method.toLowerCase()} ${found.template}`;
-  if (!response) return `${where}: ${label} does not document ${status} (it documents ${Object.keys(found.op.responses).join(', ')}); body ${JSON.stringify(body)?.slice(0, 200)}`;
+  if (!response)
+    return `${where}: ${label} does not document ${status} (it documents ${Object.keys(found.op.responses).join(', ')}); body ${JSON.stringify(body)?.slice(0, 200)}`;
   const schema = response.content?.['application/json']?.schema;
   if (!schema) return body === undefined ? undefined : `${where}: ${label} documents no body for ${status}`;
   const parsed = schemaOf(doc, `${label} ${status}`, schema).safeParse(body);
-  if (!parsed.success) return `${where}: the body is not ${label}'s documented ${status}: ${parsed.error.message.slice(0, 600)}; body ${JSON.stringify(body)?.slice(0, 200)}`;
+  if (!parsed.success)
+    return `${where}: the body is not ${label}'s documented ${status}: ${parsed.error.message.slice(0, 600)}; body ${JSON.stringify(body)?.slice(0, 200)}`;
   return undefined;
 }
 

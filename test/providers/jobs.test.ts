@@ -46,7 +46,10 @@ describe('keyless providers in a job', () => {
     // The tech stack adds up what the home page shows and what DNS records reveal.
     expect(byKey['2'].values['company.techStack']).toEqual(expect.arrayContaining(['HubSpot', 'WordPress', 'SendGrid', 'Atlassian']));
     expect(byKey['3'].values['person.emailStatus']).toBe('role');
-    expect(byKey['4']).toMatchObject({ status: 'failed', error: { code: 'blocked_address', message: expect.stringMatching(/internal\.test resolves to a private address/) } });
+    expect(byKey['4']).toMatchObject({
+      status: 'failed',
+      error: { code: 'blocked_address', message: expect.stringMatching(/internal\.test resolves to a private address/) },
+    });
     expect(byKey['5']).toMatchObject({ values: { 'company.emailProvider': 'None', 'person.emailStatus': 'no_mx' } });
     // One home page fetch for the two acme.test rows: the second row is a cache hit.
     expect(web.requests.filter((r) => r.startsWith('acme.test ')).length).toBe(1);

@@ -57,10 +57,35 @@ const values = (r: CallResult) => {
 
 describe('address policy', () => {
   it('refuses every non-public range, IPv4 and IPv6, and unwraps IPv4 inside IPv6', () => {
-    for (const ip of ['127.0.0.1', '10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.251', '255.255.255.255', '192.0.2.1', '240.0.0.1']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '172.16.5.4',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.251',
+      '255.255.255.255',
+      '192.0.2.1',
+      '240.0.0.1',
+    ]) {
       expect(refusalReason(ip), ip).toBeDefined();
     }
-    for (const ip of ['::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:10.0.0.1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '64:ff9b::a00:1', '2002:a00:1::1', '2001::1']) {
+    for (const ip of [
+      '::1',
+      '::',
+      'fe80::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'ff02::1',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+      '::ffff:169.254.169.254',
+      '64:ff9b::a00:1',
+      '2002:a00:1::1',
+      '2001::1',
+    ]) {
       expect(refusalReason(ip), ip).toBeDefined();
     }
     for (const ip of ['93.184.215.14', '8.8.8.8', '2606:4700:4700::1111', '::ffff:93.184.215.14']) expect(refusalReason(ip), ip).toBeUndefined();
@@ -156,7 +181,11 @@ describe('SSRF guard on the website provider', () => {
     buildProviders(config, { http: createHttpClient(), now: Date.now, log: (m) => logs.push(m) });
     expect(logs.join('\n')).toMatch(/WARNING: UNSAFE net\.allowLoopbackPorts/);
     const quiet: string[] = [];
-    buildProviders(parseConfig({ providers: [{ id: 'website', kind: 'website' }] }).config, { http: createHttpClient(), now: Date.now, log: (m) => quiet.push(m) });
+    buildProviders(parseConfig({ providers: [{ id: 'website', kind: 'website' }] }).config, {
+      http: createHttpClient(),
+      now: Date.now,
+      log: (m) => quiet.push(m),
+    });
     expect(quiet).toEqual([]);
   });
 

@@ -110,7 +110,10 @@ describe('llm provider kind', () => {
     const fields = ['company.name', 'company.industry'] as const;
     const state = emptyState();
     applyAnswer(state, data, { 'company.name': 'Acme' }, 1, false, fields);
-    applyAnswer(state, guess, { 'company.name': 'Acme Corp', 'company.industry': 'Software' }, 2, false, fields, { 'company.name': 0.9, 'company.industry': 0.7 });
+    applyAnswer(state, guess, { 'company.name': 'Acme Corp', 'company.industry': 'Software' }, 2, false, fields, {
+      'company.name': 0.9,
+      'company.industry': 0.7,
+    });
     expect(state.values).toEqual({ 'company.name': 'Acme', 'company.industry': 'Software' });
     expect(state.provenance['company.industry']).toMatchObject({ provider: 'guess', predicted: true, confidence: 0.7 });
     expect(missingFields(state, fields)).toEqual(['company.industry']);
@@ -184,7 +187,11 @@ describe('llm fill-in through the API', () => {
       req.body.messages[1]!.content.includes('domain: pred')
         ? answer({ 'company.industry': { value: 'Logistics', confidence: 0.7 } })
         : answer({ 'company.industry': { value: 'Wrong', confidence: 0.9 } });
-    const created = await app.api<{ id: string }>('/v1/jobs', { fields: ['company.name', 'company.industry'], rows: [{ key: '2', input: { domain: 'pred-one.xyz' } }], predict: true });
+    const created = await app.api<{ id: string }>('/v1/jobs', {
+      fields: ['company.name', 'company.industry'],
+      rows: [{ key: '2', input: { domain: 'pred-one.xyz' } }],
+      predict: true,
+    });
     expect(created.status).toBe(202);
     const id = created.body.id;
     expect((await app.api(`/v1/jobs/${id}/rows`, { rows: [{ key: '3', input: { domain: 'pred-two.xyz' } }], predict: true })).status).toBe(202);

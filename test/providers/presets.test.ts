@@ -48,7 +48,15 @@ describe('presets', () => {
       ENV,
     );
     const p = config.providers[0]!;
-    expect(p).toMatchObject({ id: 'hunter', kind: 'http', label: 'Hunter Email Finder', costPerMatch: 0.04, ratePerSecond: 8, rateLimitStatus: [403], pendingStatus: [202] });
+    expect(p).toMatchObject({
+      id: 'hunter',
+      kind: 'http',
+      label: 'Hunter Email Finder',
+      costPerMatch: 0.04,
+      ratePerSecond: 8,
+      rateLimitStatus: [403],
+      pendingStatus: [202],
+    });
     expect(p.kind === 'http' && p.request.url).toMatch(/^https:\/\/api\.hunter\.io\/v2\/email-finder\?/);
     expect(secrets).toEqual([PAID_KEYS.hunter]);
   });
@@ -65,9 +73,13 @@ describe('presets', () => {
     };
     expect(err({ preset: 'hunter-email-finder', id: 'h' })).toMatch(/providers\[0\]\.vars\.apiKey: the hunter-email-finder preset needs vars\.apiKey/);
     expect(err({ preset: 'clearbit', id: 'c' })).toMatch(/providers\[0\]\.preset: no preset "clearbit"/);
-    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: '${env:PDL_API_KEY}', token: 'x' } })).toMatch(/providers\[0\]\.vars\.token: .* has no var "token"/);
+    expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: '${env:PDL_API_KEY}', token: 'x' } })).toMatch(
+      /providers\[0\]\.vars\.token: .* has no var "token"/,
+    );
     expect(err({ preset: 'pdl-person-enrich', id: 'p', vars: { apiKey: '${env:PDL_API_KEY}' }, request: {} })).toMatch(/providers\[0\]: Unrecognized key/);
-    expect(err({ preset: 'apollo-person-match', id: 'a', vars: { apiKey: 'pasted-key-123' } })).toMatch(/providers\[0\]\.vars\.apiKey: a key comes from the environment only/);
+    expect(err({ preset: 'apollo-person-match', id: 'a', vars: { apiKey: 'pasted-key-123' } })).toMatch(
+      /providers\[0\]\.vars\.apiKey: a key comes from the environment only/,
+    );
   });
 });
 
@@ -76,7 +88,13 @@ describe('Hunter presets', () => {
     const p = preset('hunter-email-finder', 'hunter');
     expect(await outcome(p, PERSON, 'match')).toMatchObject({
       kind: 'match',
-      values: { 'person.email': 'jane.doe@acme.test', 'person.emailStatus': 'valid', 'person.title': 'CTO', 'person.linkedinUrl': 'https://www.linkedin.com/in/janedoe', 'company.name': 'Acme Analytics' },
+      values: {
+        'person.email': 'jane.doe@acme.test',
+        'person.emailStatus': 'valid',
+        'person.title': 'CTO',
+        'person.linkedinUrl': 'https://www.linkedin.com/in/janedoe',
+        'company.name': 'Acme Analytics',
+      },
     });
     const sent = apis.requests[0]!;
     expect(sent.url).toBe('/hunter/v2/email-finder?domain=acme.test&first_name=Jane&last_name=Doe');
@@ -123,7 +141,13 @@ describe('Apollo presets', () => {
     const p = preset('apollo-person-match', 'apollo');
     expect(await outcome(p, PERSON, 'match')).toMatchObject({
       kind: 'match',
-      values: { 'person.fullName': 'Jane Doe', 'person.title': 'Chief Technology Officer', 'person.seniority': 'c_suite', 'company.name': 'Acme Analytics', 'company.domain': 'acme.test' },
+      values: {
+        'person.fullName': 'Jane Doe',
+        'person.title': 'Chief Technology Officer',
+        'person.seniority': 'c_suite',
+        'company.name': 'Acme Analytics',
+        'company.domain': 'acme.test',
+      },
     });
     const sent = apis.requests[0]!;
     expect(sent.method).toBe('POST');
@@ -144,7 +168,13 @@ describe('Apollo presets', () => {
     const p = preset('apollo-organization-enrich', 'apollo');
     expect(await outcome(p, PERSON, 'match')).toMatchObject({
       kind: 'match',
-      values: { 'company.name': 'Acme Analytics', 'company.employees': 120, 'company.founded': 2015, 'company.revenue': 12_000_000, 'company.techStack': ['Google Analytics', 'HubSpot'] },
+      values: {
+        'company.name': 'Acme Analytics',
+        'company.employees': 120,
+        'company.founded': 2015,
+        'company.revenue': 12_000_000,
+        'company.techStack': ['Google Analytics', 'HubSpot'],
+      },
     });
     expect(apis.requests[0]!.url).toBe('/apollo/api/v1/organizations/enrich?domain=acme.test');
     expect(await outcome(p, PERSON, 'none')).toMatchObject({ kind: 'no_match' });
@@ -173,7 +203,12 @@ describe('People Data Labs presets', () => {
     expect(p.costPerMatch).toBe(0.05);
     expect(await outcome(p, PERSON, 'match')).toMatchObject({
       kind: 'match',
-      values: { 'company.name': 'Acme Analytics', 'company.employees': 120, 'company.country': 'United States', 'company.description': 'Product analytics for B2B teams.' },
+      values: {
+        'company.name': 'Acme Analytics',
+        'company.employees': 120,
+        'company.country': 'United States',
+        'company.description': 'Product analytics for B2B teams.',
+      },
     });
     expect(apis.requests[0]!.url).toBe('/pdl/v5/company/enrich?website=acme.test&min_likelihood=3&titlecase=true');
     expect(await outcome(p, PERSON, 'none')).toMatchObject({ kind: 'no_match' });

@@ -10,7 +10,14 @@ import { keysStore } from '../../api/storage/keys.js';
 import { rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 
 /** Write-back settings for tests: a short quota window and quick flushes, so quotas bind and rows land within a test. */
-export const FAST_SHEETS: Partial<SheetsOptions> = { pollMs: 100, maxDelayMs: 100, minRowsPerRequest: 50, dashboardEveryMs: 200, backoffMs: [50, 400], requestTimeoutMs: 10_000 };
+export const FAST_SHEETS: Partial<SheetsOptions> = {
+  pollMs: 100,
+  maxDelayMs: 100,
+  minRowsPerRequest: 50,
+  dashboardEveryMs: 200,
+  backoffMs: [50, 400],
+  requestTimeoutMs: 10_000,
+};
 
 export interface SheetsHarness {
   cascade: Cascade;

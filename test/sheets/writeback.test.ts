@@ -2,7 +2,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SheetsRequestLog } from '../google/sheets/index.js';
-import { ALERTS_SECTION, DAILY_SECTION, DASHBOARD_MARKER, DASHBOARD_ROWS, DASHBOARD_TITLE, DASHBOARD_VERSION, JOB_SECTION, TREND_SECTION, WEEK_SECTION, figureCells } from '../../api/sheets/dashboard.js';
+import {
+  ALERTS_SECTION,
+  DAILY_SECTION,
+  DASHBOARD_MARKER,
+  DASHBOARD_ROWS,
+  DASHBOARD_TITLE,
+  DASHBOARD_VERSION,
+  JOB_SECTION,
+  TREND_SECTION,
+  WEEK_SECTION,
+  figureCells,
+} from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';
 
@@ -84,7 +95,16 @@ describe('what is written', () => {
     h = await startSheetsHarness({
       providers: [],
       config: () => ({
-        providers: [{ id: 'evil', kind: 'http', input: 'domain', fields: ['company.name'], request: { url: `${url}/?q={{domain}}` }, response: { map: { 'company.name': '/data/name' } } }],
+        providers: [
+          {
+            id: 'evil',
+            kind: 'http',
+            input: 'domain',
+            fields: ['company.name'],
+            request: { url: `${url}/?q={{domain}}` },
+            response: { map: { 'company.name': '/data/name' } },
+          },
+        ],
         engine: { retryDelaysMs: [20], pollMs: 20, leaseMs: 1500 },
       }),
     });
@@ -102,10 +122,14 @@ describe('what is written', () => {
 
   it('refuses a sheet job whose keys are not row numbers, or that has no Google credential, saying where', async () => {
     h = await startSheetsHarness({ providers: [{ id: 'p', fields: ['company.name'] }] });
-    const bad = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: 'abc', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN } });
+    const bad = await h.api('/v1/jobs', {
+      body: { fields: ['company.name'], rows: [{ key: 'abc', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.path).toBe('rows[0].key');
-    const header = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: '1', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN } });
+    const header = await h.api('/v1/jobs', {
+      body: { fields: ['company.name'], rows: [{ key: '1', input: { domain: 'a.com' } }], sheet: sheetTarget(), googleAccessToken: TOKEN },
+    });
     expect(header.body.error.path).toBe('rows[0].key');
     const noCred = await h.api('/v1/jobs', { body: { fields: ['company.name'], rows: [{ key: '2', input: { domain: 'a.com' } }], sheet: sheetTarget() } });
     expect(noCred.status).toBe(400);
@@ -190,7 +214,10 @@ describe('how it is written', () => {
   });
 
   it('waits for a token after the API restarts, then writes the rest', async () => {
-    h = await startSheetsHarness({ providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 5, sigma: 0.1 } } }], sheets: { minRowsPerRequest: 10 } });
+    h = await startSheetsHarness({
+      providers: [{ id: 'p', fields: ['company.name'], behaviour: { concurrency: 2, latency: { medianMs: 5, sigma: 0.1 } } }],
+      sheets: { minRowsPerRequest: 10 },
+    });
     const list = domains(300);
     h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
     h.sheets.auth.grant(TOKEN, 'alice');
@@ -226,7 +253,10 @@ describe('how it is written', () => {
     const done = await h.waitForSheet(id);
     expect(done.sheet).toMatchObject({ written: 299, orphaned: 1, pendingWrite: 0 });
     const rows = tab.values(2, 1, 302, 2);
-    expectOwnResults(rows.map((r) => [r[0]]), rows.map((r) => [r[1]]));
+    expectOwnResults(
+      rows.map((r) => [r[0]]),
+      rows.map((r) => [r[1]]),
+    );
     expect(rows.filter(([d, name]) => d !== undefined && name !== undefined)).toHaveLength(299);
     expect(tab.values(2, 2, 3, 3)).toEqual([
       [undefined, undefined],
@@ -276,9 +306,15 @@ describe('the dashboard tab', () => {
     h = await startSheetsHarness({ providers: [{ id: 'cheap', fields: ['company.name'], costPerCall: 0.01 }] });
     const list = domains(10);
     // book1: a dashboard an earlier version made (marker v1, its smaller grid); book2: the user's own tab of that title.
-    const old = h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }, { title: DASHBOARD_TITLE, rowCount: 40, values: [['old layout']] }]);
+    const old = h.sheets.model.create('book1', [
+      { title: 'Leads', values: leadsTab(list) },
+      { title: DASHBOARD_TITLE, rowCount: 40, values: [['old layout']] },
+    ]);
     old.sheets[1]!.anchorSheet({ metadataId: 7_001, metadataKey: DASHBOARD_MARKER, metadataValue: 'v1', visibility: 'DOCUMENT' } as never);
-    h.sheets.model.create('book2', [{ title: 'Leads', values: leadsTab(list) }, { title: DASHBOARD_TITLE, values: [['mine']] }]);
+    h.sheets.model.create('book2', [
+      { title: 'Leads', values: leadsTab(list) },
+      { title: DASHBOARD_TITLE, values: [['mine']] },
+    ]);
     h.sheets.auth.grant(TOKEN, 'alice');
     for (const book of ['book1', 'book2']) {
       const id = await submit({ fields: ['company.name'], rows: sheetRows(list), sheet: { ...sheetTarget(), spreadsheetId: book }, googleAccessToken: TOKEN });

@@ -40,7 +40,9 @@ export function describeApiError(status: number, body: string, url: string): Add
     return new AddonError(text, code, path);
   }
   if (status === 404 || status === 405) {
-    return new AddonError(`${url} answered HTTP ${status} and is not a Cascade API endpoint. Check the API URL in Settings (the address the API prints when it starts).`);
+    return new AddonError(
+      `${url} answered HTTP ${status} and is not a Cascade API endpoint. Check the API URL in Settings (the address the API prints when it starts).`,
+    );
   }
   if (status === 401 || status === 403) return new AddonError(`${url} refused the request (HTTP ${status}). Check the API key in Settings.`);
   if (status === 429) return new AddonError('The Cascade API is busy (HTTP 429); try again in a minute.');
@@ -51,5 +53,7 @@ export function describeApiError(status: number, body: string, url: string): Add
 /** UrlFetchApp throws for DNS failures, refused connections and timeouts; this says which URL and what to check. */
 export function describeFetchFailure(url: string, err: unknown): AddonError {
   const detail = String(err instanceof Error ? err.message : err).replace(/^Exception:\s*/, '');
-  return new AddonError(`Could not reach the Cascade API at ${url} (${detail}). Check the API URL in Settings and that the API is running and reachable from Google.`);
+  return new AddonError(
+    `Could not reach the Cascade API at ${url} (${detail}). Check the API URL in Settings and that the API is running and reachable from Google.`,
+  );
 }

@@ -3,8 +3,16 @@ import type { OutputColumn } from '../contract.js';
 
 /** Sets of fields people ask for together; a preset button ticks (or unticks) its whole set. */
 export const FIELD_PRESETS: { id: string; label: string; fields: Field[] }[] = [
-  { id: 'company', label: 'Company basics', fields: ['company.name', 'company.domain', 'company.industry', 'company.employees', 'company.country', 'company.linkedinUrl'] },
-  { id: 'contact', label: 'Contact', fields: ['person.fullName', 'person.title', 'person.seniority', 'person.email', 'person.emailStatus', 'person.linkedinUrl'] },
+  {
+    id: 'company',
+    label: 'Company basics',
+    fields: ['company.name', 'company.domain', 'company.industry', 'company.employees', 'company.country', 'company.linkedinUrl'],
+  },
+  {
+    id: 'contact',
+    label: 'Contact',
+    fields: ['person.fullName', 'person.title', 'person.seniority', 'person.email', 'person.emailStatus', 'person.linkedinUrl'],
+  },
   { id: 'tech', label: 'Tech', fields: ['company.techStack', 'company.emailProvider', 'company.githubUrl'] },
 ];
 
@@ -35,7 +43,11 @@ export function outputSummary(outputs: Partial<Record<Field, OutputColumn>>): st
     let j = i;
     while (j + 1 < cols.length && !cols[i]!.exists && !cols[j + 1]!.exists && index(cols[j + 1]!.letter) === index(cols[j]!.letter) + 1) j++;
     const run = cols.slice(i, j + 1);
-    parts.push(run.length > 1 ? `${run[0]!.letter}–${run[run.length - 1]!.letter} new: ${run.map((c) => c.label).join(', ')}` : `${run[0]!.letter} ${run[0]!.label}${run[0]!.exists ? '' : ' (new)'}`);
+    parts.push(
+      run.length > 1
+        ? `${run[0]!.letter}–${run[run.length - 1]!.letter} new: ${run.map((c) => c.label).join(', ')}`
+        : `${run[0]!.letter} ${run[0]!.label}${run[0]!.exists ? '' : ' (new)'}`,
+    );
     i = j + 1;
   }
   return parts.join(' · ');

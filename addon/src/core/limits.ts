@@ -24,7 +24,11 @@ export const AddonLimitsSchema = z.object({
   /** Cells one `=CASCADE(A2:A100, …)` may look up (in parallel, fetchAll). */
   lookupMaxRows: z.number().int().min(1).max(500).default(100),
   /** How often the Google token is re-sent while a job runs (tokens last about an hour). */
-  tokenRefreshMs: z.number().int().min(0).default(30 * 60_000),
+  tokenRefreshMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(30 * 60_000),
   /** How long a second upload execution waits for the first before leaving the work to it. */
   lockWaitMs: z.number().int().min(0).max(30_000).default(1000),
 });

@@ -10,7 +10,6 @@ import { readSettings, settingsView, storeSettings } from './settings.js';
 import { describeSheet } from './sheet.js';
 import { parseArgs } from './validate.js';
 
-
 function sidebarState(ctx: Ctx): SidebarState {
   const settings = settingsView(ctx.user);
   const sheet = describeSheet(ctx.book.getActiveSheet(), 1);

@@ -28,7 +28,10 @@ export function describeSheet(sheet: GasSheet, headerRow: number): SheetView {
   const lastRow = sheet.getLastRow();
   const name = sheet.getName();
   if (lastCol === 0 || lastRow < headerRow) return { name, headerRow, columns: [], dataRows: 0, proposed: {} };
-  const headers = sheet.getRange(headerRow, 1, 1, lastCol).getValues()[0]!.map((v) => cellText(v));
+  const headers = sheet
+    .getRange(headerRow, 1, 1, lastCol)
+    .getValues()[0]!
+    .map((v) => cellText(v));
   const sampleCount = Math.min(SAMPLE_ROWS, lastRow - headerRow);
   const block = sampleCount > 0 ? sheet.getRange(headerRow + 1, 1, sampleCount, lastCol).getValues() : [];
   const samples = headers.map((_, c) => block.map((row) => cellText(row[c]!)));
@@ -54,9 +57,7 @@ export interface SheetRow {
 export function readRows(sheet: GasSheet, inputs: InputColumns, from: number, to: number): SheetRow[] {
   if (to < from) return [];
   const n = to - from + 1;
-  const columns = (Object.entries(inputs) as [InputKey, number][]).map(
-    ([key, col]) => [key, sheet.getRange(from, col, n, 1).getValues()] as const,
-  );
+  const columns = (Object.entries(inputs) as [InputKey, number][]).map(([key, col]) => [key, sheet.getRange(from, col, n, 1).getValues()] as const);
   const rows: SheetRow[] = [];
   for (let i = 0; i < n; i++) {
     const input: RowInput = {};

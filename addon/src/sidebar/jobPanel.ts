@@ -29,12 +29,29 @@ export function jobPanel(actions: JobActions) {
   // Rows stopped by the cost cap only go through with a higher one.
   const cap = h('input', { type: 'number', min: 0, step: '0.01', id: 'retry-cap', placeholder: 'new cost cap ($)' });
   const capRow = h('div', { class: 'row hidden' }, h('label', { for: 'retry-cap' }, 'New cap ($)'), cap);
-  const retry = h('button', { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry(cap.value === '' ? undefined : Number(cap.value)) }, 'Retry flagged');
+  const retry = h(
+    'button',
+    { class: 'primary', 'data-testid': 'retry', onclick: () => actions.retry(cap.value === '' ? undefined : Number(cap.value)) },
+    'Retry flagged',
+  );
   const dashboard = h('button', { 'data-testid': 'dashboard', onclick: () => actions.dashboard() }, 'Dashboard');
   const again = h('button', { 'data-testid': 'new-job', onclick: () => actions.newJob() }, 'Set up another job');
   const summary = h('div', { class: 'message ok hidden', 'data-testid': 'summary' });
   const message = h('div', { class: 'message hidden', 'data-testid': 'job-message' });
-  const el = h('section', { id: 'job' }, h('h2', {}, 'Job'), phase, bar, line, stats, writing, capRow, summary, h('div', { class: 'buttons' }, cancel, retry, dashboard, again), message);
+  const el = h(
+    'section',
+    { id: 'job' },
+    h('h2', {}, 'Job'),
+    phase,
+    bar,
+    line,
+    stats,
+    writing,
+    capRow,
+    summary,
+    h('div', { class: 'buttons' }, cancel, retry, dashboard, again),
+    message,
+  );
   const samples: Sample[] = [];
 
   function update(job: ProgressView) {

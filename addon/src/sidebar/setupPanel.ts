@@ -65,7 +65,9 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
           { id: `input-${key}`, 'data-input': key },
           h('option', { value: '' }, '—'),
           // Letter and header only: a select is narrow, and a sample in it would be cut wherever the box ends.
-          ...sheet.columns.map((c) => h('option', { value: c.column, selected: inputs[key] === c.column, title: c.sample[0] ?? '' }, `${c.letter} · ${c.header || '(no header)'}`)),
+          ...sheet.columns.map((c) =>
+            h('option', { value: c.column, selected: inputs[key] === c.column, title: c.sample[0] ?? '' }, `${c.letter} · ${c.header || '(no header)'}`),
+          ),
         );
         select.onchange = () => {
           const next = { ...inputs };
@@ -105,11 +107,17 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
         // A preset adds its fields; pressed again (all of them ticked) it takes them away.
         return h(
           'button',
-          { class: `chip${all ? ' on' : ''}`, 'aria-pressed': String(all), 'data-testid': `preset-${p.id}`, title: p.fields.map((f) => FIELDS[f].label).join(', '), onclick: () => {
-            for (const f of p.fields) toggle(f, !all);
-            renderFields();
-            scheduleEstimate();
-          } },
+          {
+            class: `chip${all ? ' on' : ''}`,
+            'aria-pressed': String(all),
+            'data-testid': `preset-${p.id}`,
+            title: p.fields.map((f) => FIELDS[f].label).join(', '),
+            onclick: () => {
+              for (const f of p.fields) toggle(f, !all);
+              renderFields();
+              scheduleEstimate();
+            },
+          },
           p.label,
         );
       }),
@@ -134,7 +142,9 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
         ),
       );
     }
-    outputLine.textContent = fields.size ? `Writes ${outputSummary(outputs)} · status ${status.letter}${status.exists ? '' : ' (new)'}` : 'Tick at least one field.';
+    outputLine.textContent = fields.size
+      ? `Writes ${outputSummary(outputs)} · status ${status.letter}${status.exists ? '' : ' (new)'}`
+      : 'Tick at least one field.';
   }
 
   /** The shown figures are for the previous choice from now on: Enrich never runs on them. */
@@ -171,8 +181,23 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     // Two short lines: the footer holding them stays in view, so it must stay small.
     fill(
       estimateBox,
-      h('div', {}, h('b', { 'data-testid': 'estimate-rows' }, count(e.rows)), ' rows · ', h('b', { 'data-testid': 'estimate-cached' }, `${approx}${count(e.cached)}`), ' cached (free)', e.invalid > 0 ? ` · ${approx}${count(e.invalid)} invalid` : ''),
-      h('div', {}, 'About ', h('b', { 'data-testid': 'estimate-cost' }, usd(e.expectedCostUsd)), ` · at most ${usd(e.maxCostUsd)}`, e.sampled < e.rows ? h('span', { class: 'muted' }, ` · from ${count(e.sampled)} sampled`) : null),
+      h(
+        'div',
+        {},
+        h('b', { 'data-testid': 'estimate-rows' }, count(e.rows)),
+        ' rows · ',
+        h('b', { 'data-testid': 'estimate-cached' }, `${approx}${count(e.cached)}`),
+        ' cached (free)',
+        e.invalid > 0 ? ` · ${approx}${count(e.invalid)} invalid` : '',
+      ),
+      h(
+        'div',
+        {},
+        'About ',
+        h('b', { 'data-testid': 'estimate-cost' }, usd(e.expectedCostUsd)),
+        ` · at most ${usd(e.maxCostUsd)}`,
+        e.sampled < e.rows ? h('span', { class: 'muted' }, ` · from ${count(e.sampled)} sampled`) : null,
+      ),
     );
     enrich.textContent = `Enrich ${count(e.rows)} rows`;
   }
@@ -224,6 +249,12 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     fieldBox,
     outputLine,
     // Sticky: however long the lists above, the estimate and Enrich stay on screen.
-    h('div', { class: 'footer', 'data-testid': 'setup-footer' }, estimateBox, h('div', { class: 'row' }, h('label', { for: 'cost-cap' }, 'Cost cap ($)'), cap, enrich), error),
+    h(
+      'div',
+      { class: 'footer', 'data-testid': 'setup-footer' },
+      estimateBox,
+      h('div', { class: 'row' }, h('label', { for: 'cost-cap' }, 'Cost cap ($)'), cap, enrich),
+      error,
+    ),
   );
 }

@@ -25,7 +25,9 @@ const rpcError = (code: number, message: string) => ({ jsonrpc: '2.0' as const, 
 export function mcpRoutes(deps: McpDeps) {
   return new Hono<AppEnv>().all('/mcp', async (c) => {
     if (c.req.method !== 'POST') {
-      return c.json(rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: this MCP server is stateless; send JSON-RPC messages with POST'), 405, { Allow: 'POST' });
+      return c.json(rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: this MCP server is stateless; send JSON-RPC messages with POST'), 405, {
+        Allow: 'POST',
+      });
     }
     // Read outside the try: a body over the limit throws here, and the app's error handler answers 413 as for /v1.
     const text = await c.req.text();
@@ -38,7 +40,8 @@ export function mcpRoutes(deps: McpDeps) {
     // Batches left MCP in protocol 2025-06-18, and no SDK client sends them. Within one, a
     // notifications/cancelled for a request of the same batch leaves that request unanswered,
     // and a JSON answer waits for every request of its batch: the HTTP request would hang.
-    if (Array.isArray(message)) return c.json(rpcError(ErrorCode.InvalidRequest, 'Invalid Request: send one JSON-RPC message per request; batches are not supported'), 400);
+    if (Array.isArray(message))
+      return c.json(rpcError(ErrorCode.InvalidRequest, 'Invalid Request: send one JSON-RPC message per request; batches are not supported'), 400);
 
     const server = buildMcpServer(deps, c.get('workspace'));
     const transport = new StreamableHTTPTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

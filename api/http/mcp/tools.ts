@@ -100,7 +100,12 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     (args) =>
-      run('enrich_row', () => service.enrich({ workspace, ...args }), (r) => `${r.status}: ${Object.keys(r.values).length} of ${args.fields.length} fields found${r.missing.length ? `, missing ${r.missing.join(', ')}` : ''} (cost $${r.costUsd})`),
+      run(
+        'enrich_row',
+        () => service.enrich({ workspace, ...args }),
+        (r) =>
+          `${r.status}: ${Object.keys(r.values).length} of ${args.fields.length} fields found${r.missing.length ? `, missing ${r.missing.join(', ')}` : ''} (cost $${r.costUsd})`,
+      ),
   );
 
   server.registerTool(
@@ -115,7 +120,11 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
-      run('estimate_column', () => service.estimate({ workspace, ...args }), (r) => `${r.rows} rows: ${r.invalid} invalid, ${r.cached} cached; expected $${r.expectedCostUsd}, at most $${r.maxCostUsd}`),
+      run(
+        'estimate_column',
+        () => service.estimate({ workspace, ...args }),
+        (r) => `${r.rows} rows: ${r.invalid} invalid, ${r.cached} cached; expected $${r.expectedCostUsd}, at most $${r.maxCostUsd}`,
+      ),
   );
 
   server.registerTool(
@@ -130,20 +139,28 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     (args) =>
-      run('start_job', async () => ({ id: (await service.createJob({ workspace, job: args })).id }), (r) => `job ${r.id} started with ${args.rows.length} rows; poll job_progress`),
+      run(
+        'start_job',
+        async () => ({ id: (await service.createJob({ workspace, job: args })).id }),
+        (r) => `job ${r.id} started with ${args.rows.length} rows; poll job_progress`,
+      ),
   );
 
   server.registerTool(
     'job_progress',
     {
       title: 'Job progress',
-      description: 'A job\'s status (running, done or cancelled), its row counts by status, and what it has cost so far.',
+      description: "A job's status (running, done or cancelled), its row counts by status, and what it has cost so far.",
       inputSchema: JobIdArgs,
       outputSchema: unnamed(ROUTES.getJob.response),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ jobId }) =>
-      run('job_progress', () => service.getJob({ workspace, jobId }), (r) => `job ${r.id} ${r.status}: ${r.counts.total - r.counts.pending - r.counts.running} of ${r.counts.total} rows finished, cost $${r.costUsd}`),
+      run(
+        'job_progress',
+        () => service.getJob({ workspace, jobId }),
+        (r) => `job ${r.id} ${r.status}: ${r.counts.total - r.counts.pending - r.counts.running} of ${r.counts.total} rows finished, cost $${r.costUsd}`,
+      ),
   );
 
   server.registerTool(
@@ -151,8 +168,8 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
     {
       title: 'Job results',
       description:
-        'A page of a job\'s rows in submission order, with values, sources, provenance and flags; optionally only rows of one status. ' +
-        'Pass the answer\'s `next` as `after` for the next page; no `next` means the last page.',
+        "A page of a job's rows in submission order, with values, sources, provenance and flags; optionally only rows of one status. " +
+        "Pass the answer's `next` as `after` for the next page; no `next` means the last page.",
       inputSchema: ResultsArgs,
       outputSchema: unnamed(ROUTES.results.response),
       annotations: { readOnlyHint: true, openWorldHint: false },

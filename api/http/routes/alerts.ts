@@ -8,7 +8,8 @@ const { method, path, response } = ROUTES.alerts;
 const route = createRoute({
   method,
   path,
-  summary: "Alerts in force (a provider's match rate down more than 10 points on last week, its p95 above twice its baseline), with the weeks' trends and cost per verified match",
+  summary:
+    "Alerts in force (a provider's match rate down more than 10 points on last week, its p95 above twice its baseline), with the weeks' trends and cost per verified match",
   security: [{ bearer: [] }],
   // No parameter, query or body: nothing in the request can be malformed, so no 400.
   responses: { 200: jsonResponse('Alerts and trends of the workspace', response), ...errorResponses('unauthorized', 'internal', 'storage_busy') },

@@ -12,7 +12,10 @@ const route = createRoute({
   summary: 'Append a batch of rows to a job (long columns arrive in chunks)',
   security: [{ bearer: [] }],
   request: { params: JobParams, body: jsonBody(body) },
-  responses: { 202: jsonResponse('Rows queued', response), ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large', 'job_cancelled', 'duplicate_row_key') },
+  responses: {
+    202: jsonResponse('Rows queued', response),
+    ...errorResponses(...V1_ERRORS, 'not_found', 'payload_too_large', 'job_cancelled', 'duplicate_row_key'),
+  },
 });
 
 export const jobsAppend = ({ service }: RouteDeps) =>

@@ -7,11 +7,13 @@ const Prediction = z.object({ value: FieldValueSchema.nullable(), confidence: z.
 const Envelope = z.object({ choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1) });
 const Answer = z.object({ fields: z.record(z.string(), Prediction.nullable()) });
 
-export type Parsed =
-  | { ok: true; values: FieldValues; confidence: Partial<Record<Field, number>> }
-  | { ok: false; message: string };
+export type Parsed = { ok: true; values: FieldValues; confidence: Partial<Record<Field, number>> } | { ok: false; message: string };
 
-const describe = (e: z.ZodError) => e.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+const describe = (e: z.ZodError) =>
+  e.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
 
 /**
  * A chat-completions answer to field values and their confidences. The

@@ -32,7 +32,10 @@ export function extractCompany(page: Page, domain: string): FieldValues {
 
   const appleIcon = page.elements.find((e) => e.name === 'link' && /(^|\s)apple-touch-icon(\s|$)/i.test(e.attribs.rel ?? ''));
   set('company.logoUrl', [...urlsOf(org?.logo), appleIcon?.attribs.href].map((u) => absoluteUrl(page, u)).find(Boolean));
-  set('company.ogImage', absoluteUrl(page, page.meta.get('og:image:secure_url') ?? page.meta.get('og:image') ?? page.meta.get('og:image:url') ?? page.meta.get('twitter:image')));
+  set(
+    'company.ogImage',
+    absoluteUrl(page, page.meta.get('og:image:secure_url') ?? page.meta.get('og:image') ?? page.meta.get('og:image:url') ?? page.meta.get('twitter:image')),
+  );
 
   // The company's own sameAs list first: footer links can point anywhere (a partner, a share button).
   const links = [...urlsOf(org?.sameAs), ...page.elements.filter((e) => e.name === 'a').map((e) => e.attribs.href)];
@@ -44,7 +47,10 @@ export function extractCompany(page: Page, domain: string): FieldValues {
 
   if (org) {
     const c = contacts(org);
-    set('company.email', c.emails.map((e) => e.replace(/^mailto:/i, '').trim()).find((e) => EMAIL.test(e)));
+    set(
+      'company.email',
+      c.emails.map((e) => e.replace(/^mailto:/i, '').trim()).find((e) => EMAIL.test(e)),
+    );
     set('company.phone', c.phones.map(phone).find(Boolean));
   }
   set('company.techStack', detectTech(page));

@@ -3,7 +3,8 @@ import type { Page } from './page.js';
 
 type Node = Record<string, unknown>;
 
-const ORG_TYPES = /^(Organization|Corporation|Company|LocalBusiness|OnlineBusiness|OnlineStore|Store|NGO|EducationalOrganization|ProfessionalService|NewsMediaOrganization|SportsOrganization|MedicalOrganization|GovernmentOrganization|Airline|Brand)$/;
+const ORG_TYPES =
+  /^(Organization|Corporation|Company|LocalBusiness|OnlineBusiness|OnlineStore|Store|NGO|EducationalOrganization|ProfessionalService|NewsMediaOrganization|SportsOrganization|MedicalOrganization|GovernmentOrganization|Airline|Brand)$/;
 
 function* walk(value: unknown, depth = 0): Generator<Node> {
   if (depth > 6 || !value || typeof value !== 'object') return;

@@ -12,8 +12,17 @@ import { declaredCharset, parsePage } from './page.js';
 import { withDeadline, type Deadline } from '../deadline.js';
 
 export const WEBSITE_FIELDS: Field[] = [
-  'company.name', 'company.description', 'company.logoUrl', 'company.ogImage', 'company.linkedinUrl', 'company.twitterUrl',
-  'company.facebookUrl', 'company.githubUrl', 'company.email', 'company.phone', 'company.techStack',
+  'company.name',
+  'company.description',
+  'company.logoUrl',
+  'company.ogImage',
+  'company.linkedinUrl',
+  'company.twitterUrl',
+  'company.facebookUrl',
+  'company.githubUrl',
+  'company.email',
+  'company.phone',
+  'company.techStack',
 ];
 
 export interface WebsiteProviderDeps {
@@ -22,7 +31,8 @@ export interface WebsiteProviderDeps {
 }
 
 // Failures that say the site cannot be had over this URL (nothing listening, bad certificate): try the next URL.
-const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPROTO|UND_ERR_SOCKET|CERT_|ERR_TLS|ERR_SSL|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_INVALID_URL)/;
+const UNREACHABLE =
+  /^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPROTO|UND_ERR_SOCKET|CERT_|ERR_TLS|ERR_SSL|UNABLE_TO|DEPTH_ZERO|SELF_SIGNED|ERR_INVALID_URL)/;
 
 function decode(body: Buffer, contentType: string | null): string {
   const fromHeader = /charset=["']?([\w-]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
@@ -76,7 +86,7 @@ export function websiteProvider(cfg: WebsiteProviderConfig, deps: WebsiteProvide
         const code = errorCode(err);
         // A domain without an address has no site, over any URL.
         if (code === 'ENOTFOUND') return { kind: 'no_match', status: 0 };
-        if (UNREACHABLE.test(code) || err instanceof Error && err.name === 'UnfetchableUrlError') continue;
+        if (UNREACHABLE.test(code) || (err instanceof Error && err.name === 'UnfetchableUrlError')) continue;
         outcome = { kind: 'transient', code: 'provider_unavailable', message: `${name}: ${domain} could not be fetched (${code})` };
         continue;
       }

@@ -8,7 +8,19 @@
  */
 export interface TechSignature {
   name: string;
-  category: 'Analytics' | 'Tag manager' | 'Marketing automation' | 'CRM forms' | 'Chat' | 'E-commerce' | 'CMS' | 'Front-end framework' | 'Payments' | 'Hosting' | 'Advertising' | 'Scheduling';
+  category:
+    | 'Analytics'
+    | 'Tag manager'
+    | 'Marketing automation'
+    | 'CRM forms'
+    | 'Chat'
+    | 'E-commerce'
+    | 'CMS'
+    | 'Front-end framework'
+    | 'Payments'
+    | 'Hosting'
+    | 'Advertising'
+    | 'Scheduling';
   src?: RegExp;
   href?: RegExp;
   inline?: RegExp;
@@ -18,8 +30,18 @@ export interface TechSignature {
 }
 
 export const TECH_SIGNATURES: TechSignature[] = [
-  { name: 'Google Analytics', category: 'Analytics', src: /googletagmanager\.com\/gtag\/js|google-analytics\.com\/(?:analytics|ga)\.js/, inline: /\bgtag\(\s*['"]config['"]\s*,\s*['"](?:G|UA)-|GoogleAnalyticsObject/ },
-  { name: 'Google Tag Manager', category: 'Tag manager', src: /googletagmanager\.com\/gtm\.js/, inline: /googletagmanager\.com\/gtm\.js|['"]GTM-[A-Z0-9]{4,}['"]/ },
+  {
+    name: 'Google Analytics',
+    category: 'Analytics',
+    src: /googletagmanager\.com\/gtag\/js|google-analytics\.com\/(?:analytics|ga)\.js/,
+    inline: /\bgtag\(\s*['"]config['"]\s*,\s*['"](?:G|UA)-|GoogleAnalyticsObject/,
+  },
+  {
+    name: 'Google Tag Manager',
+    category: 'Tag manager',
+    src: /googletagmanager\.com\/gtm\.js/,
+    inline: /googletagmanager\.com\/gtm\.js|['"]GTM-[A-Z0-9]{4,}['"]/,
+  },
   { name: 'Segment', category: 'Analytics', src: /cdn\.segment\.com\/analytics/, inline: /cdn\.segment\.com\/analytics/ },
   { name: 'Mixpanel', category: 'Analytics', src: /cdn\.mxpnl\.com|mixpanel(?:-\d+)?(?:\.min)?\.js/, inline: /mixpanel\.init\(/ },
   { name: 'Amplitude', category: 'Analytics', src: /cdn\.amplitude\.com/, inline: /amplitude\.(?:getInstance|init)\(/ },
@@ -61,7 +83,13 @@ export const TECH_SIGNATURES: TechSignature[] = [
   { name: 'Nuxt', category: 'Front-end framework', attr: /^id:__nuxt$/, src: /\/_nuxt\//, inline: /window\.__NUXT__/ },
   { name: 'Gatsby', category: 'Front-end framework', attr: /^id:___gatsby$/ },
   { name: 'React', category: 'Front-end framework', attr: /^data-reactroot$|^id:__next$/i, src: /react(?:-dom)?(?:\.production)?(?:\.min)?\.js/ },
-  { name: 'Vue.js', category: 'Front-end framework', attr: /^data-v-app$|^data-server-rendered$/, src: /\bvue(?:\.runtime)?(?:\.global)?(?:\.prod)?(?:\.min)?\.js/, inline: /Vue\.createApp\(|new Vue\(/ },
+  {
+    name: 'Vue.js',
+    category: 'Front-end framework',
+    attr: /^data-v-app$|^data-server-rendered$/,
+    src: /\bvue(?:\.runtime)?(?:\.global)?(?:\.prod)?(?:\.min)?\.js/,
+    inline: /Vue\.createApp\(|new Vue\(/,
+  },
   { name: 'Angular', category: 'Front-end framework', attr: /^ng-version$|^ng-app$/ },
   { name: 'Svelte', category: 'Front-end framework', attr: /^class:svelte-/ },
   { name: 'jQuery', category: 'Front-end framework', src: /jquery(?:[.-]\d[\d.]*)?(?:\.min)?\.js/ },

@@ -19,10 +19,7 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     finishedAt: integer('finished_at'),
   },
-  (t) => [
-    uniqueIndex('jobs_idempotency').on(t.workspaceId, t.idempotencyKey),
-    index('jobs_status').on(t.status),
-  ],
+  (t) => [uniqueIndex('jobs_idempotency').on(t.workspaceId, t.idempotencyKey), index('jobs_status').on(t.status)],
 );
 
 /**
@@ -48,9 +45,5 @@ export const rows = sqliteTable(
     lockedUntil: integer('locked_until'),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.jobId, t.seq] }),
-    uniqueIndex('rows_key').on(t.jobId, t.key),
-    index('rows_claim').on(t.jobId, t.status, t.runAt),
-  ],
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] }), uniqueIndex('rows_key').on(t.jobId, t.key), index('rows_claim').on(t.jobId, t.status, t.runAt)],
 );

@@ -35,7 +35,14 @@ it('keeps an answer the database refused while another connection held the write
   try {
     const lock = await other.transaction('write');
     await lock.execute(`INSERT INTO workspaces (id, created_at) VALUES ('holder', 0)`);
-    const stored = journal.write(storedAnswers, { workspaceId: 'ws', providerId: 'acme', inputKey: 'domain=acme.com', outcome: 'match', values: { 'company.name': 'Acme' }, fetchedAt: 1 });
+    const stored = journal.write(storedAnswers, {
+      workspaceId: 'ws',
+      providerId: 'acme',
+      inputKey: 'domain=acme.com',
+      outcome: 'match',
+      values: { 'company.name': 'Acme' },
+      fetchedAt: 1,
+    });
     for (let i = 0; i < 500 && !journal.failing; i++) await new Promise((r) => setTimeout(r, 10));
     expect(journal.failing, 'the locked database refused the commit').toBe(true);
     await lock.commit();

@@ -86,7 +86,8 @@ export class Sheet {
 
   /** Plain values set as if typed RAW; `undefined` clears. */
   setValues(row: number, col: number, values: (CellValue | undefined)[][]): void {
-    for (const [i, line] of values.entries()) for (const [j, v] of line.entries()) this.setCell(row + i, col + j, v === undefined || v === '' ? undefined : { value: v });
+    for (const [i, line] of values.entries())
+      for (const [j, v] of line.entries()) this.setCell(row + i, col + j, v === undefined || v === '' ? undefined : { value: v });
   }
 
   /** Values of a block, `undefined` for empty cells; the block is clipped to the grid. */
@@ -288,7 +289,10 @@ const keyOf = (k: string, v: string | undefined) => `${k}\0${v ?? ''}`;
 export class SheetsModel {
   readonly spreadsheets = new Map<string, Spreadsheet>();
 
-  create(spreadsheetId: string, tabs: { title: string; values?: CellValue[][]; rowCount?: number; columnCount?: number }[] = [{ title: 'Sheet1' }]): Spreadsheet {
+  create(
+    spreadsheetId: string,
+    tabs: { title: string; values?: CellValue[][]; rowCount?: number; columnCount?: number }[] = [{ title: 'Sheet1' }],
+  ): Spreadsheet {
     const book = new Spreadsheet(spreadsheetId);
     for (const t of tabs) book.addSheet(t.title, t);
     this.spreadsheets.set(spreadsheetId, book);

@@ -50,7 +50,11 @@ type Route = { kind: 'read' | 'write'; endpoint: string; run(book: Spreadsheet, 
 function route(method: string, rest: string): Route | undefined {
   if (method === 'GET' && rest === '') return { kind: 'read', endpoint: 'spreadsheets.get', run: (book) => describe(book) };
   if (method === 'POST' && rest === ':batchUpdate') {
-    return { kind: 'write', endpoint: 'spreadsheets.batchUpdate', run: (book, body) => ({ spreadsheetId: book.spreadsheetId, replies: applyRequests(book, body.requests ?? []) }) };
+    return {
+      kind: 'write',
+      endpoint: 'spreadsheets.batchUpdate',
+      run: (book, body) => ({ spreadsheetId: book.spreadsheetId, replies: applyRequests(book, body.requests ?? []) }),
+    };
   }
   if (method === 'GET' && rest === '/values:batchGet') {
     return {
@@ -66,7 +70,11 @@ function route(method: string, rest: string): Route | undefined {
     return {
       kind: 'write',
       endpoint: 'spreadsheets.values.batchUpdate',
-      run: (book, body) => summarise(book, (body.data ?? []).map((d: any) => writeBlock(blockOfA1(book, d.range), d.values ?? [], body.valueInputOption, d.majorDimension))),
+      run: (book, body) =>
+        summarise(
+          book,
+          (body.data ?? []).map((d: any) => writeBlock(blockOfA1(book, d.range), d.values ?? [], body.valueInputOption, d.majorDimension)),
+        ),
     };
   }
   if (method === 'POST' && rest === '/values:batchUpdateByDataFilter') {
@@ -78,7 +86,10 @@ function route(method: string, rest: string): Route | undefined {
           book,
           // A filter that matches nothing (its row was deleted) gets no response entry.
           (body.data ?? []).flatMap((d: any) =>
-            blocksOfFilter(book, d.dataFilter as DataFilter).map((b) => ({ ...writeBlock(b, d.values ?? [], body.valueInputOption, d.majorDimension), dataFilter: d.dataFilter })),
+            blocksOfFilter(book, d.dataFilter as DataFilter).map((b) => ({
+              ...writeBlock(b, d.values ?? [], body.valueInputOption, d.majorDimension),
+              dataFilter: d.dataFilter,
+            })),
           ),
         ),
     };
@@ -89,14 +100,20 @@ function route(method: string, rest: string): Route | undefined {
       endpoint: 'spreadsheets.developerMetadata.search',
       run: (book, body) => ({
         matchedDeveloperMetadata: (body.dataFilters ?? []).flatMap((f: DataFilter) =>
-          f.developerMetadataLookup ? book.lookup(f.developerMetadataLookup).map((a) => ({ developerMetadata: { ...a.meta, location: book.locationOf(a) }, dataFilters: [f] })) : [],
+          f.developerMetadataLookup
+            ? book.lookup(f.developerMetadataLookup).map((a) => ({ developerMetadata: { ...a.meta, location: book.locationOf(a) }, dataFilters: [f] }))
+            : [],
         ),
       }),
     };
   }
   const single = /^\/values\/([^:]+)$/.exec(rest);
   if (method === 'GET' && single) {
-    return { kind: 'read', endpoint: 'spreadsheets.values.get', run: (book, _b, q) => readBlock(blockOfA1(book, decodeURIComponent(single[1]!)), q.get('valueRenderOption') ?? undefined) };
+    return {
+      kind: 'read',
+      endpoint: 'spreadsheets.values.get',
+      run: (book, _b, q) => readBlock(blockOfA1(book, decodeURIComponent(single[1]!)), q.get('valueRenderOption') ?? undefined),
+    };
   }
   return undefined;
 }
@@ -135,7 +152,16 @@ export async function startSheetsServer(opts: SheetsServerOptions = {}): Promise
     const now = Date.now();
     const m = /^\/v4\/spreadsheets\/([^/:]+)(.*)$/.exec(url.pathname);
     const r = m ? route(req.method ?? 'GET', m[2]!) : undefined;
-    const entry: SheetsRequestLog = { at: now, method: req.method ?? 'GET', endpoint: r?.endpoint ?? url.pathname, kind: r?.kind ?? 'read', user: null, status: 200, items: 0, bytes: raw.length };
+    const entry: SheetsRequestLog = {
+      at: now,
+      method: req.method ?? 'GET',
+      endpoint: r?.endpoint ?? url.pathname,
+      kind: r?.kind ?? 'read',
+      user: null,
+      status: 200,
+      items: 0,
+      bytes: raw.length,
+    };
     let status = 200;
     let payload: unknown;
     try {
@@ -159,7 +185,9 @@ export async function startSheetsServer(opts: SheetsServerOptions = {}): Promise
       if (!book) throw notFound('Requested entity was not found.');
       payload = r.run(book, body, url.searchParams, m[2]!);
       if (r.endpoint === 'spreadsheets.values.batchUpdateByDataFilter') {
-        entry.anchors = (payload as { responses: { dataFilter?: DataFilter }[] }).responses.flatMap((x) => x.dataFilter?.developerMetadataLookup?.metadataValue ?? []);
+        entry.anchors = (payload as { responses: { dataFilter?: DataFilter }[] }).responses.flatMap(
+          (x) => x.dataFilter?.developerMetadataLookup?.metadataValue ?? [],
+        );
       }
     } catch (err) {
       const e = err instanceof GoogleApiError ? err : new GoogleApiError(500, 'INTERNAL', 'Internal error encountered.');

@@ -14,7 +14,13 @@ export interface Block {
 export interface DataFilter {
   a1Range?: string;
   gridRange?: { sheetId?: number; startRowIndex?: number; endRowIndex?: number; startColumnIndex?: number; endColumnIndex?: number };
-  developerMetadataLookup?: { metadataId?: number; metadataKey?: string; metadataValue?: string; locationType?: string; metadataLocation?: { sheetId?: number } };
+  developerMetadataLookup?: {
+    metadataId?: number;
+    metadataKey?: string;
+    metadataValue?: string;
+    locationType?: string;
+    metadataLocation?: { sheetId?: number };
+  };
 }
 
 export function blockOfA1(book: Spreadsheet, range: string): Block {
@@ -54,14 +60,12 @@ export function blocksOfFilter(book: Spreadsheet, f: DataFilter): Block[] {
   }
   if (f.developerMetadataLookup) {
     const q = f.developerMetadataLookup;
-    return book
-      .lookup({ ...q, sheetId: q.metadataLocation?.sheetId })
-      .flatMap((a): Block[] => {
-        if (!a.sheet) return [];
-        const row = a.sheet.rowOf(a);
-        if (row !== undefined) return [{ sheet: a.sheet, row1: row, col1: 1, row2: row, col2: a.sheet.columnCount }];
-        return [{ sheet: a.sheet, row1: 1, col1: 1, row2: a.sheet.rowCount, col2: a.sheet.columnCount }];
-      });
+    return book.lookup({ ...q, sheetId: q.metadataLocation?.sheetId }).flatMap((a): Block[] => {
+      if (!a.sheet) return [];
+      const row = a.sheet.rowOf(a);
+      if (row !== undefined) return [{ sheet: a.sheet, row1: row, col1: 1, row2: row, col2: a.sheet.columnCount }];
+      return [{ sheet: a.sheet, row1: 1, col1: 1, row2: a.sheet.rowCount, col2: a.sheet.columnCount }];
+    });
   }
   throw invalidArgument('DataFilter must set one of a1Range, gridRange or developerMetadataLookup');
 }

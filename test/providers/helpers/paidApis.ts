@@ -41,7 +41,8 @@ export async function startPaidApis(): Promise<PaidApis> {
     if (req.headers['x-api-key'] !== KEYS.hunter || state.mode === 'auth') {
       return json(res, 401, { errors: [{ id: 'authentication_failed', code: 401, details: 'No user found for the API key supplied' }] });
     }
-    if (state.mode === '429') return json(res, 429, { errors: [{ id: 'too_many_requests', code: 429, details: "You've reached your usage limit for this month" }] });
+    if (state.mode === '429')
+      return json(res, 429, { errors: [{ id: 'too_many_requests', code: 429, details: "You've reached your usage limit for this month" }] });
     if (state.mode === 'hunter-403') return json(res, 403, { errors: [{ id: 'too_many_requests', code: 403, details: 'Too many calls per second' }] });
     if (state.mode === 'hunter-202') return json(res, 202, { data: null, meta: { message: 'still processing' } });
     const email = url.searchParams.get('email') ?? '';
@@ -72,9 +73,25 @@ export async function startPaidApis(): Promise<PaidApis> {
           meta: { params: Object.fromEntries(url.searchParams) },
         });
       case '/v2/email-verifier':
-        if (none) return json(res, 451, { errors: [{ id: 'claimed_email', code: 451, details: 'The person behind this email has asked us to stop processing it' }] });
+        if (none)
+          return json(res, 451, { errors: [{ id: 'claimed_email', code: 451, details: 'The person behind this email has asked us to stop processing it' }] });
         return json(res, 200, {
-          data: { status: 'valid', result: 'deliverable', score: 100, email, regexp: true, gibberish: false, disposable: false, webmail: false, mx_records: true, smtp_server: true, smtp_check: true, accept_all: false, block: false, sources: [] },
+          data: {
+            status: 'valid',
+            result: 'deliverable',
+            score: 100,
+            email,
+            regexp: true,
+            gibberish: false,
+            disposable: false,
+            webmail: false,
+            mx_records: true,
+            smtp_server: true,
+            smtp_check: true,
+            accept_all: false,
+            block: false,
+            sources: [],
+          },
           meta: { params: { email } },
         });
       case '/v2/domain-search':
@@ -106,7 +123,12 @@ export async function startPaidApis(): Promise<PaidApis> {
   function apollo(url: URL, req: IncomingMessage, res: ServerResponse) {
     if (req.headers['x-api-key'] !== KEYS.apollo || state.mode === 'auth') return json(res, 401, { error: 'Invalid access credentials.' });
     if (state.mode === '429') {
-      return json(res, 429, { message: 'The maximum number of api calls allowed for api/v1/people/match is 50 times per minute. Please upgrade your plan.' }, apolloQuota(0));
+      return json(
+        res,
+        429,
+        { message: 'The maximum number of api calls allowed for api/v1/people/match is 50 times per minute. Please upgrade your plan.' },
+        apolloQuota(0),
+      );
     }
     const none = state.mode === 'none';
     const headers = apolloQuota(state.mode === 'apollo-quota-used' ? 0 : 45);
@@ -175,7 +197,12 @@ export async function startPaidApis(): Promise<PaidApis> {
       return json(res, 401, { status: 401, error: { type: 'authentication_error', message: 'Invalid api key' } });
     }
     if (state.mode === '429') {
-      return json(res, 429, { status: 429, error: { type: 'rate_limit_error', message: 'An error occurred due to requests hitting the API too quick' } }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2', 'x-ratelimit-limit': '100' });
+      return json(
+        res,
+        429,
+        { status: 429, error: { type: 'rate_limit_error', message: 'An error occurred due to requests hitting the API too quick' } },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '2', 'x-ratelimit-limit': '100' },
+      );
     }
     if (state.mode === 'none') return json(res, 404, { status: 404, error: { type: 'not_found', message: 'No records were found matching your request' } });
     if (url.pathname === '/v5/person/enrich') {

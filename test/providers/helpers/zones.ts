@@ -17,7 +17,11 @@ export const ZONES: Record<string, Zone> = {
   'globex.test': {
     A: ['127.0.0.1'],
     MX: [{ preference: 0, exchange: 'globex-test.mail.protection.outlook.com' }],
-    TXT: ['v=spf1 include:spf.protection.outlook.com include:_spf.salesforce.com include:mail.zendesk.com -all', 'hubspot-developer-verification=q1', 'MS=ms12345678'],
+    TXT: [
+      'v=spf1 include:spf.protection.outlook.com include:_spf.salesforce.com include:mail.zendesk.com -all',
+      'hubspot-developer-verification=q1',
+      'MS=ms12345678',
+    ],
   },
   'initech.test': { A: ['127.0.0.1'], MX: [{ preference: 10, exchange: 'mx1.initech.test' }], TXT: ['docusign=5e2a'] },
   'www.initech.test': { A: ['127.0.0.1'] },

@@ -14,7 +14,10 @@ import { startWithConfig } from '../helpers/cascade.js';
 import { startDnsServer, type Zone } from '../helpers/dnsServer.js';
 import { page, startWebServer, type Route } from '../helpers/webServer.js';
 
-const csv = readFileSync(fileURLToPath(new URL('../../../api/demo/sample-leads.csv', import.meta.url)), 'utf8').trim().split('\n').slice(1);
+const csv = readFileSync(fileURLToPath(new URL('../../../api/demo/sample-leads.csv', import.meta.url)), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1);
 const leads = csv.map((line, i) => {
   const [email, website] = line.split(',');
   return { key: String(i + 2), input: { ...(email?.trim() ? { email: email.trim() } : {}), ...(website?.trim() ? { domain: website.trim() } : {}) } };
@@ -35,8 +38,20 @@ const PAGES: [number, string | null][] = [
   [0.15, null],
 ];
 const MAIL: [number, Zone][] = [
-  [0.45, { MX: [{ preference: 1, exchange: 'aspmx.l.google.com' }], TXT: ['v=spf1 include:_spf.google.com include:sendgrid.net ~all', 'google-site-verification=x'] }],
-  [0.3, { MX: [{ preference: 0, exchange: 'x.mail.protection.outlook.com' }], TXT: ['v=spf1 include:spf.protection.outlook.com include:_spf.salesforce.com -all', 'MS=ms1'] }],
+  [
+    0.45,
+    {
+      MX: [{ preference: 1, exchange: 'aspmx.l.google.com' }],
+      TXT: ['v=spf1 include:_spf.google.com include:sendgrid.net ~all', 'google-site-verification=x'],
+    },
+  ],
+  [
+    0.3,
+    {
+      MX: [{ preference: 0, exchange: 'x.mail.protection.outlook.com' }],
+      TXT: ['v=spf1 include:spf.protection.outlook.com include:_spf.salesforce.com -all', 'MS=ms1'],
+    },
+  ],
   [0.1, { MX: [{ preference: 10, exchange: 'mx.zoho.eu' }] }],
   [0.1, { MX: [{ preference: 10, exchange: 'mail.self' }] }],
   [0.05, {}],
@@ -45,7 +60,11 @@ const MAIL: [number, Zone][] = [
 async function main() {
   const domains = new Set<string>();
   for (const l of leads) {
-    const d = (l.input.domain ?? l.input.email?.split('@')[1] ?? '').toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/\/.*$/, '');
+    const d = (l.input.domain ?? l.input.email?.split('@')[1] ?? '')
+      .toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/^www\./, '')
+      .replace(/\/.*$/, '');
     if (d) domains.add(d);
   }
   const zones: Record<string, Zone> = {};
@@ -68,15 +87,28 @@ async function main() {
     net: { dnsServers: [dns.address], allowLoopbackPorts: [web.port] },
   });
   const fields = [
-    'company.name', 'company.description', 'company.logoUrl', 'company.ogImage', 'company.linkedinUrl', 'company.twitterUrl', 'company.facebookUrl',
-    'company.githubUrl', 'company.email', 'company.phone', 'company.techStack', 'company.emailProvider', 'person.emailStatus',
+    'company.name',
+    'company.description',
+    'company.logoUrl',
+    'company.ogImage',
+    'company.linkedinUrl',
+    'company.twitterUrl',
+    'company.facebookUrl',
+    'company.githubUrl',
+    'company.email',
+    'company.phone',
+    'company.techStack',
+    'company.emailProvider',
+    'person.emailStatus',
   ];
   try {
     const { rows } = await app.runJob(fields, leads);
     const statuses: Record<string, number> = {};
     for (const r of rows) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     console.log(`${rows.length} sample leads, ${domains.size} distinct domains; row statuses ${JSON.stringify(statuses)}`);
-    console.log(`fixture world: home pages ${PAGES.map(([s, f]) => `${f ?? 'none'} ${s * 100}%`).join(', ')}; mail ${MAIL.map(([s, z]) => `${z.MX?.[0]?.exchange ?? 'no MX'} ${s * 100}%`).join(', ')}`);
+    console.log(
+      `fixture world: home pages ${PAGES.map(([s, f]) => `${f ?? 'none'} ${s * 100}%`).join(', ')}; mail ${MAIL.map(([s, z]) => `${z.MX?.[0]?.exchange ?? 'no MX'} ${s * 100}%`).join(', ')}`,
+    );
     console.log('field                 filled  rate   by');
     for (const f of fields) {
       const filled = rows.filter((r: any) => r.values[f] !== undefined);
@@ -88,7 +120,10 @@ async function main() {
     for (const r of emailRows) dist[r.values['person.emailStatus']] = (dist[r.values['person.emailStatus']] ?? 0) + 1;
     console.log(`person.emailStatus values: ${JSON.stringify(dist)}`);
     const { body } = await app.api('/v1/metrics?window=1d');
-    for (const p of body.providers) console.log(`${p.provider}: calls ${p.calls}, matches ${p.matches}, match rate ${p.matchRate === null ? '-' : `${(100 * p.matchRate).toFixed(0)}%`}, cache hits ${p.cacheHits}, cost $${p.costUsd}`);
+    for (const p of body.providers)
+      console.log(
+        `${p.provider}: calls ${p.calls}, matches ${p.matches}, match rate ${p.matchRate === null ? '-' : `${(100 * p.matchRate).toFixed(0)}%`}, cache hits ${p.cacheHits}, cost $${p.costUsd}`,
+      );
     console.log(`home page requests: ${web.requests.length}; DNS questions: ${dns.queries.length}`);
   } finally {
     await app.stop();

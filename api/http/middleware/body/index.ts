@@ -21,7 +21,11 @@ const utf8 = new TextDecoder();
  * does (TextDecoder: a leading BOM dropped, invalid bytes replaced), so a
  * handler sees the same string either way.
  */
-export function nodeBodyLimit(opts: { maxSize: number; onError(c: Context<AppEnv>): Response | Promise<Response>; limit: MiddlewareHandler<AppEnv> }): MiddlewareHandler<AppEnv> {
+export function nodeBodyLimit(opts: {
+  maxSize: number;
+  onError(c: Context<AppEnv>): Response | Promise<Response>;
+  limit: MiddlewareHandler<AppEnv>;
+}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
     const declared = incoming?.headers['content-length'];
