@@ -157,6 +157,7 @@ export const ProvenanceSchema = z.object({
 });
 
 export const RowErrorSchema = z.object({ code: RowFlagCodeSchema, message: z.string() });
+export type RowError = z.infer<typeof RowErrorSchema>;
 
 export const RowResultSchema = z
   .object({

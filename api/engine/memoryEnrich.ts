@@ -4,9 +4,8 @@ import type { CacheKey } from '../storage/cache.js';
 import { admit } from './admit.js';
 import type { StepResult } from './caller.js';
 import { ABSENT, type HotEntry } from './hotCache.js';
-import { toRowResult } from './results.js';
-import { emptyState } from './rowState.js';
-import { applyFreeAnswers, candidates, keyFor, missingFields, verdict, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { lookupAnswer, lookupWork } from './realtime.js';
+import { applyFreeAnswers, candidates, keyFor, missingFields, verdict, type WaterfallDeps } from './waterfall.js';
 
 export interface MemoryEnrichDeps extends WaterfallDeps {
   /** What memory knows of the key (the hot cache): its fresh answer, ABSENT (none stored), or undefined (not known). */
@@ -35,14 +34,7 @@ export function enrichFromMemory(deps: MemoryEnrichDeps, workspace: string, raw:
   const norm = admit(deps.providers, raw, fields);
   // Invalid input is enrichNow's to answer: it says why.
   if (!norm.ok) return undefined;
-  const work: RowWork = {
-    input: norm.input,
-    kinds: norm.kinds,
-    fields,
-    state: emptyState(),
-    predict,
-    ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: true, workspace, job: '' } },
-  };
+  const work = lookupWork(norm, workspace, fields, predict);
   const hits: Provider[] = [];
   while (missingFields(work.state, fields).length > 0) {
     const list = candidates(deps, work);
@@ -60,17 +52,6 @@ export function enrichFromMemory(deps: MemoryEnrichDeps, workspace: string, raw:
   }
   deps.earn();
   for (const p of hits) deps.countCacheHit(workspace, p.id);
-  const missing = missingFields(work.state, fields);
   const v = verdict(work.state, fields, deps.providers);
-  const result = toRowResult('', v.status, work.state, fields, v.error);
-  return {
-    status: result.status,
-    values: result.values,
-    sources: result.sources,
-    provenance: result.provenance,
-    missing,
-    ...(result.error ? { error: result.error } : {}),
-    costUsd: 0,
-    elapsedMs: deps.clock.now() - started,
-  };
+  return lookupAnswer(work, v, missingFields(work.state, fields), { costUsd: 0, elapsedMs: deps.clock.now() - started });
 }

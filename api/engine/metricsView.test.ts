@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { testProvider } from '../../test/helpers/provider.js';
 import type { Provider } from '../providers/types.js';
-import type { ProviderFigures } from '../storage/calls.js';
+import { noFigures, type ProviderFigures } from '../storage/calls.js';
 import { metricsView } from './metricsView.js';
 
 const provider = (id: string, extra: Partial<Provider> = {}) => testProvider(id, { label: `${id} label`, ...extra });
 
-const figures = (providerId: string, f: Partial<ProviderFigures>): ProviderFigures => ({
-  providerId,
-  calls: 0,
-  paidCalls: 0,
-  matches: 0,
-  noMatches: 0,
-  rateLimited: 0,
-  errors: 0,
-  costUsd: 0,
-  p50Ms: null,
-  p95Ms: null,
-  cacheHits: 0,
-  ...f,
-});
+const figures = (providerId: string, f: Partial<ProviderFigures>): ProviderFigures => ({ ...noFigures(providerId), ...f });
 
 const window = { window: '7d', since: Date.UTC(2026, 10, 1) };
 

@@ -1,11 +1,11 @@
-import type { EnrichResult, Field, RowInput } from '../../shared/index.js';
+import type { EnrichResult, Field, RowError, RowInput } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import type { StepResult } from './caller.js';
 import { sleep } from '../clock.js';
 import type { HedgeBudget } from './hedgeBudget.js';
-import { admit } from './admit.js';
+import { admit, type Admitted } from './admit.js';
 import { emptyState } from './rowState.js';
-import { applyFreeAnswers, candidates, decide, keyFor, missingFields, stepFor, verdict, type RowWork, type WaterfallDeps } from './waterfall.js';
+import { applyFreeAnswers, candidates, decide, keyFor, missingFields, stepFor, verdict, type RowWork, type Verdict, type WaterfallDeps } from './waterfall.js';
 import { toRowResult } from './results.js';
 import { realtimeOrder } from './order.js';
 
@@ -30,6 +30,35 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
     timer.abort();
   }
 }
+
+/**
+ * A lookup's answer from its row as it stands: what was found, with its
+ * sources, what is missing, and why: `error` when given, else the row's own flag.
+ */
+export function lookupAnswer(work: RowWork, v: Verdict, missing: Field[], extra: { error?: RowError; costUsd: number; elapsedMs: number }): EnrichResult {
+  const result = toRowResult('', v.status, work.state, work.fields, v.error);
+  const error = extra.error ?? result.error;
+  return {
+    status: result.status,
+    values: result.values,
+    sources: result.sources,
+    provenance: result.provenance,
+    missing,
+    ...(error ? { error } : {}),
+    costUsd: extra.costUsd,
+    elapsedMs: extra.elapsedMs,
+  };
+}
+
+/** A real-time lookup's row: empty, tied to no job, and in the real-time lane, ahead of bulk work in every queue. */
+export const lookupWork = (norm: Extract<Admitted, { ok: true }>, workspace: string, fields: Field[], predict: boolean, signal?: AbortSignal): RowWork => ({
+  input: norm.input,
+  kinds: norm.kinds,
+  fields,
+  state: emptyState(),
+  predict,
+  ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: true, workspace, job: '' }, ...(signal ? { signal } : {}) },
+});
 
 /**
  * One row, now: the same cache and waterfall as bulk jobs, ahead of them in
@@ -67,14 +96,7 @@ export async function enrichNow(
     };
   }
   const queueAbort = new AbortController();
-  const work: RowWork = {
-    input: norm.input,
-    kinds: norm.kinds,
-    fields,
-    state: emptyState(),
-    predict,
-    ctx: { workspace, jobId: null, segment: norm.segment, lane: { realtime: true, workspace, job: '' }, signal: queueAbort.signal },
-  };
+  const work = lookupWork(norm, workspace, fields, predict, queueAbort.signal);
   deps.hedge.earn();
   const health = deps.stats.health;
   const inflight = new Map<string, Flight>();
@@ -180,7 +202,6 @@ export async function enrichNow(
   queueAbort.abort();
   const missing = missingFields(work.state, fields);
   const v = verdict(work.state, fields, deps.providers);
-  const result = toRowResult('', v.status, work.state, fields, v.error);
   // Providers that could still fill a field but were not asked: slower right now than the deadline allowed.
   const tooSlow = missing.length > 0 && inflight.size === 0 && !storageLate ? candidates(deps, work, asked).map((p) => p.id) : [];
   const timedOut = missing.length > 0 && (inflight.size > 0 || storageLate || tooSlow.length > 0);
@@ -188,14 +209,9 @@ export async function enrichNow(
     inflight.size > 0 || storageLate
       ? `not all fields were found within ${deadlineMs} ms; the answers still coming are cached for the next lookup`
       : `not all fields were found within ${deadlineMs} ms: ${tooSlow.join(', ')} answer slower than that right now and were not asked`;
-  return {
-    status: result.status,
-    values: result.values,
-    sources: result.sources,
-    provenance: result.provenance,
-    missing,
-    ...(timedOut ? { error: { code: 'deadline_exceeded' as const, message: why } } : result.error ? { error: result.error } : {}),
+  return lookupAnswer(work, v, missing, {
+    ...(timedOut ? { error: { code: 'deadline_exceeded' as const, message: why } } : {}),
     costUsd,
     elapsedMs: deps.clock.now() - started,
-  };
+  });
 }

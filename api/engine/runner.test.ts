@@ -52,21 +52,30 @@ function storeOf(rows: number) {
   return { store, claims, finished: () => done, release: () => inHand-- };
 }
 
+/**
+ * A runner over `store` with room for 10 rows, whose rows are held until the
+ * test ends them one by one (`working`). No poll: every claim is one the
+ * runner chose to make.
+ */
+function heldRows(store: RunnerStore, release: () => void) {
+  const working: (() => void)[] = [];
+  const runner = new Runner({
+    store,
+    processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
+    onError: (err) => {
+      throw err;
+    },
+    engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+    clock: systemClock,
+    workerId: 'w',
+  });
+  return { runner, working };
+}
+
 describe('Runner', () => {
   it('claims more as room frees while a job has due rows, and stops asking once it has none', async () => {
     const { store, claims, finished, release } = storeOf(30);
-    const working: (() => void)[] = [];
-    const runner = new Runner({
-      store,
-      processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
-      onError: (err) => {
-        throw err;
-      },
-      // No poll during the test: every claim is one the runner chose to make.
-      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
-      clock: systemClock,
-      workerId: 'w',
-    });
+    const { runner, working } = heldRows(store, release);
     runner.start();
     // Rows finish one at a time, each with room for the runner to react.
     for (let i = 0; i < 200 && !finished(); i++) {
@@ -130,17 +139,7 @@ describe('Runner', () => {
         return store.claim(...args);
       },
     };
-    const working: (() => void)[] = [];
-    const runner = new Runner({
-      store: slowStore,
-      processRow: () => new Promise<void>((resolve) => working.push(() => finishWith(release, resolve))),
-      onError: (err) => {
-        throw err;
-      },
-      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
-      clock: systemClock,
-      workerId: 'w',
-    });
+    const { runner, working } = heldRows(slowStore, release);
     runner.start();
     for (let i = 0; i < 100 && (working.length < 10 || claimsOut.length === 0); i++) {
       await tick();

@@ -51,23 +51,18 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
     buckets: LATENCY_BUCKETS_S,
     registers,
   });
-  const inFlight = new Gauge({
-    name: 'cascade_provider_in_flight',
-    help: 'Requests on the wire to each provider now.',
-    labelNames: ['provider'] as const,
-    registers,
-  });
+  // Figures by provider alone: the only label, so a series per provider, never one per row, job or workspace.
+  const byProvider = { labelNames: ['provider'] as const, registers };
+  const inFlight = new Gauge({ name: 'cascade_provider_in_flight', help: 'Requests on the wire to each provider now.', ...byProvider });
   const spend = new Counter({
     name: 'cascade_provider_spend_usd_total',
     help: 'What calls were billed (costPerCall on answers, costPerMatch on matches), in USD.',
-    labelNames: ['provider'] as const,
-    registers,
+    ...byProvider,
   });
   const cacheHits = new Counter({
     name: 'cascade_provider_cache_hits_total',
     help: 'Answers taken from the cache (or another row’s purchase) instead of a call.',
-    labelNames: ['provider'] as const,
-    registers,
+    ...byProvider,
   });
   const rows = new Counter({
     name: 'cascade_rows_processed_total',

@@ -7,7 +7,7 @@ import { sleep, type Clock } from '../clock.js';
 import { SerialTask } from '../engine/serialTask.js';
 import type { Log } from '../log.js';
 import type { SheetLayout } from '../storage/schema/index.js';
-import type { ActiveTarget, PendingWrite } from '../storage/writes.js';
+import type { ActiveTarget, PendingWrite, WritesStore } from '../storage/writes.js';
 import { quoteSheet } from './a1.js';
 import { planColumns } from './columns.js';
 import type { Credentials, GoogleAuthClient, GoogleCredential } from './credentials.js';
@@ -19,19 +19,11 @@ import { rowCells } from './rowCells.js';
 import { statusFormatRequests } from './statusText.js';
 import { doublingBackoff } from '../flow/backoff.js';
 
-/** What the writer may do to the database; it never writes SQL itself. */
-export interface WriterStore {
-  activeTargets(): Promise<ActiveTarget[]>;
-  saveLayout(jobId: string, layout: SheetLayout | null): Promise<void>;
-  recordError(jobId: string, error: { code: string; message: string; paused: boolean }, now: number): Promise<void>;
-  clearError(jobId: string): Promise<void>;
-  settle(jobId: string, now: number): Promise<void>;
-  unanchored(jobId: string, limit: number): Promise<{ seq: number; key: string }[]>;
-  markAnchored(jobId: string, seqs: number[], now: number): Promise<void>;
-  pending(jobId: string, limit: number): Promise<PendingWrite[]>;
-  markWritten(jobId: string, written: { seq: number; version: number }[]): Promise<void>;
-  markOrphaned(jobId: string, seqs: number[]): Promise<void>;
-}
+/** What the writer may do to the database (the sheet-writes port); it never writes SQL itself. */
+export type WriterStore = Pick<
+  WritesStore,
+  'activeTargets' | 'saveLayout' | 'recordError' | 'clearError' | 'settle' | 'unanchored' | 'markAnchored' | 'pending' | 'markWritten' | 'markOrphaned'
+>;
 
 export interface WriterDeps {
   store: WriterStore;

@@ -36,6 +36,21 @@ export interface CacheHitCount {
   hits: number;
 }
 
+/** A provider's figures before any call: the start every window's sums build on. */
+export const noFigures = (providerId: string): ProviderFigures => ({
+  providerId,
+  calls: 0,
+  paidCalls: 0,
+  matches: 0,
+  noMatches: 0,
+  rateLimited: 0,
+  errors: 0,
+  costUsd: 0,
+  p50Ms: null,
+  p95Ms: null,
+  cacheHits: 0,
+});
+
 export interface ProviderFigures {
   providerId: string;
   calls: number;
@@ -125,19 +140,7 @@ export function callsStore(db: Db): CallsStore {
       const get = (id: string) => {
         let f = byId.get(id);
         if (!f) {
-          f = {
-            providerId: id,
-            calls: 0,
-            paidCalls: 0,
-            matches: 0,
-            noMatches: 0,
-            rateLimited: 0,
-            errors: 0,
-            costUsd: 0,
-            p50Ms: null,
-            p95Ms: null,
-            cacheHits: 0,
-          };
+          f = noFigures(id);
           byId.set(id, f);
         }
         return f;
