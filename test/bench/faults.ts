@@ -13,7 +13,8 @@
  *    reads) or its own deadline (a lookup).
  *
  * Runs in this process against a temp libSQL file and simulated providers
- * on 127.0.0.1; every loop is bounded. Needs root (chattr) on Linux.
+ * on 127.0.0.1; every loop is bounded. Needs root (chattr) on Linux, so it
+ * runs only when named: `npm run bench -- faults`.
  */
 import { createClient } from '@libsql/client';
 import { execFileSync } from 'node:child_process';
@@ -118,5 +119,7 @@ async function lockHeld(): Promise<void> {
   }
 }
 
-await unwritable();
-await lockHeld();
+export async function runFaultScenarios(): Promise<void> {
+  await unwritable();
+  await lockHeld();
+}

@@ -7,12 +7,14 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`) runs only the parts named.
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`) runs only the parts named;
+ * `faults` (issue 16's storage faults; needs root) runs only when named.
  */
 import { cpus, loadavg } from 'node:os';
 import { figure, heading, num, out } from './report.js';
 import { SCENARIO_A_TLDS, SCENARIO_B_TLDS, SCENARIO_C_TLDS, scenarioAProviders, scenarioBProviders, scenarioCProviders } from './providers.js';
 import { CACHED_TARGET, runCachedScenario, type CachedRun } from './cachedScenario.js';
+import { runFaultScenarios } from './faults.js';
 import { runRssScenario, TARGET_RSS_MB, type RssResult } from './rss.js';
 import { reportRealtime, runRealtimeScenario, type RealtimeRun } from './realtimeScenario.js';
 import { runWaterfallScenario, type ScenarioResult, type WaterfallScenario } from './waterfallScenario.js';
@@ -105,6 +107,16 @@ async function main(): Promise<void> {
       rss = await runRssScenario(RSS_ROWS, RSS_TIMEOUT_S);
     } catch (err) {
       failures.push(`RSS: ${(err as Error).message}`);
+      out(`  FAILED: ${(err as Error).stack ?? err}`);
+    }
+  }
+
+  // Only when named: it needs root (chattr) and prints its own figures.
+  if (only.has('FAULTS')) {
+    try {
+      await runFaultScenarios();
+    } catch (err) {
+      failures.push(`faults: ${(err as Error).message}`);
       out(`  FAILED: ${(err as Error).stack ?? err}`);
     }
   }
