@@ -239,6 +239,11 @@ export const ProviderMetricsSchema = z
     rateLimited: z.number().int(),
     errors: z.number().int(),
     cacheHits: z.number().int(),
+    /**
+     * What the window's cache hits would have cost at the provider's prices: its price per call, plus its price per
+     * match at its match rate in the window (none without answers in it). Money the cache saved, in USD.
+     */
+    savedUsd: z.number(),
   })
   .meta({ id: 'ProviderMetrics' });
 export type ProviderMetrics = z.infer<typeof ProviderMetricsSchema>;

@@ -26,6 +26,18 @@ describe('metricsView', () => {
     expect(view).not.toHaveProperty('jobId');
   });
 
+  it('prices the cache hits at what they would have cost: per call, and per match at the match rate in the window', () => {
+    const view = metricsView(
+      [provider('a', { costPerCall: 0.01, costPerMatch: 0.05 }), provider('b', { costPerCall: 0.02 })],
+      [figures('a', { matches: 3, noMatches: 1, cacheHits: 10 }), figures('b', { cacheHits: 5 }), figures('gone', { matches: 1, cacheHits: 7 })],
+      { p50Ms: null, p95Ms: null },
+      window,
+    );
+    // a: 10 × (0.01 + 0.05 × 0.75); b: no answers in the window, so per call only; gone: prices unknown.
+    expect(view.providers.map((p) => p.savedUsd)).toEqual([0.475, 0.1, 0]);
+    expect(view.totals.savedUsd).toBe(0.575);
+  });
+
   it('keeps predictions out of the matches, match rate and cost per match, but counts what they cost', () => {
     const view = metricsView(
       [provider('data'), provider('llm', { predictive: true })],

@@ -8,7 +8,7 @@ export interface MetricsWindow {
   jobId?: string;
 }
 
-type Figure = 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd';
+type Figure = 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd' | 'savedUsd';
 
 /**
  * The dashboard's figures from the call journal's: one line per configured
@@ -28,6 +28,10 @@ export function metricsView(
     const f = byId.get(id);
     const answered = (f?.matches ?? 0) + (f?.noMatches ?? 0);
     const cost = f?.costUsd ?? 0;
+    const matchRate = answered ? f!.matches / answered : null;
+    const hits = f?.cacheHits ?? 0;
+    // A dropped provider's prices are unknown: its hits saved nothing anyone can price.
+    const saved = p ? hits * (p.costPerCall + p.costPerMatch * (matchRate ?? 0)) : 0;
     return {
       provider: id,
       label: p ? (p.demo ? `${p.label} (demo)` : p.label) : id,
@@ -37,14 +41,15 @@ export function metricsView(
       paidCalls: f?.paidCalls ?? 0,
       matches: f?.matches ?? 0,
       noMatches: f?.noMatches ?? 0,
-      matchRate: answered ? f!.matches / answered : null,
+      matchRate,
       p50Ms: f?.p50Ms ?? null,
       p95Ms: f?.p95Ms ?? null,
       costUsd: cost,
       costPerMatch: f?.matches ? cost / f.matches : null,
       rateLimited: f?.rateLimited ?? 0,
       errors: f?.errors ?? 0,
-      cacheHits: f?.cacheHits ?? 0,
+      cacheHits: hits,
+      savedUsd: Math.round(saved * 1e6) / 1e6,
     };
   });
   // Predictions are not matches: data providers' figures and predictive ones' are summed apart.
@@ -70,6 +75,7 @@ export function metricsView(
       rateLimited: sum('rateLimited'),
       errors: sum('errors'),
       cacheHits: sum('cacheHits'),
+      savedUsd: Math.round(sum('savedUsd') * 1e6) / 1e6,
       predictedMatches: sumOf('matches', true),
       predictedCostUsd: sumOf('costUsd', true),
     },

@@ -4,7 +4,7 @@ import type { Metrics, ProviderMetrics } from '../../shared/index.js';
 export const DASHBOARD_TITLE = 'Cascade dashboard';
 export const DASHBOARD_MARKER = 'cascade.dashboard';
 /** The layout's version, kept in the tab's marker: a tab of another layout (fewer rows, other charts) is made again. */
-export const DASHBOARD_VERSION = 'v2';
+export const DASHBOARD_VERSION = 'v3';
 
 const HEADER = ['Provider', 'Match rate', 'p95 latency (ms)', 'Cost per match (USD)', 'Calls', '429s', 'Errors'];
 const COLS = HEADER.length;
@@ -17,7 +17,7 @@ export const JOB_SECTION = ALERTS_SECTION + MAX_ALERTS + 2;
 export const WEEK_SECTION = JOB_SECTION + MAX_PROVIDERS + 4;
 /** This week against the one before: title, header, 4 total lines, then a match-rate line per provider. */
 export const TREND_SECTION = WEEK_SECTION + MAX_PROVIDERS + 4;
-const TREND_TOTALS = ['Spend', 'Matches', 'Cost per match', 'Cost per verified match'] as const;
+const TREND_TOTALS = ['Spend', 'Matches', 'Cost per match', 'Cost per verified match', 'Saved by the cache'] as const;
 /** Daily match rate per provider over 14 days (the trend chart's data): title, header, one row a day. */
 export const DAILY_SECTION = TREND_SECTION + 2 + TREND_TOTALS.length + MAX_PROVIDERS + 2;
 export const DAILY_PROVIDERS = COLS - 1;
@@ -96,6 +96,8 @@ function trendLines(a: Alerts, week: Metrics): Cell[][] {
     line('Matches', week.totals.matches, lastWeek.matches, true),
     line('Cost per match', week.totals.costPerMatch, lastWeek.costPerMatch, false),
     line('Cost per verified match', thisWeek.costPerVerifiedMatch, lastWeek.costPerVerifiedMatch, false),
+    // At provider prices (GET /v1/metrics' savedUsd); the week before's is not kept, so no change is shown.
+    line('Saved by the cache', week.totals.savedUsd, null, true),
     ...providers,
   ];
 }
@@ -192,9 +194,10 @@ export function dashboardSetup(sheetId: number) {
     numberFormat(sheetId, 3, 'NUMBER', '+#,##0;-#,##0', [TREND_SECTION + 2, TREND_SECTION + 3]),
     numberFormat(sheetId, 1, 'CURRENCY', '$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5], 2),
     numberFormat(sheetId, 3, 'CURRENCY', '+$0.0000;-$0.0000', [TREND_SECTION + 3, TREND_SECTION + 5]),
-    numberFormat(sheetId, 1, 'PERCENT', '0.0%', [TREND_SECTION + 5, DAILY_SECTION - 1], 2),
+    numberFormat(sheetId, 1, 'CURRENCY', '$#,##0.00', [TREND_SECTION + 5, TREND_SECTION + 6], 2),
+    numberFormat(sheetId, 1, 'PERCENT', '0.0%', [TREND_SECTION + 6, DAILY_SECTION - 1], 2),
     // Points, not a percent: the cell holds the change ×100 already (a PERCENT pattern without % would not scale it).
-    numberFormat(sheetId, 3, 'NUMBER', '+0.0" pts";-0.0" pts"', [TREND_SECTION + 5, DAILY_SECTION - 1]),
+    numberFormat(sheetId, 3, 'NUMBER', '+0.0" pts";-0.0" pts"', [TREND_SECTION + 6, DAILY_SECTION - 1]),
     numberFormat(sheetId, 0, 'DATE', 'yyyy-mm-dd', [DAILY_SECTION + 1, DASHBOARD_ROWS]),
     numberFormat(sheetId, 1, 'PERCENT', '0.0%', [DAILY_SECTION + 1, DASHBOARD_ROWS], DAILY_PROVIDERS),
     dailyChart(sheetId),

@@ -296,7 +296,8 @@ describe('the dashboard tab', () => {
     expect(dash.value(ALERTS_SECTION + 1, 1)).toBe('None: every provider is within its usual match rate and latency.');
     expect(dash.values(TREND_SECTION + 2, 1, TREND_SECTION + 2, 3)[0]).toEqual(['Spend', week.totals.costUsd, alerts.totals.lastWeek.costUsd]);
     expect(dash.values(TREND_SECTION + 4, 1, TREND_SECTION + 4, 2)[0]).toEqual(['Cost per match', week.totals.costPerMatch]);
-    expect(dash.value(TREND_SECTION + 6, 2)).toBe(alerts.providers[0].matchRate.thisWeek);
+    expect(dash.values(TREND_SECTION + 6, 1, TREND_SECTION + 6, 2)[0]).toEqual(['Saved by the cache', week.totals.savedUsd]);
+    expect(dash.value(TREND_SECTION + 7, 2)).toBe(alerts.providers[0].matchRate.thisWeek);
     expect(dash.value(DAILY_SECTION + 1, 2)).toBe(alerts.providers[0].label);
     expect(dash.value(DASHBOARD_ROWS - 1, 2)).toBe(alerts.providers[0].daily.at(-1).matchRate);
     expect(dash.charts).toHaveLength(3);
