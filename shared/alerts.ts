@@ -66,19 +66,10 @@ export const AlertsSchema = z
   .meta({ id: 'Alerts' });
 export type Alerts = z.infer<typeof AlertsSchema>;
 
-/** What the generic JSON alert webhook receives, once when an alert starts and once when it clears. */
-export const AlertEventSchema = z
-  .object({
-    event: z.enum(['alert.started', 'alert.cleared']),
-    workspace: z.string(),
-    provider: z.string(),
-    label: z.string(),
-    figure: AlertFigureSchema,
-    current: z.number(),
-    baseline: z.number(),
-    since: z.string(),
-    clearedAt: z.string().nullable(),
-    message: z.string(),
-  })
-  .meta({ id: 'AlertEvent' });
+/** What the generic JSON alert webhook receives, once when an alert starts and once when it clears: the alert, and which. */
+export const AlertEventSchema = AlertSchema.extend({
+  event: z.enum(['alert.started', 'alert.cleared']),
+  workspace: z.string(),
+  clearedAt: z.string().nullable(),
+}).meta({ id: 'AlertEvent' });
 export type AlertEvent = z.infer<typeof AlertEventSchema>;
