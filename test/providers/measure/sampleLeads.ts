@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WEBSITE_FIELDS } from '../../../api/providers/website/provider.js';
 import { startWithConfig } from '../helpers/cascade.js';
 import { startDnsServer, type Zone } from '../helpers/dnsServer.js';
 import { page, startWebServer, type Route } from '../helpers/webServer.js';
@@ -86,21 +87,8 @@ async function main() {
     ],
     net: { dnsServers: [dns.address], allowLoopbackPorts: [web.port] },
   });
-  const fields = [
-    'company.name',
-    'company.description',
-    'company.logoUrl',
-    'company.ogImage',
-    'company.linkedinUrl',
-    'company.twitterUrl',
-    'company.facebookUrl',
-    'company.githubUrl',
-    'company.email',
-    'company.phone',
-    'company.techStack',
-    'company.emailProvider',
-    'person.emailStatus',
-  ];
+  // Every field the keyless providers give: the website's, the mail provider (DNS) and the email check.
+  const fields = [...WEBSITE_FIELDS, 'company.emailProvider', 'person.emailStatus'];
   try {
     const { rows } = await app.runJob(fields, leads);
     const statuses: Record<string, number> = {};
