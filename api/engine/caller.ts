@@ -145,7 +145,12 @@ export class Caller {
     return call;
   }
 
-  constructor(private readonly deps: CallerDeps) {}
+  /** Where requests and spend are counted: the deps' metrics, or nothing. Resolved once, not per call. */
+  private readonly metrics: EngineMetrics;
+
+  constructor(private readonly deps: CallerDeps) {
+    this.metrics = deps.metrics ?? noEngineMetrics;
+  }
 
   /** An answer already bought (stored, or bought moments ago for another row): free. Undefined when there is none. */
   async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<FreeAnswer | undefined> {
@@ -230,7 +235,7 @@ export class Caller {
       if (!budgets.reserve(ctx.jobId, worst)) return { kind: 'stop', step: { kind: 'budget_exhausted' } };
       const started = clock.now();
       // Counted where each request goes on the wire and comes back: one count per request the provider receives.
-      const ended = (this.deps.metrics ?? noEngineMetrics).callStarted(provider.id);
+      const ended = this.metrics.callStarted(provider.id);
       // Real-time routing's view of the provider (providerHealth.ts): this call is out from now until it ends.
       const out = this.deps.stats.health.begin(provider.id, started);
       try {
@@ -278,7 +283,7 @@ export class Caller {
       const answered = result.kind === 'match' || result.kind === 'no_match';
       const costUsd = answered ? provider.costPerCall + (result.kind === 'match' ? provider.costPerMatch : 0) : 0;
       budgets.settle(ctx.jobId, worst, costUsd);
-      if (costUsd > 0) this.deps.metrics?.spent(provider.id, costUsd);
+      if (costUsd > 0) this.metrics.spent(provider.id, costUsd);
       if (result.kind === 'pending') {
         // Not an answer and not billed. The slot was released above: other rows use it while this one waits.
         pollStarted ??= started;
