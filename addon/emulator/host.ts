@@ -88,6 +88,8 @@ export class AppsScriptHost {
         ss.sheet(a.sheetId);
         ss.activeSheetId = a.sheetId;
         return null;
+      case 'sheet.activeRange':
+        return ss.activeRange(a.sheetId);
       case 'range.get':
         return ss.get(a);
       case 'ui.menu':

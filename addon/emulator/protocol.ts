@@ -46,6 +46,8 @@ export interface Ops {
   'sheet.lastRow': [{ sheetId: number }, number];
   'sheet.lastColumn': [{ sheetId: number }, number];
   'sheet.activate': [{ sheetId: number }, null];
+  /** The tab's selection while it is the active tab, else null (Sheet.getActiveRange). */
+  'sheet.activeRange': [{ sheetId: number }, RangeRef | null];
   'range.get': [RangeRef, CellValue[][]];
   'ui.menu': [{ title: string; items: { caption: string; functionName: string }[] }, null];
   'ui.sidebar': [{ title: string; html: string }, null];

@@ -13,7 +13,7 @@ function range(call: Call, sheetId: number, row: number, column: number, rows: n
   if (rows < 1) throw exception('The number of rows in the range must be at least 1.');
   if (columns < 1) throw exception('The number of columns in the range must be at least 1.');
   if (row < 1 || column < 1) throw exception('The starting row and column of the range must be at least 1.');
-  return { getValues: () => call('range.get', { sheetId, row, column, rows, columns }) };
+  return { getValues: () => call('range.get', { sheetId, row, column, rows, columns }), getRow: () => row, getNumRows: () => rows };
 }
 
 function sheet(call: Call, sheetId: number): GasSheet {
@@ -23,6 +23,10 @@ function sheet(call: Call, sheetId: number): GasSheet {
     getLastRow: () => call('sheet.lastRow', { sheetId }),
     getLastColumn: () => call('sheet.lastColumn', { sheetId }),
     getRange: (row, column, numRows, numColumns) => range(call, sheetId, row, column, numRows, numColumns),
+    getActiveRange() {
+      const r = call('sheet.activeRange', { sheetId });
+      return r && range(call, sheetId, r.row, r.column, r.rows, r.columns);
+    },
     activate() {
       call('sheet.activate', { sheetId });
       return self;

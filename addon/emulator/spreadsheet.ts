@@ -11,6 +11,8 @@ const exception = (message: string) => Object.assign(new Error(message), { name:
  */
 export class SpreadsheetHost {
   activeSheetId: number;
+  /** Each tab's selection, as Sheets keeps one per tab; a tab never clicked has A1 selected. */
+  private readonly selections = new Map<number, Omit<RangeRef, 'sheetId'>>();
 
   constructor(readonly book: Spreadsheet) {
     const first = book.sheets[0];
@@ -28,6 +30,21 @@ export class SpreadsheetHost {
     // A deleted active tab falls back to the first, as the UI does.
     if (!this.book.sheetById(this.activeSheetId)) this.activeSheetId = this.book.sheets[0]!.sheetId;
     return this.activeSheetId;
+  }
+
+  /** What the user clicked or dragged over: the tab's selection (the preview's grid and tests set it). */
+  select(sheetId: number, row: number, column = 1, rows = 1, columns = 1): void {
+    this.sheet(sheetId);
+    if (![row, column, rows, columns].every((n) => Number.isInteger(n) && n >= 1))
+      throw new Error(`emulator: not a range: ${row},${column} ${rows}×${columns}`);
+    this.selections.set(sheetId, { row, column, rows, columns });
+  }
+
+  /** Sheet.getActiveRange(): the selection of the active tab; another tab's is not active, so null. */
+  activeRange(sheetId: number): RangeRef | null {
+    this.sheet(sheetId);
+    if (sheetId !== this.active()) return null;
+    return { sheetId, ...(this.selections.get(sheetId) ?? { row: 1, column: 1, rows: 1, columns: 1 }) };
   }
 
   lastRow(sheetId: number): number {

@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import {
+  CreateJobSchema,
   FieldSchema,
   HeaderRowSchema,
   LIMITS,
   RetrySchema as ApiRetrySchema,
   RowInputSchema,
+  RowKeySchema,
   type EstimateResult,
   type Field,
   type JobCounts,
+  type LeadStepName,
+  type PipelineInfo,
+  type RowStatus,
   type SheetProgress,
+  type StepOutcome,
 } from '../../shared/index.js';
 
 /**
@@ -30,6 +36,14 @@ export interface ServerFunctions {
   cancelJob(): ProgressView;
   retryFlagged(options: RetryInput): ProgressView;
   openDashboard(): DashboardView;
+  /** What the workspace's lead pipeline runs; not configured when the API has none (or predates it). */
+  getPipeline(): PipelineInfo;
+  /** The lead run of the sheet's selected row, or why there is none. */
+  inspectRow(): RowInspection;
+  /** A lead run again (the inspector refreshing after Replay). */
+  inspectLead(ref: LeadRefInput): LeadView;
+  /** Resumes one row's run from its failed step (steps that succeeded never run again), then shows it. */
+  replayLead(ref: LeadRefInput): LeadView;
 }
 
 /** The row input a column can feed: the API's own row shape. */
@@ -58,6 +72,8 @@ export const PlanSchema = z.object({
   inputs: InputColumnsSchema,
   fields: z.array(FieldSchema).min(1, 'tick at least one field').max(LIMITS.fieldsPerJob),
   maxCostUsd: z.number().nonnegative().finite().optional(),
+  /** With lead fields: whether the pipeline writes to the CRM and tells owners for this job's rows (both off unless turned on). */
+  pipeline: CreateJobSchema.shape.pipeline,
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
@@ -114,6 +130,8 @@ export interface SidebarState {
 export interface EstimateView extends EstimateResult {
   /** Rows the API priced: all of them, or an even sample of a long column whose figures are scaled up. */
   sampled: number;
+  /** Lead fields were asked: the pipeline's steps (its own enrichment, the model) are not in these figures. */
+  pipelineNotPriced: boolean;
 }
 
 export interface ProgressView {
@@ -139,4 +157,68 @@ export interface ProgressView {
 export interface DashboardView {
   sheetName: string;
   refreshed: boolean;
+}
+
+/** A lead run by its job and row key (the sheet row number as the job sent it). */
+export const LeadRefSchema = z.object({
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'a job id'),
+  key: RowKeySchema,
+});
+export type LeadRefInput = z.input<typeof LeadRefSchema>;
+
+/** One step of a lead run as the row inspector shows it: its latest attempt. */
+export interface LeadStepView {
+  step: LeadStepName;
+  label: string;
+  outcome: StepOutcome;
+  /** Attempts so far (a replayed step has more than one). */
+  attempts: number;
+  duration: string;
+  cost: string;
+  /** Who did it: the model, the CRM, the webhook, the providers asked. */
+  by: string | null;
+  /** What it made, in a few words (`score 72`, `owner Ann · priority high`), or why it was skipped. */
+  detail: string | null;
+  /** The step's output is a model's judgement, not a found fact. */
+  judgement: boolean;
+  /** The qualifier's reason for its verdict: always a model's judgement. */
+  reason: string | null;
+  error: string | null;
+}
+
+export interface LeadFieldView {
+  field: Field;
+  label: string;
+  value: string;
+  /** A model's judgement (qualified, reason), shown as such. */
+  judgement: boolean;
+}
+
+export interface LeadView {
+  id: string;
+  jobId: string;
+  key: string;
+  status: RowStatus;
+  /** Pending or running: the inspector refreshes until it settles. */
+  running: boolean;
+  /** `Done`, `Running…`, `Stopped at Write to CRM`. */
+  summary: string;
+  steps: LeadStepView[];
+  fields: LeadFieldView[];
+  /** Every attempt's cost, replays included. */
+  cost: string;
+  failedStep: LeadStepName | null;
+  /** A step failed and the run is not already going again: Replay resumes it there. */
+  canReplay: boolean;
+  error: string | null;
+}
+
+export interface RowInspection {
+  sheetName: string;
+  /** The selected row (the first of a selection of several), or null with nothing selected. */
+  row: number | null;
+  selectedRows: number;
+  lead: LeadView | null;
+  /** Why there is no lead run to show. */
+  note: string | null;
 }

@@ -72,6 +72,22 @@ export function openDashboard(...a: Args<'openDashboard'>) {
   return server().openDashboard(...a);
 }
 
+export function getPipeline(...a: Args<'getPipeline'>) {
+  return server().getPipeline(...a);
+}
+
+export function inspectRow(...a: Args<'inspectRow'>) {
+  return server().inspectRow(...a);
+}
+
+export function inspectLead(...a: Args<'inspectLead'>) {
+  return server().inspectLead(...a);
+}
+
+export function replayLead(...a: Args<'replayLead'>) {
+  return server().replayLead(...a);
+}
+
 /**
  * Looks up one field of a lead through Cascade: cache first, then the
  * provider waterfall, with a short deadline.

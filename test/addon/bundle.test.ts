@@ -19,6 +19,10 @@ const SIDEBAR_CALLS: Record<keyof ServerFunctions, true> = {
   cancelJob: true,
   retryFlagged: true,
   openDashboard: true,
+  getPipeline: true,
+  inspectRow: true,
+  inspectLead: true,
+  replayLead: true,
 };
 const GLOBALS = ['onOpen', 'onInstall', 'showSidebar', 'CASCADE', ...Object.keys(SIDEBAR_CALLS)].sort();
 

@@ -18,6 +18,8 @@ const HINTS: Partial<Record<RequestErrorCode, string>> = {
   payload_too_large: 'The Cascade API refused a batch as too large; lower the batch size in the add-on settings.',
   storage_busy: "The Cascade API's database is busy; try again in a moment.",
   internal: 'The Cascade API had an internal error; try again in a moment.',
+  pipeline_not_configured:
+    'This workspace has no lead pipeline configured, so the Qualify fields cannot be filled: untick them, or ask whoever runs the Cascade API to configure one.',
 };
 
 /**

@@ -8,6 +8,9 @@ export type CellValue = string | number | boolean | Date;
 
 export interface GasRange {
   getValues(): CellValue[][];
+  /** The range's first row and its height: with getActiveRange, the rows the user selected. */
+  getRow(): number;
+  getNumRows(): number;
 }
 
 export interface GasSheet {
@@ -16,6 +19,8 @@ export interface GasSheet {
   getLastRow(): number;
   getLastColumn(): number;
   getRange(row: number, column: number, numRows: number, numColumns: number): GasRange;
+  /** The selection on this tab when it is the active one (what the user clicked), else null. */
+  getActiveRange(): GasRange | null;
   activate(): GasSheet;
 }
 

@@ -5,7 +5,9 @@ import { createCtx, type Ctx } from './context.js';
 import { showDashboard } from './dashboard.js';
 import { estimatePlan } from './estimate.js';
 import type { Gas } from './gas.js';
+import { inspectActiveRow, readLeadRun, replayLeadRow } from './inspect.js';
 import { createSheetJob, readProgress, requeueFlagged, stopJob, uploadMore } from './jobs.js';
+import { readPipeline } from './pipeline.js';
 import { readSettings, settingsView, storeSettings } from './settings.js';
 import { describeSheet } from './sheet.js';
 import { parseArgs } from './validate.js';
@@ -37,5 +39,9 @@ export function createServer(gas: Gas): ServerFunctions {
     cancelJob: () => stopJob(ctx),
     retryFlagged: (options) => requeueFlagged(ctx, options),
     openDashboard: () => showDashboard(ctx),
+    getPipeline: () => readPipeline(ctx),
+    inspectRow: () => inspectActiveRow(ctx),
+    inspectLead: (ref) => readLeadRun(ctx, ref),
+    replayLead: (ref) => replayLeadRow(ctx, ref),
   };
 }

@@ -4,10 +4,11 @@ import { AddonError } from '../core/apiErrors.js';
 import { splitByPayload, utf8Bytes } from '../core/batches.js';
 import { proposeOutputs } from '../core/columns.js';
 import type { JobState } from '../core/jobState.js';
+import { leadFieldsOf } from '../core/leadFields.js';
 import { toProgress } from '../core/progress.js';
 import type { Ctx } from './context.js';
 import type { GasSheet } from './gas.js';
-import { forgetOldJobs, loadJob, saveJob } from './jobStore.js';
+import { forgetOldJobs, loadJob, rememberLeadJob, saveJob } from './jobStore.js';
 import { cellText, checkInputColumns, findSheet, readRows, type SheetRow } from './sheet.js';
 import { parseArgs } from './validate.js';
 
@@ -86,6 +87,8 @@ export function createSheetJob(ctx: Ctx, raw: PlanInput): ProgressView {
         userKey: ctx.gas.Session.getTemporaryActiveUserKey(),
       },
       googleAccessToken: ctx.gas.ScriptApp.getOAuthToken(),
+      // The pipeline's effects (CRM, owners told) run only when the user turned them on, and only for lead fields.
+      ...(leadFieldsOf(plan.fields).length > 0 ? { pipeline: { deliver: plan.pipeline?.deliver ?? false, notify: plan.pipeline?.notify ?? false } } : {}),
     };
     // The first batch rides with the job, so the job is never momentarily empty (and done).
     const first = nextBatch(ctx, base, body);
@@ -108,6 +111,7 @@ export function createSheetJob(ctx: Ctx, raw: PlanInput): ProgressView {
     };
     forgetOldJobs(ctx.user);
     saveJob(ctx.user, state);
+    rememberLeadJob(ctx.user, state);
     return progressOf(ctx, state);
   } finally {
     lock.releaseLock();

@@ -1,6 +1,7 @@
-import { FIELDS, type EnrichResult, type Field, type RowInput } from '../../../shared/index.js';
+import { FIELDS, type EnrichField, type EnrichResult, type RowInput } from '../../../shared/index.js';
 import { AddonError } from '../core/apiErrors.js';
 import { cellToInput, cellValue } from '../core/cellInput.js';
+import { isEnrichField } from '../core/leadFields.js';
 import type { Ctx } from './context.js';
 
 type Cell = string | number | boolean;
@@ -9,7 +10,7 @@ type Cell = string | number | boolean;
 const MAX_KEY = 250;
 
 /** What a cell shows for one lookup: the value, empty for a settled no-match, or an error that says why. */
-function answer(res: EnrichResult, field: Field): Cell {
+function answer(res: EnrichResult, field: EnrichField): Cell {
   const v = res.values[field];
   if (v !== undefined) return cellValue(v);
   if (res.error) throw new AddonError(`Cascade: ${res.error.message}`);
@@ -29,7 +30,11 @@ export function cascadeLookup(ctx: Ctx, input: unknown, field: unknown, kind?: u
   if (typeof field !== 'string' || !(field in FIELDS)) {
     throw new AddonError(`Cascade: "${String(field)}" is not a field; use one like "company.name" or "person.title".`);
   }
-  const f = field as Field;
+  // Lead fields are made by the pipeline's steps for a sheet job's rows, never looked up one cell at a time.
+  if (!isEnrichField(field)) {
+    throw new AddonError(`Cascade: "${field}" is made by the lead pipeline, not looked up; tick it under Qualify in the sidebar instead.`);
+  }
+  const f = field;
   if (!Array.isArray(input)) {
     const [only] = lookupMany(ctx, [input], f, kind);
     if (only instanceof AddonError) throw only;
@@ -42,7 +47,7 @@ export function cascadeLookup(ctx: Ctx, input: unknown, field: unknown, kind?: u
   return lookupMany(ctx, cells, f, kind).map((r) => [r instanceof AddonError ? `#ERROR: ${r.message.replace(/^Cascade: /, '')}` : r]);
 }
 
-function lookupMany(ctx: Ctx, cells: unknown[], field: Field, kind: unknown): (Cell | AddonError)[] {
+function lookupMany(ctx: Ctx, cells: unknown[], field: EnrichField, kind: unknown): (Cell | AddonError)[] {
   const inputs = cells.map((c) => (c === '' || c === null || c === undefined ? null : cellToInput(c, kind)));
   const keys = inputs.map((i) => (i?.ok ? `cascade1|${field}|${JSON.stringify(i.input)}` : ''));
   const cache = ctx.gas.CacheService.getUserCache();
