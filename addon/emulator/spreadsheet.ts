@@ -40,11 +40,15 @@ export class SpreadsheetHost {
     this.selections.set(sheetId, { row, column, rows, columns });
   }
 
+  /** The tab's selection, active or not (what the preview's grid highlights). */
+  selection(sheetId: number): RangeRef {
+    return { sheetId, ...(this.selections.get(sheetId) ?? { row: 1, column: 1, rows: 1, columns: 1 }) };
+  }
+
   /** Sheet.getActiveRange(): the selection of the active tab; another tab's is not active, so null. */
   activeRange(sheetId: number): RangeRef | null {
     this.sheet(sheetId);
-    if (sheetId !== this.active()) return null;
-    return { sheetId, ...(this.selections.get(sheetId) ?? { row: 1, column: 1, rows: 1, columns: 1 }) };
+    return sheetId === this.active() ? this.selection(sheetId) : null;
   }
 
   lastRow(sheetId: number): number {

@@ -84,6 +84,7 @@ async function main() {
           values,
           formats: numberFormats(tab.formats),
           charts,
+          selected: gas.host.spreadsheet.selection(tab.sheetId),
           more: tab.rowCount - rows,
         });
       }
@@ -93,6 +94,16 @@ async function main() {
         if (!tab) return json(res, { error: 'no such tab' }, 404);
         gas.host.spreadsheet.activeSheetId = tab.sheetId;
         return json(res, { active: tab.sheetId });
+      }
+      // Clicking a cell selects it (and its tab), as in Sheets: what Sheet.getActiveRange() gives the row inspector.
+      if (req.method === 'POST' && url.pathname === '/select') {
+        const tab = book.sheetById(Number(url.searchParams.get('sheetId')));
+        const row = Number(url.searchParams.get('row'));
+        const column = Number(url.searchParams.get('column') ?? 1);
+        if (!tab || !(row >= 1 && row <= tab.rowCount) || !(column >= 1 && column <= tab.columnCount)) return json(res, { error: 'no such cell' }, 400);
+        gas.host.spreadsheet.activeSheetId = tab.sheetId;
+        gas.host.spreadsheet.select(tab.sheetId, row, column);
+        return json(res, { selected: gas.host.spreadsheet.selection(tab.sheetId) });
       }
       if (req.method === 'POST' && url.pathname === '/gas/run') {
         const { fn, args } = await readBody(req);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENRICH_FIELDS, FIELDS, LEAD_FIELDS, type Field, type LeadRun } from '../../shared/index.js';
-import { proposeOutputs } from '../../addon/src/core/columns.js';
+import { isOutputHeader, proposeOutputs } from '../../addon/src/core/columns.js';
+import { detectInputs } from '../../addon/src/core/detect.js';
 import { describeApiError } from '../../addon/src/core/apiErrors.js';
 import { enrichFieldsOf, isEnrichField, LEAD_FIELD_STEP, leadFieldsOf, pipelineSteps, qualifyFields, targetsLabel } from '../../addon/src/core/leadFields.js';
 import { formatCost, formatMs, leadView, valueText } from '../../addon/src/core/leadRun.js';
@@ -42,6 +43,16 @@ describe('field filtering', () => {
     expect(outputs['lead.qualified']).toEqual({ letter: 'C', header: 'Qualified (AI)', exists: false });
     expect(outputs['company.name']).toEqual({ letter: 'D', header: 'Company name', exists: false });
     expect(status.letter).toBe('E');
+  });
+
+  it('never proposes a column the pipeline wrote as an input, though "Duplicate of" holds emails', () => {
+    expect(LEAD_FIELDS.every((f) => isOutputHeader(FIELDS[f].label))).toBe(true);
+    const samples = [
+      ['acme.com', 'globex.io'],
+      ['ann@acme.com', 'bob@globex.io'],
+    ];
+    expect(detectInputs(['Website', 'Duplicate of'], samples)).toEqual({ domain: 1 });
+    expect(detectInputs(['Website', 'Contacts'], samples)).toEqual({ domain: 1, email: 2 });
   });
 
   it('reads 409 pipeline_not_configured as what to do', () => {

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readSampleLeads } from '../../api/demo/readLeads.js';
+import { DEMO_KEY } from '../../api/demo/startDemo.js';
 import { launchChromium } from '../../addon/preview/chromium.js';
+import { PipelineInfoSchema, type PipelineInfo } from '../../shared/index.js';
 
 /**
  * `npm run preview` as a new user meets it: the real preview server (built
@@ -155,4 +157,104 @@ it('draws the dashboard with its number formats and charts, and a clicked tab be
   await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
   // The page stays on the tab the user chose while the sidebar works.
   expect(await page.locator('#tabs button.on').innerText()).toBe('Leads');
+});
+
+/** The demo workspace's pipeline as the API states it; none when the API has no such route or says it is not configured. */
+async function demoPipeline(): Promise<PipelineInfo | null> {
+  const apiUrl = await page.locator('#api').innerText();
+  const res = await fetch(`${apiUrl}/v1/pipeline`, { headers: { authorization: `Bearer ${DEMO_KEY}` } });
+  if (!res.ok) return null;
+  const info = PipelineInfoSchema.parse(await res.json());
+  return info.configured ? info : null;
+}
+
+/** Clicks a cell of the preview's grid (selecting its row, as in Sheets), then Inspect selected row. */
+async function inspect(row: number) {
+  await page.locator(`#grid td[data-r="${row}"][data-c="1"]`).click();
+  await expect.poll(() => page.locator('#grid tr.sel td.n').innerText()).toBe(String(row));
+  await sidebar.getByTestId('inspect-row').click();
+  await expect.poll(() => sidebar.getByTestId('inspect-title').innerText(), { timeout: 30_000 }).toMatch(new RegExp(`^Row ${row} of “Leads”`));
+}
+
+it('qualifies the sample leads when the demo workspace has a pipeline, and the row inspector shows a row’s run', async () => {
+  // A clicked cell selects its row, as in Sheets: the row Sheet.getActiveRange() gives the inspector.
+  await page.locator('#grid td[data-r="3"][data-c="2"]').click();
+  await expect.poll(() => page.locator('#grid tr.sel td.n').innerText()).toBe('3');
+  expect(await page.locator('#grid td.cur').getAttribute('data-c')).toBe('2');
+  const info = await demoPipeline();
+  if (!info) {
+    // A workspace without a pipeline: the sidebar offers no Qualify group and no inspector.
+    await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
+    expect(await sidebar.getByTestId('qualify').count()).toBe(0);
+    expect(await sidebar.getByTestId('inspect-row').count()).toBe(0);
+    await shot('4-no-pipeline');
+    return;
+  }
+  // The Qualify group, listing what the demo pipeline runs, with the model's step marked.
+  await expect.poll(() => sidebar.getByTestId('qualify').isVisible(), { timeout: 30_000 }).toBe(true);
+  expect(await text('pipeline-steps')).toMatch(/Score.*Qualify \(AI/);
+  const wanted = ['lead.score', 'lead.qualified', 'lead.reason', 'lead.owner', 'lead.priority'];
+  const ticked: string[] = [];
+  for (const f of wanted) {
+    const box = sidebar.locator(`[data-field="${f}"]`);
+    if (await box.isDisabled()) continue;
+    await box.check();
+    ticked.push(f);
+  }
+  expect(ticked).toContain('lead.score');
+  // The effects outside the sheet are offered only where the pipeline has a target, and start off.
+  for (const id of ['pipeline-deliver', 'pipeline-notify']) {
+    expect(await sidebar.getByTestId(id).count()).toBe(id === 'pipeline-deliver' ? Math.min(1, info.deliverTo.length) : Math.min(1, info.notifyTo.length));
+    if (await sidebar.getByTestId(id).count()) expect(await sidebar.getByTestId(id).isChecked()).toBe(false);
+  }
+  expect(await text('outputs')).toContain('ICP score');
+  await expect.poll(() => sidebar.getByTestId('estimate-qualify').count(), { timeout: 30_000 }).toBe(1);
+  await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
+  await shot('4-qualify');
+
+  await sidebar.getByTestId('enrich').click();
+  await expect.poll(() => text('phase'), { timeout: 180_000, interval: 500 }).toBe('Done');
+  // The lead fields are columns like any field: the score column fills in.
+  await expect
+    .poll(
+      async () => {
+        const grid = await shownGrid();
+        const col = grid[0]!.indexOf('ICP score');
+        return col < 0 ? 0 : grid.slice(1).filter((r) => /^-?\d+(\.\d+)?$/.test(r[col] ?? '')).length;
+      },
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(0);
+
+  // The header row is no lead: the inspector says why.
+  await inspect(1);
+  expect(await text('inspect-note')).toMatch(/^Row 1 is above the rows the job sent/);
+  // A row the model qualified: its steps, and the reason marked as the model's judgement. Rows scoring under the
+  // pipeline's floor skip the model, so look down the rows for one it judged (a bounded number of looks).
+  let judged = 0;
+  for (let row = 2; row <= 41 && !judged; row++) {
+    await inspect(row);
+    expect(await sidebar.locator('[data-testid="lead-steps"] > li').count()).toBeGreaterThan(0);
+    expect(await sidebar.locator('[data-step="score"]').count()).toBe(1);
+    if (
+      (await sidebar
+        .locator('[data-step="qualify"]')
+        .getAttribute('data-outcome')
+        .catch(() => null)) === 'done'
+    )
+      judged = row;
+  }
+  expect(judged).toBeGreaterThan(0);
+  const qualify = sidebar.locator('[data-step="qualify"]');
+  expect(await qualify.getByTestId('step-figures').innerText()).toMatch(/ · \$/);
+  if (ticked.includes('lead.reason')) {
+    expect(await qualify.getByTestId('step-reason').innerText()).toContain('Model’s judgement');
+    expect(await qualify.getByTestId('step-reason').getByTestId('ai-badge').count()).toBe(1);
+  }
+  await shot('5-inspect');
+  // A run stopped at a failed step resumes from it with Replay.
+  if (await sidebar.getByTestId('replay-lead').count()) {
+    await sidebar.getByTestId('replay-lead').click();
+    await expect.poll(() => sidebar.locator('[data-outcome="failed"]').count(), { timeout: 60_000 }).toBe(0);
+  }
 });

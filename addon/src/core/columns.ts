@@ -1,4 +1,4 @@
-import { DEFAULT_STATUS_COLUMN, FIELDS, type Field } from '../../../shared/index.js';
+import { DEFAULT_STATUS_COLUMN, FIELDS, LEAD_FIELDS, type Field } from '../../../shared/index.js';
 import type { OutputColumn } from '../contract.js';
 
 /** 1 → `A`, 27 → `AA`: how the sheet names a column. */
@@ -40,8 +40,11 @@ export function proposeOutputs(
   return { outputs, status: place([STATUS_HEADER], STATUS_HEADER) };
 }
 
+/** Headers only the lead pipeline writes ("Duplicate of" holds emails, yet is no input). */
+const LEAD_HEADERS = LEAD_FIELDS.map((f) => FIELDS[f].label.toLowerCase());
+
 /** Whether a header is one Cascade writes: such columns are outputs, not proposed as inputs. */
 export function isOutputHeader(header: string): boolean {
   const h = header.trim().toLowerCase();
-  return h === STATUS_HEADER.toLowerCase() || h.endsWith(SUFFIX.toLowerCase()) || (Object.keys(FIELDS) as string[]).includes(h);
+  return h === STATUS_HEADER.toLowerCase() || h.endsWith(SUFFIX.toLowerCase()) || (Object.keys(FIELDS) as string[]).includes(h) || LEAD_HEADERS.includes(h);
 }

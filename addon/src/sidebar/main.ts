@@ -1,6 +1,8 @@
 import type { PlanInput, ProgressView, SidebarState } from '../contract.js';
 import { $, h } from './dom.js';
+import { inspectPanel } from './inspectPanel.js';
 import { jobPanel } from './jobPanel.js';
+import { forgetPipeline, pipelineInfo } from './pipeline.js';
 import { call } from './run.js';
 import { settingsPanel } from './settingsPanel.js';
 import { setupPanel } from './setupPanel.js';
@@ -50,6 +52,26 @@ async function boot() {
         (e: Error) => panel.say(e.message, 'error'),
       ),
   });
+  // The row inspector, kept across renders (what it shows stays); shown once the workspace is known to have a pipeline.
+  const inspector = inspectPanel({
+    // A replayed row re-opens its job: follow it again if it is the one on screen.
+    onReplayed: () =>
+      void call('getProgress').then(
+        (p) => {
+          if (!job || !p || p.jobId !== job.jobId) return;
+          job = p;
+          panel.update(p);
+          void follow();
+        },
+        () => undefined,
+      ),
+  });
+  const inspectSlot = h('div', {});
+  const showInspector = () =>
+    void pipelineInfo().then((p) => {
+      if (p.configured) inspectSlot.replaceChildren(inspector.el);
+      else inspectSlot.replaceChildren();
+    });
   const gear = h('button', { class: 'link', title: 'Connection settings', 'data-testid': 'toggle-settings' }, 'Settings');
   let showSettings = !state.settings.keyHint;
   gear.onclick = () => {
@@ -104,6 +126,8 @@ async function boot() {
         settingsPanel(state.settings, (s) => {
           state = { ...state, settings: s };
           showSettings = false;
+          // Another key may be another workspace, with another pipeline (or none).
+          forgetPipeline();
           render();
         }),
       );
@@ -114,8 +138,10 @@ async function boot() {
         panel.update(job);
         parts.push(panel.el);
       } else {
-        parts.push(setupPanel(state.sheet, start));
+        parts.push(setupPanel(state.sheet, start, pipelineInfo()));
       }
+      parts.push(inspectSlot);
+      showInspector();
     }
     app.replaceChildren(...parts);
   }

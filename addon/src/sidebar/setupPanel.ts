@@ -1,8 +1,9 @@
-import { FIELDS, type Field } from '../../../shared/index.js';
+import { FIELDS, type Field, type PipelineInfo } from '../../../shared/index.js';
 import type { EstimateView, InputColumns, InputKey, PlanInput, SheetView } from '../contract.js';
 import { proposeOutputs } from '../core/columns.js';
 import { FIELD_PRESETS, outputSummary, shortSample } from '../core/fieldPresets.js';
 import { count, fill, h, usd } from './dom.js';
+import { qualifyGroup, type QualifyGroup } from './qualifyGroup.js';
 import { call } from './run.js';
 
 const INPUT_LABELS: [InputKey, string][] = [
@@ -22,11 +23,12 @@ const ESTIMATE_DELAY_MS = 400;
 
 /**
  * Choosing what to enrich: the input columns (proposed from headers and
- * values), the fields (presets, then every field in two folded lists), the
- * columns they will land in on one line, and a footer that stays in view
- * with the estimate, the cost cap and "Enrich".
+ * values), the fields (presets, then every field in two folded lists, then
+ * the Qualify group when the workspace has a lead pipeline), the columns
+ * they will land in on one line, and a footer that stays in view with the
+ * estimate, the cost cap and "Enrich".
  */
-export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Promise<void>): HTMLElement {
+export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Promise<void>, pipeline: Promise<PipelineInfo>): HTMLElement {
   let sheet = initial;
   let inputs: InputColumns = { ...sheet.proposed };
   const fields = new Set<Field>(DEFAULT_FIELDS);
@@ -44,6 +46,9 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
   };
   const outputLine = h('div', { class: 'muted outputs', 'data-testid': 'outputs' });
   const fieldBox = h('div', { id: 'fields' }, lists.company, lists.person);
+  // Filled once GET /v1/pipeline says the workspace has a pipeline; empty (and nothing sent about it) otherwise.
+  const qualifyBox = h('div', {});
+  let qualify: QualifyGroup | undefined;
   const estimateBox = h('div', { class: 'message', 'data-testid': 'estimate' }, 'Estimating…');
   const cap = h('input', { type: 'number', min: 0, step: '0.01', id: 'cost-cap', placeholder: 'no cap' });
   const enrich = h('button', { class: 'primary', 'data-testid': 'enrich' }, 'Enrich');
@@ -55,6 +60,7 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     inputs,
     fields: [...fields],
     ...(cap.value !== '' ? { maxCostUsd: Number(cap.value) } : {}),
+    ...(qualify?.pipeline() ? { pipeline: qualify.pipeline() } : {}),
   });
 
   function renderInputs() {
@@ -197,6 +203,8 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
         h('b', { 'data-testid': 'estimate-cost' }, usd(e.expectedCostUsd)),
         ` · at most ${usd(e.maxCostUsd)}`,
         e.sampled < e.rows ? h('span', { class: 'muted' }, ` · from ${count(e.sampled)} sampled`) : null,
+        // The pipeline's own enrichment and model calls are paid as they run; no dry run prices them.
+        e.pipelineNotPriced ? h('span', { class: 'muted', 'data-testid': 'estimate-qualify' }, ' · Qualify not included') : null,
       ),
     );
     enrich.textContent = `Enrich ${count(e.rows)} rows`;
@@ -236,6 +244,14 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     void runEstimate();
   }
   refresh();
+  void pipeline.then((info) => {
+    if (!info.configured) return;
+    qualify = qualifyGroup(info, fields, () => {
+      renderFields();
+      scheduleEstimate();
+    });
+    qualifyBox.replaceChildren(qualify.el);
+  });
 
   return h(
     'section',
@@ -247,6 +263,7 @@ export function setupPanel(initial: SheetView, onStart: (plan: PlanInput) => Pro
     h('h2', {}, 'Fields'),
     presetBox,
     fieldBox,
+    qualifyBox,
     outputLine,
     // Sticky: however long the lists above, the estimate and Enrich stay on screen.
     h(

@@ -1,0 +1,149 @@
+import type { LeadStepView, LeadView, RowInspection } from '../contract.js';
+import { aiBadge } from './aiBadge.js';
+import { fill, h } from './dom.js';
+import { call } from './run.js';
+
+/** After Replay, the run is followed until it settles: a bounded number of looks, each an Apps Script execution. */
+const FOLLOW_MS = 1500;
+const FOLLOW_LOOKS = 80;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stepItem(s: LeadStepView): HTMLElement {
+  return h(
+    'li',
+    { class: `step ${s.outcome}`, 'data-step': s.step, 'data-outcome': s.outcome, 'data-testid': `step-${s.step}` },
+    h(
+      'div',
+      { class: 'step-head' },
+      h('b', {}, s.label),
+      h('span', { class: `pill ${s.outcome}`, 'data-testid': 'step-outcome' }, s.outcome),
+      s.judgement ? aiBadge() : null,
+      h('span', { class: 'spacer' }),
+      h('span', { class: 'muted', 'data-testid': 'step-figures' }, `${s.duration} · ${s.cost}${s.attempts > 1 ? ` · attempt ${s.attempts}` : ''}`),
+    ),
+    s.by ? h('div', { class: 'muted', 'data-testid': 'step-by' }, `by ${s.by}`) : null,
+    s.detail ? h('div', { 'data-testid': 'step-detail' }, s.detail) : null,
+    // The qualifier's reason is the model's judgement: said so in words, not only by the badge.
+    s.reason ? h('div', { class: 'reason', 'data-testid': 'step-reason' }, aiBadge(), ' Model’s judgement: ', h('q', {}, s.reason)) : null,
+    s.error ? h('div', { class: 'step-error', 'data-testid': 'step-error' }, s.error) : null,
+  );
+}
+
+/**
+ * "Inspect row": the lead run behind the row selected in the sheet — each
+ * step's outcome, time, cost, who did it and why it failed, the qualifier's
+ * reason marked as the model's judgement — and Replay when a step failed,
+ * which resumes the run there and follows it until it settles.
+ */
+export function inspectPanel(opts: { onReplayed(): void }) {
+  const button = h('button', { 'data-testid': 'inspect-row', title: 'Show the lead run of the row selected in the sheet' }, 'Inspect selected row');
+  const result = h('div', { 'data-testid': 'inspect-result' });
+  const message = h('div', { class: 'message error hidden', 'data-testid': 'inspect-message' });
+  const el = h(
+    'section',
+    { id: 'inspect' },
+    h('h2', {}, 'Inspect row'),
+    h('div', { class: 'row' }, h('span', { class: 'muted', style: 'flex:1' }, 'Select a row in the sheet, then'), button),
+    result,
+    message,
+  );
+  let title = '';
+  let seq = 0;
+
+  const say = (text: string | null) => {
+    message.textContent = text ?? '';
+    message.classList.toggle('hidden', !text);
+  };
+
+  function showLead(lead: LeadView) {
+    const replay = h(
+      'button',
+      { class: 'primary', 'data-testid': 'replay-lead' },
+      `Replay from ${lead.steps.find((s) => s.step === lead.failedStep)?.label ?? 'the failed step'}`,
+    );
+    replay.onclick = () => void doReplay(lead, replay);
+    fill(
+      result,
+      h('div', { class: 'inspect-title', 'data-testid': 'inspect-title' }, title),
+      h(
+        'div',
+        { 'data-testid': 'inspect-summary', 'data-status': lead.status },
+        h('b', {}, lead.summary),
+        h('span', { class: 'muted' }, ` · ${lead.cost} in all`),
+      ),
+      lead.fields.length
+        ? h(
+            'div',
+            { class: 'lead-fields', 'data-testid': 'lead-fields' },
+            ...lead.fields.map((f) =>
+              h(
+                'div',
+                { class: 'lead-field', 'data-field': f.field },
+                h('span', { class: 'muted' }, f.label),
+                h('span', {}, f.value, f.judgement ? aiBadge() : null),
+              ),
+            ),
+          )
+        : null,
+      h('ol', { class: 'steps', 'data-testid': 'lead-steps' }, ...lead.steps.map(stepItem)),
+      lead.error && !lead.steps.some((s) => s.error === lead.error) ? h('div', { class: 'step-error' }, lead.error) : null,
+      lead.canReplay ? h('div', { class: 'buttons' }, replay) : null,
+    );
+  }
+
+  function show(insp: RowInspection) {
+    title =
+      insp.row === null
+        ? `“${insp.sheetName}”`
+        : `Row ${insp.row} of “${insp.sheetName}”${insp.selectedRows > 1 ? ` (the first of ${insp.selectedRows} selected)` : ''}`;
+    if (insp.lead) showLead(insp.lead);
+    else
+      fill(
+        result,
+        h('div', { class: 'inspect-title', 'data-testid': 'inspect-title' }, title),
+        h('div', { class: 'message', 'data-testid': 'inspect-note' }, insp.note),
+      );
+  }
+
+  async function inspect() {
+    const mine = ++seq;
+    button.disabled = true;
+    say(null);
+    try {
+      const insp = await call('inspectRow');
+      if (mine === seq) show(insp);
+    } catch (err) {
+      if (mine === seq) say((err as Error).message);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function doReplay(lead: LeadView, replay: HTMLButtonElement) {
+    const mine = ++seq;
+    replay.disabled = true;
+    say(null);
+    try {
+      let now = await call('replayLead', { jobId: lead.jobId, key: lead.key });
+      if (mine !== seq) return;
+      showLead(now);
+      opts.onReplayed();
+      // While it runs again; and one look more if the first answer still showed the failure (the re-queue not seen yet).
+      for (let i = 0; i < FOLLOW_LOOKS && (now.running || (i === 0 && now.canReplay)); i++) {
+        await sleep(FOLLOW_MS);
+        if (mine !== seq) return;
+        now = await call('inspectLead', { jobId: lead.jobId, key: lead.key });
+        if (mine !== seq) return;
+        showLead(now);
+      }
+    } catch (err) {
+      if (mine === seq) {
+        say((err as Error).message);
+        replay.disabled = false;
+      }
+    }
+  }
+
+  button.onclick = () => void inspect();
+  return { el };
+}
