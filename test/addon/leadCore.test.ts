@@ -115,28 +115,65 @@ describe('a lead run as the inspector shows it', () => {
     expect(after.steps.find((s) => s.step === 'deliver')!.detail).toBe('CRM record 901');
   });
 
-  it('says why a step was skipped, and never shows a skipped qualifier’s note as the model’s reason', () => {
+  it('says why a step was skipped, and never marks a rule’s verdict under the score floor as the model’s', () => {
+    // As the API's steps record it: below the floor the lead is not sent to the model; the rule says not qualified, and why.
+    const why = 'Not sent to the model: score 12 is below the floor of 40.';
     const run: LeadRun = {
       ...failedRun('job_b', '9'),
       status: 'matched',
-      values: { 'lead.score': 12 },
+      values: { 'lead.score': 12, 'lead.qualified': false, 'lead.reason': why },
       steps: [
-        attempt({ step: 'score', outcome: 'done', output: { score: 12 } }),
-        attempt({ step: 'qualify', outcome: 'skipped', output: { reason: 'score 12 is below 40' } }),
-        attempt({ step: 'route', outcome: 'skipped', output: 'no rule matched' }),
-        attempt({ step: 'dedup', outcome: 'done', output: { duplicateOf: 'job_a.3' } }),
+        attempt({ step: 'dedup', outcome: 'done', by: 'dedup', output: { first: true } }),
+        attempt({
+          step: 'score',
+          outcome: 'done',
+          output: {
+            score: 12,
+            breakdown: [
+              { rule: 'EU', points: 20 },
+              { rule: 'tiny', points: -8 },
+            ],
+          },
+        }),
+        attempt({ step: 'qualify', outcome: 'skipped', by: 'score floor', output: { why } }),
+        attempt({ step: 'route', outcome: 'skipped', output: { why: 'no routing rule matched' } }),
+        attempt({ step: 'deliver', outcome: 'skipped', output: 'delivery is off for this job' }),
       ],
       history: [],
     };
     const v = leadView(run);
-    expect(v.steps.map((s) => [s.step, s.detail, s.reason])).toEqual([
-      ['score', 'score 12', null],
-      ['qualify', 'score 12 is below 40', null],
-      ['route', 'no rule matched', null],
-      ['dedup', 'duplicate of job_a.3', null],
+    expect(v.steps.map((s) => [s.step, s.detail, s.reason, s.judgement])).toEqual([
+      ['dedup', 'first seen', null, false],
+      ['score', 'score 12 (EU +20, tiny −8)', null, false],
+      ['qualify', why, null, false],
+      ['route', 'no routing rule matched', null, false],
+      ['deliver', 'delivery is off for this job', null, false],
+    ]);
+    expect(v.fields.map((f) => [f.label, f.value, f.judgement])).toEqual([
+      ['ICP score', '12', false],
+      ['Qualified', 'no', false],
+      ['Reason', why, false],
     ]);
     expect(v).toMatchObject({ summary: 'Done', canReplay: false });
     // Without a history the latest attempts' costs are the total.
     expect(v.cost).toBe('$0');
+  });
+
+  it('reads what a step made from its output when the run’s values do not have it yet, keyed by field or short name', () => {
+    const run: LeadRun = {
+      ...failedRun('job_c', '4'),
+      status: 'running',
+      values: {},
+      steps: [
+        attempt({ step: 'dedup', outcome: 'done', output: { duplicateOf: 'job_a.3' } }),
+        attempt({ step: 'qualify', outcome: 'done', output: { 'lead.qualified': true, 'lead.reason': 'fits', cached: false } }),
+      ],
+      history: [],
+    };
+    const v = leadView(run);
+    expect(v.steps.map((s) => [s.step, s.detail, s.reason, s.judgement])).toEqual([
+      ['dedup', 'duplicate of job_a.3', null, false],
+      ['qualify', 'qualified: yes', 'fits', true],
+    ]);
   });
 });

@@ -33,12 +33,25 @@ const isValue = (v: unknown): v is FieldValue =>
   (typeof v === 'number' && Number.isFinite(v)) ||
   (Array.isArray(v) && v.every((x) => typeof x === 'string'));
 
-/** A lead field's value from the run's values, else from the step's own output (where the field's short name is the key). */
+/** A lead field's value from the run's values, else from the step's own output (keyed by the field, or its short name). */
 function pick(run: LeadRun, output: unknown, field: Field): FieldValue | undefined {
   const v = run.values[field];
   if (v !== undefined) return v;
-  const o = record(output)[field.slice(field.indexOf('.') + 1)];
+  const out = record(output);
+  const o = out[field] ?? out[field.slice(field.indexOf('.') + 1)];
   return isValue(o) ? o : undefined;
+}
+
+/** The score's rules that held, as the score step lists them (`{ breakdown: [{ rule, points }] }`): `ICP +30, EU −10`. */
+function breakdown(output: unknown): string | null {
+  const list = record(output).breakdown;
+  if (!Array.isArray(list)) return null;
+  const parts = list
+    .map(record)
+    .filter((b) => typeof b.rule === 'string' && typeof b.points === 'number')
+    .map((b) => `${b.rule} ${(b.points as number) < 0 ? '−' : '+'}${Math.abs(b.points as number)}`);
+  if (parts.length === 0) return null;
+  return parts.length > 4 ? `${parts.slice(0, 4).join(', ')}, …` : parts.join(', ');
 }
 
 /** Why a step was skipped or what it said, when its output is a sentence or carries one. */
@@ -60,11 +73,12 @@ function detail(run: LeadRun, a: StepAttempt): string | null {
   switch (a.step) {
     case 'dedup': {
       const dup = get('lead.duplicateOf');
-      return dup ? `duplicate of ${dup}` : null;
+      return dup ? `duplicate of ${dup}` : record(a.output).first === true ? 'first seen' : null;
     }
     case 'score': {
       const s = get('lead.score');
-      return s ? `score ${s}` : null;
+      const rules = breakdown(a.output);
+      return s ? `score ${s}${rules ? ` (${rules})` : ''}` : null;
     }
     case 'qualify': {
       const q = get('lead.qualified');
@@ -90,7 +104,8 @@ function reason(run: LeadRun, a: StepAttempt): string | null {
   return r === undefined || r === '' ? null : valueText(r);
 }
 
-const isJudgementStep = (a: StepAttempt) => a.judgement === true || JUDGEMENT_STEPS.includes(a.step);
+/** A step whose output is the model's: marked by the API, or the qualifier's verdict (not a skip, whose note is a rule's). */
+const isJudgementStep = (a: StepAttempt) => a.judgement === true || (a.outcome === 'done' && JUDGEMENT_STEPS.includes(a.step));
 
 /**
  * A lead run as the row inspector shows it: each step reached (its latest
@@ -114,9 +129,17 @@ export function leadView(run: LeadRun): LeadView {
     reason: reason(run, a),
     error: a.error?.message ?? null,
   }));
+  // The verdict and reason are the model's only when it gave them: a lead under the score floor is not sent to it, and
+  // its "not qualified" and reason are the rule's. Until the qualifier has run, assume the model's (marked, the safe way).
+  const qualify = run.steps.find((a) => a.step === 'qualify');
+  const judged = !qualify || (qualify.outcome === 'done' && qualify.judgement !== false);
   const fields: LeadFieldView[] = (Object.keys(FIELDS) as Field[])
     .filter((f) => FIELDS[f].group === 'lead' && run.values[f] !== undefined && run.values[f] !== '')
-    .map((f) => ({ field: f, label: FIELDS[f].label, value: valueText(run.values[f]!), judgement: isJudgementField(f) }));
+    .map((f) => {
+      const judgement = isJudgementField(f) && judged;
+      const label: string = FIELDS[f].label;
+      return { field: f, label: judgement ? label : label.replace(/ \(AI\)$/, ''), value: valueText(run.values[f]!), judgement };
+    });
   const failed = run.steps.find((a) => a.outcome === 'failed');
   const running = run.status === 'pending' || run.status === 'running';
   const total = (run.history.length ? run.history : run.steps).reduce((n, a) => n + a.costUsd, 0);
