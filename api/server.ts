@@ -54,7 +54,8 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   if (repaired > 0)
     opts.log(`repaired ${repaired} stored values holding text that could not be read back (written by an earlier version); see api/storage/repairText.ts`);
   const dispatcher = new Agent({ connections: 512, keepAliveTimeout: 30_000, pipelining: 1 });
-  const providers = buildProviders(loaded.config, { http: createHttpClient(dispatcher), now: () => clock.now(), log: opts.log });
+  const http = createHttpClient(dispatcher);
+  const providers = buildProviders(loaded.config, { http, now: () => clock.now(), log: opts.log });
   const writeBack = createWriteBack({
     database,
     clock,
@@ -74,6 +75,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     workerId: opts.workerId,
     writeBack,
     alerts: opts.alerts,
+    http,
   });
   observability.watchSheets(writeBack.stats);
   const keys = keysStore(database.db);

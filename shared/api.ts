@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RowFlagCodeSchema, WriteBackErrorCodeSchema } from './errors.js';
-import { FieldSchema, FieldValueSchema } from './fields.js';
+import { EnrichFieldSchema, FieldSchema, FieldValueSchema } from './fields.js';
 import { identifierText } from './text.js';
 
 /** Limits a client can read before it sends: the server refuses more with a 4xx saying so. */
@@ -98,6 +98,11 @@ export const CreateJobSchema = z
     googleAccessToken: GoogleAccessTokenSchema.optional(),
     /** Fill what no data provider finds with predictions (the llm provider kind), marked as such. */
     predict: z.boolean().default(false),
+    /**
+     * For jobs asking for `lead.*` fields: whether the lead pipeline's effects run for this job's rows. Off
+     * unless turned on: a sheet job writes to the CRM and messages reps only when its user says so.
+     */
+    pipeline: z.object({ deliver: z.boolean().default(false), notify: z.boolean().default(false) }).optional(),
   })
   .meta({ id: 'CreateJob' });
 export type CreateJob = z.input<typeof CreateJobSchema>;
@@ -191,7 +196,7 @@ export const RetrySchema = z
 export const EnrichSchema = z
   .object({
     input: RowInputSchema,
-    fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+    fields: z.array(EnrichFieldSchema).min(1).max(LIMITS.fieldsPerJob),
     deadlineMs: z.number().int().min(50).max(30_000).default(5000),
     /** Fill what no data provider found with predictions (the llm provider kind), marked as such. */
     predict: z.boolean().default(false),
@@ -204,7 +209,7 @@ export const EnrichResultSchema = z
     values: z.record(z.string(), FieldValueSchema),
     sources: z.record(z.string(), z.string()),
     provenance: z.record(z.string(), ProvenanceSchema),
-    missing: z.array(FieldSchema),
+    missing: z.array(EnrichFieldSchema),
     error: RowErrorSchema.optional(),
     costUsd: z.number(),
     elapsedMs: z.number(),
@@ -266,7 +271,7 @@ export type Metrics = z.infer<typeof MetricsSchema>;
 /** A dry run before a job: what these rows would cost now. Nothing is bought; clients with long columns send a sample. */
 export const EstimateSchema = z
   .object({
-    fields: z.array(FieldSchema).min(1).max(LIMITS.fieldsPerJob),
+    fields: z.array(EnrichFieldSchema).min(1).max(LIMITS.fieldsPerJob),
     inputs: z
       .array(RowInputSchema)
       .min(1)

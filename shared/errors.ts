@@ -22,6 +22,7 @@ export const REQUEST_ERRORS = {
   not_found: { status: 404, description: 'No such job in this workspace (or, for a token, the job writes to no sheet)' },
   idempotency_conflict: { status: 409, description: 'This Idempotency-Key was used with a different body' },
   job_cancelled: { status: 409, description: 'The job was cancelled; retry it to resume before adding rows' },
+  pipeline_not_configured: { status: 409, description: 'The job asks for lead.* fields or submits leads, but this workspace has no lead pipeline configured' },
   duplicate_row_key: { status: 409, description: 'A row key of the batch is already in the job; none of the batch was stored' },
   payload_too_large: { status: 413, description: 'The body is over the size limit; send rows in smaller batches' },
   internal: { status: 500, description: 'An unexpected error; the request can be sent again' },
@@ -43,6 +44,8 @@ export const RowFlagCodeSchema = z.enum([
   'provider_bad_response',
   'blocked_address',
   'deadline_exceeded',
+  'delivery_failed',
+  'notify_failed',
   'internal',
 ]);
 export type RowFlagCode = z.infer<typeof RowFlagCodeSchema>;
@@ -58,6 +61,8 @@ export const RETRYABLE: Record<RowFlagCode, boolean> = {
   provider_bad_response: true,
   blocked_address: false,
   deadline_exceeded: true,
+  delivery_failed: true,
+  notify_failed: true,
   internal: true,
 };
 

@@ -38,11 +38,29 @@ export const FIELDS = {
   'person.linkedinUrl': { group: 'person', label: 'LinkedIn URL' },
   'person.location': { group: 'person', label: 'Location' },
   'person.country': { group: 'person', label: 'Person country' },
-} as const satisfies Record<string, { group: 'company' | 'person'; label: string }>;
+  // The lead pipeline's outputs (api/engine/pipeline): made by its steps, never bought from a provider.
+  'lead.score': { group: 'lead', label: 'ICP score' },
+  'lead.qualified': { group: 'lead', label: 'Qualified (AI)' },
+  'lead.reason': { group: 'lead', label: 'Reason (AI)' },
+  'lead.owner': { group: 'lead', label: 'Owner' },
+  'lead.priority': { group: 'lead', label: 'Priority' },
+  'lead.crmId': { group: 'lead', label: 'CRM record' },
+  'lead.duplicateOf': { group: 'lead', label: 'Duplicate of' },
+} as const satisfies Record<string, { group: 'company' | 'person' | 'lead'; label: string }>;
 
 export type Field = keyof typeof FIELDS;
 export const FIELD_NAMES = Object.keys(FIELDS) as [Field, ...Field[]];
 export const FieldSchema = z.enum(FIELD_NAMES);
+
+/** Fields data providers supply (and the waterfall looks for): every group but the pipeline's. */
+export type EnrichField = Exclude<Field, `lead.${string}`>;
+export const ENRICH_FIELDS = FIELD_NAMES.filter((f): f is EnrichField => FIELDS[f].group !== 'lead') as [EnrichField, ...EnrichField[]];
+export const EnrichFieldSchema = z.enum(ENRICH_FIELDS);
+
+/** Fields only the lead pipeline makes: asking for one runs the pipeline on the job's rows. */
+export type LeadField = Extract<Field, `lead.${string}`>;
+export const LEAD_FIELDS = FIELD_NAMES.filter((f): f is LeadField => FIELDS[f].group === 'lead') as [LeadField, ...LeadField[]];
+export const isLeadField = (f: Field): f is LeadField => FIELDS[f].group === 'lead';
 
 /** A field value as stored and as written to a sheet cell. Lists are joined by the writer. */
 export const FieldValueSchema = z.union([z.string().max(4000), z.number().finite(), z.boolean(), z.array(z.string().max(500)).max(100)]);

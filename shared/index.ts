@@ -5,3 +5,4 @@ export * from './zodPath.js';
 export * from './text.js';
 export * from './routes.js';
 export * from './inputKind.js';
+export * from './leads.js';

@@ -15,6 +15,7 @@ import {
   SetTokenSchema,
 } from './api.js';
 import { AlertsSchema } from './alerts.js';
+import { LeadRunSchema, LeadsAcceptedSchema, PipelineInfoSchema, ReplayedSchema, ReplaySchema, SubmitLeadsSchema } from './leads.js';
 
 export const HealthSchema = z.object({ ok: z.literal(true) }).meta({ id: 'Health' });
 export const JobCreatedSchema = z.object({ id: z.string() }).meta({ id: 'JobCreated' });
@@ -50,6 +51,10 @@ export const ROUTES = {
   estimate: { method: 'post', path: '/v1/estimate', body: EstimateSchema, response: EstimateResultSchema },
   metrics: { method: 'get', path: '/v1/metrics', query: MetricsQuerySchema, response: MetricsSchema },
   alerts: { method: 'get', path: '/v1/alerts', response: AlertsSchema },
+  pipeline: { method: 'get', path: '/v1/pipeline', response: PipelineInfoSchema },
+  submitLeads: { method: 'post', path: '/v1/leads', body: SubmitLeadsSchema, response: LeadsAcceptedSchema },
+  getLead: { method: 'get', path: '/v1/leads/{id}', response: LeadRunSchema },
+  replayLeads: { method: 'post', path: '/v1/leads/replay', body: ReplaySchema, response: ReplayedSchema },
 } as const satisfies Record<string, RouteContract>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -302,6 +302,10 @@ describe('metrics and docs', () => {
         '/v1/jobs/{id}/rows',
         '/v1/jobs/{id}/token',
         '/v1/metrics',
+        '/v1/pipeline',
+        '/v1/leads',
+        '/v1/leads/{id}',
+        '/v1/leads/replay',
       ].sort(),
     );
     expect((await h.api('/health', { key: null })).body).toEqual({ ok: true });

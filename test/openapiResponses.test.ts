@@ -44,6 +44,10 @@ const VALID: Record<RouteName, { query?: Record<string, string>; body?: unknown 
   estimate: { body: { fields: ['company.name'], inputs: [{ domain: 'doc.com' }] } },
   metrics: { query: { window: '24h' } },
   alerts: {},
+  pipeline: {},
+  submitLeads: { body: { source: 'form', leads: [{ input: { email: 'ada@doc.com' } }] } },
+  getLead: {},
+  replayLeads: { body: {} },
 };
 
 beforeAll(async () => {
@@ -73,6 +77,10 @@ describe('each route documents exactly the answers it can give', () => {
       'post /v1/estimate': ['200', '400', '401', '413', '500', '503'],
       'get /v1/metrics': ['200', '400', '401', '404', '500', '503'],
       'get /v1/alerts': ['200', '401', '500', '503'],
+      'get /v1/pipeline': ['200', '401', '500', '503'],
+      'post /v1/leads': ['202', '400', '401', '409', '413', '500', '503'],
+      'get /v1/leads/{id}': ['200', '400', '401', '404', '500', '503'],
+      'post /v1/leads/replay': ['202', '400', '401', '413', '500', '503'],
     });
     // One schema per error code; a status several codes share documents each of them.
     const conflicts = doc.paths['/v1/jobs/{id}/rows']!.post!.responses['409']!.content!['application/json']!.schema;
@@ -98,10 +106,10 @@ describe('every error answer is one the route documents', () => {
 
   it('400 on every /v1 route: a body that is not JSON, an id or a query out of range', async () => {
     // Cancel takes no body (it ignores one), so its 400 is for the id; alerts takes nothing that could be malformed.
-    for (const n of V1.filter((n) => n !== 'cancel' && n !== 'alerts')) {
+    for (const n of V1.filter((n) => n !== 'cancel' && n !== 'alerts' && n !== 'pipeline')) {
       const res = takesBody(n)
         ? await send(ROUTES[n].method.toUpperCase(), url(n, jobId), { body: '{"rows": [' })
-        : await send('GET', url(n, hasId(n) ? 'j'.repeat(101) : jobId, n === 'metrics' ? { window: 'forever' } : undefined));
+        : await send('GET', url(n, hasId(n) ? 'j'.repeat(400) : jobId, n === 'metrics' ? { window: 'forever' } : undefined));
       expect(res, n).toMatchObject({ status: 400, body: { error: { code: 'invalid_body' } } });
     }
     const cancel = await send('POST', url('cancel', 'j'.repeat(101)));
@@ -149,6 +157,11 @@ describe('every error answer is one the route documents', () => {
     expect((await send('POST', url('cancel', slow))).body.status).toBe('cancelled');
     const cancelled = await send('POST', url('appendRows', slow), VALID.appendRows);
     expect(cancelled).toMatchObject({ status: 409, body: { error: { code: 'job_cancelled' } } });
+
+    // This server configures no lead pipeline: leads, and jobs asking a lead field, are refused saying so.
+    expect(await send('POST', '/v1/leads', VALID.submitLeads)).toMatchObject({ status: 409, body: { error: { code: 'pipeline_not_configured' } } });
+    const leadJob = await send('POST', '/v1/jobs', { body: { ...JOB, fields: ['company.name', 'lead.score'] } });
+    expect(leadJob).toMatchObject({ status: 409, body: { error: { code: 'pipeline_not_configured', path: 'fields[1]' } } });
   });
 
   it('503 storage_busy on the routes that write, while another writer holds the database', async () => {

@@ -42,7 +42,9 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const secrets: string[] = [];
   // Every kind may carry ${env:...} references (an http request's headers, an llm's apiKey).
   const providers = parsed.data.providers.map((p, i) => resolveEnv(p, ['providers', i], env, secrets) as typeof p);
-  return { config: { ...parsed.data, providers }, secrets };
+  // Pipelines hold tokens, webhook URLs and signing keys the same way.
+  const pipelines = resolveEnv(parsed.data.pipelines, ['pipelines'], env, secrets) as typeof parsed.data.pipelines;
+  return { config: { ...parsed.data, providers, pipelines }, secrets };
 }
 
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {

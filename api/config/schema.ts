@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { FieldSchema, InputKindSchema } from '../../shared/index.js';
+import { EnrichFieldSchema as FieldSchema, InputKindSchema } from '../../shared/index.js';
+import { PipelineConfigSchema } from './pipeline.js';
 import { expandPresetEntry } from '../providers/presets/expand.js';
 
 /** Placeholders a request template may use; each is a normalised input value, URL-encoded in URLs. */
@@ -250,6 +251,8 @@ export const ConfigSchema = z
     order: z.array(z.string()).optional(),
     cache: z.object({ freshnessDays: z.number().positive().default(30) }).default({ freshnessDays: 30 }),
     engine: EngineConfigSchema,
+    /** Lead pipelines by workspace id; "*" is every workspace without its own. */
+    pipelines: z.record(z.string().min(1).max(100), PipelineConfigSchema).default({}),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
@@ -260,5 +263,11 @@ export const ConfigSchema = z
     c.order?.forEach((id, i) => {
       if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['order', i], message: `no provider with id "${id}"` });
     });
+    for (const [ws, p] of Object.entries(c.pipelines)) {
+      const llm = p.qualify && c.providers.find((q) => q.id === p.qualify!.provider);
+      if (p.qualify && llm?.kind !== 'llm') {
+        ctx.addIssue({ code: 'custom', path: ['pipelines', ws, 'qualify', 'provider'], message: `no llm provider with id "${p.qualify.provider}"` });
+      }
+    }
   });
 export type Config = z.infer<typeof ConfigSchema>;

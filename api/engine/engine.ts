@@ -15,6 +15,12 @@ import type { Database } from '../storage/db.js';
 import { jobsStore } from '../storage/jobs.js';
 import { Journal } from '../storage/journal.js';
 import { rowsStore } from '../storage/rows.js';
+import { leadsStore } from '../storage/leads.js';
+import { effectsStore } from '../storage/effects.js';
+import type { HttpClient } from '../providers/types.js';
+import { buildPipelines } from './pipeline/build.js';
+import { Outbox } from './pipeline/outbox.js';
+import { leadRunner } from './pipeline/runLead.js';
 import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
@@ -44,6 +50,8 @@ export interface EngineDeps {
   metrics?: EngineMetrics;
   /** The alert webhook (from the environment only), and how often alerts are checked (default 5 minutes). */
   alerts?: { webhook?: WebhookTarget; checkEveryMs?: number };
+  /** How the lead pipeline reaches its model, CRM and webhooks (hosts fixed by the configuration). */
+  http: HttpClient;
 }
 
 /** The engine as the server holds it: the service the HTTP API calls, its diagnostics, and its lifecycle. */
@@ -72,7 +80,15 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const { database, config, providers, clock } = deps;
   const metrics = deps.metrics ?? noEngineMetrics;
   const db = database.db;
-  const storage = { jobs: jobsStore(db), cache: cacheStore(db), calls: callsStore(db), rows: rowsStore(db), alertStates: alertsStore(db) };
+  const storage = {
+    jobs: jobsStore(db),
+    cache: cacheStore(db),
+    calls: callsStore(db),
+    rows: rowsStore(db),
+    alertStates: alertsStore(db),
+    leads: leadsStore(db),
+    effects: effectsStore(db),
+  };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
   const journal = new Journal(database.commit);
@@ -82,8 +98,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const stopping = new AbortController();
   // Every row waiting for a provider slot listens on this one signal.
   setMaxListeners(0, stopping.signal);
+  const pipelines = buildPipelines(config, providers, { http: deps.http, now: () => clock.now() });
   const gates = new Map(
-    providers.map((p) => [
+    [...providers, ...pipelines.qualifiers].map((p) => [
       p.id,
       new ProviderGate({
         concurrency: p.concurrency,
@@ -154,7 +171,28 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     const cause = [...causeChain(err)].at(-1);
     deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
   };
-  const processRow = rowProcessor({ providers, waterfall, journal, clock, workerId, stopping: stopping.signal });
+  const random = deps.random ?? Math.random;
+  const outbox = new Outbox({
+    store: storage.effects,
+    senders: pipelines.senders,
+    clock,
+    workerId,
+    retryDelaysMs: engineCfg.retryDelaysMs,
+    pollMs: engineCfg.pollMs,
+    random,
+    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('outbox error', { err: err instanceof Error ? err.stack : String(err) })),
+  });
+  const runLead = leadRunner({ caller, leads: storage.leads, outbox, journal, clock, workerId, retryDelaysMs: engineCfg.retryDelaysMs, random });
+  const processRow = rowProcessor({
+    providers,
+    waterfall,
+    journal,
+    clock,
+    workerId,
+    stopping: stopping.signal,
+    pipelines: pipelines.pipelineOf,
+    runLead,
+  });
   let activeJobs = 0;
   const runner = new Runner({
     store: {
@@ -200,6 +238,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     cancelled,
     wake: () => runner.wake(),
     writeBack: deps.writeBack,
+    pipelineOf: pipelines.pipelineOf,
   });
   const alertMonitor = new AlertMonitor({
     activeWorkspaces: () => storage.calls.activeWorkspaces(clock.now() - 14 * DAY),
@@ -216,12 +255,15 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     diagnostics: { flow: flowDiagnostics(gates), storage: () => ({ commitsRefused: journal.failing }) },
     checkAlerts: () => alertMonitor.check(),
     start: () => {
+      outbox.start();
       runner.start();
       alertMonitor.start();
     },
     async stop(): Promise<void> {
       stopping.abort(new Error('shutting down'));
       await alertMonitor.stop();
+      // First the outbox: rows waiting on their effects are handed back, so the runner's stop does not wait on a CRM.
+      await outbox.stop();
       await runner.stop();
       await hits.stop();
       await journal.drain();

@@ -1,4 +1,4 @@
-import type { EnrichResult, Field, RowInput } from '../../shared/index.js';
+import type { EnrichField, EnrichResult, RowInput } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import type { CacheKey } from '../storage/cache.js';
 import { admit } from './admit.js';
@@ -29,7 +29,7 @@ export interface MemoryEnrichDeps extends WaterfallDeps {
  * have given from the same cache, at no cost, with no timer, abort signal or
  * promise per lookup.
  */
-export function enrichFromMemory(deps: MemoryEnrichDeps, workspace: string, raw: RowInput, fields: Field[], predict: boolean): EnrichResult | undefined {
+export function enrichFromMemory(deps: MemoryEnrichDeps, workspace: string, raw: RowInput, fields: EnrichField[], predict: boolean): EnrichResult | undefined {
   const started = deps.clock.now();
   const norm = admit(deps.providers, raw, fields);
   // Invalid input is enrichNow's to answer: it says why.

@@ -1,4 +1,4 @@
-import type { EnrichResult, Field, RowError, RowInput } from '../../shared/index.js';
+import type { EnrichResult, EnrichField, Field, RowError, RowInput } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import type { StepResult } from './caller.js';
 import { sleep } from '../clock.js';
@@ -35,7 +35,7 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
  * A lookup's answer from its row as it stands: what was found, with its
  * sources, what is missing, and why: `error` when given, else the row's own flag.
  */
-export function lookupAnswer(work: RowWork, v: Verdict, missing: Field[], extra: { error?: RowError; costUsd: number; elapsedMs: number }): EnrichResult {
+export function lookupAnswer(work: RowWork, v: Verdict, missing: EnrichField[], extra: { error?: RowError; costUsd: number; elapsedMs: number }): EnrichResult {
   const result = toRowResult('', v.status, work.state, work.fields, v.error);
   const error = extra.error ?? result.error;
   return {
@@ -76,7 +76,7 @@ export async function enrichNow(
   deps: WaterfallDeps & { hedge: HedgeBudget },
   workspace: string,
   raw: RowInput,
-  fields: Field[],
+  fields: EnrichField[],
   deadlineMs: number,
   predict = false,
 ): Promise<EnrichResult> {

@@ -1,4 +1,4 @@
-import type { Field, RowFlagCode } from '../../shared/index.js';
+import type { Field, LeadStepName, RowFlagCode, RowStatus } from '../../shared/index.js';
 import type { FieldValues } from '../providers/types.js';
 
 export interface Provenance {
@@ -22,6 +22,24 @@ export interface RowState {
   attempts: Record<string, number>;
   /** The row was submitted asking for predictions where no data provider finds a value. */
   predict?: boolean;
+  /** A lead's run through the pipeline (engine/pipeline/runLead.ts); absent on rows of plain enrichment jobs. */
+  run?: LeadRunState;
+}
+
+/** A step that ended done or skipped: never run again for this lead, on retry, replay or restart. */
+export interface StepCheckpoint {
+  outcome: 'done' | 'skipped';
+  output: unknown;
+}
+
+export interface LeadRunState {
+  steps: Partial<Record<LeadStepName, StepCheckpoint>>;
+  /** Tries of each step so far, failed ones included: the audit journal's attempt numbers. */
+  attempts: Partial<Record<LeadStepName, number>>;
+  /** Where the run stopped failed: a replay resumes here. */
+  failedStep?: LeadStepName;
+  /** The enrichment's verdict: the run's status once every later step is through. */
+  enriched?: { status: RowStatus; error?: { code: RowFlagCode; message: string } };
 }
 
 export const emptyState = (): RowState => ({ values: {}, provenance: {}, answered: [], failed: {}, attempts: {} });

@@ -14,6 +14,7 @@ const job: JobRecord = {
   costUsd: 0,
   createdAt: 0,
   finishedAt: null,
+  pipeline: null,
 };
 const tick = () => new Promise((r) => setImmediate(r));
 /** A row's work ends: its count goes down, then its promise resolves (the order the runner sees it in). */

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import {
   quoted,
   type CreateJobSchema,
+  type ReplaySchema,
+  type SubmitLeadsSchema,
+  leadId,
+  splitLeadId,
+  type EnrichField,
+  type FieldValue,
+  isLeadField,
   type Field,
   type JobView,
   type RouteResponse,
@@ -37,11 +44,15 @@ import { enrichNow } from './realtime.js';
 import { toRowResult } from './results.js';
 import type { RowState } from './rowState.js';
 import type { WaterfallDeps } from './waterfall.js';
+import { leadJobPipeline, leadRows } from './pipeline/intake.js';
+import type { Pipeline } from './pipeline/pipelines.js';
+import { leadRunView, pipelineInfo } from './pipeline/view.js';
+import type { LeadsStore } from '../storage/leads.js';
 import { windowMs } from './window.js';
 
 type Scoped<T = unknown> = { workspace: string } & T;
 type OnJob<T = unknown> = Scoped<{ jobId: string } & T>;
-type RowSubmission = { key: string; input: RowInput };
+type RowSubmission = { key: string; input: RowInput; data?: Partial<Record<Field, FieldValue>> };
 
 /**
  * What the HTTP API (and any other front door) may ask of the engine: one
@@ -61,10 +72,15 @@ export interface CascadeService {
   /** Returns once the job's calls on the wire are answered: the cost it reports is final. */
   cancel(req: OnJob): Promise<JobView>;
   estimate(req: Scoped<{ fields: Field[]; inputs: RowInput[] }>): Promise<RouteResponse<'estimate'>>;
-  enrich(req: Scoped<{ input: RowInput; fields: Field[]; deadlineMs: number; predict?: boolean }>): Promise<RouteResponse<'enrich'>>;
+  enrich(req: Scoped<{ input: RowInput; fields: EnrichField[]; deadlineMs: number; predict?: boolean }>): Promise<RouteResponse<'enrich'>>;
   metrics(req: Scoped<{ window: string; jobId?: string }>): Promise<RouteResponse<'metrics'>>;
   /** The alerts in force and the week-over-week trends (api/engine/alerts.ts); brings the alert state up to date. */
   alerts(req: Scoped): Promise<RouteResponse<'alerts'>>;
+  pipeline(req: Scoped): Promise<RouteResponse<'pipeline'>>;
+  /** Leads from an event source, as a job of leads of their own: each runs the workspace's pipeline. */
+  submitLeads(req: Scoped<z.output<typeof SubmitLeadsSchema>>): Promise<RouteResponse<'submitLeads'>>;
+  getLead(req: Scoped<{ id: string }>): Promise<RouteResponse<'getLead'>>;
+  replayLeads(req: Scoped<z.output<typeof ReplaySchema>>): Promise<RouteResponse<'replayLeads'>>;
 }
 
 export interface ServiceDeps {
@@ -90,6 +106,9 @@ export interface ServiceDeps {
   /** New or re-queued rows are due: the runner claims. */
   wake(): void;
   writeBack?: WriteBack;
+  /** The workspace's lead pipeline, if it has one. */
+  pipelineOf(workspace: string): Pipeline | undefined;
+  leads: LeadsStore;
 }
 
 export function createService(deps: ServiceDeps): CascadeService {
@@ -113,6 +132,25 @@ export function createService(deps: ServiceDeps): CascadeService {
     waterfall: deps.waterfall,
     readCache: (ws: string, keys: Parameters<CacheStore['read']>[1]) => deps.cache.read(ws, keys, clock.now() - deps.freshnessMs),
   };
+  /** Rows as they are stored: a job of leads enriches what its pipeline needs, and its rows all have their run ahead. */
+  const intake = async (
+    ws: string,
+    jobId: string,
+    rows: RowSubmission[],
+    fields: Field[],
+    pipeline: Pipeline | undefined,
+    predict = false,
+    source = 'sheet',
+  ) => {
+    if (!pipeline) return newRows(settleDeps, ws, jobId, rows, fields, 'rows', predict);
+    const settled = await newRows(settleDeps, ws, jobId, rows, pipeline.enrichFields(fields), 'rows', predict);
+    return leadRows(
+      settled,
+      rows.map((r) => r.data),
+      source,
+      clock.now(),
+    );
+  };
   /** The answers newRows took from the cache are cache hits of the job, once its rows are stored. */
   const countSettledHits = (ws: string, jobId: string, rows: NewRow<RowState>[]) => {
     for (const [p, n] of settledHits(rows)) hits.count(ws, p, jobId, n);
@@ -135,7 +173,11 @@ export function createService(deps: ServiceDeps): CascadeService {
 
   return {
     async createJob({ workspace: ws, job: body, idempotencyKey }) {
-      checkFields(body.fields, body.predict);
+      const pipeline = leadJobPipeline(deps.pipelineOf, ws, body.fields);
+      checkFields(
+        body.fields.filter((f) => !isLeadField(f)),
+        body.predict,
+      );
       // The token is a credential, not part of what the job is: a repeat with a fresher token is the same job.
       const { googleAccessToken, ...hashed } = body;
       const bodyHash = idempotencyKey ? createHash('sha256').update(JSON.stringify(hashed)).digest('hex') : undefined;
@@ -149,12 +191,16 @@ export function createService(deps: ServiceDeps): CascadeService {
       const repeat = idempotencyKey ? await jobs.findRepeat(ws, idempotencyKey, bodyHash) : undefined;
       if (repeat) return answerRepeat(repeat);
       const id = newId('job');
-      const rows = await newRows(settleDeps, ws, id, body.rows, body.fields, 'rows', body.predict);
+      const rows = await intake(ws, id, body.rows, body.fields, pipeline, body.predict);
       if (body.sheet) {
         if (!writeBack) throw new CascadeError('invalid_body', 'this server does not write to Google Sheets', 'sheet');
         await writeBack.attach({ id, workspaceId: ws, fields: body.fields }, body.sheet, googleAccessToken, rows);
       }
-      const res = await jobs.create({ id, workspaceId: ws, fields: body.fields, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows }, clock.now());
+      const leads = pipeline ? { source: 'sheet', deliver: body.pipeline?.deliver ?? false, notify: body.pipeline?.notify ?? false } : null;
+      const res = await jobs.create(
+        { id, workspaceId: ws, fields: body.fields, pipeline: leads, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows },
+        clock.now(),
+      );
       if (res.kind !== 'created') {
         // Another request with the same key got there first, while this one did its rows.
         if (body.sheet) await writeBack!.detach(id);
@@ -177,7 +223,7 @@ export function createService(deps: ServiceDeps): CascadeService {
       if (job.status === 'cancelled') throw new CascadeError('job_cancelled', 'the job was cancelled; retry it to resume before adding rows', 'id');
       await writeBack?.checkRows(jobId, rows, 'rows');
       try {
-        const stored = await newRows(settleDeps, ws, jobId, rows, job.fields, 'rows', predict);
+        const stored = await intake(ws, jobId, rows, job.fields, job.pipeline ? deps.pipelineOf(ws) : undefined, predict);
         await jobs.append(jobId, stored, clock.now());
         countSettledHits(ws, jobId, stored);
       } catch (err) {
@@ -255,6 +301,37 @@ export function createService(deps: ServiceDeps): CascadeService {
       // The cache hits counted so far, as metrics does, so the two answer from the same calls.
       await hits.flush(LOCK_WAIT_MS);
       return alertsNow({ calls: deps.calls, states: deps.alertStates, providers, clock }, workspace);
+    },
+
+    async pipeline({ workspace }) {
+      return pipelineInfo(deps.pipelineOf(workspace));
+    },
+
+    async submitLeads({ workspace: ws, source, leads, fields, deliver, notify }) {
+      const pipeline = deps.pipelineOf(ws);
+      if (!pipeline) throw new CascadeError('pipeline_not_configured', 'this workspace has no lead pipeline configured', 'source');
+      checkFields(fields);
+      const id = newId('job');
+      const rows = leads.map((l, i) => ({ key: l.key ?? String(i + 1), input: l.input, data: l.data }));
+      const stored = await intake(ws, id, rows, [...fields, ...pipeline.outputs], pipeline, false, source);
+      const jobFields = [...new Set([...pipeline.enrichFields(fields), ...pipeline.outputs])];
+      await jobs.create({ id, workspaceId: ws, fields: jobFields, pipeline: { source, deliver, notify }, rows: stored }, clock.now());
+      deps.wake();
+      return { jobId: id, leads: rows.map((r) => ({ id: leadId(id, r.key), key: r.key })) };
+    },
+
+    async getLead({ workspace, id }) {
+      const { jobId, key } = splitLeadId(id);
+      const row = await deps.leads.find(workspace, jobId, key);
+      if (!row) throw new CascadeError('not_found', `no lead ${quoted(id)} in this workspace`, 'id');
+      return leadRunView(row, await deps.leads.steps(jobId, row.seq));
+    },
+
+    async replayLeads({ workspace, source, step, since, until }) {
+      const filter = { source, step, since: since === undefined ? undefined : Date.parse(since), until: until === undefined ? undefined : Date.parse(until) };
+      const replayed = await deps.leads.replay(workspace, filter, clock.now());
+      if (replayed > 0) deps.wake();
+      return { replayed };
     },
   };
 }

@@ -140,7 +140,7 @@ export function decide(deps: WaterfallDeps, work: RowWork, p: Provider, res: Ste
 const MAX_LIST = 100;
 
 /** Fields no data provider has found: empty, or only predicted. */
-export const missingFields = (state: RowState, fields: readonly Field[]) =>
+export const missingFields = <F extends Field>(state: RowState, fields: readonly F[]): F[] =>
   fields.filter((f) => state.values[f] === undefined || state.provenance[f]?.predicted);
 
 /**

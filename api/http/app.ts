@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { createRouter } from './router.js';
 import { enrich } from './routes/enrich.js';
 import { estimate } from './routes/estimate.js';
+import { leads } from './routes/leads.js';
 import { health } from './routes/health.js';
 import { jobsAppend } from './routes/jobsAppend.js';
 import { jobsCancel } from './routes/jobsCancel.js';
@@ -72,7 +73,8 @@ export function buildApp(deps: AppDeps) {
     .route('/', enrich(routeDeps))
     .route('/', estimate(routeDeps))
     .route('/', metrics(routeDeps))
-    .route('/', alerts(routeDeps));
+    .route('/', alerts(routeDeps))
+    .route('/', leads(routeDeps));
   api.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Cascade API', version: '0.1.0', description: 'A cached waterfall of enrichment providers, with durable jobs and real-time lookups.' },

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { RowInput, RowStatus } from '../../shared/index.js';
-import { causeChain } from '../errors.js';
 import { batchSql } from './batch.js';
+import { sqliteCode } from './constraint.js';
 import type { Db } from './db.js';
 import { jsonText } from './jsonText.js';
 import { jobs } from './schema/index.js';
@@ -24,7 +24,10 @@ export interface NewRow<State extends object = object> {
   state?: State;
 }
 
-export type JobRecord = Pick<typeof jobs.$inferSelect, 'id' | 'workspaceId' | 'fields' | 'status' | 'maxCostUsd' | 'costUsd' | 'createdAt' | 'finishedAt'>;
+export type JobRecord = Pick<
+  typeof jobs.$inferSelect,
+  'id' | 'workspaceId' | 'fields' | 'status' | 'maxCostUsd' | 'costUsd' | 'createdAt' | 'finishedAt' | 'pipeline'
+>;
 
 /** What an earlier job with this Idempotency-Key says of a new request: the same job, or a conflict. */
 export type Repeat = { kind: 'existing'; job: JobRecord } | { kind: 'conflict' };
@@ -32,6 +35,8 @@ export type Repeat = { kind: 'existing'; job: JobRecord } | { kind: 'conflict' }
 export type CreateJobResult = { kind: 'created'; job: JobRecord } | Repeat;
 
 export interface CreateJobInput extends Pick<JobRecord, 'id' | 'workspaceId' | 'fields'> {
+  /** Set for jobs of leads run through the workspace's pipeline. */
+  pipeline?: JobRecord['pipeline'];
   maxCostUsd?: number;
   idempotencyKey?: string;
   bodyHash?: string;
@@ -94,12 +99,8 @@ const SQLITE_CONSTRAINT_UNIQUE = 2067;
  * there the caller confirms by looking the keys up (append).
  */
 function mayBeDuplicateRowKey(err: unknown): boolean {
-  for (const e of causeChain(err)) {
-    const { rawCode, code } = e as { rawCode?: unknown; code?: unknown };
-    if (typeof rawCode === 'number') return rawCode === SQLITE_CONSTRAINT_UNIQUE || rawCode === SQLITE_CONSTRAINT;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT';
-  }
-  return false;
+  const code = sqliteCode(err);
+  return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT';
 }
 
 export function jobsStore(db: Db): JobsStore {
@@ -156,6 +157,7 @@ export function jobsStore(db: Db): JobsStore {
         id: input.id,
         workspaceId: input.workspaceId,
         fields: input.fields,
+        pipeline: input.pipeline ?? null,
         status: 'running' as const,
         maxCostUsd: input.maxCostUsd ?? null,
         costUsd: 0,

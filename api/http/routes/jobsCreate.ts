@@ -14,7 +14,7 @@ const route = createRoute({
   responses: {
     202: jsonResponse('Accepted; enrichment runs in the background', response),
     200: jsonResponse('Same Idempotency-Key and body as an earlier request: that job', response),
-    ...errorResponses(...V1_ERRORS, 'payload_too_large', 'idempotency_conflict'),
+    ...errorResponses(...V1_ERRORS, 'payload_too_large', 'idempotency_conflict', 'pipeline_not_configured'),
   },
 });
 

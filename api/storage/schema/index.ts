@@ -4,3 +4,4 @@ export * from './jobs.js';
 export * from './workspaces.js';
 export * from './writes.js';
 export * from './alerts.js';
+export * from './leads.js';

@@ -2,6 +2,7 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 import type { Field, RowInput, RowStatus } from '../../../shared/index.js';
 import type { RowState } from '../../engine/rowState.js';
 import { json } from './json.js';
+import type { JobPipeline } from './leads.js';
 
 export const jobs = sqliteTable(
   'jobs',
@@ -14,6 +15,8 @@ export const jobs = sqliteTable(
     /** Booked in the same transaction as the call journal entry that spent it. */
     costUsd: real('cost_usd').notNull().default(0),
     nextSeq: integer('next_seq').notNull().default(0),
+    /** Set on jobs whose rows are leads run through the workspace's pipeline (sheet jobs asking lead.* fields, POST /v1/leads). */
+    pipeline: json<JobPipeline>('pipeline'),
     idempotencyKey: text('idempotency_key'),
     bodyHash: text('body_hash'),
     createdAt: integer('created_at').notNull(),

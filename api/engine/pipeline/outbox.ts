@@ -1,0 +1,196 @@
+import { sleep, type Clock } from '../../clock.js';
+import type { EffectOutcome, EffectSender } from '../../effects/types.js';
+import { jittered } from '../../flow/backoff.js';
+import { RateWindow } from '../../flow/rateWindow.js';
+import type { ClaimedEffect, EffectSettlement, EffectsStore, NewEffect, SettledEffect } from '../../storage/effects.js';
+
+export interface OutboxDeps {
+  store: EffectsStore;
+  senders: readonly EffectSender[];
+  clock: Clock;
+  workerId: string;
+  /** Delays before sending again after a failure; one more failure after the last fails the effect for good. */
+  retryDelaysMs: readonly number[];
+  /** How often due effects and effects finished by other instances are looked for, besides wake-ups. */
+  pollMs: number;
+  random: () => number;
+  onError(err: unknown): void;
+}
+
+/** A lease outlives any one send: the sender's own time limit, and this much for the answer's commit. */
+const LEASE_MARGIN_MS = 5000;
+
+/**
+ * Sends the pipeline's effects: per target one loop that claims due effects
+ * (a batch up to the target's size), paces requests to the target's limit,
+ * sends, and settles each effect done, due again later, or failed. Effects
+ * left in doubt by a crash are claimed first, once their lease runs out,
+ * and settled the target's way. Runs wait for their effects here (`deliver`);
+ * an effect settled by another instance is found by polling.
+ */
+export class Outbox {
+  private readonly waiters = new Map<string, ((settled: SettledEffect | undefined) => void)[]>();
+  private readonly loops: TargetLoop[];
+  private poller: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.loops = deps.senders.map((s) => new TargetLoop(s, deps, (settled) => this.resolve(settled)));
+  }
+
+  start(): void {
+    this.stopped = false;
+    for (const l of this.loops) l.start();
+    this.poller = setInterval(() => void this.pollFinished(), this.deps.pollMs * 4);
+  }
+
+  /** Stops sending once each target's request out is answered; runs waiting for an effect are told (undefined) and hand their rows back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poller);
+    for (const list of this.waiters.values()) for (const r of list) r(undefined);
+    this.waiters.clear();
+    await Promise.all(this.loops.map((l) => l.stop()));
+  }
+
+  /** Whether this instance can send to the target: a workspace's pipeline names only targets it configured. */
+  has(target: string): boolean {
+    return this.loops.some((l) => l.target === target);
+  }
+
+  /**
+   * Enqueues the effect (once: its id is the lead, step and target) and
+   * resolves when it is done or has failed for good, whoever sent it; with
+   * undefined if the outbox stops first.
+   */
+  async deliver(effect: NewEffect): Promise<SettledEffect | undefined> {
+    if (this.stopped) return undefined;
+    const settled = new Promise<SettledEffect | undefined>((resolve) => {
+      const list = this.waiters.get(effect.id) ?? [];
+      list.push(resolve);
+      this.waiters.set(effect.id, list);
+    });
+    await this.deps.store.enqueue(effect, this.deps.clock.now());
+    // Sent before, in an earlier life of the run: answered now, not after a poll.
+    const [already] = await this.deps.store.finished([effect.id]);
+    if (already) this.resolve(already);
+    else this.loops.find((l) => l.target === effect.target)?.wake();
+    return settled;
+  }
+
+  private resolve(settled: SettledEffect): void {
+    const list = this.waiters.get(settled.id);
+    if (!list) return;
+    this.waiters.delete(settled.id);
+    for (const r of list) r(settled);
+  }
+
+  private async pollFinished(): Promise<void> {
+    if (this.stopped || this.waiters.size === 0) return;
+    try {
+      for (const s of await this.deps.store.finished([...this.waiters.keys()])) this.resolve(s);
+    } catch (err) {
+      this.deps.onError(err);
+    }
+  }
+}
+
+/** One target's loop. Invariant: at most one request to the target is out from this loop at a time, and every claimed effect is settled. */
+class TargetLoop {
+  private readonly pace: RateWindow | undefined;
+  private pausedUntil = 0;
+  private wakeUp: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly sender: EffectSender,
+    private readonly deps: OutboxDeps,
+    private readonly settled: (s: SettledEffect) => void,
+  ) {
+    this.pace = sender.ratePerSecond ? new RateWindow(sender.ratePerSecond) : undefined;
+  }
+
+  get target(): string {
+    return this.sender.target;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { clock } = this.deps;
+    while (!this.stopped) {
+      try {
+        const now = clock.now();
+        if (now < this.pausedUntil) {
+          await this.sleep(this.pausedUntil - now);
+          continue;
+        }
+        if (!(await this.pass())) await this.sleep(this.deps.pollMs);
+      } catch (err) {
+        this.deps.onError(err);
+        await this.sleep(this.deps.pollMs * 4);
+      }
+    }
+  }
+
+  /** Claims and sends one batch: in-doubt effects first. Returns whether there was one. */
+  private async pass(): Promise<boolean> {
+    const { store, clock, workerId } = this.deps;
+    const { sender } = this;
+    const now = clock.now();
+    const lease = now + sender.timeoutMs * 2 + LEASE_MARGIN_MS;
+    let claimed = await store.claimInDoubt(sender.target, sender.batchSize, workerId, lease, now);
+    const inDoubt = claimed.length > 0;
+    if (!inDoubt) claimed = await store.claimDue(sender.target, sender.batchSize, workerId, lease, now);
+    if (claimed.length === 0) return false;
+    // Paced once there is something to send: an idle loop's polls must not use up the target's window.
+    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
+    const outgoing = claimed.map((e) => ({ id: e.id, payload: e.payload }));
+    const outcomes = await (inDoubt ? sender.inDoubt(outgoing) : sender.send(outgoing));
+    const settlements = claimed.map((e, i) => this.settlement(e, outcomes[i]!));
+    await store.settle(workerId, settlements, clock.now());
+    for (const s of settlements) {
+      if (s.status !== 'pending') this.settled({ id: s.id, status: s.status, result: s.result ?? null, error: s.error ?? null });
+    }
+    return true;
+  }
+
+  private settlement(e: ClaimedEffect, out: EffectOutcome): EffectSettlement {
+    const now = this.deps.clock.now();
+    if (out.kind === 'done') return { id: e.id, status: 'done', result: out.result ?? {} };
+    if (out.kind === 'failed') return { id: e.id, status: 'failed', error: out.error };
+    if (out.rateLimited) {
+      // The target asked for quiet: the whole loop waits, and the wait is not a failed attempt.
+      this.pausedUntil = Math.max(this.pausedUntil, now + (out.afterMs ?? 1000));
+      return { id: e.id, status: 'pending', nextAt: this.pausedUntil, uncountAttempt: true, error: out.error };
+    }
+    const delays = this.deps.retryDelaysMs;
+    if (e.attempts > delays.length) return { id: e.id, status: 'failed', error: out.error };
+    return { id: e.id, status: 'pending', nextAt: now + jittered(delays[e.attempts - 1]!, this.deps.random), error: out.error };
+  }
+}

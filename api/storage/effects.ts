@@ -1,0 +1,129 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { batchSql } from './batch.js';
+import { jsonText } from './jsonText.js';
+import { parseJson } from './schema/json.js';
+
+/**
+ * The outbox of external effects (schema/leads.ts `effects`). Invariant: an
+ * effect is `sending`, leased to one worker, from before its request leaves
+ * until its answer is settled here; settling checks the lease in WHERE, so a
+ * worker whose lease ran out (and whose effect another worker took as in
+ * doubt) changes nothing.
+ */
+
+export interface NewEffect {
+  id: string;
+  workspaceId: string;
+  target: string;
+  jobId: string;
+  seq: number;
+  payload: unknown;
+}
+
+export interface ClaimedEffect extends NewEffect {
+  attempts: number;
+}
+
+export type EffectStatus = 'pending' | 'sending' | 'done' | 'failed';
+
+export interface EffectSettlement {
+  id: string;
+  status: Exclude<EffectStatus, 'sending'>;
+  /** For `pending`: when to send again. */
+  nextAt?: number;
+  /** A 429 is not an attempt: the target asked for time, it did not fail. */
+  uncountAttempt?: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export interface SettledEffect {
+  id: string;
+  status: 'done' | 'failed';
+  result: unknown;
+  error: string | null;
+}
+
+export interface EffectsStore {
+  /**
+   * Adds the effect once (its id is the lead, step and target). One that
+   * failed for good is put back to pending: a replayed step sends it again.
+   * Any other state is kept: a run resuming after a crash waits for the
+   * effect it had enqueued, which may have been sent already.
+   */
+  enqueue(effect: NewEffect, now: number): Promise<void>;
+  /** Leases due pending effects of a target to `workerId`, oldest first, marking them sending. */
+  claimDue(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
+  /** Leases effects left `sending` by a worker whose lease ran out (it crashed mid-request): they are in doubt. */
+  claimInDoubt(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
+  settle(workerId: string, settlements: EffectSettlement[], now: number): Promise<void>;
+  /** Of these effects, those finished (done or failed for good). */
+  finished(ids: string[]): Promise<SettledEffect[]>;
+}
+
+const decode = (r: { id: string; workspace_id: string; target: string; job_id: string; seq: number; payload: string; attempts: number }): ClaimedEffect => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  target: r.target,
+  jobId: r.job_id,
+  seq: r.seq,
+  payload: parseJson(r.payload),
+  attempts: r.attempts,
+});
+
+export function effectsStore(db: Db): EffectsStore {
+  const claim = async (target: string, which: ReturnType<typeof sql>, limit: number, workerId: string, lockedUntil: number, now: number) =>
+    (
+      await db.all<Parameters<typeof decode>[0]>(sql`
+        UPDATE effects SET status = 'sending', locked_by = ${workerId}, locked_until = ${lockedUntil}, attempts = attempts + 1, updated_at = ${now}
+        WHERE id IN (SELECT id FROM effects WHERE target = ${target} AND ${which} ORDER BY created_at LIMIT ${limit})
+        RETURNING id, workspace_id, target, job_id, seq, payload, attempts`)
+    ).map(decode);
+
+  return {
+    async enqueue(e, now) {
+      await db.run(sql`
+        INSERT INTO effects (id, workspace_id, target, job_id, seq, payload, status, attempts, next_at, created_at, updated_at)
+        VALUES (${e.id}, ${e.workspaceId}, ${e.target}, ${e.jobId}, ${e.seq}, ${jsonText(e.payload)}, 'pending', 0, ${now}, ${now}, ${now})
+        ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = 0, next_at = ${now}, payload = excluded.payload,
+          error_message = NULL, result = NULL, updated_at = ${now}
+        WHERE effects.status = 'failed'`);
+    },
+
+    claimDue: (target, limit, workerId, lockedUntil, now) => claim(target, sql`status = 'pending' AND next_at <= ${now}`, limit, workerId, lockedUntil, now),
+
+    claimInDoubt: (target, limit, workerId, lockedUntil, now) =>
+      claim(target, sql`status = 'sending' AND locked_until < ${now}`, limit, workerId, lockedUntil, now),
+
+    async settle(workerId, settlements, now) {
+      if (settlements.length === 0) return;
+      await db.run(
+        batchSql(
+          settlements,
+          (s) => ({
+            id: s.id,
+            status: s.status,
+            nextAt: s.nextAt ?? now,
+            uncount: s.uncountAttempt ? 1 : 0,
+            result: s.result === undefined ? null : jsonText(s.result),
+            error: s.error ?? null,
+          }),
+          sql`UPDATE effects SET status = e ->> '$.status', next_at = e ->> '$.nextAt', attempts = attempts - (e ->> '$.uncount'),
+                result = coalesce(e ->> '$.result', result), error_message = e ->> '$.error',
+                locked_by = NULL, locked_until = NULL, updated_at = ${now}
+              FROM batch
+              WHERE effects.id = e ->> '$.id' AND effects.locked_by = ${workerId} AND effects.status = 'sending'`,
+        ),
+      );
+    },
+
+    async finished(ids) {
+      if (ids.length === 0) return [];
+      const found = await db.all<{ id: string; status: 'done' | 'failed'; result: string | null; error_message: string | null }>(sql`
+        SELECT id, status, result, error_message FROM effects
+        WHERE id IN (SELECT value FROM json_each(${jsonText(ids)})) AND status IN ('done', 'failed')`);
+      return found.map((f) => ({ id: f.id, status: f.status, result: f.result === null ? null : parseJson(f.result), error: f.error_message }));
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
+import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot.js';
+import { startFakeLlm, type FakeLlm } from '../fakes/llm.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhookReceiver.js';
+import { rawConfig, simProviders, type TestProvider } from './harness.js';
+
+/** The lead pipeline's world on 127.0.0.1: a data provider, and fakes of the model, HubSpot, Slack and a webhook receiver. */
+export interface PipelineWorld {
+  sim: SimServer;
+  llm: FakeLlm;
+  hubspot: FakeHubSpot;
+  slack: FakeSlack;
+  receiver: WebhookReceiver;
+  /** A configuration file's content: one provider, and a pipeline for every workspace. */
+  config(engine?: Record<string, unknown>): Record<string, unknown>;
+  /** The environment the configuration's references read. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export const OWNERS = [
+  { name: 'Ada', slackId: 'U0ADA' },
+  { name: 'Grace', slackId: 'U0GRACE' },
+  { name: 'Linus', slackId: 'U0LINUS' },
+];
+
+const PROVIDERS: TestProvider[] = [{ id: 'firmo', fields: ['company.name', 'company.employees', 'company.industry'] }];
+
+export async function startPipelineWorld(opts: { llmLatencyMs?: number } = {}): Promise<PipelineWorld> {
+  const sim = await startSimServer(simProviders(PROVIDERS));
+  const llm = await startFakeLlm({ latencyMs: opts.llmLatencyMs ?? 0 });
+  const hubspot = await startFakeHubSpot({ token: 'pat-test-token' });
+  const slack = await startFakeSlack({ burst: 3, perSecond: 1 });
+  const receiver = await startWebhookReceiver({ secret: 'whsec_dGVzdC1zaWduaW5nLWtleQ==' });
+  const env = {
+    HUBSPOT_TOKEN: 'pat-test-token',
+    SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`,
+    LEADS_WEBHOOK_URL: `${receiver.url}/leads`,
+    LEADS_WEBHOOK_SECRET: 'whsec_dGVzdC1zaWduaW5nLWtleQ==',
+  };
+  return {
+    sim,
+    llm,
+    hubspot,
+    slack,
+    receiver,
+    env,
+    config: (engine = {}) => {
+      const base = rawConfig(sim.url, PROVIDERS);
+      return {
+        ...base,
+        providers: [
+          ...(base.providers as object[]),
+          {
+            id: 'llm',
+            kind: 'llm',
+            baseUrl: llm.baseUrl,
+            model: 'test-model',
+            input: 'domain',
+            fields: ['company.description'],
+            costPerCall: 0.002,
+            timeoutMs: 2000,
+          },
+        ],
+        engine: { ...(base.engine as object), ...engine },
+        pipelines: {
+          '*': {
+            dedupDays: 30,
+            score: {
+              rules: [
+                { name: 'known company', points: 40, if: { field: 'company.name', present: true } },
+                { name: 'mid-market', points: 40, if: { field: 'company.employees', between: [500, null] } },
+              ],
+            },
+            qualify: { provider: 'llm', minScore: 50, instructions: 'Companies of 500 people or more.' },
+            route: {
+              rules: [
+                { name: 'ae-team', if: [{ field: 'score', between: [60, null] }], owners: OWNERS },
+                { name: 'nurture', owners: [{ name: 'Nurture queue' }] },
+              ],
+            },
+            deliver: {
+              hubspot: {
+                token: '${env:HUBSPOT_TOKEN}',
+                baseUrl: hubspot.url,
+                traceProperty: 'cascade_write_id',
+                properties: { company: 'company.name', icp_score: 'lead.score', lead_owner: 'lead.owner' },
+              },
+              webhook: { url: '${env:LEADS_WEBHOOK_URL}', secret: '${env:LEADS_WEBHOOK_SECRET}' },
+            },
+            notify: { slack: { webhookUrl: '${env:SLACK_WEBHOOK_URL}' } },
+          },
+        },
+      };
+    },
+    async close() {
+      await Promise.all([sim.close(), llm.close(), hubspot.close(), slack.close(), receiver.close()]);
+    },
+  };
+}
+
+/** Leads with work emails at `count` company domains, keyed k0, k1, …. */
+export const formLeads = (count: number, prefix = 'lead') =>
+  Array.from({ length: count }, (_, i) => ({ key: `${prefix}${i}`, input: { email: `buyer${i}@${prefix}${i}.com`, firstName: 'Sam', lastName: `Buyer${i}` } }));
+
+/** The lead (its email) a model request was about: the fake's duplicate counter groups requests by it. */
+export const leadOfRequest = (messages: { content?: string | null }[]) => /"email": "([^"]+)"/.exec(messages.at(-1)?.content ?? '')?.[1];

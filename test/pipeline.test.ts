@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../api/config/load.js';
+import { startCascade, type Cascade } from '../api/server.js';
+import { keysStore } from '../api/storage/keys.js';
+import { formLeads, OWNERS, startPipelineWorld, type PipelineWorld } from './helpers/pipelineWorld.js';
+import { expectDocumented } from './helpers/openapiConformance.js';
+
+let world: PipelineWorld;
+let cascade: Cascade;
+let key: string;
+let dir: string;
+
+async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const method = body === undefined ? 'GET' : 'POST';
+  const res = await fetch(`${cascade.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const out = { status: res.status, body: await res.json() };
+  await expectDocumented(cascade.url, method, path, out.status, out.body);
+  return out;
+}
+
+async function waitForJob(id: string) {
+  for (let i = 0; i < 1500; i++) {
+    const { body } = await api(`/v1/jobs/${id}`);
+    if (body.status !== 'running') return body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`job ${id} still running`);
+}
+
+beforeAll(async () => {
+  world = await startPipelineWorld();
+  dir = mkdtempSync(join(tmpdir(), 'cascade-pipeline-'));
+  cascade = await startCascade({
+    config: parseConfig(world.config({ retryDelaysMs: [20, 40] }), world.env),
+    dbUrl: `file:${join(dir, 'cascade.db')}`,
+    port: 0,
+    host: '127.0.0.1',
+    log: () => {},
+  });
+  key = await keysStore(cascade.database.db).create('ws-leads', Date.now());
+});
+afterAll(async () => {
+  await cascade?.stop();
+  await world?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the lead pipeline', () => {
+  const leads = formLeads(24, 'co');
+
+  it('runs form leads through every step: scored, qualified by the model, routed in turn, upserted once and announced once', async () => {
+    const { status, body } = await api('/v1/leads', { source: 'form', leads });
+    expect(status).toBe(202);
+    expect(body.leads).toHaveLength(24);
+    const job = await waitForJob(body.jobId);
+    expect(job.counts.failed).toBe(0);
+
+    const runs = await Promise.all(body.leads.map((l: { id: string }) => api(`/v1/leads/${encodeURIComponent(l.id)}`).then((r) => r.body)));
+    for (const run of runs) {
+      expect(run.values['lead.score'], run.id).toBeTypeOf('number');
+      expect(run.values['lead.owner'], run.id).toBeTypeOf('string');
+      expect(run.values['lead.priority'], run.id).toMatch(/^(high|medium|low)$/);
+      expect(typeof run.values['lead.qualified'], run.id).toBe('boolean');
+      expect(run.values['lead.reason'], run.id).toBeTypeOf('string');
+      expect(run.steps.map((s: { step: string }) => s.step)).toEqual(['dedup', 'enrich', 'score', 'qualify', 'route', 'deliver', 'notify']);
+    }
+    // The score floor: leads below it never reach the model, and say so (not as a model's judgement).
+    const below = runs.filter((r) => r.values['lead.score'] < 50);
+    const asked = runs.filter((r) => r.values['lead.score'] >= 50);
+    expect(world.llm.requests).toHaveLength(asked.length);
+    for (const r of below) expect(r.steps.find((s: { step: string }) => s.step === 'qualify')).toMatchObject({ outcome: 'skipped' });
+    for (const r of asked) expect(r.steps.find((s: { step: string }) => s.step === 'qualify')).toMatchObject({ outcome: 'done', judgement: true });
+
+    // Round-robin: the rule's owners take its leads strictly in turn.
+    const team = runs.filter((r) => r.values['lead.score'] >= 60).map((r) => r.values['lead.owner']);
+    const counts = OWNERS.map((o) => team.filter((n) => n === o.name).length);
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+
+    // Every lead upserted once, keyed by email, carrying its write id; the signed webhook got each once.
+    expect(world.hubspot.upserts).toHaveLength(24);
+    expect(world.hubspot.duplicateUpserts()).toBe(0);
+    expect(new Set(world.hubspot.upserts.map((u) => u.email)).size).toBe(24);
+    expect(world.receiver.deliveries).toHaveLength(24);
+    expect(world.receiver.duplicates()).toBe(0);
+    for (const r of runs) expect(r.values['lead.crmId'], r.id).toBeTypeOf('string');
+
+    // Qualified leads announced once each, bursts folded into digests within Slack's rate.
+    const qualified = runs.filter((r) => r.values['lead.qualified'] === true);
+    expect(qualified.length).toBeGreaterThan(0);
+    const text = world.slack.messages.map((m) => m.text ?? '').join('\n');
+    // Each lead's line names it as "Sam Buyer<n> (<company>)": once per qualified lead, never for another.
+    const mentions = (r: { key: string }) => text.split(`Buyer${r.key.slice(2)} (`).length - 1;
+    for (const r of qualified) expect(mentions(r), r.id).toBe(1);
+    for (const r of runs.filter((r) => r.values['lead.qualified'] !== true)) expect(mentions(r), r.id).toBe(0);
+    expect(world.slack.statuses[429] ?? 0).toBe(0);
+    expect(world.slack.messages.length).toBeLessThan(qualified.length + 1);
+  });
+
+  it('answers a lead already run within dedupDays with the earlier result, buying and sending nothing again', async () => {
+    const before = { llm: world.llm.requests.length, upserts: world.hubspot.upserts.length, slack: world.slack.messages.length };
+    const { body } = await api('/v1/leads', { source: 'import', leads: leads.slice(0, 5) });
+    await waitForJob(body.jobId);
+    for (const l of body.leads) {
+      const run = (await api(`/v1/leads/${encodeURIComponent(l.id)}`)).body;
+      expect(run.values['lead.duplicateOf']).toMatch(/\.co\d+$/);
+      expect(run.values['lead.owner']).toBeTypeOf('string');
+      expect(run.steps.map((s: { step: string }) => s.step)).toEqual(['dedup']);
+    }
+    expect(world.llm.requests.length).toBe(before.llm);
+    expect(world.hubspot.upserts.length).toBe(before.upserts);
+    expect(world.slack.messages.length).toBe(before.slack);
+  });
+
+  it('after a HubSpot outage, replay re-runs only the deliver step of the leads it failed', async () => {
+    world.hubspot.outage(500);
+    const fresh = formLeads(6, 'outage');
+    const { body } = await api('/v1/leads', { source: 'crm', leads: fresh });
+    const job = await waitForJob(body.jobId);
+    expect(job.counts.failed).toBe(6);
+    const failed = (await api(`/v1/leads/${encodeURIComponent(body.leads[0].id)}`)).body;
+    expect(failed.error.code).toBe('delivery_failed');
+    expect(failed.steps.at(-1)).toMatchObject({ step: 'deliver', outcome: 'failed' });
+    const llmBefore = world.llm.requests.length;
+
+    world.hubspot.outage(null);
+    expect((await api('/v1/leads/replay', { step: 'deliver', source: 'crm' })).body).toEqual({ replayed: 6 });
+    await waitForJob(body.jobId);
+    for (const l of body.leads) {
+      const run = (await api(`/v1/leads/${encodeURIComponent(l.id)}`)).body;
+      expect(run.status, l.id).not.toBe('failed');
+      const attempts = (step: string) => run.history.filter((a: { step: string }) => a.step === step).length;
+      expect([attempts('dedup'), attempts('enrich'), attempts('score'), attempts('qualify'), attempts('route')]).toEqual([1, 1, 1, 1, 1]);
+      expect(attempts('deliver')).toBe(2);
+    }
+    expect(world.llm.requests.length).toBe(llmBefore);
+    expect(world.hubspot.duplicateUpserts()).toBe(0);
+  });
+
+  it('runs a sheet job asking lead fields through the pipeline, without effects unless the job turns them on', async () => {
+    const { status, body } = await api('/v1/jobs', {
+      fields: ['company.name', 'lead.score', 'lead.owner'],
+      rows: [{ key: '2', input: { email: 'ops@sheetco.com' } }],
+    });
+    expect(status).toBe(202);
+    await waitForJob(body.id);
+    const run = (await api(`/v1/leads/${body.id}.2`)).body;
+    expect(run.values['lead.score']).toBeTypeOf('number');
+    expect(run.steps.find((s: { step: string }) => s.step === 'deliver')).toMatchObject({
+      outcome: 'skipped',
+      output: { why: 'delivery is off for this job' },
+    });
+    expect(world.hubspot.upserts.some((u) => u.email === 'ops@sheetco.com')).toBe(false);
+    const results = (await api(`/v1/jobs/${body.id}/results`)).body;
+    expect(results.rows[0].values).toMatchObject({ 'lead.score': run.values['lead.score'], 'lead.owner': run.values['lead.owner'] });
+  });
+});
