@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../api/config/load.js';
 import { startCascade, type Cascade } from '../api/server.js';
 import { keysStore } from '../api/storage/keys.js';
-import { formLeads, OWNERS, startPipelineWorld, type PipelineWorld } from './helpers/pipelineWorld.js';
+import { formLeads, OWNERS, slackMentions, startPipelineWorld, type PipelineWorld } from './helpers/pipelineWorld.js';
 import { expectDocumented } from './helpers/openapiConformance.js';
 
 let world: PipelineWorld;
@@ -95,8 +95,8 @@ describe('the lead pipeline', () => {
     const qualified = runs.filter((r) => r.values['lead.qualified'] === true);
     expect(qualified.length).toBeGreaterThan(0);
     const text = world.slack.messages.map((m) => m.text ?? '').join('\n');
-    // Each lead's line names it as "Sam Buyer<n> (<company>)": once per qualified lead, never for another.
-    const mentions = (r: { key: string }) => text.split(`Buyer${r.key.slice(2)} (`).length - 1;
+    // Each lead's line names it: once per qualified lead, never for another.
+    const mentions = (r: { key: string }) => slackMentions(text, `x@${r.key}.com`);
     for (const r of qualified) expect(mentions(r), r.id).toBe(1);
     for (const r of runs.filter((r) => r.values['lead.qualified'] !== true)) expect(mentions(r), r.id).toBe(0);
     expect(world.slack.statuses[429] ?? 0).toBe(0);

@@ -53,6 +53,8 @@ export interface EffectsStore {
    * effect it had enqueued, which may have been sent already.
    */
   enqueue(effect: NewEffect, now: number): Promise<void>;
+  /** Whether the target has effects to send now (due, or in doubt): looked at before pacing, so an idle target uses no request of its limit. */
+  hasWork(target: string, now: number): Promise<boolean>;
   /** Leases due pending effects of a target to `workerId`, oldest first, marking them sending. */
   claimDue(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
   /** Leases effects left `sending` by a worker whose lease ran out (it crashed mid-request): they are in doubt. */
@@ -89,6 +91,13 @@ export function effectsStore(db: Db): EffectsStore {
         ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = 0, next_at = ${now}, payload = excluded.payload,
           error_message = NULL, result = NULL, updated_at = ${now}
         WHERE effects.status = 'failed'`);
+    },
+
+    async hasWork(target, now) {
+      const found = await db.all(sql`
+        SELECT 1 FROM effects WHERE target = ${target}
+          AND ((status = 'pending' AND next_at <= ${now}) OR (status = 'sending' AND locked_until < ${now})) LIMIT 1`);
+      return found.length > 0;
     },
 
     claimDue: (target, limit, workerId, lockedUntil, now) => claim(target, sql`status = 'pending' AND next_at <= ${now}`, limit, workerId, lockedUntil, now),

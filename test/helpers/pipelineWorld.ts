@@ -60,6 +60,7 @@ export async function startPipelineWorld(opts: { llmLatencyMs?: number } = {}): 
             input: 'domain',
             fields: ['company.description'],
             costPerCall: 0.002,
+            concurrency: 8,
             timeoutMs: 2000,
           },
         ],
@@ -100,9 +101,15 @@ export async function startPipelineWorld(opts: { llmLatencyMs?: number } = {}): 
   };
 }
 
-/** Leads with work emails at `count` company domains, keyed k0, k1, …. */
+/** Leads with work emails at `count` company domains, keyed by the domain's label (`co0`, `co1`…), each named after it. */
 export const formLeads = (count: number, prefix = 'lead') =>
-  Array.from({ length: count }, (_, i) => ({ key: `${prefix}${i}`, input: { email: `buyer${i}@${prefix}${i}.com`, firstName: 'Sam', lastName: `Buyer${i}` } }));
+  Array.from({ length: count }, (_, i) => ({
+    key: `${prefix}${i}`,
+    input: { email: `buyer${i}@${prefix}${i}.com`, firstName: 'Sam', lastName: `Buyer-${prefix}${i}` },
+  }));
+
+/** How many times Slack's messages name the lead of this email (a line per lead: "Sam Buyer-<label> (<company>)"). */
+export const slackMentions = (text: string, email: string) => text.split(`Buyer-${email.split('@')[1]!.split('.')[0]} (`).length - 1;
 
 /** The lead (its email) a model request was about: the fake's duplicate counter groups requests by it. */
 export const leadOfRequest = (messages: { content?: string | null }[]) => /"email": "([^"]+)"/.exec(messages.at(-1)?.content ?? '')?.[1];

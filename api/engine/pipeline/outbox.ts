@@ -158,18 +158,23 @@ class TargetLoop {
     }
   }
 
-  /** Claims and sends one batch: in-doubt effects first. Returns whether there was one. */
+  /**
+   * Claims and sends one batch: in-doubt effects first. Returns whether there
+   * was one. Paced before the claim, not after: an effect is `sending` only
+   * while its request is really about to leave or out, so a crash leaves as
+   * few in doubt as can be (for Slack, those are never sent again).
+   */
   private async pass(): Promise<boolean> {
     const { store, clock, workerId } = this.deps;
     const { sender } = this;
+    if (!(await store.hasWork(sender.target, clock.now()))) return false;
+    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
     const now = clock.now();
     const lease = now + sender.timeoutMs * 2 + LEASE_MARGIN_MS;
     let claimed = await store.claimInDoubt(sender.target, sender.batchSize, workerId, lease, now);
     const inDoubt = claimed.length > 0;
     if (!inDoubt) claimed = await store.claimDue(sender.target, sender.batchSize, workerId, lease, now);
     if (claimed.length === 0) return false;
-    // Paced once there is something to send: an idle loop's polls must not use up the target's window.
-    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
     const outgoing = claimed.map((e) => ({ id: e.id, payload: e.payload }));
     const outcomes = await (inDoubt ? sender.inDoubt(outgoing) : sender.send(outgoing));
     const settlements = claimed.map((e, i) => this.settlement(e, outcomes[i]!));
