@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,5 +68,51 @@ describe('configuration', () => {
     writeFileSync(file, JSON.stringify({ providers: [provider({ costPerCall: -1 })] }));
     const started = spawnServer({ CASCADE_CONFIG: file, CASCADE_DB: `file:${join(dir, 'db')}`, ACME_KEY: 'k_123456' });
     await expect(started).rejects.toThrow(/exited with 1[\s\S]*providers\[0\]\.costPerCall/);
+  });
+});
+
+describe('pipelines', () => {
+  const readmeExample = () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const at = readme.indexOf('## The lead pipeline');
+    const start = readme.indexOf('```json', at) + '```json'.length;
+    return JSON.parse(readme.slice(start, readme.indexOf('```', start)));
+  };
+  const env = {
+    APOLLO_API_KEY: 'k_apollo',
+    OPENAI_API_KEY: 'k_openai',
+    HUBSPOT_TOKEN: 'pat-na1-secret',
+    LEADS_WEBHOOK_URL: 'https://hooks.example.com/leads',
+    LEADS_WEBHOOK_SECRET: 'whsec_c2VjcmV0',
+    SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret',
+  };
+
+  it("parses the README's worked example, reading every secret from the environment and keeping it a secret", () => {
+    const { config, secrets } = parseConfig(readmeExample(), env);
+    const p = config.pipelines['*']!;
+    expect(p.deliver?.hubspot?.token).toBe('pat-na1-secret');
+    expect(p.notify?.slack?.webhookUrl).toBe(env.SLACK_WEBHOOK_URL);
+    expect(secrets).toEqual(expect.arrayContaining(['pat-na1-secret', env.SLACK_WEBHOOK_URL, env.LEADS_WEBHOOK_SECRET, env.LEADS_WEBHOOK_URL]));
+    expect(p.route?.priorities).toEqual([
+      { minScore: 80, priority: 'high' },
+      { minScore: 50, priority: 'medium' },
+    ]);
+  });
+
+  it('names the path of what is wrong in a pipeline', () => {
+    const bad = (edit: (p: any) => void) => {
+      const raw = readmeExample();
+      edit(raw.pipelines['*']);
+      return error(raw, env);
+    };
+    expect(bad((p) => (p.qualify.provider = 'apollo'))).toMatch(/pipelines\.\*\.qualify\.provider: no llm provider with id "apollo"/);
+    expect(bad((p) => (p.score.rules[0].if = { field: 'company.employees', between: [1, 2], present: true }))).toMatch(
+      /pipelines\.\*\.score\.rules\[0\]\.if: give exactly one of between, in, contains, present/,
+    );
+    expect(bad((p) => (p.deliver.hubspot.token = 'pat-in-the-file'))).toMatch(/pipelines\.\*\.deliver\.hubspot\.token: an environment reference/);
+    expect(bad((p) => (p.route.rules[0].owners = []))).toMatch(/pipelines\.\*\.route\.rules\[0\]\.owners/);
+    expect(error(readmeExample(), { ...env, SLACK_WEBHOOK_URL: '' })).toBe(
+      'pipelines.*.notify.slack.webhookUrl: environment variable SLACK_WEBHOOK_URL is not set',
+    );
   });
 });

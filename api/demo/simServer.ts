@@ -1,4 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { demoModelCompletion } from './demoModel.js';
+
+/** The demo model's chat completions (demoModel.ts), beside the simulated providers: `${url}/demo-model` is its base URL. */
+export const DEMO_MODEL_PATH = '/demo-model/chat/completions';
+const DEMO_MODEL_LATENCY_MS = 150;
 import type { AddressInfo } from 'node:net';
 import type { Field } from '../../shared/index.js';
 import { seeded, unitHash } from './prng.js';
@@ -95,6 +100,12 @@ export async function startSimServer(providers: SimProvider[], opts: { port?: nu
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://sim');
+    if (url.pathname === DEMO_MODEL_PATH) {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      await new Promise((r) => setTimeout(r, DEMO_MODEL_LATENCY_MS));
+      return answer(res, 200, demoModelCompletion(JSON.parse(Buffer.concat(chunks).toString() || '{}')));
+    }
     const id = url.pathname.slice(1);
     const q = url.searchParams.get('q') ?? '';
     const p = byId.get(id);
