@@ -17,8 +17,10 @@ import { Journal } from '../storage/journal.js';
 import { rowsStore } from '../storage/rows.js';
 import { leadsStore } from '../storage/leads.js';
 import { effectsStore } from '../storage/effects.js';
+import { funnelStore } from '../storage/funnel.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
+import { isRealtimeJob } from './pipeline/pipelines.js';
 import { Outbox } from './pipeline/outbox.js';
 import { leadRunner } from './pipeline/runLead.js';
 import { isTransientFailure } from '../storage/transientFailure.js';
@@ -88,6 +90,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     alertStates: alertsStore(db),
     leads: leadsStore(db),
     effects: effectsStore(db),
+    funnel: funnelStore(db),
   };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
@@ -206,6 +209,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       },
     },
     processRow: (job, row) => processRow(job, row).finally(metrics.rowProcessed),
+    urgent: (job) => isRealtimeJob(pipelines.pipelineOf, job),
     onJobsLoaded: (jobs) => {
       activeJobs = jobs.length;
       for (const j of jobs) budgets.track(j.id, j.maxCostUsd, j.costUsd);

@@ -5,7 +5,7 @@ import type { JobRecord } from '../storage/jobs.js';
 import type { Journal } from '../storage/journal.js';
 import { completedRows, releasedRows, type ClaimedRow } from '../storage/rows.js';
 import { admit } from './admit.js';
-import type { Pipeline } from './pipeline/pipelines.js';
+import { isRealtimeJob, type Pipeline } from './pipeline/pipelines.js';
 import type { leadRunner } from './pipeline/runLead.js';
 import { restoreState } from './rowState.js';
 import { runWaterfall, type RowOutcome, type WaterfallDeps } from './waterfall.js';
@@ -43,7 +43,7 @@ export function rowProcessor(deps: RowProcessorDeps): (job: JobRecord, row: Clai
     if (!norm.ok) return complete('invalid_input', { code: 'invalid_input', message: norm.message });
     const ws = job.workspaceId;
     // Leads from a real-time source (a form) go ahead of bulk work at every provider, as real-time lookups do.
-    const realtime = pipeline?.config.realtimeSources.includes(job.pipeline!.source) === true;
+    const realtime = isRealtimeJob(deps.pipelines, job);
     const ctx = { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime, workspace: ws, job: job.id }, signal: stopping };
     const enrich = async (): Promise<RowOutcome> => {
       try {

@@ -158,4 +158,45 @@ describe('Runner', () => {
     await runner.stop();
     expect(finished()).toBe(true);
   });
+
+  it('claims an urgent job (a form) first and within a reserve, while a bulk job holds every slot', async () => {
+    const bulk = { ...job, id: 'job_bulk', createdAt: 0 };
+    const form = { ...job, id: 'job_form', createdAt: 1, pipeline: { source: 'form', deliver: false, notify: false } };
+    let formArrived = false;
+    const claimed: string[] = [];
+    const store: RunnerStore = {
+      activeJobs: async () => (formArrived ? [bulk, form] : [bulk]),
+      claim: async (jobId, limit) => {
+        const n = jobId === bulk.id ? limit : Math.min(limit, 1);
+        claimed.push(...Array.from({ length: n }, () => jobId));
+        return Array.from({ length: n }, (_, i) => ({ jobId, seq: claimed.length + i, key: `k${claimed.length + i}`, input: {}, state: null, attempts: 0 }));
+      },
+      reclaimExpired: async () => 0,
+      heartbeat: async () => {},
+      finishJobIfDone: async () => false,
+    };
+    const held: (() => void)[] = [];
+    const runner = new Runner({
+      store,
+      processRow: () => new Promise<void>((resolve) => held.push(resolve)),
+      urgent: (j) => j.pipeline?.source === 'form',
+      onError: (err) => {
+        throw err;
+      },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    runner.start();
+    for (let i = 0; i < 20 && held.length < 10; i++) await tick();
+    expect(claimed.filter((j) => j === bulk.id)).toHaveLength(10);
+    // Every slot is the bulk job's; the form lead arrives and is claimed at the next pass, ahead of the bulk job.
+    formArrived = true;
+    runner.wake();
+    for (let i = 0; i < 20 && held.length < 11; i++) await tick();
+    expect(claimed.at(-1)).toBe(form.id);
+    expect(held).toHaveLength(11);
+    for (const r of held) r();
+    await runner.stop();
+  });
 });

@@ -18,6 +18,12 @@ export interface RunnerDeps {
   /** Runs one claimed row to its end or back to the queue. It MUST finish or release the row it is given. */
   processRow(job: JobRecord, row: ClaimedRow): Promise<void>;
   onJobsLoaded?(jobs: JobRecord[]): void;
+  /**
+   * Jobs someone is waiting on (leads from a form): claimed before the others
+   * at every pass, and given room beyond maxInflightRows (a tenth more), so a
+   * bulk import holding every slot never keeps them waiting for one.
+   */
+  urgent?(job: JobRecord): boolean;
   onJobDone?(job: JobRecord): void;
   onError(err: unknown): void;
   engine: EngineConfig;
@@ -27,6 +33,8 @@ export interface RunnerDeps {
 
 const CLAIM_BATCH = 1000;
 const START_SLICE = 50;
+/** Room urgent jobs have beyond maxInflightRows, as a share of it. */
+const URGENT_RESERVE = 0.1;
 
 /**
  * The bulk row pump. Claims due rows with leases, a fair share per workspace
@@ -92,8 +100,10 @@ export class Runner {
 
   private async tick(): Promise<void> {
     const { store, clock, engine, workerId } = this.deps;
-    const jobs = await store.activeJobs();
-    this.deps.onJobsLoaded?.(jobs);
+    const loaded = await store.activeJobs();
+    this.deps.onJobsLoaded?.(loaded);
+    const urgent = new Set(loaded.filter((j) => this.deps.urgent?.(j)));
+    const jobs = [...urgent, ...loaded.filter((j) => !urgent.has(j))];
     const byWorkspace = new Map<string, JobRecord[]>();
     for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
     const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
@@ -103,7 +113,8 @@ export class Runner {
       if (this.stopped) return;
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
       const mine = this.perJob.get(job.id) ?? 0;
-      const room = Math.min(share - mine, engine.maxInflightRows - this.total, CLAIM_BATCH);
+      const cap = urgent.has(job) ? Math.ceil(engine.maxInflightRows * (1 + URGENT_RESERVE)) : engine.maxInflightRows;
+      const room = Math.min(share - mine, cap - this.total, CLAIM_BATCH);
       if (room <= 0) {
         hungry.add(job.id);
         continue;

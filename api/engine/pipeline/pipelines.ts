@@ -59,3 +59,8 @@ export function pipelinesOf(config: Config, build: (key: string, p: PipelineConf
 /** The outbox target of one of a pipeline's effects: each pipeline has its own CRM, channel and webhooks. */
 export const targetOf = (pipeline: Pick<Pipeline, 'key'>, kind: EffectKind) => `${pipeline.key}/${kind}`;
 export type EffectKind = 'hubspot' | 'deliver-webhook' | 'slack' | 'notify-webhook';
+
+/** Whether a job's leads come from a real-time source of its workspace's pipeline (a form): someone waits on each. */
+export function isRealtimeJob(pipelineOf: (workspace: string) => Pipeline | undefined, job: { workspaceId: string; pipeline: { source: string } | null }): boolean {
+  return job.pipeline !== null && pipelineOf(job.workspaceId)?.config.realtimeSources.includes(job.pipeline.source) === true;
+}
