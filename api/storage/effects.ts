@@ -19,6 +19,8 @@ export interface NewEffect {
   jobId: string;
   seq: number;
   payload: unknown;
+  /** Higher first: a lead someone waits on (a form's) goes ahead of a bulk import's backlog. */
+  priority: number;
 }
 
 export interface ClaimedEffect extends NewEffect {
@@ -64,8 +66,10 @@ export interface EffectsStore {
   finished(ids: string[]): Promise<SettledEffect[]>;
 }
 
-const decode = (r: { id: string; workspace_id: string; target: string; job_id: string; seq: number; payload: string; attempts: number }): ClaimedEffect => ({
+type EffectRow = { id: string; workspace_id: string; target: string; job_id: string; seq: number; payload: string; priority: number; attempts: number };
+const decode = (r: EffectRow): ClaimedEffect => ({
   id: r.id,
+  priority: r.priority,
   workspaceId: r.workspace_id,
   target: r.target,
   jobId: r.job_id,
@@ -77,17 +81,17 @@ const decode = (r: { id: string; workspace_id: string; target: string; job_id: s
 export function effectsStore(db: Db): EffectsStore {
   const claim = async (target: string, which: ReturnType<typeof sql>, limit: number, workerId: string, lockedUntil: number, now: number) =>
     (
-      await db.all<Parameters<typeof decode>[0]>(sql`
+      await db.all<EffectRow>(sql`
         UPDATE effects SET status = 'sending', locked_by = ${workerId}, locked_until = ${lockedUntil}, attempts = attempts + 1, updated_at = ${now}
-        WHERE id IN (SELECT id FROM effects WHERE target = ${target} AND ${which} ORDER BY created_at LIMIT ${limit})
-        RETURNING id, workspace_id, target, job_id, seq, payload, attempts`)
+        WHERE id IN (SELECT id FROM effects WHERE target = ${target} AND ${which} ORDER BY priority DESC, created_at LIMIT ${limit})
+        RETURNING id, workspace_id, target, job_id, seq, payload, priority, attempts`)
     ).map(decode);
 
   return {
     async enqueue(e, now) {
       await db.run(sql`
-        INSERT INTO effects (id, workspace_id, target, job_id, seq, payload, status, attempts, next_at, created_at, updated_at)
-        VALUES (${e.id}, ${e.workspaceId}, ${e.target}, ${e.jobId}, ${e.seq}, ${jsonText(e.payload)}, 'pending', 0, ${now}, ${now}, ${now})
+        INSERT INTO effects (id, workspace_id, target, job_id, seq, payload, priority, status, attempts, next_at, created_at, updated_at)
+        VALUES (${e.id}, ${e.workspaceId}, ${e.target}, ${e.jobId}, ${e.seq}, ${jsonText(e.payload)}, ${e.priority}, 'pending', 0, ${now}, ${now}, ${now})
         ON CONFLICT (id) DO UPDATE SET status = 'pending', attempts = 0, next_at = ${now}, payload = excluded.payload,
           error_message = NULL, result = NULL, updated_at = ${now}
         WHERE effects.status = 'failed'`);

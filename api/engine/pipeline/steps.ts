@@ -123,6 +123,7 @@ async function effectsStep(
         jobId: lead.jobId,
         seq: lead.seq,
         payload: s.payload,
+        priority: lead.ctx.lane.realtime ? 1 : 0,
       }),
     ),
   );

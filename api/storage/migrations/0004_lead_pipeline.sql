@@ -5,6 +5,7 @@ CREATE TABLE `effects` (
 	`job_id` text NOT NULL,
 	`seq` integer NOT NULL,
 	`payload` text NOT NULL,
+	`priority` integer DEFAULT 0 NOT NULL,
 	`status` text NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`next_at` integer NOT NULL,

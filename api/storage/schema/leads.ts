@@ -77,6 +77,8 @@ export const effects = sqliteTable(
     jobId: text('job_id').notNull(),
     seq: integer('seq').notNull(),
     payload: json<unknown>('payload').notNull(),
+    /** 1 for a lead someone waits on (a form's): sent ahead of a bulk import's, whose backlog may be long. */
+    priority: integer('priority').notNull().default(0),
     status: text('status', { enum: ['pending', 'sending', 'done', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAt: integer('next_at').notNull(),
