@@ -253,6 +253,35 @@ export const ProviderMetricsSchema = z
   .meta({ id: 'ProviderMetrics' });
 export type ProviderMetrics = z.infer<typeof ProviderMetricsSchema>;
 
+/**
+ * How far a job of leads' rows got through the pipeline, each stage within
+ * the one before: rows, then runs enriched, scored at or above the floor,
+ * qualified by the model, and delivered to the CRM. Counted from each run's
+ * own steps as they stand: a duplicate (answered with an earlier run's
+ * result) counts in `rows` only, and a run still going counts at the stages
+ * it has passed.
+ */
+export const LeadFunnelSchema = z
+  .object({
+    rows: z.number().int(),
+    /** Runs whose enrich step is done (the waterfall ran, whether or not a provider knew the lead). */
+    enriched: z.number().int(),
+    /** Runs scored at or above `minScore`, as the qualify step lets them through: every run past the score step when there is no floor, or no score (no score rules). */
+    aboveFloor: z.number().int(),
+    /** The score floor `aboveFloor` counts against: the pipeline's `qualify.minScore` now; null without a qualifier. */
+    minScore: z.number().nullable(),
+    /** Runs the model answered qualified (`lead.qualified` true): a model's judgement. */
+    qualified: z.number().int(),
+    /** Runs whose deliver step is done; a skipped one (delivery off for the job, no CRM, no email) is not delivered. */
+    delivered: z.number().int(),
+    /** What the job spent, enrichment and model: its costUsd (GET /v1/jobs/{id}), all of it, not only the window's. */
+    costUsd: z.number(),
+    /** costUsd per qualified lead; null while none is qualified. */
+    costPerQualifiedUsd: z.number().nullable(),
+  })
+  .meta({ id: 'LeadFunnel' });
+export type LeadFunnel = z.infer<typeof LeadFunnelSchema>;
+
 export const MetricsSchema = z
   .object({
     window: z.string(),
@@ -264,6 +293,8 @@ export const MetricsSchema = z
       predictedMatches: z.number().int(),
       predictedCostUsd: z.number(),
     }),
+    /** With `jobId`, when the job is a job of leads (its rows run the lead pipeline): its funnel. Absent otherwise. */
+    funnel: LeadFunnelSchema.optional(),
   })
   .meta({ id: 'Metrics' });
 export type Metrics = z.infer<typeof MetricsSchema>;

@@ -64,4 +64,18 @@ describe('metricsView', () => {
     });
     expect(view.jobId).toBe('job_1');
   });
+
+  it("gives a job of leads' funnel with its cost per qualified lead, none while no lead is qualified, and no funnel otherwise", () => {
+    const counts = { rows: 10, enriched: 9, aboveFloor: 6, qualified: 3, delivered: 3, costUsd: 0.1000000004 };
+    const view = metricsView([], [], { p50Ms: null, p95Ms: null }, { ...window, jobId: 'job_1', funnel: { counts, minScore: 50 } });
+    expect(view.funnel).toEqual({ ...counts, minScore: 50, costUsd: 0.1, costPerQualifiedUsd: 0.033333 });
+    const none = metricsView(
+      [],
+      [],
+      { p50Ms: null, p95Ms: null },
+      { ...window, jobId: 'job_1', funnel: { counts: { ...counts, qualified: 0 }, minScore: null } },
+    );
+    expect(none.funnel).toMatchObject({ qualified: 0, minScore: null, costPerQualifiedUsd: null });
+    expect(metricsView([], [], { p50Ms: null, p95Ms: null }, window)).not.toHaveProperty('funnel');
+  });
 });

@@ -1,11 +1,14 @@
-import type { Metrics, ProviderMetrics } from '../../shared/index.js';
+import type { LeadFunnel, Metrics, ProviderMetrics } from '../../shared/index.js';
 import type { Provider } from '../providers/types.js';
 import type { ProviderFigures } from '../storage/calls.js';
+import type { FunnelCounts } from '../storage/funnel.js';
 
 export interface MetricsWindow {
   window: string;
   since: number;
   jobId?: string;
+  /** A job of leads' funnel, and the score floor it was counted against; none for plain enrichment. */
+  funnel?: { counts: FunnelCounts; minScore: number | null };
 }
 
 type Figure = 'calls' | 'paidCalls' | 'matches' | 'noMatches' | 'rateLimited' | 'errors' | 'cacheHits' | 'costUsd' | 'savedUsd';
@@ -19,7 +22,7 @@ export function metricsView(
   providers: readonly Provider[],
   figures: readonly ProviderFigures[],
   overall: { p50Ms: number | null; p95Ms: number | null },
-  { window, since, jobId }: MetricsWindow,
+  { window, since, jobId, funnel }: MetricsWindow,
 ): Metrics {
   const byId = new Map(figures.map((f) => [f.providerId, f]));
   const ids = [...new Set([...providers.map((p) => p.id), ...byId.keys()])];
@@ -79,5 +82,22 @@ export function metricsView(
       predictedMatches: sumOf('matches', true),
       predictedCostUsd: sumOf('costUsd', true),
     },
+    ...(funnel ? { funnel: leadFunnel(funnel.counts, funnel.minScore) } : {}),
+  };
+}
+
+const usd = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The funnel as GET /v1/metrics gives it: the stages' counts, and the spend per qualified lead (none while none is). */
+export function leadFunnel(c: FunnelCounts, minScore: number | null): LeadFunnel {
+  return {
+    rows: c.rows,
+    enriched: c.enriched,
+    aboveFloor: c.aboveFloor,
+    minScore,
+    qualified: c.qualified,
+    delivered: c.delivered,
+    costUsd: usd(c.costUsd),
+    costPerQualifiedUsd: c.qualified ? usd(c.costUsd / c.qualified) : null,
   };
 }

@@ -25,6 +25,7 @@ import type { WriteBack } from '../sheets/port.js';
 import type { CacheStore } from '../storage/cache.js';
 import type { AlertsStore } from '../storage/alerts.js';
 import type { CallsStore } from '../storage/calls.js';
+import type { FunnelStore } from '../storage/funnel.js';
 import { LOCK_WAIT_MS } from '../storage/db.js';
 import { newId } from '../storage/ids.js';
 import { DuplicateRowKey, type JobRecord, type JobsStore, type NewRow, type Repeat } from '../storage/jobs.js';
@@ -109,6 +110,7 @@ export interface ServiceDeps {
   /** The workspace's lead pipeline, if it has one. */
   pipelineOf(workspace: string): Pipeline | undefined;
   leads: LeadsStore;
+  funnel: FunnelStore;
 }
 
 export function createService(deps: ServiceDeps): CascadeService {
@@ -293,8 +295,15 @@ export function createService(deps: ServiceDeps): CascadeService {
       // The figures include the cache hits counted so far, unless commits are stalled: then they show what is committed.
       await hits.flush(LOCK_WAIT_MS);
       const since = clock.now() - windowMs(window);
-      const { providers: figures, overall } = await deps.calls.metrics(workspace, since, jobId);
-      return metricsView(providers, figures, overall, { window, since, jobId });
+      // The funnel's floor is the one the qualify step applies: none without a qualifier.
+      const pipeline = deps.pipelineOf(workspace);
+      const minScore = pipeline?.qualifier && pipeline.config.qualify ? pipeline.config.qualify.minScore : null;
+      // A job's only: a workspace's window of jobs of leads would read every lead's checkpoint in it (funnel.ts).
+      const [{ providers: figures, overall }, counts] = await Promise.all([
+        deps.calls.metrics(workspace, since, jobId),
+        jobId ? deps.funnel.funnel(workspace, jobId, minScore) : undefined,
+      ]);
+      return metricsView(providers, figures, overall, { window, since, jobId, ...(counts ? { funnel: { counts, minScore } } : {}) });
     },
 
     async alerts({ workspace }) {

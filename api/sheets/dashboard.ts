@@ -1,10 +1,10 @@
 import type { Alerts } from '../../shared/alerts.js';
-import type { Metrics, ProviderMetrics } from '../../shared/index.js';
+import type { LeadFunnel, Metrics, ProviderMetrics } from '../../shared/index.js';
 
 export const DASHBOARD_TITLE = 'Cascade dashboard';
 export const DASHBOARD_MARKER = 'cascade.dashboard';
 /** The layout's version, kept in the tab's marker: a tab of another layout (fewer rows, other charts) is made again. */
-export const DASHBOARD_VERSION = 'v3';
+export const DASHBOARD_VERSION = 'v4';
 
 const HEADER = ['Provider', 'Match rate', 'p95 latency (ms)', 'Cost per match (USD)', 'Calls', '429s', 'Errors'];
 const COLS = HEADER.length;
@@ -12,8 +12,15 @@ export const MAX_PROVIDERS = 20;
 /** Alerts shown at the top, in plain words (GET /v1/alerts' messages); more are summed up on the last line. */
 export const MAX_ALERTS = 5;
 export const ALERTS_SECTION = 3;
+/**
+ * A job of leads' funnel (GET /v1/metrics?jobId='s `funnel`), blank for another job: title, header, a row per
+ * stage (its count and share of rows), then the job's spend and its cost per qualified lead.
+ */
+export const FUNNEL_SECTION = ALERTS_SECTION + MAX_ALERTS + 2;
+const FUNNEL_STAGES = 5;
+const FUNNEL_ROWS = 2 + FUNNEL_STAGES + 2;
 /** 1-based first row of each section's title; then a header row, a totals row and one row per provider. */
-export const JOB_SECTION = ALERTS_SECTION + MAX_ALERTS + 2;
+export const JOB_SECTION = FUNNEL_SECTION + FUNNEL_ROWS + 1;
 export const WEEK_SECTION = JOB_SECTION + MAX_PROVIDERS + 4;
 /** This week against the one before: title, header, 4 total lines, then a match-rate line per provider. */
 export const TREND_SECTION = WEEK_SECTION + MAX_PROVIDERS + 4;
@@ -53,6 +60,7 @@ export function dashboardValues(jobId: string, job: Metrics, week: Metrics, now:
   };
   put(1, [['Cascade dashboard'], ['Job', jobId, 'Updated (UTC)', sheetsDate(now)]]);
   if (alerts) put(ALERTS_SECTION, alertLines(alerts));
+  if (job.funnel) put(FUNNEL_SECTION, funnelLines(job.funnel));
   put(JOB_SECTION, section('This job', job));
   put(WEEK_SECTION, section('Last 7 days, all jobs of the workspace', week));
   if (alerts) {
@@ -69,6 +77,25 @@ function alertLines(a: Alerts): Cell[][] {
   lines.push(...shown.map((x) => [`⚠ ${x.message}`]));
   if (shown.length < a.alerts.length) lines.push([`…and ${a.alerts.length - shown.length} more: GET /v1/alerts`]);
   return lines;
+}
+
+/**
+ * The funnel's stages down the rows, each with its count and its share of the job's rows (blank while it has
+ * none), as GET /v1/metrics gives them; the model's verdict is labelled as the model's.
+ */
+export function funnelLines(f: LeadFunnel): Cell[][] {
+  const stage = (label: string, n: number): Cell[] => [label, n, f.rows ? round(n / f.rows, 4) : ''];
+  return [
+    ['Lead funnel'],
+    ['Stage', 'Leads', 'Share of rows'],
+    stage('Rows', f.rows),
+    stage('Enriched', f.enriched),
+    stage(f.minScore === null ? 'Scored (no floor)' : `Scored ${f.minScore} or more`, f.aboveFloor),
+    stage('Qualified by the model', f.qualified),
+    stage('Delivered to the CRM', f.delivered),
+    ['Spend (enrichment and model)', f.costUsd],
+    ['Cost per qualified lead', round(f.costPerQualifiedUsd, 6)],
+  ];
 }
 
 const arrow = (change: number | null, goodWhenUp: boolean): Cell =>
@@ -187,6 +214,11 @@ export function dashboardSetup(sheetId: number) {
     numberFormat(sheetId, 2, 'NUMBER', '#,##0" ms"'),
     numberFormat(sheetId, 3, 'CURRENCY', '$0.0000'),
     numberFormat(sheetId, 3, 'DATE_TIME', 'yyyy-mm-dd hh:mm', [1, 2]),
+    // The funnel: counts and shares of its stages, then spend and cost per qualified lead (0-based rows).
+    numberFormat(sheetId, 1, 'NUMBER', '#,##0', [FUNNEL_SECTION + 1, FUNNEL_SECTION + 1 + FUNNEL_STAGES]),
+    numberFormat(sheetId, 2, 'PERCENT', '0.0%', [FUNNEL_SECTION + 1, FUNNEL_SECTION + 1 + FUNNEL_STAGES]),
+    numberFormat(sheetId, 1, 'CURRENCY', '$#,##0.00', [FUNNEL_SECTION + 1 + FUNNEL_STAGES, FUNNEL_SECTION + 2 + FUNNEL_STAGES]),
+    numberFormat(sheetId, 1, 'CURRENCY', '$0.0000', [FUNNEL_SECTION + 2 + FUNNEL_STAGES, FUNNEL_SECTION + FUNNEL_ROWS - 1]),
     // The trend lines: spend, matches, cost per match, cost per verified match, then match rates (0-based rows).
     numberFormat(sheetId, 1, 'CURRENCY', '$#,##0.00', [TREND_SECTION + 1, TREND_SECTION + 2], 2),
     numberFormat(sheetId, 3, 'CURRENCY', '+$#,##0.00;-$#,##0.00', [TREND_SECTION + 1, TREND_SECTION + 2]),

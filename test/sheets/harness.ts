@@ -38,6 +38,8 @@ export interface SheetsHarnessOptions {
   server?: SheetsServerOptions;
   /** Replaces the providers' config (e.g. a provider on a test's own server). */
   config?: (simUrl: string) => unknown;
+  /** The environment the config's `${env:…}` references read (a lead pipeline's CRM token, webhook secret). */
+  env?: Record<string, string>;
 }
 
 export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<SheetsHarness> {
@@ -47,7 +49,7 @@ export async function startSheetsHarness(opts: SheetsHarnessOptions): Promise<Sh
   const raw = opts.config ? opts.config(sim.url) : rawConfig(sim.url, opts.providers);
   const boot = () =>
     startCascade({
-      config: parseConfig(raw, {}),
+      config: parseConfig(raw, opts.env ?? {}),
       dbUrl: `file:${join(dir, 'cascade.db')}`,
       port: 0,
       host: '127.0.0.1',

@@ -9,12 +9,15 @@ import {
   DASHBOARD_ROWS,
   DASHBOARD_TITLE,
   DASHBOARD_VERSION,
+  FUNNEL_SECTION,
   JOB_SECTION,
   TREND_SECTION,
   WEEK_SECTION,
   figureCells,
+  funnelLines,
 } from '../../api/sheets/dashboard.js';
 import { domains } from '../helpers/harness.js';
+import { startPipelineWorld } from '../helpers/pipelineWorld.js';
 import { leadsTab, sheetRows, startSheetsHarness, type SheetsHarness } from './harness.js';
 
 let h: SheetsHarness;
@@ -288,6 +291,14 @@ describe('the dashboard tab', () => {
     };
     section(JOB_SECTION, job);
     section(WEEK_SECTION, week);
+    // Not a job of leads: no funnel, and its block is left blank.
+    expect(job).not.toHaveProperty('funnel');
+    expect(
+      dash
+        .values(FUNNEL_SECTION, 1, JOB_SECTION - 1, 7)
+        .flat()
+        .filter((v) => v !== undefined),
+    ).toEqual([]);
     expect(job.totals.calls).toBeGreaterThan(0);
     expect(dash.value(JOB_SECTION + 3, 1)).toBeDefined();
     // The alerts at the top, and this week against the last with cost per verified match, as GET /v1/metrics and GET /v1/alerts give them.
@@ -301,6 +312,40 @@ describe('the dashboard tab', () => {
     expect(dash.value(DAILY_SECTION + 1, 2)).toBe(alerts.providers[0].label);
     expect(dash.value(DASHBOARD_ROWS - 1, 2)).toBe(alerts.providers[0].daily.at(-1).matchRate);
     expect(dash.charts).toHaveLength(3);
+  });
+
+  it('shows a job of leads its funnel, as GET /v1/metrics gives it: each stage with its share of rows, and cost per qualified lead', async () => {
+    const world = await startPipelineWorld();
+    closers.push(() => world.close());
+    // The pipeline's world: its provider, model, CRM and webhook receiver (the sheet has no emails: the webhook delivers).
+    h = await startSheetsHarness({ providers: [], config: () => world.config(), env: world.env });
+    const list = domains(40);
+    h.sheets.model.create('book1', [{ title: 'Leads', values: leadsTab(list) }]);
+    h.sheets.auth.grant(TOKEN, 'alice');
+    const id = await submit({
+      fields: ['company.name', 'lead.score', 'lead.qualified'],
+      rows: sheetRows(list),
+      sheet: sheetTarget(),
+      googleAccessToken: TOKEN,
+      pipeline: { deliver: true },
+    });
+    await h.waitForSheet(id);
+    const { funnel } = (await h.api(`/v1/metrics?jobId=${id}`)).body;
+    expect(funnel).toMatchObject({ rows: 40, enriched: 40, minScore: 50, delivered: 40 });
+    expect(funnel.qualified).toBeGreaterThan(0);
+    expect(world.receiver.deliveries).toHaveLength(40);
+    const dash = h.sheets.model.sheet('book1', DASHBOARD_TITLE);
+    const lines = funnelLines(funnel);
+    expect(dash.values(FUNNEL_SECTION, 1, FUNNEL_SECTION + lines.length - 1, 3)).toEqual(
+      lines.map((l) => [...l, '', ''].slice(0, 3).map((v) => (v === '' ? undefined : v))),
+    );
+    expect(dash.value(FUNNEL_SECTION, 1)).toBe('Lead funnel');
+    expect(dash.values(FUNNEL_SECTION + 2, 1, FUNNEL_SECTION + 2, 3)[0]).toEqual(['Rows', 40, 1]);
+    expect(dash.values(FUNNEL_SECTION + 5, 1, FUNNEL_SECTION + 5, 3)[0]).toEqual(['Qualified by the model', funnel.qualified, funnel.qualified / 40]);
+    expect(dash.values(FUNNEL_SECTION + 8, 1, FUNNEL_SECTION + 8, 2)[0]).toEqual(['Cost per qualified lead', funnel.costPerQualifiedUsd]);
+    expect(funnel.costPerQualifiedUsd).toBeCloseTo(funnel.costUsd / funnel.qualified, 6);
+    // Its provider figures follow, in the job section as for any job.
+    expect(dash.value(JOB_SECTION, 1)).toBe('This job');
   });
 
   it('makes a tab of an earlier layout again (its marker says so), and never deletes a tab that only has the title', async () => {
