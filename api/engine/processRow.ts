@@ -7,6 +7,7 @@ import { completedRows, releasedRows, type ClaimedRow } from '../storage/rows.js
 import { admit } from './admit.js';
 import { isRealtimeJob, type Pipeline } from './pipeline/pipelines.js';
 import type { leadRunner } from './pipeline/runLead.js';
+import { runIndependent } from './parallelWaterfall.js';
 import { restoreState } from './rowState.js';
 import { runWaterfall, type RowOutcome, type WaterfallDeps } from './waterfall.js';
 
@@ -47,7 +48,9 @@ export function rowProcessor(deps: RowProcessorDeps): (job: JobRecord, row: Clai
     const ctx = { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime, workspace: ws, job: job.id }, signal: stopping };
     const enrich = async (): Promise<RowOutcome> => {
       try {
-        return await runWaterfall(waterfall, { input: norm.input, kinds: norm.kinds, fields, state, predict: state.predict, ctx });
+        const work = { input: norm.input, kinds: norm.kinds, fields, state, predict: state.predict, ctx };
+        // A lead's firmographic and contact lookups do not wait for each other: someone may be waiting on the lead.
+        return await (pipeline ? runIndependent(waterfall, work) : runWaterfall(waterfall, work));
       } catch (err) {
         if (!stopping.aborted) throw err;
         return { kind: 'cancelled' };

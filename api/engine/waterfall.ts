@@ -33,7 +33,7 @@ export interface RowWork {
 export type RowOutcome = ({ kind: 'done' } & Verdict) | { kind: 'budget_exhausted' } | { kind: 'retry'; at: number } | { kind: 'cancelled' };
 
 /**
- * A row's steps, one straight path: plan the next step (the providers that
+ * A row's steps, one straight path (over the providers not in `exclude`): plan the next step (the providers that
  * could still fill a missing field, best first); take what the cache already
  * holds for them (free); otherwise run the step, where Caller.step does the
  * rest in order (a purchase already under way, flow control, budget, the
@@ -42,9 +42,9 @@ export type RowOutcome = ({ kind: 'done' } & Verdict) | { kind: 'budget_exhauste
  * needs is below it in this file, in that order; only the call itself is in
  * caller.ts.
  */
-export async function runWaterfall(deps: WaterfallDeps, work: RowWork): Promise<RowOutcome> {
+export async function runWaterfall(deps: WaterfallDeps, work: RowWork, exclude?: ReadonlySet<string>): Promise<RowOutcome> {
   for (;;) {
-    const list = candidates(deps, work);
+    const list = candidates(deps, work, exclude);
     const next = list[0];
     if (!next) return { kind: 'done', ...verdict(work.state, work.fields, deps.providers) };
     if (await takeFreeAnswers(deps, work, list)) continue;

@@ -61,6 +61,9 @@ export const targetOf = (pipeline: Pick<Pipeline, 'key'>, kind: EffectKind) => `
 export type EffectKind = 'hubspot' | 'deliver-webhook' | 'slack' | 'notify-webhook';
 
 /** Whether a job's leads come from a real-time source of its workspace's pipeline (a form): someone waits on each. */
-export function isRealtimeJob(pipelineOf: (workspace: string) => Pipeline | undefined, job: { workspaceId: string; pipeline: { source: string } | null }): boolean {
+export function isRealtimeJob(
+  pipelineOf: (workspace: string) => Pipeline | undefined,
+  job: { workspaceId: string; pipeline: { source: string } | null },
+): boolean {
   return job.pipeline !== null && pipelineOf(job.workspaceId)?.config.realtimeSources.includes(job.pipeline.source) === true;
 }
