@@ -243,6 +243,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     wake: () => runner.wake(),
     writeBack: deps.writeBack,
     pipelineOf: pipelines.pipelineOf,
+    qualifiers: pipelines.qualifiers,
   });
   const alertMonitor = new AlertMonitor({
     activeWorkspaces: () => storage.calls.activeWorkspaces(clock.now() - 14 * DAY),

@@ -109,6 +109,8 @@ export interface ServiceDeps {
   writeBack?: WriteBack;
   /** The workspace's lead pipeline, if it has one. */
   pipelineOf(workspace: string): Pipeline | undefined;
+  /** The pipelines' qualifiers: providers of their own in the figures, with their labels and prices. */
+  qualifiers: readonly Provider[];
   leads: LeadsStore;
   funnel: FunnelStore;
 }
@@ -303,7 +305,7 @@ export function createService(deps: ServiceDeps): CascadeService {
         deps.calls.metrics(workspace, since, jobId),
         jobId ? deps.funnel.funnel(workspace, jobId, minScore) : undefined,
       ]);
-      return metricsView(providers, figures, overall, { window, since, jobId, ...(counts ? { funnel: { counts, minScore } } : {}) });
+      return metricsView([...providers, ...deps.qualifiers], figures, overall, { window, since, jobId, ...(counts ? { funnel: { counts, minScore } } : {}) });
     },
 
     async alerts({ workspace }) {
