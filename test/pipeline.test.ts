@@ -160,4 +160,34 @@ describe('the lead pipeline', () => {
     const results = (await api(`/v1/jobs/${body.id}/results`)).body;
     expect(results.rows[0].values).toMatchObject({ 'lead.score': run.values['lead.score'], 'lead.owner': run.values['lead.owner'] });
   });
+
+  it('flags a lead the model answers badly or refuses, and a retry resumes at qualify; a 429 and a timeout are waited out', async () => {
+    const leadsOf = (prefix: string) => formLeads(1, prefix).map((l) => ({ ...l, input: { ...l.input, email: l.input.email.replace('buyer0', 'vp') } }));
+    const runOf = async (prefix: string, mode: 'malformed' | 'refusal' | 'rate_limited' | 'hang') => {
+      world.llm.failNext(1, mode);
+      const { body } = await api('/v1/leads', { source: 'form', leads: leadsOf(prefix) });
+      await waitForJob(body.jobId);
+      return { jobId: body.jobId, run: (await api(`/v1/leads/${encodeURIComponent(body.leads[0].id)}`)).body };
+    };
+    const malformed = await runOf('malformed', 'malformed');
+    expect(malformed.run).toMatchObject({ status: 'failed', error: { code: 'provider_bad_response' } });
+    expect(malformed.run.steps.at(-1)).toMatchObject({ step: 'qualify', outcome: 'failed' });
+    const refused = await runOf('refused', 'refusal');
+    expect(refused.run).toMatchObject({ status: 'failed', error: { code: 'provider_rejected', message: expect.stringMatching(/refused/) } });
+
+    const asked = world.llm.requests.length;
+    expect((await api(`/v1/jobs/${malformed.jobId}/retry`, {})).body).toEqual({ requeued: 1 });
+    await waitForJob(malformed.jobId);
+    const resumed = (await api(`/v1/leads/${encodeURIComponent(malformed.run.id)}`)).body;
+    expect(resumed.status).not.toBe('failed');
+    expect(resumed.history.filter((a: { step: string }) => a.step === 'enrich')).toHaveLength(1);
+    expect(resumed.history.filter((a: { step: string }) => a.step === 'qualify').map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'done']);
+    expect(world.llm.requests.length).toBe(asked + 1);
+
+    for (const mode of ['rate_limited', 'hang'] as const) {
+      const { run } = await runOf(mode.replace('_', ''), mode);
+      expect(run.status, mode).not.toBe('failed');
+      expect(run.values['lead.reason'], mode).toBeTypeOf('string');
+    }
+  }, 30_000);
 });

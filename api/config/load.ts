@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { badResolvedUrls } from './pipeline.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { formatPath } from '../../shared/index.js';
 
@@ -44,6 +45,8 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const providers = parsed.data.providers.map((p, i) => resolveEnv(p, ['providers', i], env, secrets) as typeof p);
   // Pipelines hold tokens, webhook URLs and signing keys the same way.
   const pipelines = resolveEnv(parsed.data.pipelines, ['pipelines'], env, secrets) as typeof parsed.data.pipelines;
+  const bad = badResolvedUrls(pipelines);
+  if (bad.length > 0) throw new ConfigError(`${bad[0]}: the environment variable it names does not hold an http(s) URL`);
   return { config: { ...parsed.data, providers, pipelines }, secrets };
 }
 

@@ -105,8 +105,8 @@ export const HubSpotTargetSchema = z.object({
 export type HubSpotTarget = z.infer<typeof HubSpotTargetSchema>;
 
 export const WebhookTargetSchema = z.object({
-  /** From the environment: a webhook URL can be a secret. */
-  url: z.union([envRef('LEADS_WEBHOOK_URL'), httpUrl]),
+  /** From the environment only: a webhook URL can be a secret (a token in its path or query). */
+  url: envRef('LEADS_WEBHOOK_URL'),
   /** Signs each message (Standard Webhooks: HMAC-SHA256); `whsec_<base64>` keys are decoded as that convention says. */
   secret: envRef('LEADS_WEBHOOK_SECRET'),
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
@@ -171,3 +171,20 @@ export const PipelineConfigSchema = z
     }
   });
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
+
+/**
+ * Where a pipeline's URLs read from the environment are not http(s) URLs:
+ * checked once the references are resolved, so a typo in a variable stops
+ * startup, naming the path (never the value, a secret), instead of failing
+ * every delivery.
+ */
+export function badResolvedUrls(pipelines: Record<string, PipelineConfig>): string[] {
+  const isHttp = (u: string) => httpUrl.safeParse(u).success;
+  return Object.entries(pipelines).flatMap(([ws, p]) =>
+    [
+      [`pipelines.${ws}.deliver.webhook.url`, p.deliver?.webhook?.url],
+      [`pipelines.${ws}.notify.webhook.url`, p.notify?.webhook?.url],
+      [`pipelines.${ws}.notify.slack.webhookUrl`, p.notify?.slack?.webhookUrl],
+    ].flatMap(([path, url]) => (url !== undefined && !isHttp(url) ? [path!] : [])),
+  );
+}

@@ -38,7 +38,7 @@ export function hubspotSender(target: string, cfg: HubSpotTarget, deps: { http: 
     });
   const contact = (e: OutgoingEffect) => e.payload as ContactWrite;
 
-  async function send(effects: OutgoingEffect[]): Promise<EffectOutcome[]> {
+  async function send(effects: OutgoingEffect[], pace: () => Promise<void>): Promise<EffectOutcome[]> {
     const inputs = effects.map((e) => ({
       id: contact(e).email,
       idProperty: 'email',
@@ -53,6 +53,13 @@ export function hubspotSender(target: string, cfg: HubSpotTarget, deps: { http: 
     }
     const out = outcomeOfStatus(res.status, 'HubSpot', res.body);
     if (out.kind === 'retry') return effects.map(() => (out.rateLimited ? { ...out, afterMs: waitOf(res.body) } : out));
+    // One bad record refuses its whole batch: halves are sent (each within the limit) until the bad ones stand alone.
+    // A property the portal lacks is wrong for every record: no split.
+    if (out.kind === 'failed' && res.status === 400 && effects.length > 1 && !/Property .* does not exist/.test(res.body ?? '')) {
+      const half = Math.ceil(effects.length / 2);
+      const first = await pacedSend(effects.slice(0, half), pace);
+      return [...first, ...(await pacedSend(effects.slice(half), pace))];
+    }
     if (out.kind === 'failed') return effects.map(() => out);
     const parsed = Results.safeParse(safeJson(res.body));
     if (!parsed.success) return effects.map(() => ({ kind: 'retry', error: 'HubSpot answered with a body that is not a batch result' }));
@@ -65,9 +72,14 @@ export function hubspotSender(target: string, cfg: HubSpotTarget, deps: { http: 
     });
   }
 
-  async function inDoubt(effects: OutgoingEffect[]): Promise<EffectOutcome[]> {
+  const pacedSend = async (effects: OutgoingEffect[], pace: () => Promise<void>) => {
+    await pace();
+    return send(effects, pace);
+  };
+
+  async function inDoubt(effects: OutgoingEffect[], pace: () => Promise<void>): Promise<EffectOutcome[]> {
     const trace = cfg.traceProperty;
-    if (!trace) return send(effects);
+    if (!trace) return send(effects, pace);
     let res: HttpReply;
     try {
       res = await post('read', { idProperty: 'email', inputs: effects.map((e) => ({ id: contact(e).email })), properties: [trace] });
@@ -79,7 +91,7 @@ export function hubspotSender(target: string, cfg: HubSpotTarget, deps: { http: 
     const parsed = Results.safeParse(safeJson(res.body));
     const written = new Map((parsed.success ? parsed.data.results : []).map((r) => [r.properties[trace], r.id]));
     const unsent = effects.filter((e) => !written.has(e.id));
-    const resent = unsent.length > 0 ? await send(unsent) : [];
+    const resent = unsent.length > 0 ? await pacedSend(unsent, pace) : [];
     return effects.map((e) => {
       const id = written.get(e.id);
       return id ? { kind: 'done', result: { crmId: id, readBack: true } } : resent[unsent.indexOf(e)]!;

@@ -25,14 +25,15 @@ export interface EffectSender {
   ratePerSecond?: number;
   /** The longest a send may take: the outbox's lease outlives it. */
   timeoutMs: number;
-  send(effects: OutgoingEffect[]): Promise<EffectOutcome[]>;
+  /** `pace` resolves when the target's limit allows one more request: for a sender that must send more than one (a batch split). */
+  send(effects: OutgoingEffect[], pace: () => Promise<void>): Promise<EffectOutcome[]>;
   /**
    * Effects a crashed worker left mid-request: sent or not, nobody knows.
    * Each sender settles them its own way: read back (HubSpot, with a trace
    * property), sent again for the receiver to dedupe (a webhook), or never
    * sent again (Slack: at most once).
    */
-  inDoubt(effects: OutgoingEffect[]): Promise<EffectOutcome[]>;
+  inDoubt(effects: OutgoingEffect[], pace: () => Promise<void>): Promise<EffectOutcome[]>;
 }
 
 /** Network errors that mean the request never reached the target: safe to send again even where a repeat would show. */

@@ -168,7 +168,7 @@ class TargetLoop {
     const { store, clock, workerId } = this.deps;
     const { sender } = this;
     if (!(await store.hasWork(sender.target, clock.now()))) return false;
-    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
+    await this.paced();
     const now = clock.now();
     const lease = now + sender.timeoutMs * 2 + LEASE_MARGIN_MS;
     let claimed = await store.claimInDoubt(sender.target, sender.batchSize, workerId, lease, now);
@@ -176,13 +176,20 @@ class TargetLoop {
     if (!inDoubt) claimed = await store.claimDue(sender.target, sender.batchSize, workerId, lease, now);
     if (claimed.length === 0) return false;
     const outgoing = claimed.map((e) => ({ id: e.id, payload: e.payload }));
-    const outcomes = await (inDoubt ? sender.inDoubt(outgoing) : sender.send(outgoing));
+    const pace = () => this.paced();
+    const outcomes = await (inDoubt ? sender.inDoubt(outgoing, pace) : sender.send(outgoing, pace));
     const settlements = claimed.map((e, i) => this.settlement(e, outcomes[i]!));
     await store.settle(workerId, settlements, clock.now());
     for (const s of settlements) {
       if (s.status !== 'pending') this.settled({ id: s.id, status: s.status, result: s.result ?? null, error: s.error ?? null });
     }
     return true;
+  }
+
+  /** Resolves once the target's limit allows another request, and counts it. */
+  private async paced(): Promise<void> {
+    const { clock } = this.deps;
+    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
   }
 
   private settlement(e: ClaimedEffect, out: EffectOutcome): EffectSettlement {
