@@ -15,10 +15,21 @@ let otherKey: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  h = await startHarness([
-    { id: 'p', fields: ['company.name', 'company.employees'], costPerMatch: 0.02 },
-    { id: 'people', input: 'email', fields: ['person.title'] },
-  ]);
+  h = await startHarness(
+    [
+      { id: 'p', fields: ['company.name', 'company.employees'], costPerMatch: 0.02 },
+      { id: 'people', input: 'email', fields: ['person.title'] },
+    ],
+    // A pipeline for the test workspace only: scored and routed, no model, CRM or Slack.
+    {
+      pipelines: {
+        'ws-test': {
+          score: { rules: [{ name: 'sized', points: 70, if: { field: 'company.employees', present: true } }] },
+          route: { rules: [{ name: 'all', owners: [{ name: 'Ada' }, { name: 'Grace' }] }] },
+        },
+      },
+    },
+  );
   otherKey = await keysStore(h.cascade.database.db).create('ws-other', Date.now());
 });
 afterEach(async () => {
@@ -46,11 +57,11 @@ const ok = (r: CallToolResult): any => {
 };
 
 describe('MCP at /mcp', () => {
-  it('lists the five tools, each with an input and output schema and no workspace argument', async () => {
+  it('lists the seven tools, each with an input and output schema and no workspace argument', async () => {
     const client = await connect();
     expect(client.getServerVersion()?.name).toBe('cascade');
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['enrich_row', 'estimate_column', 'job_progress', 'job_results', 'start_job']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['enrich_row', 'estimate_column', 'job_progress', 'job_results', 'lead_run', 'start_job', 'submit_leads']);
     for (const t of tools) {
       expect(t.inputSchema.type, t.name).toBe('object');
       expect(t.outputSchema?.type, t.name).toBe('object');
@@ -112,6 +123,34 @@ describe('MCP at /mcp', () => {
     expect(paged.map((r) => r.key)).toEqual(rows.map((r) => r.key));
     const none = ok(await call(client, 'job_results', { jobId: id, status: 'failed' }));
     expect(none).toEqual({ rows: [] });
+  });
+
+  it("submits a lead to the workspace's pipeline and follows its run; a workspace without one is told so", async () => {
+    const client = await connect();
+    const submitted = ok(await call(client, 'submit_leads', { source: 'agent', leads: [{ input: { email: 'ana@mcp-lead.com' } }], fields: ['person.title'] }));
+    const id = submitted.leads[0].id;
+    let run: any;
+    for (let i = 0; i < 500 && !['matched', 'partial', 'no_match', 'failed'].includes(run?.status); i++) {
+      run = ok(await call(client, 'lead_run', { id }));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(run).toMatchObject({ id, source: 'agent', values: { 'lead.score': 70, 'lead.owner': 'Ada', 'person.title': expect.any(String) } });
+    expect(run.steps.map((s: { step: string; outcome: string }) => `${s.step} ${s.outcome}`)).toEqual([
+      'dedup done',
+      'enrich done',
+      'score done',
+      'qualify skipped',
+      'route done',
+      'deliver skipped',
+      'notify skipped',
+    ]);
+
+    const other = await connect(otherKey);
+    const refused = await call(other, 'submit_leads', { source: 'agent', leads: [{ input: { email: 'bo@mcp-lead.com' } }] });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/^pipeline_not_configured: /);
+    // Another workspace's lead is as absent as one that never was.
+    expect(text(await call(other, 'lead_run', { id }))).toMatch(/^not_found: /);
   });
 
   it('refuses a missing or unknown key with 401 before any tool runs', async () => {

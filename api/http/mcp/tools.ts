@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { CreateJobSchema, EnrichSchema, EstimateSchema, LIMITS, ROUTES, ResultsQuerySchema } from '../../../shared/index.js';
+import { CreateJobSchema, EnrichSchema, EstimateSchema, LeadIdSchema, LIMITS, ROUTES, ResultsQuerySchema, SubmitLeadsSchema } from '../../../shared/index.js';
 import type { CascadeService } from '../../engine/service.js';
 import { CascadeError } from '../../errors.js';
 import { isTransientFailure } from '../../storage/transientFailure.js';
@@ -23,6 +23,7 @@ const JobIdArgs = z.object({ jobId: JobParams.shape.id.describe('A job id, as st
 /** A job from an agent: its fields and rows, a cost cap and whether to predict; a sheet target needs the add-on's Google token, so it stays with HTTP. */
 const StartJobArgs = CreateJobSchema.pick({ fields: true, rows: true, maxCostUsd: true, predict: true });
 const ResultsArgs = JobIdArgs.extend(ResultsQuerySchema.shape);
+const LeadIdArgs = z.object({ id: LeadIdSchema.describe('A lead id, as submit_leads answered it') });
 
 export interface McpDeps {
   service: CascadeService;
@@ -179,6 +180,45 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
         'job_results',
         () => service.results({ workspace, jobId, after: after === undefined ? undefined : Number(after), limit, status }),
         (r) => `${r.rows.length} rows${r.next ? `; more after ${r.next}` : '; last page'}`,
+      ),
+  );
+
+  server.registerTool(
+    'submit_leads',
+    {
+      title: 'Submit leads to the pipeline',
+      description:
+        `Runs leads (at most ${LIMITS.rowsPerRequest}; each {input, key?, data?}) through the workspace's lead pipeline in the background: ` +
+        'de-duplicated, enriched (fields in data are not bought again), scored, qualified by a model, routed to an owner, and, unless turned off, ' +
+        'written to the CRM and announced to the owner. Answers each lead id: follow it with lead_run.',
+      inputSchema: unnamed(SubmitLeadsSchema),
+      outputSchema: unnamed(ROUTES.submitLeads.response),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (args) =>
+      run(
+        'submit_leads',
+        () => service.submitLeads({ workspace, ...args }),
+        (r) => `${r.leads.length} lead(s) submitted in job ${r.jobId}; poll lead_run`,
+      ),
+  );
+
+  server.registerTool(
+    'lead_run',
+    {
+      title: "A lead's run",
+      description:
+        "A lead's run through the pipeline: its values (score, the model's verdict and reason, owner, priority, CRM id), each step's latest attempt " +
+        "(done, skipped or failed, with duration, cost, who did it and any error) and every attempt. The verdict is a model's judgement.",
+      inputSchema: LeadIdArgs,
+      outputSchema: unnamed(ROUTES.getLead.response),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ id }) =>
+      run(
+        'lead_run',
+        () => service.getLead({ workspace, id }),
+        (r) => `lead ${r.id} ${r.status}: ${r.steps.map((s) => `${s.step} ${s.outcome}`).join(', ')}`,
       ),
   );
 
