@@ -7,7 +7,7 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`) runs only the parts named;
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`, `pipeline`) runs only the parts named;
  * `faults` (issue 16's storage faults; needs root) runs only when named.
  */
 import { cpus, loadavg } from 'node:os';
@@ -17,6 +17,7 @@ import { CACHED_TARGET, runCachedScenario, type CachedRun } from './cachedScenar
 import { runFaultScenarios } from './faults.js';
 import { runRssScenario, TARGET_RSS_MB, type RssResult } from './rss.js';
 import { reportRealtime, runRealtimeScenario, type RealtimeRun } from './realtimeScenario.js';
+import { reportPipeline, runPipelineScenario, type PipelineRun } from './pipelineScenario.js';
 import { runWaterfallScenario, type ScenarioResult, type WaterfallScenario } from './waterfallScenario.js';
 
 const RSS_ROWS = 100_000;
@@ -141,6 +142,12 @@ async function main(): Promise<void> {
     }
   }
 
+  let pipeline: PipelineRun | undefined;
+  if (wanted('pipeline')) {
+    pipeline = await runPipelineScenario();
+    failures.push(...pipeline.failures);
+  }
+
   heading('Summary');
   for (const r of repeated) {
     out(`  ${r.title.split(':')[0]}, ${r.runs.length} runs (seeds differ, so do the rows), all rows with learning`);
@@ -174,6 +181,7 @@ async function main(): Promise<void> {
     figure('  floor p50 / p99 ms', cached.map((r) => `${r.floor.p50Ms.toFixed(1)} / ${r.floor.p99Ms.toFixed(1)}`).join(', '));
   }
   if (realtime && realtime.length > 0) reportRealtime(realtime, spread);
+  if (pipeline) reportPipeline(pipeline);
   for (const f of failures) out(`  FAILED ${f}`);
   out(`\n  total bench time ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()}`);
 }
