@@ -218,9 +218,12 @@ it('qualifies the sample leads when the demo workspace has a pipeline, and the r
   await expect
     .poll(
       async () => {
+        // The grid's first row is its column letters' (empty here); the header row is the one naming the column.
         const grid = await shownGrid();
-        const col = grid[0]!.indexOf('ICP score');
-        return col < 0 ? 0 : grid.slice(1).filter((r) => /^-?\d+(\.\d+)?$/.test(r[col] ?? '')).length;
+        const head = grid.findIndex((r) => r.includes('ICP score'));
+        if (head < 0) return 0;
+        const col = grid[head]!.indexOf('ICP score');
+        return grid.slice(head + 1).filter((r) => /^-?\d+(\.\d+)?$/.test(r[col] ?? '')).length;
       },
       { timeout: 60_000 },
     )
@@ -257,4 +260,4 @@ it('qualifies the sample leads when the demo workspace has a pipeline, and the r
     await sidebar.getByTestId('replay-lead').click();
     await expect.poll(() => sidebar.locator('[data-outcome="failed"]').count(), { timeout: 60_000 }).toBe(0);
   }
-});
+}, 120_000);
