@@ -151,4 +151,4 @@ it('kill -9 twice mid-run: every lead completes; no upsert, message or model cal
     `pipeline crash: ${N} sheet leads + ${formJobs.length} form leads; ${qualified.length} qualified; duplicates: hubspot 0, ` +
       `llm ${repeats} (each out at a kill), enrichment ${answered.length - new Set(answered).size} (each out at a kill); slack in doubt ${inDoubt}`,
   );
-}, 180_000);
+}, Math.max(180_000, N * 300));
