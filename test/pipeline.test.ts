@@ -1,55 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../api/config/load.js';
-import { startCascade, type Cascade } from '../api/server.js';
-import { keysStore } from '../api/storage/keys.js';
-import { formLeads, OWNERS, slackMentions, startPipelineWorld, type PipelineWorld } from './helpers/pipelineWorld.js';
-import { expectDocumented } from './helpers/openapiConformance.js';
+import { formLeads, OWNERS, slackMentions, startPipelineServer, startPipelineWorld, type PipelineServer, type PipelineWorld } from './helpers/pipelineWorld.js';
 
 let world: PipelineWorld;
-let cascade: Cascade;
-let key: string;
-let dir: string;
-
-async function api(path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const method = body === undefined ? 'GET' : 'POST';
-  const res = await fetch(`${cascade.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const out = { status: res.status, body: await res.json() };
-  await expectDocumented(cascade.url, method, path, out.status, out.body);
-  return out;
-}
-
-async function waitForJob(id: string) {
-  for (let i = 0; i < 1500; i++) {
-    const { body } = await api(`/v1/jobs/${id}`);
-    if (body.status !== 'running') return body;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`job ${id} still running`);
-}
+let server: PipelineServer;
+const api = (path: string, body?: unknown) => server.api(path, body);
+const waitForJob = (id: string) => server.waitForJob(id);
 
 beforeAll(async () => {
   world = await startPipelineWorld();
-  dir = mkdtempSync(join(tmpdir(), 'cascade-pipeline-'));
-  cascade = await startCascade({
-    config: parseConfig(world.config({ retryDelaysMs: [20, 40] }), world.env),
-    dbUrl: `file:${join(dir, 'cascade.db')}`,
-    port: 0,
-    host: '127.0.0.1',
-    log: () => {},
-  });
-  key = await keysStore(cascade.database.db).create('ws-leads', Date.now());
+  server = await startPipelineServer(world, 'ws-leads');
 });
 afterAll(async () => {
-  await cascade?.stop();
+  await server?.stop();
   await world?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the lead pipeline', () => {

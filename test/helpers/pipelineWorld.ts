@@ -1,9 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../api/config/load.js';
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
+import { startCascade, type Cascade } from '../../api/server.js';
+import { keysStore } from '../../api/storage/keys.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/llm.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhookReceiver.js';
 import { rawConfig, simProviders, type TestProvider } from './harness.js';
+import { expectDocumented } from './openapiConformance.js';
 
 /** The lead pipeline's world on 127.0.0.1: a data provider, and fakes of the model, HubSpot, Slack and a webhook receiver. */
 export interface PipelineWorld {
@@ -113,3 +120,51 @@ export const slackMentions = (text: string, email: string) => text.split(`Buyer-
 
 /** The lead (its email) a model request was about: the fake's duplicate counter groups requests by it. */
 export const leadOfRequest = (messages: { content?: string | null }[]) => /"email": "([^"]+)"/.exec(messages.at(-1)?.content ?? '')?.[1];
+
+/** The real server, in this process, on the world's configuration, with a key of its own workspace, and a client that holds each answer to the OpenAPI document. */
+export interface PipelineServer {
+  cascade: Cascade;
+  api(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Polls the job until it is no longer running (bounded). */
+  waitForJob(id: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startPipelineServer(world: PipelineWorld, workspace: string): Promise<PipelineServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'cascade-pipeline-'));
+  const cascade = await startCascade({
+    config: parseConfig(world.config({ retryDelaysMs: [20, 40] }), world.env),
+    dbUrl: `file:${join(dir, 'cascade.db')}`,
+    port: 0,
+    host: '127.0.0.1',
+    log: () => {},
+  });
+  const key = await keysStore(cascade.database.db).create(workspace, Date.now());
+  const api: PipelineServer['api'] = async (path, body) => {
+    const method = body === undefined ? 'GET' : 'POST';
+    const res = await fetch(`${cascade.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const out = { status: res.status, body: await res.json() };
+    await expectDocumented(cascade.url, method, path, out.status, out.body);
+    return out;
+  };
+  return {
+    cascade,
+    api,
+    async waitForJob(id) {
+      for (let i = 0; i < 1500; i++) {
+        const { body } = await api(`/v1/jobs/${id}`);
+        if (body.status !== 'running') return body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`job ${id} still running`);
+    },
+    async stop() {
+      await cascade.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
