@@ -35,7 +35,7 @@
  * Both clocks are this machine's wall clock (Date.now), in ms.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobView, LeadRun } from '../../shared/index.js';
 import { forkTs, type IpcChild } from './ipc.js';
@@ -80,6 +80,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) =>
   xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * q) - 1)]!;
 const pq = (xs: number[]) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) });
+/** Every figure here is wall-clock time: other work on the machine lengthens them all, so each part says how loaded it was. */
+const machine = () =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${cpus().length} CPUs`;
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : 'n/a');
 
 // ---------------------------------------------------------------- the world
@@ -491,6 +496,7 @@ async function runOverhead(): Promise<OverheadResult> {
     ];
     printRows(rows);
     if (stats) out(`  engine event loop over the part: p50 ${ms(stats.loop.p50Ms)} ms, p99 ${ms(stats.loop.p99Ms)} ms, max ${ms(stats.loop.maxMs)} ms`);
+    out(`  machine at the end of the part: ${machine()}`);
     const summary = (xs: number[]) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), n: xs.length });
     return {
       steps: Object.fromEntries(stepRows(parts).map((r) => [r.label, summary(r.xs)])),
@@ -685,6 +691,7 @@ async function runFormDuringImport(): Promise<FormResult> {
           `waiting at the gates at its end: ${JSON.stringify(loop.waiting)}`,
       );
     }
+    out(`  machine at the end of the stream: ${machine()}`);
     const errors = Object.entries(after?.logged ?? {}).filter(([m]) => /error|busy/i.test(m));
     if (errors.length > 0) out(`  engine logged: ${errors.map(([m, c]) => `${m} ×${c}`).join(', ')}`);
 
