@@ -162,19 +162,32 @@ async function startWorld(): Promise<World> {
   };
 }
 
-/** 503 storage_busy answers, by request path's first two segments (`POST /v1/leads`), since the count was last reset. */
+/** 503 storage_busy answers and reads sent again after a network error, by request (`POST /v1/leads`), since the count was last reset. */
 const busy = new Map<string, number>();
 /** Times a request answered 503 storage_busy is sent again, after the Retry-After it carries, as the API asks. */
 const BUSY_RETRIES = 10;
 
 async function call<T>(api: Api, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 60_000): Promise<T> {
   for (let tries = 0; ; tries++) {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${api.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${api.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      // A kept-alive connection the server closed as it was reused: a read is sent again; a POST is not (it may have gone through).
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const what = `${method} ${path.split('/').slice(0, 3).join('/')}: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
+      if (method === 'GET' && tries < BUSY_RETRIES) {
+        busy.set(what, (busy.get(what) ?? 0) + 1);
+        await sleep(100);
+        continue;
+      }
+      throw new Error(what);
+    }
     const text = await res.text();
     if (res.status === 503 && text.includes('storage_busy') && tries < BUSY_RETRIES) {
       const what = `${method} ${path.split('/').slice(0, 3).join('/')}`;
@@ -473,7 +486,7 @@ async function runOverhead(): Promise<OverheadResult> {
         `paid enrichment calls (0: all from the cache): ${num(log.providerCalls - before.providerCalls)}; ` +
         `step retries: ${num(parts.reduce((a, p) => a + p.retries, 0))}`,
     );
-    out(`  503 storage_busy answers (each sent again after its Retry-After): ${busyAnswers()}`);
+    out(`  503 storage_busy answers (sent again after their Retry-After) and reads sent again after a network error: ${busyAnswers()}`);
     out(
       `  effects: HubSpot ${num(log.hubspot.upserts.length)} contacts in ${num(log.hubspot.statuses[200] ?? 0)} requests (429s: ${log.hubspot.statuses[429] ?? 0}), ` +
         `webhook ${num(log.webhook.deliveries.length)}, Slack ${num(log.slack.messages.length)} messages naming ${num(arrivals.slack.size)} leads (429s: ${log.slack.statuses[429] ?? 0})`,
@@ -678,7 +691,7 @@ async function runFormDuringImport(): Promise<FormResult> {
         `${incomplete.length} not complete within ${FORM_CAP_MS / 1000} s${results.some((f) => f.error) ? `; errors: ${results.filter((f) => f.error).length} (${results.find((f) => f.error)!.error})` : ''}`,
     );
     out(
-      `  503 storage_busy answers (each sent again after its Retry-After): ${busyAnswers()}${importError ? `; the import's POSTs stopped: ${importError}` : ''}`,
+      `  503 storage_busy answers (sent again after their Retry-After) and reads sent again after a network error: ${busyAnswers()}${importError ? `; the import's POSTs stopped: ${importError}` : ''}`,
     );
     out(
       `  at the fakes by the end: paid enrichment calls during the import ${num(log.providerCalls - warmed.providerCalls)}, model ${num(log.llm.requests.length)} requests (${num(log.llm.requests.length - arrivals.llm.size)} for a lead asked before), ` +
