@@ -1,4 +1,4 @@
-import { Entries, JobRef, type FuzzRequest } from './requests.js';
+import { Entries, JobRef, LeadRef, type FuzzRequest } from './requests.js';
 import { Adv } from './strings.js';
 
 /**
@@ -6,7 +6,10 @@ import { Adv } from './strings.js';
  * `examples`), so `npm test` meets each of them whatever the seed. Each is a
  * job with one adversarial value in an otherwise valid body, followed by a
  * read of that job's results (the newest job: `JobRef(-1)`), which is where
- * some of them struck. The random batches then go on from there.
+ * some of them struck. Then the lead pipeline's routes (issue 18), so every
+ * seed reaches each of them with a lead that runs every step. The random
+ * batches then go on from there. Each case is half adversarial requests, as a
+ * random batch is.
  */
 const create = (input: Record<string, unknown>, key: unknown = '2', extra: [string, unknown][] = []): FuzzRequest => ({
   endpoint: 'POST /v1/jobs',
@@ -34,6 +37,51 @@ const create = (input: Record<string, unknown>, key: unknown = '2', extra: [stri
     ],
     ...extra,
   ]),
+});
+
+const lead = (input: Record<string, unknown>, key?: unknown, data?: [string, unknown][]) =>
+  new Entries([
+    ...(key === undefined ? [] : [['key', key] as const]),
+    ['input', new Entries(Object.entries(input))],
+    ...(data ? [['data', new Entries(data)] as const] : []),
+  ]);
+
+const submitLeads = (leads: Entries[]): FuzzRequest => ({
+  endpoint: 'POST /v1/leads',
+  method: 'POST',
+  path: ['v1', 'leads'],
+  query: [],
+  headers: [],
+  auth: 'a',
+  contentType: 'application/json',
+  body: new Entries([
+    ['source', 'form'],
+    ['leads', leads],
+    ['deliver', true],
+    ['notify', true],
+  ]),
+});
+
+/** GET /v1/leads/{id} of the lead accepted last. */
+const leadOfNewest = (): FuzzRequest => ({
+  endpoint: 'GET /v1/leads/:id',
+  method: 'GET',
+  path: ['v1', 'leads', new LeadRef(-1)],
+  query: [],
+  headers: [],
+  auth: 'a',
+  contentType: null,
+});
+
+const replay = (filters: [string, unknown][]): FuzzRequest => ({
+  endpoint: 'POST /v1/leads/replay',
+  method: 'POST',
+  path: ['v1', 'leads', 'replay'],
+  query: [],
+  headers: [],
+  auth: 'a',
+  contentType: 'application/json',
+  body: new Entries(filters),
 });
 
 const resultsOfNewest: FuzzRequest = {
@@ -98,6 +146,74 @@ export const KNOWN_CASES: { name: string; batch: FuzzRequest[] }[] = [
         ['googleAccessToken', 'ya29.fuzz-token'],
       ]),
       resultsOfNewest,
+    ],
+  },
+  // Issue 18: the lead pipeline's routes.
+  {
+    name: 'leads whose data carries a NUL and a lone surrogate, then the last one read back by its id',
+    batch: [
+      submitLeads([
+        lead({ email: 'ada.lovelace@lead3.com', domain: 'lead3.com' }, 'sub.1', [
+          ['company.name', new Adv('Acme\u0000Corp')],
+          ['company.techStack', ['React', new Adv('Vue\ud800')]],
+          ['company.employees', 500],
+        ]),
+        lead({ company: 'Acme' }),
+      ]),
+      leadOfNewest(),
+    ],
+  },
+  {
+    name: 'leads with a dot, a slash and a percent sign in their keys, then one read by a raw "%2E%2E" id',
+    batch: [
+      submitLeads([
+        lead({ email: 'grace.hopper@lead4.io' }, 'a.b', [['company.techStack', ['react']]]),
+        lead({ domain: 'lead5.de' }, 'a/b'),
+        lead({ fullName: 'Zoë Brontë', domain: 'lead6.fr' }, '100%'),
+      ]),
+      { ...leadOfNewest(), path: ['v1', 'leads', new LeadRef(-1, 'lead', '', '%2E%2E')] },
+    ],
+  },
+  {
+    name: 'a job asking for lead fields with deliver and notify on, a row of it "Acme\\ud800", then its results',
+    batch: [
+      {
+        ...create({ company: new Adv('Acme\ud800') }),
+        body: new Entries([
+          ['fields', ['company.name', 'lead.score', 'lead.qualified', 'lead.owner', 'lead.priority']],
+          [
+            'rows',
+            [
+              new Entries([
+                ['key', '2'],
+                ['input', new Entries([['company', new Adv('Acme\ud800')]])],
+              ]),
+              new Entries([
+                ['key', '3'],
+                ['input', new Entries([['domain', 'lead7.com']])],
+              ]),
+            ],
+          ],
+          [
+            'pipeline',
+            new Entries([
+              ['deliver', true],
+              ['notify', true],
+            ]),
+          ],
+        ]),
+      },
+      resultsOfNewest,
+    ],
+  },
+  {
+    name: 'replay since the 30th of February, then replay of failed qualify steps since 2020',
+    batch: [
+      replay([['since', new Adv('2024-02-30T00:00:00Z')]]),
+      replay([
+        ['step', 'qualify'],
+        ['since', '2020-01-01T00:00:00Z'],
+      ]),
     ],
   },
 ];

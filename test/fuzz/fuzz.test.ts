@@ -24,4 +24,8 @@ it(`survives ${requests} fuzzed requests (seed ${seed}): no 5xx, no death, reads
   // The run reached the engine: jobs were created and read back after the restart.
   expect(report.restart.jobs, text).toBeGreaterThan(2);
   expect(report.statuses['202'] ?? 0, text).toBeGreaterThan(0);
+  // And the lead pipeline (issue 18): leads were accepted, read back by their ids, and again after the restart.
+  expect(report.byEndpoint['POST /v1/leads']?.['202'] ?? 0, text).toBeGreaterThan(0);
+  expect(report.leads.read, text).toBeGreaterThan(0);
+  expect(report.restart.leads, text).toBeGreaterThan(0);
 });

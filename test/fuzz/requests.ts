@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FIELD_NAMES, RowStatusSchema } from '../../shared/index.js';
+import { ENRICH_FIELDS, FIELD_NAMES, LEAD_FIELDS, LEAD_STEPS, LIMITS, RowStatusSchema } from '../../shared/index.js';
 import { Adv, adversarialString, numberLikeString, slot, wrongTypeValue } from './strings.js';
 
 /**
@@ -23,6 +23,24 @@ export class JobRef {
   ) {}
   toString() {
     return `JobRef(${this.workspace}#${this.n})`;
+  }
+}
+
+/**
+ * A lead id in a path: the n-th lead this run had accepted (workspace a's: b has no pipeline), modulo how many, in one of
+ * its near-valid forms. `lead`: the id as accepted; `job`: its job's id alone (no dot, so no key); `job-dot`: the job's id
+ * and a dot (an empty key); `job-row`: the n-th plain job and row key 2 (a row that is no lead). `tail` is appended as
+ * text (percent-encoded like the rest), `rawTail` verbatim, unencoded (`%zz`, `%2E`, `%00`).
+ */
+export class LeadRef {
+  constructor(
+    readonly n: number,
+    readonly form: 'lead' | 'job' | 'job-dot' | 'job-row' = 'lead',
+    readonly tail: Str = '',
+    readonly rawTail = '',
+  ) {}
+  toString() {
+    return `LeadRef(#${this.n} ${this.form}${this.tail ? ` + ${String(this.tail)}` : ''}${this.rawTail ? ` + raw ${JSON.stringify(this.rawTail)}` : ''})`;
   }
 }
 
@@ -51,7 +69,7 @@ export class RawSegment {
 }
 
 export type Str = string | Adv;
-export type PathPart = Str | JobRef | RawSegment;
+export type PathPart = Str | JobRef | LeadRef | RawSegment;
 
 export interface FuzzRequest {
   /** The endpoint it aims at, for the histogram. */
@@ -490,6 +508,325 @@ export function mcpMalformedRequest(): fc.Arbitrary<FuzzRequest> {
     }));
 }
 
+// ---------------------------------------------------------------- the lead pipeline (issue 18)
+
+/** Valid sources; the 32-character one is the longest the schema takes. */
+const validSource = fc.constantFrom('form', 'import', 'crm', 'clay', 'web', 'hubspot_sync', 'partner-2', `s${'x'.repeat(31)}`);
+/** Sources one character off the schema: capitals, a leading digit or underscore, 33 characters, a space, a dot, a slash, an accent, empty. */
+const nearSource = fc.constantFrom('Form', '1form', '_form', `s${'x'.repeat(32)}`, 'form ', ' form', 'form.web', 'form/web', 'fórm', '', 'FORM', 'form\u0000');
+
+function sourceArb(adv: boolean): fc.Arbitrary<Str> {
+  if (!adv) return validSource;
+  return fc.oneof({ weight: 12, arbitrary: slot(validSource, true) }, { weight: 1, arbitrary: nearSource.map((x) => new Adv(x)) });
+}
+
+/**
+ * A lead's key as a caller sends it: numbers, a form submission's id, and keys that make its lead id (`<job>.<key>`)
+ * interesting in a path: dots (the id splits at the first), a slash, a percent sign, `%2F` as text, spaces, non-ASCII,
+ * the longest key (200). All valid: the API takes them, and must give each lead back by its id.
+ */
+const validLeadKey = fc.oneof(
+  { weight: 3, arbitrary: validKey.map(String) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      'sub_8f2a',
+      'a.b',
+      'sub.2024.01.07',
+      '.leading',
+      'trailing.',
+      '..',
+      'ada@lead1.com',
+      'crm:0031',
+      'a/b',
+      '100%',
+      'a%2Fb',
+      'a b',
+      'é.ü',
+      '😀.1',
+      'x'.repeat(200),
+      `${'.'.repeat(199)}x`,
+    ),
+  },
+);
+
+/** Values the pipeline's rules read, by field: numbers for counts, a list for the tech stack, text for the rest. */
+const VALID_DATA: Partial<Record<(typeof ENRICH_FIELDS)[number], fc.Arbitrary<unknown>>> = {
+  'company.name': validCompany,
+  'company.employees': fc.oneof(fc.integer({ min: 0, max: 200_000 }), fc.constantFrom(5, 10, 200, 199)),
+  'company.revenue': fc.integer({ min: 0, max: 10_000_000_000 }),
+  'company.founded': fc.integer({ min: 1800, max: 2030 }),
+  'company.industry': fc.constantFrom('Software', 'SaaS', 'Fintech', 'Retail', 'software'),
+  'company.techStack': fc.subarray(['React', 'react', 'Vue', 'Stripe', 'react-native', 'HubSpot'], { maxLength: 4 }),
+  'company.country': fc.constantFrom('DE', 'FR', 'GB', 'US', 'de'),
+  'person.title': fc.constantFrom('VP Sales', 'CTO', 'Head of Growth', ''),
+  'person.email': validEmail,
+  'person.fullName': validFull,
+};
+const DATA_FIELDS = Object.keys(VALID_DATA) as (keyof typeof VALID_DATA)[];
+
+/** A value `data` must refuse (or take and cope with): past FieldValue's caps, a non-finite numeral, an object, null, nested lists. */
+const badDataValue: fc.Arbitrary<Adv> = fc.oneof(
+  wrongTypeValue,
+  fc.constantFrom(
+    new Adv('a'.repeat(4000)),
+    new Adv('a'.repeat(4001)),
+    new Adv(Array.from({ length: 100 }, (_, i) => `t${i}`)),
+    new Adv(Array.from({ length: 101 }, (_, i) => `t${i}`)),
+    new Adv(['x'.repeat(500)]),
+    new Adv(['x'.repeat(501)]),
+    new Adv([['React']]),
+    new Adv([1, 2]),
+    new Adv(null, 'NaN'),
+    new Adv(null, '1e999'),
+    new Adv(null, '-0'),
+    new Adv(null, '1e-400'),
+  ),
+);
+
+/**
+ * A lead's `data` (fields enriched elsewhere). Adversarial: values of the wrong type, past the caps, carrying lone
+ * surrogates or NULs (strings go through `slot`), and keys that are no enrich field: a `lead.*` field (made by the
+ * pipeline, never given), an unknown field, `__proto__`, any adversarial string.
+ */
+function leadDataArb(adv: boolean): fc.Arbitrary<Entries> {
+  const dataValue = (f: (typeof DATA_FIELDS)[number]) => {
+    const v = VALID_DATA[f]!;
+    if (!adv) return v;
+    const asText = fc.constantFrom('Acme', 'React', '500');
+    return fc.oneof(
+      { weight: 10, arbitrary: v },
+      { weight: 1, arbitrary: slot(asText, true) },
+      { weight: 1, arbitrary: badDataValue as fc.Arbitrary<unknown> },
+      // NUL and a lone surrogate inside text the pipeline passes on (to the model, HubSpot, Slack, the webhook).
+      { weight: 1, arbitrary: fc.constantFrom('Acme\u0000Corp', 'Acme\ud800', '\udfffReact', 'a\u0000').map((x) => new Adv(x)) },
+    );
+  };
+  const chosen = fc.subarray(DATA_FIELDS, { minLength: 1, maxLength: 4 });
+  const valid = chosen.chain((fs) => fc.tuple(...fs.map((f) => dataValue(f).map((v) => [f, v] as const))));
+  if (!adv) return valid.map((e) => new Entries(e));
+  const badKey = fc.oneof(
+    fc.constantFrom(...LEAD_FIELDS).map((f) => new Adv(f)),
+    fc.constantFrom('company.foo', 'lead', 'score', '__proto__', 'constructor', 'company.name ', 'Company.Name').map((k) => new Adv(k)),
+    adversarialString.map((k) => new Adv(k)),
+  );
+  const extra = fc.option(fc.tuple(badKey, fc.oneof(fc.constantFrom(42, 'x', true), VALID_DATA['company.techStack']!)), { nil: undefined, freq: 4 });
+  return fc.tuple(valid, extra).map(([e, x]) => new Entries(x ? [...e, x] : e));
+}
+
+function leadArb(adv: boolean): fc.Arbitrary<unknown> {
+  const lead = entries(
+    adv,
+    [['input', inputArb(adv)]],
+    [
+      ['key', slot(validLeadKey, adv)],
+      ['data', leadDataArb(adv)],
+    ],
+  );
+  return adv ? fc.oneof({ arbitrary: lead, weight: 20 }, { arbitrary: wrongTypeValue, weight: 1 }) : lead;
+}
+
+/** Leads whose keys repeat (one another's, or a keyless lead's position) get a suffix `~<index>`: a duplicate is refused. */
+function uniqueLeadKeys(leads: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return leads.map((lead, i) => {
+    if (!(lead instanceof Entries)) return lead;
+    const at = lead.entries.findIndex(([k]) => k === 'key');
+    const key = at < 0 ? String(i + 1) : String(lead.entries[at]![1]);
+    if (!seen.has(key)) {
+      seen.add(key);
+      return lead;
+    }
+    // Within the 200-character limit of a key.
+    const unique = `${key.slice(0, 190)}~${i}`;
+    seen.add(unique);
+    return new Entries(at < 0 ? [['key', unique], ...lead.entries] : lead.entries.map((e, j) => (j === at ? (['key', unique] as const) : e)));
+  });
+}
+
+/**
+ * A few leads; rarely a bulk batch up to and past the 5,000-lead limit: one input repeated (a storm of duplicates of
+ * one identity, each waiting on its holder), 200 distinct emails at one domain, and (adversarial) 4,999 valid leads and
+ * one bad one last, so the refusal must come after the whole body was read and checked.
+ */
+function leadsArb(adv: boolean): fc.Arbitrary<unknown> {
+  // Well formed: keys made unique (a lead without one is keyed by its position), so the batch is accepted.
+  const few = fc.array(leadArb(adv), { minLength: 1, maxLength: 6 }).map((leads) => (adv ? leads : uniqueLeadKeys(leads)));
+  const same = fc.tuple(inputArb(false), fc.constantFrom(LIMITS.rowsPerRequest, LIMITS.rowsPerRequest + 1)).map(([input, n]) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Entries([
+          ['key', `bulk-${i}`],
+          ['input', input],
+        ]),
+    ),
+  );
+  const distinct = fc.integer({ min: 0, max: 1000 }).map((seed) =>
+    Array.from(
+      { length: 200 },
+      (_, i) =>
+        new Entries([
+          ['key', i + 1],
+          ['input', new Entries([['email', `buyer${i}.${seed}@lead${seed % 31}.com`]])],
+          ['data', new Entries([['company.employees', (i * 37) % 1000]])],
+        ]),
+    ),
+  );
+  const lastBad = fc.tuple(inputArb(false), leadArb(true)).map(([input, bad]) => [
+    ...Array.from(
+      { length: LIMITS.rowsPerRequest - 1 },
+      (_, i) =>
+        new Entries([
+          ['key', `ok-${i}`],
+          ['input', input],
+        ]),
+    ),
+    bad,
+  ]);
+  return fc.oneof(
+    { arbitrary: few, weight: 150 },
+    { arbitrary: same, weight: 1 },
+    { arbitrary: distinct, weight: 1 },
+    ...(adv
+      ? [
+          { arbitrary: lastBad as fc.Arbitrary<unknown>, weight: 1 },
+          { arbitrary: fc.constant([]) as fc.Arbitrary<unknown>, weight: 2 },
+          { arbitrary: wrongTypeValue as fc.Arbitrary<unknown>, weight: 3 },
+        ]
+      : []),
+  );
+}
+
+/** A boolean option: adversarially, now and then a string, a number or null where the boolean goes. */
+function boolSlot(adv: boolean): fc.Arbitrary<unknown> {
+  if (!adv) return fc.boolean();
+  return fc.oneof({ weight: 12, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom(new Adv('true'), new Adv(1), new Adv(0), new Adv(null)) });
+}
+
+/** Fields a lead submission may ask for besides the pipeline's: enrich fields only; adversarially a `lead.*` one, an unknown one, or 41. */
+function leadFieldsArb(adv: boolean): fc.Arbitrary<unknown> {
+  const valid = fc.subarray([...SUPPLIED], { maxLength: 3 });
+  if (!adv) return valid;
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.tuple(valid, slot(fc.constantFrom(...ENRICH_FIELDS), true)).map(([f, x]) => [...f, x]) },
+    { weight: 2, arbitrary: fc.tuple(valid, fc.constantFrom(...LEAD_FIELDS)).map(([f, x]) => [...f, new Adv(x)]) },
+    { weight: 1, arbitrary: fc.constant([...ENRICH_FIELDS, ...ENRICH_FIELDS].slice(0, LIMITS.fieldsPerJob + 1)) },
+  );
+}
+
+/** `POST /v1/leads`: a source, leads, and the optional fields, deliver and notify. */
+function submitLeadsBody(adv: boolean): fc.Arbitrary<Entries> {
+  return entries(
+    adv,
+    [
+      ['source', sourceArb(adv)],
+      ['leads', leadsArb(adv)],
+    ],
+    [
+      ['fields', leadFieldsArb(adv)],
+      ['deliver', boolSlot(adv)],
+      ['notify', boolSlot(adv)],
+    ],
+  );
+}
+
+/** RFC 3339 datetimes with and without fractions and offsets, from the epoch's start to far ahead: each a valid filter. */
+const validDatetime = fc.constantFrom(
+  '2020-01-01T00:00:00Z',
+  '1970-01-01T00:00:00+00:00',
+  '2030-06-15T12:00:00.123+02:00',
+  '2099-12-31T23:59:59.999999999-12:00',
+  '0000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+);
+/** Datetimes that are not, or only nearly: no offset, a 30th of February, a leap second, month 13, offset +25:00, a bare date, six-digit years, a Unix time, words. */
+const badDatetime = fc.constantFrom(
+  '2024-01-01T00:00:00',
+  '2024-02-30T00:00:00Z',
+  '2016-12-31T23:59:60Z',
+  '2024-13-01T00:00:00Z',
+  '2024-01-01T00:00:00+25:00',
+  '2024-01-01',
+  '+275760-09-13T00:00:00Z',
+  '-000001-01-01T00:00:00Z',
+  '1700000000',
+  'yesterday',
+  '2024-01-01 00:00:00Z',
+  '2024-01-01T00:00:00z',
+  '2024-01-01T24:00:00Z',
+  '２０２４-01-01T00:00:00Z',
+);
+
+function datetimeSlot(adv: boolean): fc.Arbitrary<Str> {
+  if (!adv) return validDatetime;
+  return fc.oneof({ weight: 8, arbitrary: slot(validDatetime, true) }, { weight: 2, arbitrary: badDatetime.map((d) => new Adv(d)) });
+}
+
+/** `POST /v1/leads/replay`: filters in any combination (since after until included), or no body at all. */
+function replayBody(adv: boolean): fc.Arbitrary<unknown> {
+  const body = entries(
+    adv,
+    [],
+    [
+      ['source', sourceArb(adv)],
+      ['step', slot(fc.constantFrom(...LEAD_STEPS), adv)],
+      ['since', datetimeSlot(adv)],
+      ['until', datetimeSlot(adv)],
+    ],
+  );
+  return fc.option(body, { nil: undefined, freq: 5 });
+}
+
+/**
+ * A lead id in a path: an accepted lead, its job alone, its job and a dot, a plain job's row, an accepted id with more
+ * after it (a second dot, 320+ characters), unknown ids, the longest id the schema takes (320) and one past it.
+ * Adversarial: an accepted id with an adversarial string after it, or raw percent-escapes no client encodes (`%zz`,
+ * `%00`, `%2E%2E`), or any adversarial string.
+ */
+function leadIdArb(adv: boolean): fc.Arbitrary<PathPart> {
+  const valid = fc.oneof(
+    { weight: 8, arbitrary: fc.nat().map((n) => new LeadRef(n)) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.nat(), fc.constantFrom('job', 'job-dot', 'job-row') as fc.Arbitrary<LeadRef['form']>).map(([n, f]) => new LeadRef(n, f)),
+    },
+    // An accepted id and more: a second dot and a key no lead has, a key that is not a number, 320+ characters in all.
+    { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.constantFrom('.x', '.2', 'x', 'x'.repeat(300))).map(([n, t]) => new LeadRef(n, 'lead', t)) },
+    { weight: 1, arbitrary: fc.constantFrom('job_doesnotexist.1', '.', '..', 'x'.repeat(320), 'x'.repeat(321), `job_x.${'y'.repeat(314)}`) },
+  );
+  if (!adv) return valid;
+  return fc.oneof(
+    // An accepted id with an adversarial string after it (a lone surrogate, a NUL, 10,000 characters…).
+    { weight: 3, arbitrary: fc.tuple(fc.nat(), adversarialString).map(([n, t]) => new LeadRef(n, 'lead', new Adv(t))) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.nat(), fc.constantFrom('%zz', '%00', '%2E%2E', '%2F..', '%ED%A0%80', '%F0%9F%98', '.%', '%2', 'x'.repeat(400)))
+        .map(([n, raw]) => new LeadRef(n, 'lead', '', raw)),
+    },
+    { weight: 2, arbitrary: adversarialString.map((x) => new Adv(x)) },
+  );
+}
+
+/** Job fields that run the pipeline: some a provider supplies and some only the pipeline makes. */
+const leadJobFields = fc
+  .tuple(fc.subarray([...SUPPLIED], { minLength: 1, maxLength: 3 }), fc.subarray([...LEAD_FIELDS], { minLength: 1, maxLength: 4 }))
+  .map(([a, b]) => [...a, ...b]);
+
+/** `pipeline` of a job: deliver and notify, each optional. */
+function jobPipelineArb(adv: boolean): fc.Arbitrary<unknown> {
+  const opts = entries(
+    adv,
+    [],
+    [
+      ['deliver', boolSlot(adv)],
+      ['notify', boolSlot(adv)],
+    ],
+  );
+  return adv ? fc.oneof({ weight: 12, arbitrary: opts as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: wrongTypeValue as fc.Arbitrary<unknown> }) : opts;
+}
+
 /** One request to any endpoint; `adv` as described at the top. Weights follow how much code sits behind each endpoint. */
 export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
   const s = (a: fc.Arbitrary<string>) => slot(a, adv);
@@ -497,7 +834,8 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
   const createBody = entries(
     adv,
     [
-      ['fields', fieldsArb(adv)],
+      // One job in four asks for lead.* fields: it runs the pipeline (workspace a) or meets pipeline_not_configured (b).
+      ['fields', fc.oneof({ weight: 3, arbitrary: fieldsArb(adv) }, { weight: 1, arbitrary: leadJobFields })],
       ['rows', rowsArb(adv)],
     ],
     [
@@ -505,6 +843,8 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
       ['sheet', sheetArb(adv)],
       ['googleAccessToken', s(validToken)],
       ['predict', fc.boolean()],
+      // With and without lead fields: a plain job's `pipeline` must be harmless.
+      ['pipeline', jobPipelineArb(adv)],
     ],
   );
   const shapes: [number, Shape][] = [
@@ -529,6 +869,7 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
           ['after', s(fc.constantFrom('0', '1', '3', '100'))],
           ['limit', s(fc.constantFrom('1', '2', '500', '5000'))],
           ['status', s(validStatus)],
+          ['key', s(validKey.map(String))],
         ]),
       },
     ],
@@ -610,6 +951,11 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
       },
     ],
     [4, mcpShape(adv)],
+    // The lead pipeline (issue 18): workspace a has one, b has none.
+    [5, { endpoint: 'POST /v1/leads', method: 'POST', path: fixed('v1', 'leads'), body: submitLeadsBody(adv) }],
+    [4, { endpoint: 'GET /v1/leads/:id', method: 'GET', path: leadIdArb(adv).map((id) => ['v1', 'leads', id] as PathPart[]) }],
+    [2, { endpoint: 'POST /v1/leads/replay', method: 'POST', path: fixed('v1', 'leads', 'replay'), body: replayBody(adv) }],
+    [1, { endpoint: 'GET /v1/pipeline', method: 'GET', path: fixed('v1', 'pipeline'), query: queryArb(adv, []) }],
     // Takes no query: whatever query comes is ignored.
     [1, { endpoint: 'GET /v1/alerts', method: 'GET', path: fixed('v1', 'alerts'), query: queryArb(adv, [['window', s(fc.constantFrom('7d', '14d'))]]) }],
     [1, { endpoint: 'GET /health', method: 'GET', path: fixed('health'), auth: false, query: queryArb(adv, []) }],
@@ -720,7 +1066,8 @@ export function structurallyBadRequest(): fc.Arbitrary<FuzzRequest> {
 /**
  * Bodies whose bytes are not UTF-8 (a CESU-8 lone surrogate, a stray
  * continuation byte, an overlong NUL) inside otherwise valid JSON: adversarial
- * strings a JSON encoder never produces, only a raw client.
+ * strings a JSON encoder never produces, only a raw client. In a job's row or
+ * sheet, and (one in four) in a lead's key, data or source, or a replay's date.
  */
 export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
   const bad = fc.constantFrom(
@@ -730,7 +1077,28 @@ export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
     Buffer.from([0x80]),
     Buffer.from([0xf0, 0x9f, 0x98]),
   );
-  return fc.tuple(bad, fc.constantFrom('key', 'company', 'domain', 'sheetName')).map(([bytes, where]) => {
+  const leads = fc.tuple(bad, fc.constantFrom('key', 'data', 'source', 'since')).map(([bytes, where]) => {
+    const parts =
+      where === 'since'
+        ? ['{"since":"2024-01-01T00:00:00', 'Z"}']
+        : where === 'key'
+          ? ['{"source":"form","leads":[{"key":"sub.', '","input":{"domain":"lead1.com"}}]}']
+          : where === 'data'
+            ? ['{"source":"form","leads":[{"input":{"domain":"lead1.com"},"data":{"company.techStack":["React', '"]}}]}']
+            : ['{"source":"form', '","leads":[{"input":{"domain":"lead1.com"}}]}'];
+    const path = where === 'since' ? ['v1', 'leads', 'replay'] : ['v1', 'leads'];
+    return {
+      endpoint: `POST /${path.join('/')} (invalid UTF-8)`,
+      method: 'POST',
+      path,
+      query: [],
+      headers: [],
+      auth: 'a' as const,
+      contentType: JSON_TYPE,
+      body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
+    };
+  });
+  const jobs = fc.tuple(bad, fc.constantFrom('key', 'company', 'domain', 'sheetName')).map(([bytes, where]) => {
     const parts =
       where === 'key'
         ? ['{"fields":["company.name"],"rows":[{"key":"', '","input":{"domain":"lead1.com"}}]}']
@@ -748,6 +1116,7 @@ export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
       body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
     };
   });
+  return fc.oneof({ weight: 3, arbitrary: jobs }, { weight: 1, arbitrary: leads });
 }
 
 /** Whether a request carries an adversarial value anywhere (the count the issue asks for is of these). */
@@ -756,6 +1125,7 @@ export function isAdversarial(r: FuzzRequest): boolean {
     if (depth > 50) return false;
     if (v instanceof Adv) return true;
     if (v instanceof RawBody) return v.adversarial;
+    if (v instanceof LeadRef) return v.tail instanceof Adv || v.rawTail !== '';
     if (v instanceof Entries) return v.entries.some(([k, x]) => k instanceof Adv || walk(x, depth + 1));
     if (Array.isArray(v)) return v.some((x) => walk(x, depth + 1));
     return false;

@@ -1,13 +1,14 @@
 import { connect } from 'node:net';
 import { Agent, request } from 'undici';
-import { Entries, JobRef, RawBody, RawSegment, type FuzzRequest, type PathPart, type Str } from './requests.js';
+import { Entries, JobRef, LeadRef, RawBody, RawSegment, type FuzzRequest, type PathPart, type Str } from './requests.js';
 import { Adv, describeString } from './strings.js';
 import { KEY_A, KEY_B } from './target.js';
 
-/** Jobs created so far, per workspace, that `JobRef`s resolve to. */
+/** Jobs created so far, per workspace, that `JobRef`s resolve to; leads accepted so far (workspace a's), that `LeadRef`s resolve to. */
 export interface JobPool {
   a: string[];
   b: string[];
+  leads: string[];
 }
 
 /** A request as bytes on the wire, and how it was described. */
@@ -77,8 +78,18 @@ function resolveJob(ref: JobRef, pool: JobPool): string {
   return list.length ? list[ref.n < 0 ? Math.max(0, list.length + ref.n) : ref.n % list.length]! : 'job_none_yet';
 }
 
+function resolveLead(ref: LeadRef, pool: JobPool): string {
+  if (ref.form === 'job-row') return `${resolveJob(new JobRef(ref.n, 'a'), pool)}.2`;
+  // A negative index counts from the newest lead (-1: the lead accepted last).
+  const list = pool.leads;
+  const id = list.length ? list[ref.n < 0 ? Math.max(0, list.length + ref.n) : ref.n % list.length]! : 'job_none_yet.1';
+  const job = id.slice(0, id.indexOf('.'));
+  return ref.form === 'lead' ? id : ref.form === 'job' ? job : `${job}.`;
+}
+
 function pathPart(p: PathPart, pool: JobPool): string {
   if (p instanceof JobRef) return encodeComponent(resolveJob(p, pool));
+  if (p instanceof LeadRef) return encodeComponent(resolveLead(p, pool) + text(p.tail)) + p.rawTail;
   if (p instanceof RawSegment) return p.text;
   return encodeComponent(text(p));
 }

@@ -5,6 +5,10 @@ import { startSheetsServer, type SheetsServer } from '../google/sheets/index.js'
 import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { openDatabase } from '../../api/storage/db.js';
 import { keysStore } from '../../api/storage/keys.js';
+import { startFakeHubSpot, type FakeHubSpot } from '../fakes/hubspot.js';
+import { qualifyByScore, startFakeLlm, type ChatMessage, type FakeLlm, type LlmMode } from '../fakes/llm.js';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhookReceiver.js';
 import { FAST_ENGINE, simProviders, type TestProvider } from '../helpers/harness.js';
 import { spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { FUZZ_SHEET, FUZZ_SPREADSHEET, FUZZ_TOKEN } from './requests.js';
@@ -28,28 +32,162 @@ const PROVIDERS: (TestProvider & { url: string })[] = [
   { id: 'p-linkedin', input: 'linkedinUrl', fields: ['person.location', 'person.title'], costPerMatch: 0.02, url: 'q={{linkedinUrl}}' },
 ];
 
-function config(simUrl: string) {
+/** Workspace a's id: the one with a lead pipeline. Workspace b ("ws-b") has none, so its lead requests meet pipeline_not_configured. */
+export const PIPELINE_WORKSPACE = 'default';
+
+const OWNERS = [
+  { name: 'Ada', email: 'ada@cascade.example', slackId: 'U0ADA' },
+  { name: 'Grace', email: 'grace@cascade.example', slackId: 'U0GRACE' },
+  { name: 'Linus', slackId: 'U0LINUS' },
+];
+
+const WEBHOOK_SECRET = 'whsec_dGVzdC1zaWduaW5nLWtleQ==';
+
+/** The fakes of the pipeline's external services (test/fakes), on 127.0.0.1. */
+interface PipelineFakes {
+  llm: FakeLlm & { down: boolean };
+  hubspot: FakeHubSpot;
+  slack: FakeSlack;
+  receiver: WebhookReceiver;
+}
+
+/** The environment the pipeline config's `${env:…}` references read. */
+function pipelineEnv(f: PipelineFakes): Record<string, string> {
   return {
-    providers: PROVIDERS.map((p) => ({
-      id: p.id,
-      kind: 'http',
-      input: p.input,
-      fields: p.fields,
-      request: { method: 'GET', url: `${simUrl}/${p.id}?${p.url}` },
-      response: { map: Object.fromEntries(p.fields.map((f) => [f, `/data/${f}`])) },
-      costPerCall: p.costPerCall ?? 0,
-      costPerMatch: p.costPerMatch ?? 0,
-      timeoutMs: 2000,
-    })),
-    engine: FAST_ENGINE,
+    HUBSPOT_TOKEN: 'pat-fuzz-token',
+    SLACK_WEBHOOK_URL: `${f.slack.url}/services/T000/B000/FUZZ`,
+    LEADS_WEBHOOK_URL: `${f.receiver.url}/leads`,
+    LEADS_NOTIFY_URL: `${f.receiver.url}/notify`,
+    LEADS_WEBHOOK_SECRET: WEBHOOK_SECRET,
   };
+}
+
+/**
+ * Workspace a's lead pipeline: every step configured (score, qualify, route, deliver to HubSpot and a webhook,
+ * notify on Slack and a webhook), with rules over the fields the simulated providers supply, over `company.techStack`
+ * (which only a lead's `data` can carry) and over the score, so what a fuzzed lead carries reaches every step.
+ */
+function pipeline(f: PipelineFakes) {
+  return {
+    dedupDays: 30,
+    fields: ['company.name', 'company.employees', 'company.industry', 'person.title'],
+    realtimeSources: ['form', 'web'],
+    score: {
+      rules: [
+        { name: 'known company', points: 30, if: { field: 'company.name', present: true } },
+        { name: 'mid-market', points: 30, if: { field: 'company.employees', between: [200, null] } },
+        { name: 'tiny', points: -20, if: { field: 'company.employees', between: [null, 10] } },
+        { name: 'industry', points: 20, if: { field: 'company.industry', in: ['Software', 'SaaS', 'Fintech', 42] } },
+        { name: 'stack', points: 15, if: { field: 'company.techStack', contains: 'react' } },
+        { name: 'no title', points: -10, if: { field: 'person.title', present: false } },
+        { name: 'eu', points: 5, if: { field: 'company.country', in: ['DE', 'FR', 'GB'] } },
+      ],
+    },
+    qualify: { provider: 'llm', minScore: 30, promptVersion: 'fuzz1', instructions: 'Companies of 200 people or more that build software.' },
+    route: {
+      rules: [
+        { name: 'ae-team', if: [{ field: 'score', between: [60, null] }], owners: OWNERS },
+        { name: 'eu desk', if: [{ field: 'company.country', in: ['DE', 'FR'] }], owners: [{ name: 'EU queue' }], priority: 'medium' },
+        { name: 'nurture', owners: [{ name: 'Nurture queue' }] },
+      ],
+    },
+    deliver: {
+      hubspot: {
+        token: '${env:HUBSPOT_TOKEN}',
+        baseUrl: f.hubspot.url,
+        traceProperty: 'cascade_write_id',
+        properties: { company: 'company.name', jobtitle: 'person.title', icp_score: 'lead.score', lead_owner: 'lead.owner', lead_reason: 'lead.reason' },
+        timeoutMs: 2000,
+      },
+      webhook: { url: '${env:LEADS_WEBHOOK_URL}', secret: '${env:LEADS_WEBHOOK_SECRET}', timeoutMs: 2000 },
+    },
+    notify: {
+      slack: { webhookUrl: '${env:SLACK_WEBHOOK_URL}', perSecond: 10, digestMax: 20, timeoutMs: 2000 },
+      webhook: { url: '${env:LEADS_NOTIFY_URL}', secret: '${env:LEADS_WEBHOOK_SECRET}', timeoutMs: 2000 },
+    },
+  };
+}
+
+/** A cheap, stable hash of a request's text: the failures it draws are the same on every run of a seed. */
+const hashOf = (s: string) => {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+};
+const lastUser = (messages: ChatMessage[]) => {
+  const c = messages.findLast((m) => m.role === 'user')?.content;
+  return typeof c === 'string' ? c : (c ?? []).map((p) => p.text ?? '').join('\n');
+};
+
+/**
+ * The model: a qualifier's verdict by score (`qualifyByScore`), or for the `llm` provider's predictions (asked with
+ * "Fields wanted:") a value for each field wanted. Some requests fail as a model does: every 13th a 500 and every 17th
+ * a 429 (transient: a retry goes through); by the prompt's hash, one in 15 malformed and one in 25 a refusal (the same
+ * prompt fails the same way again, so the lead's qualify step fails for good and replay has runs to resume).
+ */
+async function startModel(): Promise<FakeLlm & { down: boolean }> {
+  const llm = await startFakeLlm({
+    answer: (messages) => {
+      const text = lastUser(messages);
+      const wanted = text.split('Fields wanted:\n')[1];
+      if (wanted === undefined) return qualifyByScore(messages);
+      const fields = wanted.split('\n').map((l) => l.split(' (')[0]!.trim());
+      return JSON.stringify({
+        fields: Object.fromEntries(fields.filter(Boolean).map((f, i) => [f, { value: i % 3 ? `predicted ${f}` : null, confidence: 0.8 }])),
+      });
+    },
+  });
+  let n = 0;
+  const model = Object.assign(llm, { down: false });
+  llm.mode((body: { messages?: ChatMessage[] }): LlmMode => {
+    n++;
+    if (model.down) return 'error';
+    if (n % 13 === 0) return 'error';
+    if (n % 17 === 0) return 'rate_limited';
+    const h = hashOf(Array.isArray(body.messages) ? lastUser(body.messages) : '');
+    if (h % 15 === 0) return 'malformed';
+    if (h % 25 === 1) return 'refusal';
+    return 'ok';
+  });
+  return model;
+}
+
+/** Which external service of the pipeline is down (answers every request with a 5xx) during a batch. */
+export type Outage = 'none' | 'model' | 'hubspot' | 'webhook' | 'slack';
+
+function config(simUrl: string, fakes: PipelineFakes) {
+  const http = PROVIDERS.map((p) => ({
+    id: p.id,
+    kind: 'http',
+    input: p.input,
+    fields: p.fields,
+    request: { method: 'GET', url: `${simUrl}/${p.id}?${p.url}` },
+    response: { map: Object.fromEntries(p.fields.map((f) => [f, `/data/${f}`])) },
+    costPerCall: p.costPerCall ?? 0,
+    costPerMatch: p.costPerMatch ?? 0,
+    timeoutMs: 2000,
+  }));
+  // The qualifier's model; also a predictive provider for jobs that ask to predict.
+  const llm = {
+    id: 'llm',
+    kind: 'llm',
+    baseUrl: fakes.llm.baseUrl,
+    model: 'fuzz-model',
+    input: 'domain',
+    fields: ['company.description', 'company.industry'],
+    costPerCall: 0.002,
+    concurrency: 8,
+    timeoutMs: 2000,
+  };
+  return { providers: [...http, llm], engine: FAST_ENGINE, pipelines: { [PIPELINE_WORKSPACE]: pipeline(fakes) } };
 }
 
 /**
  * The server under test: `api/main.ts` in a process of its own (so a native
  * panic or abort is a death we see, not a crash of the test runner), on a
- * libSQL file, with simulated providers and the local Sheets API in this
- * process on 127.0.0.1. Nothing here talks to anything but 127.0.0.1.
+ * libSQL file, with simulated providers, the local Sheets API and the lead
+ * pipeline's fakes (model, HubSpot, Slack, webhook receiver) in this process
+ * on 127.0.0.1. Nothing here talks to anything but 127.0.0.1.
  */
 export class FuzzTarget {
   private server: Spawned | undefined;
@@ -62,6 +200,8 @@ export class FuzzTarget {
   private constructor(
     readonly sim: SimServer,
     readonly sheets: SheetsServer,
+    /** The lead pipeline's model, CRM, chat and webhook receiver. */
+    readonly fakes: PipelineFakes,
     private readonly configPath: string,
   ) {}
 
@@ -72,10 +212,17 @@ export class FuzzTarget {
     const sheets = await startSheetsServer();
     sheets.model.create(FUZZ_SPREADSHEET, [{ title: FUZZ_SHEET, values: [['Domain', 'Company']] }, { title: 'Leads' }]);
     sheets.auth.grant(FUZZ_TOKEN, 'fuzz.user@example.com');
+    const fakes: PipelineFakes = {
+      llm: await startModel(),
+      hubspot: await startFakeHubSpot({ token: 'pat-fuzz-token' }),
+      // A short burst, then 10 a second: notifications meet Slack's 429 and Retry-After now and then.
+      slack: await startFakeSlack({ burst: 5, perSecond: 10 }),
+      receiver: await startWebhookReceiver({ secret: WEBHOOK_SECRET }),
+    };
     const dir = mkdtempSync(join(tmpdir(), 'cascade-fuzz-config-'));
     const configPath = join(dir, 'cascade.json');
-    writeFileSync(configPath, JSON.stringify(config(sim.url)));
-    const t = new FuzzTarget(sim, sheets, configPath);
+    writeFileSync(configPath, JSON.stringify(config(sim.url, fakes)));
+    const t = new FuzzTarget(sim, sheets, fakes, configPath);
     t.dirs.push(dir);
     return t;
   }
@@ -123,6 +270,7 @@ export class FuzzTarget {
       CASCADE_BOOTSTRAP_KEY: KEY_A,
       CASCADE_SHEETS_URL: this.sheets.url,
       CASCADE_SHEETS_DASHBOARD_MS: '500',
+      ...pipelineEnv(this.fakes),
     });
     this.server = server;
     server.child.on('exit', (code, signal) => {
@@ -155,6 +303,14 @@ export class FuzzTarget {
     }
   }
 
+  /** Takes one of the pipeline's services down (a 5xx to every request), or none: each step's retries, failures and replays. */
+  setOutage(o: Outage) {
+    this.fakes.llm.down = o === 'model';
+    this.fakes.hubspot.outage(o === 'hubspot' ? 500 : null);
+    this.fakes.receiver.outage(o === 'webhook' ? 503 : null);
+    this.fakes.slack.outage(o === 'slack' ? 500 : null);
+  }
+
   /** Forgets the current database (a shrink attempt's), removing its files; the next boot makes a new one. */
   async discardDatabase(): Promise<void> {
     await this.stop();
@@ -171,6 +327,7 @@ export class FuzzTarget {
     await this.stop();
     await this.sim.close();
     await this.sheets.close();
+    await Promise.all(Object.values(this.fakes).map((f) => f.close()));
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 }
