@@ -14,6 +14,9 @@ export interface LoadedConfig {
   secrets: string[];
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+const controlsEscaped = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 function resolveEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, secrets: string[]): unknown {
@@ -35,9 +38,15 @@ function resolveEnv(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv,
 }
 
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  // zod skips an own "__proto__" key (JSON.parse makes one) without a word: a pipeline under it would vanish unchecked.
+  const given = (raw as { pipelines?: unknown } | null)?.pipelines;
+  if (given && typeof given === 'object' && Object.hasOwn(given, '__proto__')) {
+    throw new ConfigError('invalid configuration\n  pipelines.__proto__: not a workspace id');
+  }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 10).map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`);
+    // A key in the file may hold anything: shown escaped, it cannot start a line of the message that looks like another.
+    const lines = parsed.error.issues.slice(0, 10).map((i) => controlsEscaped(`${formatPath(i.path) || '(root)'}: ${i.message}`));
     throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
   }
   const secrets: string[] = [];

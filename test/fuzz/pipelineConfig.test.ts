@@ -426,12 +426,11 @@ describe('the pipelines section of the config', () => {
   });
 
   /**
-   * Known bug (found by the property above): a pipeline under the key "__proto__" is accepted and silently dropped,
-   * unchecked (its `${env:…}` references are never resolved, so a missing secret goes unnoticed). z.record assigns the
-   * key, which sets the parsed object's prototype instead of adding a pipeline. It should be refused with a
-   * ConfigError naming `pipelines.__proto__`, or kept. `it.fails` until then: when this starts to pass, make it an `it`.
+   * Found by the property above: a pipeline under the key "__proto__" was accepted and silently dropped, unchecked
+   * (its `${env:…}` references never resolved, so a missing secret went unnoticed): z.record assigns the key, which
+   * sets the parsed object's prototype instead of adding a pipeline. The key is refused now, by path.
    */
-  it.fails('refuses or keeps a pipeline under the key "__proto__" (today: dropped without a word)', () => {
+  it('refuses a pipeline under the key "__proto__", naming it, rather than dropping it unchecked', () => {
     const raw = JSON.parse(
       `{"providers":${JSON.stringify(PROVIDERS)},"pipelines":{"__proto__":{"dedupDays":7,"deliver":{"hubspot":{"token":"\${env:NOT_SET}"}}}}}`,
     );
