@@ -182,6 +182,8 @@ export const ResultsQuerySchema = z.object({
   after: z.string().regex(/^\d+$/, 'a cursor from a previous page').optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.resultsPageMax).default(500),
   status: RowStatusSchema.optional(),
+  /** One row by its key, as sent (the add-on's row inspector): a page of that row alone, or of none; never a `next`. */
+  key: identifierText(200).optional(),
 });
 
 /** The body is optional: without one, every flagged row is re-queued under the cap the job has. */

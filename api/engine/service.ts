@@ -67,8 +67,8 @@ export interface CascadeService {
   getJob(req: OnJob): Promise<JobView>;
   /** A fresh Google OAuth token for the job's sheet write-back; writing resumes with it. */
   setGoogleToken(req: OnJob<{ accessToken: string }>): Promise<JobView>;
-  /** Rows after the cursor `after` (a row's sequence number; none for the first page), in submission order. */
-  results(req: OnJob<{ after?: number; limit: number; status?: RowStatus }>): Promise<RouteResponse<'results'>>;
+  /** Rows after the cursor `after` (a row's sequence number; none for the first page), in submission order; with `key`, that row alone. */
+  results(req: OnJob<{ after?: number; limit: number; status?: RowStatus; key?: string }>): Promise<RouteResponse<'results'>>;
   retry(req: OnJob<{ keys?: string[]; maxCostUsd?: number }>): Promise<RouteResponse<'retry'>>;
   /** Returns once the job's calls on the wire are answered: the cost it reports is final. */
   cancel(req: OnJob): Promise<JobView>;
@@ -245,14 +245,15 @@ export function createService(deps: ServiceDeps): CascadeService {
       return view(await requireJob(workspace, jobId));
     },
 
-    async results({ workspace, jobId, after = -1, limit, status }) {
+    async results({ workspace, jobId, after = -1, limit, status, key }) {
       const job = await requireJob(workspace, jobId);
-      const rows = await rowStore.list(jobId, after, limit, status);
+      const rows = await rowStore.list(jobId, after, limit, status, key);
       const out: RowResult[] = rows.map((r) =>
         toRowResult(r.key, r.status, r.state, job.fields, r.errorCode ? { code: r.errorCode as RowFlagCode, message: r.errorMessage ?? '' } : undefined),
       );
       const last = rows[rows.length - 1];
-      return { rows: out, ...(rows.length === limit && last ? { next: String(last.seq) } : {}) };
+      // A key names one row (keys are unique in a job): there is no page after it.
+      return { rows: out, ...(rows.length === limit && last && key === undefined ? { next: String(last.seq) } : {}) };
     },
 
     async retry({ workspace, jobId, keys, maxCostUsd }) {

@@ -70,8 +70,8 @@ export interface RowsStore {
    * in the checkpoint and the cache. Returns how many rows.
    */
   retry(jobId: string, keys: string[] | undefined, now: number): Promise<number>;
-  /** A page of a job's rows after sequence number `after`, optionally of one status. */
-  list(jobId: string, after: number, limit: number, status?: RowStatus): Promise<ListedRow[]>;
+  /** A page of a job's rows after sequence number `after`, optionally of one status, or only the row with `key` (an index seek). */
+  list(jobId: string, after: number, limit: number, status?: RowStatus, key?: string): Promise<ListedRow[]>;
   /** A job's rows by status. */
   count(jobId: string): Promise<JobCounts>;
 }
@@ -126,11 +126,11 @@ export function rowsStore(db: Db): RowsStore {
       return res.rowsAffected;
     },
 
-    async list(jobId, after, limit, status) {
+    async list(jobId, after, limit, status, key) {
       return db
         .select({ seq: rows.seq, key: rows.key, status: rows.status, state: rows.state, errorCode: rows.errorCode, errorMessage: rows.errorMessage })
         .from(rows)
-        .where(and(eq(rows.jobId, jobId), gt(rows.seq, after), status ? eq(rows.status, status) : undefined))
+        .where(and(eq(rows.jobId, jobId), gt(rows.seq, after), status ? eq(rows.status, status) : undefined, key === undefined ? undefined : eq(rows.key, key)))
         .orderBy(asc(rows.seq))
         .limit(limit);
     },
