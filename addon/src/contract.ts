@@ -44,6 +44,10 @@ export interface ServerFunctions {
   inspectLead(ref: LeadRefInput): LeadView;
   /** Resumes one row's run from its failed step (steps that succeeded never run again), then shows it. */
   replayLead(ref: LeadRefInput): LeadView;
+  /** A plain row's detail again (the inspector refreshing after Retry). */
+  inspectResult(ref: RowRefInput): RowDetailView;
+  /** Re-queues one flagged row of a plain job (POST /v1/jobs/{id}/retry with its key), then shows it. */
+  retryRow(ref: RowRefInput): RowDetailView;
 }
 
 /** The row input a column can feed: the API's own row shape. */
@@ -213,12 +217,56 @@ export interface LeadView {
   error: string | null;
 }
 
+/** A row of a job by its job and key (the sheet row number as the job sent it). */
+export const RowRefSchema = LeadRefSchema;
+export type RowRefInput = LeadRefInput;
+
+/** One value of a plain row as the inspector shows it: what was found, by whom, and how. */
+export interface RowValueView {
+  field: Field;
+  label: string;
+  value: string;
+  /** The provider's label (GET /v1/metrics), its id only when the API has no label for it. */
+  provider: string;
+  /** Taken from the cache: no call was bought for it in this job. */
+  cached: boolean;
+  /** Guessed by a predictive provider where no data provider found it: a prediction, never a verified match. */
+  predicted: boolean;
+  /** The prediction's confidence (`70%`), when predicted. */
+  confidence: string | null;
+  /** When the provider answered (ISO). */
+  fetchedAt: string;
+}
+
+/** The full detail behind the short status cell of a row of a plain enrichment job (GET /v1/jobs/{id}/results?key=). */
+export interface RowDetailView {
+  jobId: string;
+  key: string;
+  status: RowStatus;
+  /** Pending or running: the inspector refreshes until it settles. */
+  running: boolean;
+  /** The status in words: `Matched: every field found`, `Partial: 2 of 3 fields found`, `Failed`… */
+  summary: string;
+  values: RowValueView[];
+  /** The job's fields the row has no value for. */
+  missing: { field: Field; label: string }[];
+  /** The row's flag: its code and the whole message (the status column shows it cut short). */
+  error: { code: string; message: string } | null;
+  /** Flagged failed or budget exhausted: Retry re-queues this row alone. */
+  canRetry: boolean;
+  /** What else the reader should know to act (a row stopped by the cost cap needs a higher cap). */
+  hint: string | null;
+}
+
 export interface RowInspection {
   sheetName: string;
   /** The selected row (the first of a selection of several), or null with nothing selected. */
   row: number | null;
   selectedRows: number;
+  /** The row's lead run, when a job with lead fields sent it. */
   lead: LeadView | null;
-  /** Why there is no lead run to show. */
+  /** A plain enrichment job's row: its values, providers, what is missing and its flag in full. */
+  detail: RowDetailView | null;
+  /** Why there is nothing to show. */
   note: string | null;
 }

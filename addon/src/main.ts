@@ -88,6 +88,14 @@ export function replayLead(...a: Args<'replayLead'>) {
   return server().replayLead(...a);
 }
 
+export function inspectResult(...a: Args<'inspectResult'>) {
+  return server().inspectResult(...a);
+}
+
+export function retryRow(...a: Args<'retryRow'>) {
+  return server().retryRow(...a);
+}
+
 /**
  * Looks up one field of a lead through Cascade: cache first, then the
  * provider waterfall, with a short deadline.

@@ -23,6 +23,8 @@ const SIDEBAR_CALLS: Record<keyof ServerFunctions, true> = {
   inspectRow: true,
   inspectLead: true,
   replayLead: true,
+  inspectResult: true,
+  retryRow: true,
 };
 const GLOBALS = ['onOpen', 'onInstall', 'showSidebar', 'CASCADE', ...Object.keys(SIDEBAR_CALLS)].sort();
 

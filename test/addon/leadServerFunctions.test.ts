@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SheetsModel, type CellValue } from '../google/sheets/index.js';
 import { AppsScript } from '../../addon/emulator/runtime.js';
-import type { EstimateView, LeadView, PlanInput, ProgressView, RowInspection } from '../../addon/src/contract.js';
-import type { PipelineInfo } from '../../shared/index.js';
+import type { EstimateView, LeadView, PlanInput, ProgressView, RowDetailView, RowInspection } from '../../addon/src/contract.js';
+import type { PipelineInfo, RowResult } from '../../shared/index.js';
 import { builtAddon } from './helpers/build.js';
 import { CONFIGURED, FAKE_JOB_ID, FAKE_KEY, failedRun, startFakeLeadApi, type FakeLeadApi } from './helpers/fakeLeadApi.js';
 
@@ -153,11 +153,12 @@ describe('row inspector', () => {
     expect(settled.steps.find((s) => s.step === 'deliver')).toMatchObject({ outcome: 'done', attempts: 2, detail: 'CRM record 901' });
   });
 
-  it('explains a row with no run: not sent (404), the header, another tab, and the first of a multi-row selection', async () => {
+  it('explains a row with nothing to show: in no job’s results, the header, another tab, and the first of a multi-row selection', async () => {
     select('Leads', 5, 3);
     const missing = await gas.run<RowInspection>('inspectRow');
-    expect(missing).toMatchObject({ row: 5, selectedRows: 3, lead: null });
-    expect(missing.note).toMatch(/^Row 5 has no lead run/);
+    expect(missing).toMatchObject({ row: 5, selectedRows: 3, lead: null, detail: null });
+    // No lead run (404), and the later plain job has no row 5 either.
+    expect(missing.note).toMatch(/^Row 5 has no result: it was empty/);
 
     select('Leads', 1);
     expect((await gas.run<RowInspection>('inspectRow')).note).toMatch(/^Row 1 is above the rows the job sent/);
@@ -165,7 +166,7 @@ describe('row inspector', () => {
     select('Notes', 2);
     const other = await gas.run<RowInspection>('inspectRow');
     expect(other).toMatchObject({ sheetName: 'Notes', row: 2, lead: null });
-    expect(other.note).toMatch(/No Cascade job with Qualify fields has sent row 2 of “Notes”/);
+    expect(other.note).toMatch(/No recent Cascade job has sent row 2 of “Notes”/);
   });
 
   it('refuses a malformed lead reference from the sidebar', async () => {
@@ -174,17 +175,102 @@ describe('row inspector', () => {
 });
 
 describe('a tab enriched without lead fields', () => {
-  it('says the row has no lead run because no Qualify field was ticked', async () => {
-    const fresh = await AppsScript.start({ dir: (await builtAddon()).outDir, book: model.create('plain-book', tabs()) });
-    try {
-      await fresh.run('saveSettings', { apiUrl: api.url, apiKey: FAKE_KEY });
-      await fresh.run('startJob', plan(['company.name']));
-      fresh.host.spreadsheet.select(fresh.host.spreadsheet.active(), 4);
-      const insp = await fresh.run<RowInspection>('inspectRow');
-      expect(insp.note).toMatch(/^Row 4 was enriched without Qualify fields/);
-      expect(sent('GET', /^\/v1\/leads\//)).toHaveLength(0);
-    } finally {
-      await fresh.close();
-    }
+  const fields: PlanInput['fields'] = ['company.name', 'company.industry', 'person.title'];
+  const fetchedAt = '2025-01-02T03:04:05.000Z';
+  const flagged = (key: string): RowResult => ({
+    key,
+    status: 'failed',
+    values: { 'company.name': 'Lead Co', 'person.title': 'Head of Growth' },
+    sources: { 'company.name': 'firmo', 'person.title': 'gpt' },
+    provenance: {
+      'company.name': { provider: 'firmo', fetchedAt, cached: true },
+      'person.title': { provider: 'gpt', fetchedAt, cached: false, predicted: true, confidence: 0.7 },
+    },
+    error: {
+      code: 'provider_unavailable',
+      message: 'Industry Oracle: HTTP 503 after 4 attempts (the provider was down); a retry asks it again, and only it',
+    },
+  });
+  let fresh: AppsScript;
+  let jobId: string;
+  beforeAll(async () => {
+    fresh = await AppsScript.start({ dir: (await builtAddon()).outDir, book: model.create('plain-book', tabs()) });
+    await fresh.run('saveSettings', { apiUrl: api.url, apiKey: FAKE_KEY });
+    jobId = (await fresh.run<ProgressView>('startJob', plan(fields))).jobId;
+    api.results.set(jobId, [flagged('4')]);
+    api.labels = { firmo: 'Firmographics Global', oracle: 'Industry Oracle', gpt: 'GPT guesser' };
+  });
+  afterAll(() => fresh?.close());
+
+  it('shows the row’s detail: each value with its provider’s label, cached, the prediction, what is missing, the flag in full', async () => {
+    fresh.host.spreadsheet.select(fresh.host.spreadsheet.active(), 4);
+    const insp = await fresh.run<RowInspection>('inspectRow');
+    // One row asked by its key; no lead run looked for: the job has no lead fields.
+    expect(sent('GET', `/v1/jobs/${jobId}/results`)).toHaveLength(1);
+    expect(sent('GET', /^\/v1\/leads\//)).toHaveLength(0);
+    expect(insp).toMatchObject({ row: 4, lead: null, note: null });
+    expect(insp.detail).toEqual({
+      jobId,
+      key: '4',
+      status: 'failed',
+      running: false,
+      summary: 'Failed, with 2 of 3 fields found',
+      values: [
+        {
+          field: 'company.name',
+          label: 'Company name',
+          value: 'Lead Co',
+          provider: 'Firmographics Global',
+          cached: true,
+          predicted: false,
+          confidence: null,
+          fetchedAt,
+        },
+        {
+          field: 'person.title',
+          label: 'Job title',
+          value: 'Head of Growth',
+          provider: 'GPT guesser',
+          cached: false,
+          predicted: true,
+          confidence: '70%',
+          fetchedAt,
+        },
+      ],
+      missing: [{ field: 'company.industry', label: 'Industry' }],
+      error: flagged('4').error,
+      canRetry: true,
+      hint: null,
+    });
+    // The labels are kept for a while: the next look asks the API for the row only.
+    api.requests.length = 0;
+    await fresh.run<RowInspection>('inspectRow');
+    expect(sent('GET', '/v1/metrics')).toHaveLength(0);
+  });
+
+  it('Retry re-queues that row’s key alone, with a fresh token first, and shows it going again', async () => {
+    api.requests.length = 0;
+    const after = await fresh.run<RowDetailView>('retryRow', { jobId, key: '4' });
+    expect(sent('POST', `/v1/jobs/${jobId}/retry`).map((r) => r.body)).toEqual([{ keys: ['4'] }]);
+    expect(sent('PUT', `/v1/jobs/${jobId}/token`)).toHaveLength(1);
+    expect(after).toMatchObject({ status: 'running', running: true, canRetry: false, error: null, summary: 'Running…' });
+    // Answered this time.
+    const row = api.results.get(jobId)![0]!;
+    Object.assign(row, {
+      status: 'matched',
+      values: { ...row.values, 'company.industry': 'Software' },
+      sources: { ...row.sources, 'company.industry': 'oracle' },
+      provenance: { ...row.provenance, 'company.industry': { provider: 'oracle', fetchedAt, cached: false } },
+    });
+    const settled = await fresh.run<RowDetailView>('inspectResult', { jobId, key: '4' });
+    expect(settled).toMatchObject({ status: 'matched', running: false, canRetry: false, missing: [], summary: 'Matched: every field found' });
+    expect(settled.values.find((v) => v.field === 'company.industry')).toMatchObject({ value: 'Software', provider: 'Industry Oracle' });
+  });
+
+  it('says why a row of the job has no result, and refuses a malformed reference', async () => {
+    fresh.host.spreadsheet.select(fresh.host.spreadsheet.active(), 5);
+    expect((await fresh.run<RowInspection>('inspectRow')).note).toMatch(/^Row 5 has no result: it was empty when the job sent its rows/);
+    await expect(fresh.run('inspectResult', { jobId, key: '9' })).rejects.toThrow(`The Cascade API has no row 9 in job ${jobId}.`);
+    await expect(fresh.run('retryRow', { jobId: 'job 1', key: '4' })).rejects.toThrow(/jobId: a job id/);
   });
 });

@@ -5,7 +5,7 @@ import { createCtx, type Ctx } from './context.js';
 import { showDashboard } from './dashboard.js';
 import { estimatePlan } from './estimate.js';
 import type { Gas } from './gas.js';
-import { inspectActiveRow, readLeadRun, replayLeadRow } from './inspect.js';
+import { inspectActiveRow, readLeadRun, readRowDetail, replayLeadRow, retryPlainRow } from './inspect.js';
 import { createSheetJob, readProgress, requeueFlagged, stopJob, uploadMore } from './jobs.js';
 import { readPipeline } from './pipeline.js';
 import { readSettings, settingsView, storeSettings } from './settings.js';
@@ -43,5 +43,7 @@ export function createServer(gas: Gas): ServerFunctions {
     inspectRow: () => inspectActiveRow(ctx),
     inspectLead: (ref) => readLeadRun(ctx, ref),
     replayLead: (ref) => replayLeadRow(ctx, ref),
+    inspectResult: (ref) => readRowDetail(ctx, ref),
+    retryRow: (ref) => retryPlainRow(ctx, ref),
   };
 }

@@ -1,9 +1,9 @@
-import type { LeadStepView, LeadView, RowInspection } from '../contract.js';
+import type { LeadStepView, LeadView, RowDetailView, RowInspection, RowValueView } from '../contract.js';
 import { aiBadge } from './aiBadge.js';
 import { fill, h } from './dom.js';
 import { call } from './run.js';
 
-/** After Replay, the run is followed until it settles: a bounded number of looks, each an Apps Script execution. */
+/** After Replay or Retry, the row is followed until it settles: a bounded number of looks, each an Apps Script execution. */
 const FOLLOW_MS = 1500;
 const FOLLOW_LOOKS = 80;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,14 +29,40 @@ function stepItem(s: LeadStepView): HTMLElement {
   );
 }
 
+/** A value, then where it came from: the provider by its label, from the cache or bought, a prediction said in words. */
+function valueItem(v: RowValueView): HTMLElement {
+  const source = [
+    v.provider,
+    v.cached ? 'from the cache' : null,
+    v.predicted ? `prediction${v.confidence ? `, ${v.confidence} confident` : ''}, not a verified match` : null,
+  ].filter(Boolean);
+  return h(
+    'div',
+    { class: 'lead-field', 'data-field': v.field, 'data-testid': 'row-value', 'data-cached': String(v.cached), 'data-predicted': String(v.predicted) },
+    h('span', { class: 'muted' }, v.label),
+    h(
+      'span',
+      {},
+      h('span', { 'data-testid': 'row-value-text' }, v.value),
+      v.predicted ? aiBadge() : null,
+      h('div', { class: 'muted source', 'data-testid': 'row-value-source', title: v.fetchedAt ? `answered ${v.fetchedAt}` : undefined }, source.join(' · ')),
+    ),
+  );
+}
+
 /**
- * "Inspect row": the lead run behind the row selected in the sheet — each
- * step's outcome, time, cost, who did it and why it failed, the qualifier's
- * reason marked as the model's judgement — and Replay when a step failed,
- * which resumes the run there and follows it until it settles.
+ * "Inspect row": what Cascade knows of the row selected in the sheet. For a
+ * row of a job with lead fields, its lead run — each step's outcome, time,
+ * cost, who did it and why it failed, the qualifier's reason marked as the
+ * model's judgement — and Replay when a step failed, which resumes the run
+ * there. For a row of a plain enrichment job, the detail its short status
+ * cell leaves out — each value with its provider's label, whether it came
+ * from the cache, predictions marked as such, what is missing and the flag's
+ * whole message — and Retry for a flagged row. Either follows the row until
+ * it settles.
  */
 export function inspectPanel(opts: { onReplayed(): void }) {
-  const button = h('button', { 'data-testid': 'inspect-row', title: 'Show the lead run of the row selected in the sheet' }, 'Inspect selected row');
+  const button = h('button', { 'data-testid': 'inspect-row', title: 'Show what Cascade found for the row selected in the sheet' }, 'Inspect selected row');
   const result = h('div', { 'data-testid': 'inspect-result' });
   const message = h('div', { class: 'message error hidden', 'data-testid': 'inspect-message' });
   const el = h(
@@ -91,12 +117,30 @@ export function inspectPanel(opts: { onReplayed(): void }) {
     );
   }
 
+  function showRow(d: RowDetailView) {
+    const retry = h('button', { class: 'primary', 'data-testid': 'retry-row' }, 'Retry this row');
+    retry.onclick = () => void doRetry(d, retry);
+    fill(
+      result,
+      h('div', { class: 'inspect-title', 'data-testid': 'inspect-title' }, title),
+      h('div', { 'data-testid': 'inspect-summary', 'data-status': d.status, 'data-job': d.jobId, 'data-key': d.key }, h('b', {}, d.summary)),
+      d.values.length ? h('div', { class: 'lead-fields row-values', 'data-testid': 'row-values' }, ...d.values.map(valueItem)) : null,
+      d.missing.length && !d.running
+        ? h('div', { class: 'row-missing', 'data-testid': 'row-missing' }, h('span', { class: 'muted' }, 'Missing: '), d.missing.map((m) => m.label).join(', '))
+        : null,
+      d.error ? h('div', { class: 'step-error', 'data-testid': 'row-error', 'data-code': d.error.code }, d.error.message) : null,
+      d.hint ? h('div', { class: 'muted', 'data-testid': 'row-hint' }, d.hint) : null,
+      d.canRetry ? h('div', { class: 'buttons' }, retry) : null,
+    );
+  }
+
   function show(insp: RowInspection) {
     title =
       insp.row === null
         ? `“${insp.sheetName}”`
         : `Row ${insp.row} of “${insp.sheetName}”${insp.selectedRows > 1 ? ` (the first of ${insp.selectedRows} selected)` : ''}`;
     if (insp.lead) showLead(insp.lead);
+    else if (insp.detail) showRow(insp.detail);
     else
       fill(
         result,
@@ -140,6 +184,31 @@ export function inspectPanel(opts: { onReplayed(): void }) {
       if (mine === seq) {
         say((err as Error).message);
         replay.disabled = false;
+      }
+    }
+  }
+
+  async function doRetry(d: RowDetailView, retry: HTMLButtonElement) {
+    const mine = ++seq;
+    retry.disabled = true;
+    say(null);
+    try {
+      let now = await call('retryRow', { jobId: d.jobId, key: d.key });
+      if (mine !== seq) return;
+      showRow(now);
+      opts.onReplayed();
+      // While it runs again; and one look more if the first answer still showed the flag (the re-queue not seen yet).
+      for (let i = 0; i < FOLLOW_LOOKS && (now.running || (i === 0 && now.canRetry)); i++) {
+        await sleep(FOLLOW_MS);
+        if (mine !== seq) return;
+        now = await call('inspectResult', { jobId: d.jobId, key: d.key });
+        if (mine !== seq) return;
+        showRow(now);
+      }
+    } catch (err) {
+      if (mine === seq) {
+        say((err as Error).message);
+        retry.disabled = false;
       }
     }
   }

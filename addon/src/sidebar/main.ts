@@ -52,7 +52,7 @@ async function boot() {
         (e: Error) => panel.say(e.message, 'error'),
       ),
   });
-  // The row inspector, kept across renders (what it shows stays); shown once the workspace is known to have a pipeline.
+  // The row inspector, kept across renders (what it shows stays): a lead run, or a plain row's detail, for any workspace.
   const inspector = inspectPanel({
     // A replayed row re-opens its job: follow it again if it is the one on screen.
     onReplayed: () =>
@@ -66,12 +66,6 @@ async function boot() {
         () => undefined,
       ),
   });
-  const inspectSlot = h('div', {});
-  const showInspector = () =>
-    void pipelineInfo().then((p) => {
-      if (p.configured) inspectSlot.replaceChildren(inspector.el);
-      else inspectSlot.replaceChildren();
-    });
   const gear = h('button', { class: 'link', title: 'Connection settings', 'data-testid': 'toggle-settings' }, 'Settings');
   let showSettings = !state.settings.keyHint;
   gear.onclick = () => {
@@ -140,8 +134,7 @@ async function boot() {
       } else {
         parts.push(setupPanel(state.sheet, start, pipelineInfo()));
       }
-      parts.push(inspectSlot);
-      showInspector();
+      parts.push(inspector.el);
     }
     app.replaceChildren(...parts);
   }

@@ -7,8 +7,8 @@ let cached: Promise<PipelineInfo> | undefined;
 /**
  * The workspace's lead pipeline, asked once per sidebar session (each ask is
  * an Apps Script execution and a UrlFetch call). An API that cannot say
- * counts as no pipeline: the Qualify group and the inspector stay hidden and
- * the rest of the sidebar works.
+ * counts as no pipeline: the Qualify group stays hidden and the rest of the
+ * sidebar works (the row inspector shows plain rows' detail).
  */
 export function pipelineInfo(): Promise<PipelineInfo> {
   // A failed ask is not kept: the next panel to render asks again.

@@ -6,8 +6,10 @@ import {
   type Field,
   type JobView,
   type LeadRun,
+  type Metrics,
   type PipelineInfo,
   type RequestErrorCode,
+  type RowResult,
   type StepAttempt,
 } from '../../../shared/index.js';
 
@@ -29,6 +31,10 @@ export interface FakeLeadApi {
   /** What a replayed run shows at each look after the retry, then the last one for good. */
   replays: Map<string, LeadRun[]>;
   jobs: Map<string, { body: CreateJob; rows: number }>;
+  /** A plain job's rows as GET /v1/jobs/{id}/results gives them (`?key=` picks one); none: an empty page. */
+  results: Map<string, RowResult[]>;
+  /** Provider id → label, for GET /v1/metrics' providers. */
+  labels: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -103,7 +109,25 @@ export function replayedRuns(run: LeadRun): LeadRun[] {
 const counts = (n: number) => ({ total: n, pending: 0, running: 0, matched: n, partial: 0, no_match: 0, failed: 0, invalid_input: 0, budget_exhausted: 0 });
 
 export async function startFakeLeadApi(pipeline: PipelineInfo | null = CONFIGURED): Promise<FakeLeadApi> {
-  const api: Omit<FakeLeadApi, 'url' | 'close'> = { pipeline, requests: [], leads: new Map(), replays: new Map(), jobs: new Map() };
+  const api: Omit<FakeLeadApi, 'url' | 'close'> = {
+    pipeline,
+    requests: [],
+    leads: new Map(),
+    replays: new Map(),
+    jobs: new Map(),
+    results: new Map(),
+    labels: {},
+  };
+  const metrics = (window: string): Metrics => {
+    const zero = { calls: 0, paidCalls: 0, matches: 0, noMatches: 0, matchRate: null, p50Ms: null, p95Ms: null, costUsd: 0, costPerMatch: null };
+    const more = { rateLimited: 0, errors: 0, cacheHits: 0, savedUsd: 0 };
+    return {
+      window,
+      since: at,
+      providers: Object.entries(api.labels).map(([provider, label]) => ({ provider, label, demo: false, ...zero, ...more })),
+      totals: { ...zero, ...more, predictedMatches: 0, predictedCostUsd: 0 },
+    };
+  };
   let nextJob = 1;
   const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const fail = (res: ServerResponse, status: number, code: RequestErrorCode, message: string) => send(res, status, { error: { code, message } });
@@ -124,7 +148,8 @@ export async function startFakeLeadApi(pipeline: PipelineInfo | null = CONFIGURE
     let text = '';
     for await (const chunk of req) text += chunk;
     const body = text ? JSON.parse(text) : undefined;
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
     const method = req.method ?? 'GET';
     api.requests.push({ method, path, body });
     if (req.headers.authorization !== 'Bearer csk_fake_key') return fail(res, 401, 'unauthorized', 'no such key');
@@ -132,6 +157,7 @@ export async function startFakeLeadApi(pipeline: PipelineInfo | null = CONFIGURE
     if (method === 'GET' && path === '/v1/pipeline') {
       return api.pipeline ? send(res, 200, api.pipeline) : fail(res, 404, 'not_found', `no route GET ${path}`);
     }
+    if (method === 'GET' && path === '/v1/metrics') return send(res, 200, metrics(url.searchParams.get('window') ?? '7d'));
     if (method === 'POST' && path === '/v1/estimate') {
       const n = body.inputs.length;
       return send(res, 200, { rows: n, invalid: 0, cached: 0, expectedCostUsd: 0.01 * n, maxCostUsd: 0.02 * n });
@@ -155,10 +181,22 @@ export async function startFakeLeadApi(pipeline: PipelineInfo | null = CONFIGURE
         return send(res, 200, { appended: body.rows.length });
       }
       if (method === 'PUT' && job[2] === '/token') return send(res, 200, jobView(id));
+      if (method === 'GET' && job[2] === '/results') {
+        const key = url.searchParams.get('key');
+        const rows = api.results.get(id) ?? [];
+        return send(res, 200, { rows: key === null ? rows : rows.filter((r) => r.key === key) });
+      }
       if (method === 'POST' && job[2] === '/retry') {
         const keys: string[] = body?.keys ?? [];
         let requeued = 0;
         for (const key of keys) {
+          const row = api.results.get(id)?.find((r) => r.key === key);
+          if (row && (row.status === 'failed' || row.status === 'budget_exhausted')) {
+            // Re-queued: running until the next look, which finds it settled as the test scripted (`settled`).
+            Object.assign(row, { status: 'running' as const, error: undefined });
+            requeued++;
+            continue;
+          }
           const lead = api.leads.get(`${id}.${key}`);
           if (lead?.steps.some((s) => s.outcome === 'failed')) {
             api.replays.set(lead.id, replayedRuns(lead));
