@@ -83,6 +83,7 @@ async function main() {
           sheetId: tab.sheetId,
           values,
           formats: numberFormats(tab.formats),
+          colours: textColours(tab.conditionalFormats),
           charts,
           selected: gas.host.spreadsheet.selection(tab.sheetId),
           more: tab.rowCount - rows,
@@ -163,6 +164,37 @@ export function numberFormats(formats: unknown[]) {
     if (!r.range || !nf?.pattern) return [];
     const { startRowIndex = 0, endRowIndex = 1e7, startColumnIndex = 0, endColumnIndex = 1e5 } = r.range;
     return [{ rows: [startRowIndex, endRowIndex], cols: [startColumnIndex, endColumnIndex], type: nf.type ?? 'NUMBER', pattern: nf.pattern }];
+  });
+}
+
+/**
+ * The text colours the tab's conditional format rules give (the dashboard's
+ * changes: green the good way, red the other), as 0-based ranges with their
+ * condition, in rule order: the first rule that holds for a cell wins, as in
+ * Sheets. Rules of other kinds (the status column's fills, which the page
+ * draws itself) are left out.
+ */
+export function textColours(rules: unknown[]) {
+  const KINDS = new Set(['NUMBER_GREATER', 'NUMBER_LESS', 'TEXT_EQ']);
+  return rules.flatMap((x) => {
+    const r = x as {
+      ranges?: GridRange[];
+      booleanRule?: {
+        condition?: { type?: string; values?: { userEnteredValue?: string }[] };
+        format?: { textFormat?: { foregroundColor?: { red?: number; green?: number; blue?: number } } };
+      };
+    };
+    const condition = r.booleanRule?.condition;
+    const c = r.booleanRule?.format?.textFormat?.foregroundColor;
+    if (!condition?.type || !KINDS.has(condition.type) || !c) return [];
+    const colour = `rgb(${[c.red, c.green, c.blue].map((v) => Math.round((v ?? 0) * 255)).join(',')})`;
+    return (r.ranges ?? []).map(({ startRowIndex = 0, endRowIndex = 1e7, startColumnIndex = 0, endColumnIndex = 1e5 }) => ({
+      rows: [startRowIndex, endRowIndex],
+      cols: [startColumnIndex, endColumnIndex],
+      type: condition.type,
+      value: condition.values?.[0]?.userEnteredValue ?? '',
+      colour,
+    }));
   });
 }
 

@@ -5,6 +5,7 @@ import { toRowResult } from '../engine/results.js';
 import { CascadeError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Database } from '../storage/db.js';
+import { rowsStore } from '../storage/rows.js';
 import { writesStore } from '../storage/writes.js';
 import { duplicateRef } from './columns.js';
 import { Credentials } from './credentials.js';
@@ -28,12 +29,15 @@ const ROW_NUMBER = /^[1-9]\d{0,6}$/;
 /** Sheet write-back wired to the database: the writer gets the writes port. */
 export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter; stats(): WriterStats } {
   const store = writesStore(deps.database.db);
+  const rows = rowsStore(deps.database.db);
   const credentials = new Credentials(deps.options.serviceAccountKeyFile);
   const writer = new SheetWriter({
     store,
     credentials,
     metrics: deps.metrics,
     alerts: deps.alerts,
+    // As GET /v1/jobs/{id} counts them.
+    jobRows: async (jobId) => (await rows.count(jobId)).total,
     toResult: (r, fields) =>
       toRowResult(
         r.key,

@@ -32,6 +32,8 @@ export interface WriterDeps {
   metrics(workspace: string, window: string, jobId?: string): Promise<Metrics>;
   /** GET /v1/alerts' alerts and trends, for the dashboard's top lines, week-over-week lines and daily chart. */
   alerts?(workspace: string): Promise<Alerts>;
+  /** The job's row count (GET /v1/jobs/{id}'s counts.total), for the dashboard's totals. */
+  jobRows?(jobId: string): Promise<number>;
   toResult(row: PendingWrite, fields: readonly Field[]): RowResult;
   options: SheetsOptions;
   clock: Clock;
@@ -392,12 +394,13 @@ export class SheetWriter {
     const sheetId = await this.lock(t.spreadsheetId, () => this.dashboardTab(ctx));
     const now = this.deps.clock.now();
     const days = Math.max(7, Math.ceil((now - t.jobCreatedAt) / DAY) + 1);
-    const [job, week, alerts] = await Promise.all([
+    const [job, week, alerts, rows] = await Promise.all([
       this.deps.metrics(t.workspaceId, `${days}d`, t.jobId),
       this.deps.metrics(t.workspaceId, '7d'),
       this.deps.alerts?.(t.workspaceId),
+      this.deps.jobRows?.(t.jobId),
     ]);
-    const values = dashboardValues(t.jobId, job, week, now, alerts);
+    const values = dashboardValues({ jobId: t.jobId, rows: rows ?? null, job, week, alerts, now });
     this.stats.dashboardRequests++;
     try {
       await this.call(ctx, 'write', () =>

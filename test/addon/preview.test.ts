@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readSampleLeads } from '../../api/demo/readLeads.js';
 import { DEMO_KEY } from '../../api/demo/startDemo.js';
 import { launchChromium } from '../../addon/preview/chromium.js';
-import { PipelineInfoSchema, type PipelineInfo } from '../../shared/index.js';
+import { PipelineInfoSchema, type PipelineInfo, type ProviderMetrics, type RowResult } from '../../shared/index.js';
 
 /**
  * `npm run preview` as a new user meets it: the real preview server (built
@@ -121,6 +121,48 @@ it('runs the job: the demo provider refuses some rows the first time, Retry flag
   expect((await shownGrid()).flat().some((c) => c.includes(' · by '))).toBe(false);
   await shot('2-flagged');
 
+  // The row inspector gives a flagged row's detail in full, as GET /v1/jobs/{id}/results has it: the whole message,
+  // and each value with its provider's label (GET /v1/metrics), never its id.
+  const flaggedRows = await page.$$eval('#grid td[data-r]', (tds) =>
+    tds.filter((td) => (td.textContent ?? '').startsWith('failed · ')).map((td) => Number(td.getAttribute('data-r'))),
+  );
+  expect(flaggedRows).toHaveLength(flagged);
+  const flaggedRow = flaggedRows[0]!;
+  await inspect(flaggedRow);
+  const summary = sidebar.getByTestId('inspect-summary');
+  expect(await summary.getAttribute('data-status')).toBe('failed');
+  const jobId = (await summary.getAttribute('data-job'))!;
+  const api = async (path: string): Promise<any> => {
+    const res = await fetch(`${await page.locator('#api').innerText()}${path}`, { headers: { authorization: `Bearer ${DEMO_KEY}` } });
+    return res.json();
+  };
+  const rows = (await api(`/v1/jobs/${jobId}/results?limit=5000`)).rows as RowResult[];
+  const labels = new Map(((await api('/v1/metrics?window=1h')).providers as ProviderMetrics[]).map((p) => [p.provider, p.label]));
+  const flaggedResult = rows.find((r) => r.key === String(flaggedRow))!;
+  expect(flaggedResult.error!.message).toMatch(/^Demo Firmographics Global: demo behaviour/);
+  expect(await text('row-error')).toBe(flaggedResult.error!.message);
+  expect(await sidebar.getByTestId('retry-row').isVisible()).toBe(true);
+  // A row with values: each names its provider by label, as the API labels it.
+  const withValues = rows.find((r) => Object.keys(r.values).length > 0 && r.key !== '1')!;
+  await inspect(Number(withValues.key));
+  const shown = sidebar.getByTestId('row-value');
+  expect(await shown.count()).toBe(Object.keys(withValues.values).length);
+  const first = Object.keys(withValues.values)[0]!;
+  const source = await sidebar.locator(`[data-testid="row-value"][data-field="${first}"] [data-testid="row-value-source"]`).innerText();
+  const provider = withValues.provenance[first]!.provider;
+  expect(labels.get(provider)).toMatch(/\(demo\)$/);
+  expect(provider).toMatch(/^demo-/);
+  expect(source.startsWith(labels.get(provider)!)).toBe(true);
+  expect(source).not.toContain(provider);
+  await shot('2-inspect-row');
+
+  // Retry this row alone: the demo refuses a lead only the first time, so it fills, and one row fewer is flagged.
+  await inspect(flaggedRow);
+  await sidebar.getByTestId('retry-row').click();
+  await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000, interval: 500 }).toMatch(/^(matched|partial|no_match)$/);
+  expect(await sidebar.getByTestId('row-error').count()).toBe(0);
+  await expect.poll(() => text('failed'), { timeout: 60_000, interval: 500 }).toBe(String(flagged - 1));
+
   await sidebar.getByTestId('retry').click();
   await expect.poll(() => text('failed'), { timeout: 120_000, interval: 500 }).toBe('0');
   await expect.poll(() => text('phase'), { timeout: 30_000 }).toBe('Done');
@@ -141,6 +183,17 @@ it('draws the dashboard with its number formats and charts, and a clicked tab be
   expect(totals[3]).toMatch(/^\$\d+\.\d{4}$/);
   // The time it was updated: a date as text, or a Sheets date serial shown through its DATE_TIME format, never a bare serial.
   expect(grid.find((r) => r[0] === 'Job')?.[3]).toMatch(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/);
+  // The totals: this job's rows and spend beside the last 7 days', and the change with its arrow, in its colour.
+  const leads = await readSampleLeads();
+  expect(grid.find((r) => r[0] === 'Rows')?.[1]).toBe(leads.length.toLocaleString('en-US'));
+  const spend = grid.find((r) => r[0] === 'Spend')!;
+  expect(spend[1]).toMatch(/^\$\d+\.\d{2}$/);
+  expect(spend[2]).toMatch(/^\$\d+\.\d{2}$/);
+  expect(spend[4]).toMatch(/^(▲ \+|▼ -|= )\$\d+\.\d{2}$/);
+  const change = page.locator('#grid tr', { has: page.locator('td[data-c="1"]', { hasText: /^Spend$/ }) }).locator('td[data-c="5"]');
+  // More spend is worse: red, less green, none uncoloured.
+  const colour = await change.evaluate((td) => (td as { style: { color: string } }).style.color);
+  expect(colour).toBe(spend[4]!.startsWith('▲') ? 'rgb(217, 48, 37)' : spend[4]!.startsWith('▼') ? 'rgb(24, 128, 56)' : '');
   // The charts, the column ones with a bar per provider of this job.
   const charts = page.getByTestId('chart');
   await expect.poll(() => charts.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
@@ -186,7 +239,8 @@ it('qualifies the sample leads when the demo workspace has a pipeline, and the r
     // A workspace without a pipeline: the sidebar offers no Qualify group and no inspector.
     await expect.poll(() => sidebar.getByTestId('enrich').isEnabled(), { timeout: 30_000 }).toBe(true);
     expect(await sidebar.getByTestId('qualify').count()).toBe(0);
-    expect(await sidebar.getByTestId('inspect-row').count()).toBe(0);
+    // The inspector is there all the same: it shows plain rows' detail.
+    expect(await sidebar.getByTestId('inspect-row').count()).toBe(1);
     await shot('4-no-pipeline');
     return;
   }

@@ -11,6 +11,8 @@ import {
   DASHBOARD_VERSION,
   FUNNEL_SECTION,
   JOB_SECTION,
+  TOTALS,
+  TOTALS_SECTION,
   TREND_SECTION,
   WEEK_SECTION,
   figureCells,
@@ -301,17 +303,56 @@ describe('the dashboard tab', () => {
     ).toEqual([]);
     expect(job.totals.calls).toBeGreaterThan(0);
     expect(dash.value(JOB_SECTION + 3, 1)).toBeDefined();
-    // The alerts at the top, and this week against the last with cost per verified match, as GET /v1/metrics and GET /v1/alerts give them.
+    // The alerts at the top, in plain words, as GET /v1/alerts gives them.
     const alerts = (await h.api('/v1/alerts')).body;
     expect(dash.value(ALERTS_SECTION, 1)).toBe('Alerts');
     expect(dash.value(ALERTS_SECTION + 1, 1)).toBe('None: every provider is within its usual match rate and latency.');
-    expect(dash.values(TREND_SECTION + 2, 1, TREND_SECTION + 2, 3)[0]).toEqual(['Spend', week.totals.costUsd, alerts.totals.lastWeek.costUsd]);
-    expect(dash.values(TREND_SECTION + 4, 1, TREND_SECTION + 4, 2)[0]).toEqual(['Cost per match', week.totals.costPerMatch]);
-    expect(dash.values(TREND_SECTION + 6, 1, TREND_SECTION + 6, 2)[0]).toEqual(['Saved by the cache', week.totals.savedUsd]);
-    expect(dash.value(TREND_SECTION + 7, 2)).toBe(alerts.providers[0].matchRate.thisWeek);
+    // The totals: this job (its rows as GET /v1/jobs/{id} counts them, the rest GET /v1/metrics?jobId=) beside the
+    // last 7 days (GET /v1/metrics?window=7d), the 7 days before (GET /v1/alerts) and the change, every one a number.
+    const view = (await h.api(`/v1/jobs/${id}`)).body;
+    const { thisWeek, lastWeek } = alerts.totals;
+    const change = (a: number | null, b: number | null) => (a === null || b === null ? undefined : Math.round((a - b) * 1e6) / 1e6);
+    const totals = dash.values(TOTALS_SECTION + 1, 1, TOTALS_SECTION + 1 + TOTALS.length, 5);
+    expect(totals).toEqual([
+      [undefined, 'This job', 'Last 7 days', '7 days before', 'Change'],
+      ['Rows', view.counts.total, undefined, undefined, undefined],
+      ['Spend', job.totals.costUsd, week.totals.costUsd, lastWeek.costUsd, change(thisWeek.costUsd, lastWeek.costUsd)],
+      ['Matches', job.totals.matches, week.totals.matches, lastWeek.matches, change(week.totals.matches, lastWeek.matches)],
+      [
+        'Cost per match',
+        job.totals.costPerMatch,
+        week.totals.costPerMatch,
+        lastWeek.costPerMatch ?? undefined,
+        change(week.totals.costPerMatch, lastWeek.costPerMatch),
+      ],
+      [
+        'Cost per verified match',
+        undefined,
+        thisWeek.costPerVerifiedMatch ?? undefined,
+        lastWeek.costPerVerifiedMatch ?? undefined,
+        change(thisWeek.costPerVerifiedMatch, lastWeek.costPerVerifiedMatch),
+      ],
+      ['Saved by the cache', job.totals.savedUsd, week.totals.savedUsd, undefined, undefined],
+    ]);
+    expect(view.counts.total).toBe(120);
+    // A first week: nothing the week before to compare spend with but zero, so the change is this week's spend, up.
+    expect(lastWeek.costUsd).toBe(0);
+    expect(dash.values(TOTALS_SECTION + 3, 5, TOTALS_SECTION + 3, 6)[0]).toEqual([thisWeek.costUsd, 'worse']);
+    // Each provider's match rate: this job's and the last 7 days', as GET /v1/metrics and GET /v1/alerts give them.
+    for (const [i, p] of alerts.providers.entries()) {
+      const mine = job.providers.find((x: any) => x.provider === p.provider);
+      expect(dash.values(TREND_SECTION + 2 + i, 1, TREND_SECTION + 2 + i, 4)[0]).toEqual([
+        p.label,
+        mine.matchRate ?? undefined,
+        p.matchRate.thisWeek ?? undefined,
+        p.matchRate.lastWeek ?? undefined,
+      ]);
+    }
     expect(dash.value(DAILY_SECTION + 1, 2)).toBe(alerts.providers[0].label);
     expect(dash.value(DASHBOARD_ROWS - 1, 2)).toBe(alerts.providers[0].daily.at(-1).matchRate);
     expect(dash.charts).toHaveLength(3);
+    // The changes' colours went to Google as conditional formats of the tab (api/sheets/dashboard.test.ts checks which).
+    expect(dash.conditionalFormats).toHaveLength(6);
   });
 
   it('shows a job of leads its funnel, as GET /v1/metrics gives it: each stage with its share of rows, and cost per qualified lead', async () => {
