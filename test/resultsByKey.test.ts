@@ -59,3 +59,13 @@ describe('results by key', () => {
     expect(params.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['after', 'limit', 'status', 'key']);
   });
 });
+
+describe('over HTTP', () => {
+  it('GET /v1/jobs/{id}/results?key= answers that row alone', async () => {
+    const res = await h.api(`/v1/jobs/${jobId}/results?key=${encodeURIComponent('é 1')}&limit=1`);
+    expect(res.status).toBe(200);
+    expect(res.body.rows.map((r: { key: string }) => r.key)).toEqual(['é 1']);
+    expect(res.body.next).toBeUndefined();
+    expect((await h.api(`/v1/jobs/${jobId}/results?key=`)).status).toBe(400);
+  });
+});

@@ -175,10 +175,10 @@ export function buildMcpServer({ service, log }: McpDeps, workspace: string): Mc
       outputSchema: unnamed(ROUTES.results.response),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ jobId, after, limit, status }) =>
+    ({ jobId, after, limit, status, key }) =>
       run(
         'job_results',
-        () => service.results({ workspace, jobId, after: after === undefined ? undefined : Number(after), limit, status }),
+        () => service.results({ workspace, jobId, after: after === undefined ? undefined : Number(after), limit, status, key }),
         (r) => `${r.rows.length} rows${r.next ? `; more after ${r.next}` : '; last page'}`,
       ),
   );

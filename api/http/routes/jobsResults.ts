@@ -17,7 +17,7 @@ const route = createRoute({
 
 export const jobsResults = ({ service }: RouteDeps) =>
   createRouter().openapi(route, async (c) => {
-    const { after, limit, status } = c.req.valid('query');
-    const page = { after: after === undefined ? undefined : Number(after), limit, status };
+    const { after, limit, status, key } = c.req.valid('query');
+    const page = { after: after === undefined ? undefined : Number(after), limit, status, key };
     return c.json(await service.results({ workspace: c.get('workspace'), jobId: c.req.valid('param').id, ...page }), 200);
   });
