@@ -153,4 +153,26 @@ describe('the lead pipeline', () => {
       expect(run.values['lead.reason'], mode).toBeTypeOf('string');
     }
   }, 30_000);
+
+  it('holds a duplicate of a run that stopped at dedup, and answers it once that run is replayed: its effects are never sent twice', async () => {
+    world.hubspot.outage(500);
+    const [lead] = formLeads(1, 'twice');
+    const first = (await api('/v1/leads', { source: 'crm', leads: [lead] })).body;
+    await waitForJob(first.jobId);
+    const again = (await api('/v1/leads', { source: 'import', leads: [{ ...lead!, key: 'again' }] })).body;
+    await waitForJob(again.jobId);
+    const held = (await api(`/v1/leads/${encodeURIComponent(again.leads[0].id)}`)).body;
+    expect(held).toMatchObject({ status: 'failed', error: { code: 'delivery_failed', message: expect.stringMatching(/^a duplicate of .*, which stopped: /) } });
+    expect(held.steps.map((s: { step: string; outcome: string }) => `${s.step} ${s.outcome}`)).toEqual(['dedup failed']);
+
+    world.hubspot.outage(null);
+    expect((await api('/v1/leads/replay', { source: 'crm', step: 'deliver' })).body.replayed).toBeGreaterThanOrEqual(1);
+    await waitForJob(first.jobId);
+    expect((await api('/v1/leads/replay', { source: 'import', step: 'dedup' })).body).toEqual({ replayed: 1 });
+    await waitForJob(again.jobId);
+    const answered = (await api(`/v1/leads/${encodeURIComponent(again.leads[0].id)}`)).body;
+    expect(answered.status).not.toBe('failed');
+    expect(answered.values['lead.duplicateOf']).toBe(first.leads[0].id);
+    expect(world.hubspot.upserts.filter((u) => u.email === lead!.input.email)).toHaveLength(1);
+  });
 });

@@ -64,8 +64,10 @@ export interface ReplayFilter {
 export interface LeadsStore {
   /**
    * Takes the identity for this run unless another run took it within the
-   * window (`after`): answers the holder, which is this run when it took it.
-   * Idempotent: a run claiming again finds itself.
+   * window (`after`) and its job was not cancelled (a cancelled job's runs
+   * may never end, and its duplicates would wait for them for ever): answers
+   * the holder, which is this run when it took it. Idempotent: a run
+   * claiming again finds itself.
    */
   claimIdentity(workspaceId: string, identity: string, jobId: string, seq: number, at: number, after: number): Promise<IdentityHolder>;
   /** This lead's turn in the rule's round-robin: the rule's next number, taken once; the same number ever after. */
@@ -89,7 +91,8 @@ export function leadsStore(db: Db): LeadsStore {
       await db.run(sql`
         INSERT INTO lead_identities (workspace_id, identity, job_id, seq, at) VALUES (${workspaceId}, ${identity}, ${jobId}, ${seq}, ${at})
         ON CONFLICT (workspace_id, identity) DO UPDATE SET job_id = excluded.job_id, seq = excluded.seq, at = excluded.at
-        WHERE lead_identities.at < ${after}`);
+        WHERE lead_identities.at < ${after}
+          OR (SELECT status FROM jobs WHERE jobs.id = lead_identities.job_id) = 'cancelled'`);
       const holder = await db
         .select({
           jobId: leadIdentities.jobId,

@@ -90,6 +90,17 @@ export function leadRunner(deps: LeadRunnerDeps) {
         if (holder.jobId !== lead.jobId || holder.seq !== lead.seq) {
           if (holder.status === 'pending' || holder.status === 'running') return end.release(clock.now() + DUPLICATE_WAIT_MS, false);
           const earlier = leadId(holder.jobId, holder.key);
+          if (holder.status === 'failed' || holder.status === 'budget_exhausted') {
+            // Not a result to answer with: the duplicate stays unchecked at dedup, so a retry or replay looks again
+            // (and answers with the earlier run's result once that run is through). Never run as a lead of its own:
+            // its effects would be the earlier run's, sent twice.
+            const error = {
+              code: (holder.errorCode ?? 'internal') as RowFlagCode,
+              message: `a duplicate of ${earlier}, which stopped: ${holder.errorMessage ?? ''}`,
+            };
+            await record('dedup', attempt, { outcome: 'failed', ...error, transient: false, by: 'dedup' });
+            return fail('dedup', error);
+          }
           lead.state.values = { ...holder.state?.values, 'lead.duplicateOf': earlier };
           lead.state.provenance = { ...holder.state?.provenance, 'lead.duplicateOf': { provider: 'dedup', fetchedAt: now, cached: false } };
           run.steps.dedup = { outcome: 'done', output: { duplicateOf: earlier } };
