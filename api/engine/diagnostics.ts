@@ -1,4 +1,8 @@
 import type { ProviderGate } from '../flow/gate.js';
+import type { Member } from '../storage/members.js';
+
+/** A member of the cluster (an instance on the same database), as its last heartbeat had it. */
+export type ClusterMember = Member;
 
 /** One provider's flow control as it stands: what the limits have learned, and how many calls wait. */
 export interface ProviderFlow {
@@ -25,6 +29,13 @@ export interface StorageHealth {
 export interface EngineDiagnostics {
   flow(): ProviderFlow[];
   storage(): StorageHealth;
+  /**
+   * The cluster's live members (instances heartbeating on this database
+   * within the death time), this one included, oldest first, as of this
+   * instance's last heartbeat (about a second old at most). For sharing
+   * cluster-wide limits among them.
+   */
+  liveMembers(): readonly ClusterMember[];
 }
 
 export const flowDiagnostics =

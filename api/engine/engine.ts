@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { causeChain } from '../errors.js';
@@ -18,6 +19,7 @@ import { rowsStore } from '../storage/rows.js';
 import { leadsStore } from '../storage/leads.js';
 import { effectsStore } from '../storage/effects.js';
 import { funnelStore } from '../storage/funnel.js';
+import { membersStore } from '../storage/members.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
 import { isRealtimeJob } from './pipeline/pipelines.js';
@@ -26,6 +28,7 @@ import { leadRunner } from './pipeline/runLead.js';
 import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
+import { Cluster, DEFAULT_CLUSTER_TIMINGS, type ClusterTimings } from './cluster.js';
 import { Caller } from './caller.js';
 import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import { flowDiagnostics, type EngineDiagnostics } from './diagnostics.js';
@@ -54,16 +57,19 @@ export interface EngineDeps {
   alerts?: { webhook?: WebhookTarget; checkEveryMs?: number };
   /** How the lead pipeline reaches its model, CRM and webhooks (hosts fixed by the configuration). */
   http: HttpClient;
+  /** Heartbeat and death timings of the cluster membership (DEFAULT_CLUSTER_TIMINGS where unset). */
+  cluster?: Partial<ClusterTimings>;
 }
 
 /** The engine as the server holds it: the service the HTTP API calls, its diagnostics, and its lifecycle. */
 export interface Engine {
+  /** This instance's id: its member id in the cluster, and the `locked_by` of what it leases. */
   workerId: string;
   service: CascadeService;
   diagnostics: EngineDiagnostics;
   /** Checks every active workspace's alerts and tells the webhook of starts and clears; also run on a timer. */
   checkAlerts(): Promise<void>;
-  /** Starts the runner: claims due rows and keeps their leases. */
+  /** Starts heartbeating in the cluster and the runner: claims due rows and keeps their leases. */
   start(): void;
   /** Stops claiming; resolves once every row in hand is finished or released and the journal is drained. */
   stop(): Promise<void>;
@@ -91,6 +97,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     leads: leadsStore(db),
     effects: effectsStore(db),
     funnel: funnelStore(db),
+    members: membersStore(db),
   };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
@@ -224,8 +231,28 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     clock,
     workerId,
   });
+  // The instances on this database are one cluster: each heartbeats, and what a member declared dead held (rows,
+  // the pipeline's effects in flight) is taken back then, not when its leases would run out.
+  const cluster = new Cluster({
+    store: storage.members,
+    self: { id: workerId, host: hostname(), pid: process.pid },
+    timings: { ...DEFAULT_CLUSTER_TIMINGS, ...deps.cluster },
+    async takeOver(dead) {
+      const rows = await runner.takeOver(dead);
+      const effects = await storage.effects.endLeasesOf(dead, clock.now());
+      deps.log('cluster members declared dead; took back what they held', { members: dead, rows, effects });
+    },
+    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster error', { err: err instanceof Error ? err.stack : String(err) })),
+    log: deps.log,
+  });
+  await cluster.join();
   // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
-  metrics.watch({ flow: flowDiagnostics(gates), rowsInHand: () => runner.inflight, activeJobs: () => activeJobs });
+  metrics.watch({
+    flow: flowDiagnostics(gates),
+    rowsInHand: () => runner.inflight,
+    activeJobs: () => activeJobs,
+    liveMembers: () => cluster.liveMembers().length,
+  });
 
   const service = createService({
     ...storage,
@@ -257,9 +284,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   return {
     workerId,
     service,
-    diagnostics: { flow: flowDiagnostics(gates), storage: () => ({ commitsRefused: journal.failing }) },
+    diagnostics: {
+      flow: flowDiagnostics(gates),
+      storage: () => ({ commitsRefused: journal.failing }),
+      liveMembers: () => cluster.liveMembers(),
+    },
     checkAlerts: () => alertMonitor.check(),
     start: () => {
+      cluster.start();
       outbox.start();
       runner.start();
       alertMonitor.start();
@@ -272,6 +304,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       await runner.stop();
       await hits.stop();
       await journal.drain();
+      // Last: until now it held rows, and had it stopped heartbeating first, another member could have declared it dead.
+      await cluster.stop();
       for (const g of gates.values()) g.close();
     },
   };

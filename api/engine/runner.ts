@@ -8,7 +8,7 @@ import { SerialTask } from './serialTask.js';
 export interface RunnerStore {
   activeJobs(): Promise<JobRecord[]>;
   claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedRow[]>;
-  reclaimExpired(now: number): Promise<number>;
+  reclaimExpired(now: number, deadWorkers?: readonly string[]): Promise<number>;
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
   finishJobIfDone(jobId: string, now: number): Promise<boolean>;
 }
@@ -85,6 +85,17 @@ export class Runner {
 
   wake(): void {
     if (!this.stopped) this.passes.wake();
+  }
+
+  /**
+   * Takes back at once the rows the given workers hold (cluster members
+   * declared dead), rather than when their leases run out, and claims them
+   * again here if there is room. Returns how many.
+   */
+  async takeOver(deadWorkers: readonly string[]): Promise<number> {
+    const taken = await this.deps.store.reclaimExpired(this.deps.clock.now(), deadWorkers);
+    if (taken > 0) this.wake();
+    return taken;
   }
 
   private async keepLeases(): Promise<void> {

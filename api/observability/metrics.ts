@@ -107,6 +107,14 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
     },
   });
   new Gauge({
+    name: 'cascade_cluster_members',
+    help: 'Live instances on this database (one cluster), this one included, as of its last heartbeat.',
+    registers,
+    collect() {
+      this.set(view?.liveMembers() ?? 0);
+    },
+  });
+  new Gauge({
     name: 'cascade_jobs_active',
     help: 'Running jobs, as of the runner’s last pass.',
     registers,

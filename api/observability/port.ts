@@ -10,6 +10,8 @@ export interface EngineView {
   rowsInHand(): number;
   /** Running jobs the runner saw on its last pass. */
   activeJobs(): number;
+  /** Live members of the cluster (instances on this database), this one included, as of its last heartbeat. */
+  liveMembers(): number;
 }
 
 /**

@@ -62,6 +62,14 @@ export interface EffectsStore {
   /** Leases effects left `sending` by a worker whose lease ran out (it crashed mid-request): they are in doubt. */
   claimInDoubt(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
   settle(workerId: string, settlements: EffectSettlement[], now: number): Promise<void>;
+  /**
+   * Ends the leases of effects the given workers hold (cluster members
+   * declared dead): they are in doubt now, and claimInDoubt takes them at
+   * once, not when the lease would have run out. The holder stays in
+   * `locked_by` until another claims them, and settle checks it, so only the
+   * new holder's answer counts. Returns how many.
+   */
+  endLeasesOf(workerIds: readonly string[], now: number): Promise<number>;
   /** Of these effects, those finished (done or failed for good). */
   finished(ids: string[]): Promise<SettledEffect[]>;
 }
@@ -129,6 +137,14 @@ export function effectsStore(db: Db): EffectsStore {
               WHERE effects.id = e ->> '$.id' AND effects.locked_by = ${workerId} AND effects.status = 'sending'`,
         ),
       );
+    },
+
+    async endLeasesOf(workerIds, now) {
+      if (workerIds.length === 0) return 0;
+      const res = await db.run(sql`
+        UPDATE effects SET locked_until = ${now} - 1, updated_at = ${now}
+        WHERE status = 'sending' AND locked_by IN (SELECT value FROM json_each(${jsonText(workerIds)})) AND locked_until >= ${now}`);
+      return res.rowsAffected;
     },
 
     async finished(ids) {

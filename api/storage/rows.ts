@@ -16,7 +16,9 @@ import { parseJson } from './schema/json.js';
  * their WHERE, so a worker whose lease ran out (and whose row another worker
  * took) writes nothing, and a journal commit sent twice changes nothing the
  * second time. The one exception is reclaimExpired, which takes back rows
- * whose lease is past `locked_until`: that is crash recovery.
+ * whose lease is past `locked_until` or whose holder the cluster declared
+ * dead: that is crash recovery. Either way `locked_by` changes, so the old
+ * holder, should it still be running, writes nothing more to the row.
  */
 
 export interface ClaimedRow {
@@ -59,10 +61,12 @@ export interface RowsStore {
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
   /**
    * Rows whose lease ran out (their worker died, or lost the database long
-   * enough) go back to pending. Their checkpointed state comes with them, so
-   * what was already bought is not bought again. Returns how many.
+   * enough), and rows held by the given workers (cluster members declared
+   * dead: taken back at once, not when their lease would run out), go back
+   * to pending. Their checkpointed state comes with them, so what was
+   * already bought is not bought again. Returns how many.
    */
-  reclaimExpired(now: number): Promise<number>;
+  reclaimExpired(now: number, deadWorkers?: readonly string[]): Promise<number>;
   /**
    * Puts flagged rows (failed, budget exhausted; all, or those with these
    * keys) back in the queue and the job back to running. Providers that
@@ -103,10 +107,11 @@ export function rowsStore(db: Db): RowsStore {
         .where(and(inArray(rows.jobId, jobIds), eq(rows.status, 'running'), eq(rows.lockedBy, workerId)));
     },
 
-    async reclaimExpired(now) {
+    async reclaimExpired(now, deadWorkers = []) {
+      const held = deadWorkers.length > 0 ? sql` OR locked_by IN (SELECT value FROM json_each(${jsonText(deadWorkers)}))` : sql``;
       const res = await db.run(sql`
         UPDATE rows SET status = 'pending', locked_by = NULL, locked_until = NULL, updated_at = ${now}
-        WHERE status = 'running' AND locked_until < ${now}
+        WHERE status = 'running' AND (locked_until < ${now}${held})
           AND job_id IN (SELECT id FROM jobs WHERE status = 'running')`);
       return res.rowsAffected;
     },

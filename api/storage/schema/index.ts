@@ -5,3 +5,4 @@ export * from './workspaces.js';
 export * from './writes.js';
 export * from './alerts.js';
 export * from './leads.js';
+export * from './members.js';

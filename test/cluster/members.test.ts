@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../api/storage/db.js';
+import { effectsStore } from '../../api/storage/effects.js';
+import { jobsStore } from '../../api/storage/jobs.js';
+import { membersStore } from '../../api/storage/members.js';
+import { completedRows, rowsStore } from '../../api/storage/rows.js';
+import { startSqld, type Sqld } from './sqld.js';
+
+// The cluster's statements on a real libSQL server.
+let sqld: Sqld;
+let database: Database;
+beforeAll(async () => {
+  sqld = await startSqld();
+  database = await openDatabase(sqld.url);
+});
+afterAll(async () => {
+  await database?.close();
+  sqld?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const self = (id: string) => ({ id, host: 'test', pid: 1 });
+
+async function job(id: string, n: number) {
+  const rows = Array.from({ length: n }, (_, i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
+  await jobsStore(database.db).create({ id, workspaceId: 'ws', fields: ['company.name'], rows }, 0);
+}
+
+it('counts a member live while it heartbeats and dead once it has not for the dead time; one heard again is not forgotten', async () => {
+  const members = membersStore(database.db);
+  const DEAD = 400;
+  await members.beat(self('a'), DEAD);
+  await members.beat(self('b'), DEAD);
+  await members.beat(self('c'), DEAD);
+  await sleep(DEAD + 100);
+  await members.beat(self('a'), DEAD);
+  // c is heard again after it was found dead, before it is forgotten: it keeps its row.
+  const seen = await members.beat(self('c'), DEAD);
+  expect(seen.live.map((m) => m.id)).toEqual(['a', 'c']);
+  expect(seen.dead).toEqual(['b']);
+  await members.forget(['b', 'c'], DEAD);
+  expect(await members.beat(self('a'), DEAD)).toMatchObject({ live: [{ id: 'a', host: 'test', pid: 1 }, { id: 'c' }], dead: [] });
+  await members.leave('c');
+  await members.leave('a');
+  expect(await members.beat(self('d'), DEAD)).toMatchObject({ live: [{ id: 'd' }], dead: [] });
+  await members.leave('d');
+});
+
+it('takes back at once the rows a dead member holds, and leaves others’ be; the dead one’s late completion changes nothing', async () => {
+  const rows = rowsStore(database.db);
+  await job('reclaim', 10);
+  await rows.claim('reclaim', 6, 'dead1', Number.MAX_SAFE_INTEGER, 10);
+  await rows.claim('reclaim', 4, 'live1', Number.MAX_SAFE_INTEGER, 10);
+  // The leases run for ever: only the death gives them back.
+  expect(await rows.reclaimExpired(20)).toBe(0);
+  expect(await rows.reclaimExpired(20, ['dead1', 'someone-else'])).toBe(6);
+  const held = () =>
+    database.db.all<{ status: string; by: string | null }>(sql`SELECT status, locked_by AS by FROM rows WHERE job_id = 'reclaim' ORDER BY seq`);
+  expect((await held()).map((r) => `${r.status}:${r.by}`)).toEqual([...Array(6).fill('pending:null'), ...Array(4).fill('running:live1')]);
+  await database.commit(
+    completedRows.statements([
+      {
+        jobId: 'reclaim',
+        seq: 0,
+        workerId: 'dead1',
+        state: { values: {}, answered: [] } as never,
+        at: 30,
+        status: 'matched',
+        errorCode: null,
+        errorMessage: null,
+      },
+    ]),
+  );
+  expect((await held())[0]).toEqual({ status: 'pending', by: null });
+});
+
+it('ends the leases of a dead member’s effects in flight, so another takes them as in doubt at once and only its answer counts', async () => {
+  const effects = effectsStore(database.db);
+  const e = { id: 'eff1', workspaceId: 'ws', target: 'crm', jobId: 'j', seq: 0, payload: { a: 1 }, priority: 0 };
+  await effects.enqueue(e, 10);
+  expect(await effects.claimDue('crm', 10, 'dead1', Number.MAX_SAFE_INTEGER, 10)).toHaveLength(1);
+  expect(await effects.claimInDoubt('crm', 10, 'w2', 100_000, 20)).toHaveLength(0);
+  expect(await effects.endLeasesOf(['dead1'], 20)).toBe(1);
+  expect(await effects.claimInDoubt('crm', 10, 'w2', 100_000, 30)).toMatchObject([{ id: 'eff1', attempts: 2 }]);
+  // The dead one's answer, had it come, is not the holder's.
+  await effects.settle('dead1', [{ id: 'eff1', status: 'failed', error: 'late' }], 40);
+  expect(await effects.finished(['eff1'])).toEqual([]);
+  await effects.settle('w2', [{ id: 'eff1', status: 'done', result: { ok: true } }], 50);
+  expect(await effects.finished(['eff1'])).toEqual([{ id: 'eff1', status: 'done', result: { ok: true }, error: null }]);
+});
