@@ -227,6 +227,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       deps.log('job done', { job: job.id });
     },
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) })),
+    members: () => cluster.size(),
     engine: engineCfg,
     clock,
     workerId,

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '../config/schema.js';
-import type { ClaimedRow } from '../storage/rows.js';
+import type { ClaimedRow, ClaimSpread } from '../storage/rows.js';
 import type { JobRecord } from '../storage/jobs.js';
 import type { Clock } from '../clock.js';
 import { SerialTask } from './serialTask.js';
@@ -7,7 +7,7 @@ import { SerialTask } from './serialTask.js';
 /** What the runner may do to the database; it never writes SQL itself. */
 export interface RunnerStore {
   activeJobs(): Promise<JobRecord[]>;
-  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedRow[]>;
+  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number, spread?: ClaimSpread): Promise<ClaimedRow[]>;
   reclaimExpired(now: number, deadWorkers?: readonly string[]): Promise<number>;
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
   finishJobIfDone(jobId: string, now: number): Promise<boolean>;
@@ -26,6 +26,12 @@ export interface RunnerDeps {
   urgent?(job: JobRecord): boolean;
   onJobDone?(job: JobRecord): void;
   onError(err: unknown): void;
+  /**
+   * Live members of the cluster, this one included (1 when alone). With
+   * more, a bulk job's claims are sized to this instance's part of the job
+   * (ClaimSpread), so every member gets work, not just the first to claim.
+   */
+  members?(): number;
   engine: EngineConfig;
   clock: Clock;
   workerId: string;
@@ -118,6 +124,7 @@ export class Runner {
     const byWorkspace = new Map<string, JobRecord[]>();
     for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
     const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
+    const members = Math.max(1, this.deps.members?.() ?? 1);
     const hungry = new Set<string>();
     this.hungry = hungry;
     for (const job of jobs) {
@@ -131,7 +138,12 @@ export class Runner {
         continue;
       }
       const now = clock.now();
-      const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
+      // In a cluster, a bulk job's claim is this member's part of it: with a claim of up to 1,000 rows, the first
+      // member to claim took a 2,000-row job in two passes while a third member sat idle. An urgent job's rows
+      // (someone is waiting) go to whoever claims first, at once. A claim the spread cut short leaves the job out of
+      // `hungry`: the others are taking those rows, and this member looks again at the next poll.
+      const spread = members > 1 && !urgent.has(job) ? { members, held: mine, floor: START_SLICE } : undefined;
+      const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread);
       // Rows of this job may have finished while the claim was out: read the count again, never `mine` from before
       // the await, or their decrements are lost, the count never returns to 0 and the job is never seen done.
       const inHand = this.perJob.get(job.id) ?? 0;

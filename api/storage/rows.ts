@@ -54,9 +54,24 @@ export interface RowRelease extends LeasedRow {
   countAttempt: boolean;
 }
 
+/**
+ * Sizes a claim for a cluster: a job's rows spread over the live members
+ * instead of going to whoever claims first. The worker takes up to its fair
+ * part of the job's outstanding rows (due, or running anywhere) less what it
+ * holds; when that is positive but small, `floor` rows, so that no claim is
+ * for a row or two.
+ */
+export interface ClaimSpread {
+  /** Live members, this one included. */
+  members: number;
+  /** Rows of the job this worker holds now. */
+  held: number;
+  floor: number;
+}
+
 export interface RowsStore {
-  /** Leases up to `limit` due rows of a job to `workerId` until `lockedUntil`. */
-  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedRow[]>;
+  /** Leases up to `limit` due rows of a job to `workerId` until `lockedUntil`; with `spread`, no more than its fair part. */
+  claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number, spread?: ClaimSpread): Promise<ClaimedRow[]>;
   /** Extends every lease this worker holds on the given jobs' rows. */
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
   /**
@@ -80,14 +95,31 @@ export interface RowsStore {
   count(jobId: string): Promise<JobCounts>;
 }
 
+/**
+ * The claim's limit as the statement computes it, in the same round trip:
+ * the job's outstanding rows (due or running), counted through the claim
+ * index only as far as can matter (past members × (limit + held), the fair
+ * part is the whole limit), ÷ members, rounded up, less what is held.
+ */
+function fairLimit(jobId: string, limit: number, now: number, { members, held, floor }: ClaimSpread) {
+  // Bound numbers arrive as REAL: cast, so the division rounds down and LIMIT gets an integer.
+  const int = (n: number) => sql`CAST(${Math.floor(n)} AS INTEGER)`;
+  const cap = int(members * (limit + held));
+  return sql`(SELECT CASE WHEN fair <= 0 THEN 0 ELSE min(${int(limit)}, max(fair, ${int(floor)})) END FROM (
+    SELECT ((SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'running' LIMIT ${cap}))
+          + (SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now} LIMIT ${cap}))
+          + ${int(members - 1)}) / ${int(members)} - ${int(held)} AS fair))`;
+}
+
 export function rowsStore(db: Db): RowsStore {
   return {
-    async claim(jobId, limit, workerId, lockedUntil, now) {
+    async claim(jobId, limit, workerId, lockedUntil, now, spread) {
       // Plain SQL, decoded by the json column type's own parseJson: the query builder's RETURNING took half as long again.
       const claimed = await db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
         UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
         WHERE job_id = ${jobId} AND seq IN (
-          SELECT seq FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now} LIMIT ${limit})
+          SELECT seq FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now}
+          LIMIT ${spread && spread.members > 1 ? fairLimit(jobId, limit, now, spread) : limit})
         RETURNING seq, key, input, state, attempts`);
       return claimed.map((r) => ({
         jobId,

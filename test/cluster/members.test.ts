@@ -7,7 +7,7 @@ import { membersStore } from '../../api/storage/members.js';
 import { completedRows, rowsStore } from '../../api/storage/rows.js';
 import { startSqld, type Sqld } from './sqld.js';
 
-// The cluster's statements on a real libSQL server.
+// The cluster's statements on a real libSQL server: it binds numbers as REAL, and SQLite's LIMIT refuses a fraction.
 let sqld: Sqld;
 let database: Database;
 beforeAll(async () => {
@@ -45,6 +45,29 @@ it('counts a member live while it heartbeats and dead once it has not for the de
   await members.leave('a');
   expect(await members.beat(self('d'), DEAD)).toMatchObject({ live: [{ id: 'd' }], dead: [] });
   await members.leave('d');
+});
+
+it('sizes claims so a job spreads over the members: each takes its part of what is outstanding, at least a floor', async () => {
+  const rows = rowsStore(database.db);
+  await job('big', 2000);
+  const spread = { members: 3, held: 0, floor: 50 };
+  // Claimed in turn by three members, each with a claim of up to 1,000: a third each, not 1,000 to the first two.
+  const first = await rows.claim('big', 1000, 'w1', 60_000, 10, spread);
+  const second = await rows.claim('big', 1000, 'w2', 60_000, 10, spread);
+  const third = await rows.claim('big', 1000, 'w3', 60_000, 10, spread);
+  expect([first.length, second.length, third.length]).toEqual([667, 667, 666]);
+  // One that holds its part takes no more.
+  expect(await rows.claim('big', 1000, 'w1', 60_000, 10, { ...spread, held: 667 })).toHaveLength(0);
+
+  // A small job: the floor, so that no claim is for a row or two.
+  await job('small', 120);
+  expect((await rows.claim('small', 1000, 'w1', 60_000, 10, spread)).length).toBe(50);
+  expect((await rows.claim('small', 1000, 'w2', 60_000, 10, spread)).length).toBe(50);
+  expect((await rows.claim('small', 1000, 'w3', 60_000, 10, spread)).length).toBe(20);
+  // Alone, or without a spread, the limit as before.
+  await job('alone', 30);
+  expect((await rows.claim('alone', 20, 'w1', 60_000, 10, { members: 1, held: 0, floor: 50 })).length).toBe(20);
+  expect((await rows.claim('alone', 20, 'w1', 60_000, 10)).length).toBe(10);
 });
 
 it('takes back at once the rows a dead member holds, and leaves others’ be; the dead one’s late completion changes nothing', async () => {
