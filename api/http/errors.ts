@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { API_ERROR_SCHEMAS, REQUEST_ERRORS, formatPath, type RequestErrorCode, type RequestErrorStatus } from '../../shared/index.js';
 import { CascadeError } from '../errors.js';
 import { isTransientFailure } from '../storage/transientFailure.js';
@@ -53,39 +54,63 @@ const STORAGE_RETRY_AFTER_S = 1;
 
 const body = (code: RequestErrorCode, message: string, path?: string) => ({ error: { code, message, ...(path ? { path } : {}) } });
 
-/** Turns a failed zod validation into the error every client sees: what was wrong and where. */
-export function validationHook(result: { success: boolean; error?: z.ZodError; target: string }, c: Context) {
+/** An error answer: its status, its body, and (storage_busy) when to send the request again. */
+export interface ErrorAnswer {
+  status: ContentfulStatusCode;
+  body: ReturnType<typeof body>;
+  retryAfter?: string;
+}
+
+/** What a failed zod validation answers: what was wrong and where. Undefined when it passed. */
+export function validationAnswer(result: { success: boolean; error?: z.ZodError; target: string }): ErrorAnswer | undefined {
   if (result.success || !result.error) return;
   const issue = result.error.issues[0]!;
   const path = formatPath(issue.path);
   const where = result.target === 'json' ? path : [result.target, path].filter(Boolean).join('.');
-  return c.json(body('invalid_body', issue.message, where || undefined), REQUEST_ERRORS.invalid_body.status);
+  return { status: REQUEST_ERRORS.invalid_body.status, body: body('invalid_body', issue.message, where || undefined) };
 }
 
-/** The one error handler: known errors answer with their code's status, anything else is a 500 that reveals nothing. */
+/** Turns a failed zod validation into the error every client sees (validationAnswer). */
+export function validationHook(result: { success: boolean; error?: z.ZodError; target: string }, c: Context) {
+  const answer = validationAnswer(result);
+  if (answer) return c.json(answer.body, answer.status);
+}
+
+/**
+ * What an error thrown while handling a request answers: known errors their
+ * code's status, anything else a 500 that reveals nothing. `path` is the
+ * request's, for the log line of a fault.
+ */
+export function errorAnswer(log: (msg: string, extra?: Record<string, unknown>) => void, err: Error, path: string): ErrorAnswer {
+  if (err instanceof CascadeError) return { status: err.status, body: body(err.code, err.message, err.path) };
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const code: RequestErrorCode = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_body';
+    const message = /malformed json/i.test(err.message) ? 'the body is not valid JSON' : err.message || 'bad request';
+    return { status: REQUEST_ERRORS[code].status, body: body(code, message) };
+  }
+  if (isTransientFailure(err)) {
+    // A lock held elsewhere, a file made read-only, a full or failing disk, a database server out of reach: the request may go through once that passes.
+    log('database busy', { path, err: err.message });
+    return {
+      status: REQUEST_ERRORS.storage_busy.status,
+      body: body(
+        'storage_busy',
+        'the database is busy or out of reach (locked by another writer, read-only, out of disk, failing, or its server not answering); send the request again in a moment',
+      ),
+      retryAfter: String(STORAGE_RETRY_AFTER_S),
+    };
+  }
+  log('unhandled error', { path, err: err.stack ?? String(err) });
+  return { status: REQUEST_ERRORS.internal.status, body: body('internal', 'internal error; the request can be retried') };
+}
+
+/** The one error handler (errorAnswer). */
 export function onError(log: (msg: string, extra?: Record<string, unknown>) => void) {
   return (err: Error, c: Context) => {
-    if (err instanceof CascadeError) return c.json(body(err.code, err.message, err.path), err.status);
-    if (err instanceof HTTPException) {
-      const status = err.status;
-      const code: RequestErrorCode = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_body';
-      const message = /malformed json/i.test(err.message) ? 'the body is not valid JSON' : err.message || 'bad request';
-      return c.json(body(code, message), REQUEST_ERRORS[code].status);
-    }
-    if (isTransientFailure(err)) {
-      // A lock held elsewhere, a file made read-only, a full or failing disk, a database server out of reach: the request may go through once that passes.
-      log('database busy', { path: c.req.path, err: err.message });
-      c.header('retry-after', String(STORAGE_RETRY_AFTER_S));
-      return c.json(
-        body(
-          'storage_busy',
-          'the database is busy or out of reach (locked by another writer, read-only, out of disk, failing, or its server not answering); send the request again in a moment',
-        ),
-        REQUEST_ERRORS.storage_busy.status,
-      );
-    }
-    log('unhandled error', { path: c.req.path, err: err.stack ?? String(err) });
-    return c.json(body('internal', 'internal error; the request can be retried'), REQUEST_ERRORS.internal.status);
+    const answer = errorAnswer(log, err, c.req.path);
+    if (answer.retryAfter) c.header('retry-after', answer.retryAfter);
+    return c.json(answer.body, answer.status);
   };
 }
 

@@ -7,15 +7,25 @@ export interface AuthOptions {
   findWorkspace(key: string): Promise<string | undefined>;
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The key in an Authorization header; refuses (401) a missing or malformed one. */
+export function bearerKey(header: string | undefined): string {
+  const m = BEARER.exec(header ?? '');
+  if (!m) throw new CascadeError('unauthorized', 'send your API key as "Authorization: Bearer <key>"', 'Authorization');
+  return m[1]!;
+}
+
+/** The workspace a key's lookup found; refuses (401) a key it did not find. */
+export function knownWorkspace(found: string | undefined): string {
+  if (!found) throw new CascadeError('unauthorized', 'unknown API key', 'Authorization');
+  return found;
+}
+
 /** Bearer-key auth: sets the request's workspace, which scopes every job, cache entry and metric. */
 export function apiKeyAuth(opts: AuthOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) throw new CascadeError('unauthorized', 'send your API key as "Authorization: Bearer <key>"', 'Authorization');
-    const workspace = await opts.findWorkspace(m[1]!);
-    if (!workspace) throw new CascadeError('unauthorized', 'unknown API key', 'Authorization');
-    c.set('workspace', workspace);
+    c.set('workspace', knownWorkspace(await opts.findWorkspace(bearerKey(c.req.header('authorization')))));
     await next();
   };
 }

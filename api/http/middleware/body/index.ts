@@ -41,14 +41,19 @@ export function nodeBodyLimit(opts: {
   };
 }
 
-function readText(incoming: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** The body of a request from Node, decoded as Request.text() does; undefined if it was cut off. Never rejects. */
+export function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.once('end', () => resolve(utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));
-    incoming.once('error', reject);
+    incoming.once('error', () => resolve(undefined));
     incoming.once('close', () => {
-      if (!incoming.complete) reject(new Error('the request body was cut off'));
+      if (!incoming.complete) resolve(undefined);
     });
   });
 }
+
+/** readBody, rejecting if the body was cut off (as Request.text() does). */
+const readText = (incoming: IncomingMessage): Promise<string> =>
+  readBody(incoming).then((text) => (text === undefined ? Promise.reject(new Error('the request body was cut off')) : text));
