@@ -175,4 +175,37 @@ describe('the lead pipeline', () => {
     expect(answered.values['lead.duplicateOf']).toBe(first.leads[0].id);
     expect(world.hubspot.upserts.filter((u) => u.email === lead!.input.email)).toHaveLength(1);
   });
+
+  it('cancel hands back runs waiting on their CRM write and sends no more of the job; a resume sends each once', async () => {
+    // HubSpot answers the write out at the cancel after 3 s: the runs are handed back long before that.
+    world.hubspot.delayMs = 3000;
+    const batch = formLeads(4, 'cancelled');
+    const { body } = await api('/v1/leads', { source: 'crm', leads: batch });
+    // Every run reaches deliver: its write is queued or out at HubSpot.
+    const atDeliver = async () => {
+      const runs = await Promise.all(body.leads.map((l: { id: string }) => api(`/v1/leads/${encodeURIComponent(l.id)}`)));
+      return runs.every((r) => r.body.steps.some((s: { step: string }) => s.step === 'route'));
+    };
+    for (let i = 0; i < 500 && !(await atDeliver()); i++) await new Promise((r) => setTimeout(r, 10));
+    const cancelled = (await api(`/v1/jobs/${body.jobId}/cancel`, {})).body;
+    expect(cancelled.status).toBe('cancelled');
+    world.hubspot.delayMs = 0;
+    // Handed back, not failed: each waits, pending, for the job to resume.
+    for (let i = 0; i < 40; i++) {
+      const job = (await api(`/v1/jobs/${body.jobId}`)).body;
+      if (job.counts.running === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const job = (await api(`/v1/jobs/${body.jobId}`)).body;
+    expect(job.counts).toMatchObject({ running: 0, failed: 0 });
+    const sentBefore = world.hubspot.upserts.filter((u) => u.email.includes('@cancelled')).length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(world.hubspot.upserts.filter((u) => u.email.includes('@cancelled')).length).toBe(sentBefore);
+
+    await api(`/v1/jobs/${body.jobId}/retry`, {});
+    const resumed = await waitForJob(body.jobId);
+    expect(resumed.counts.failed).toBe(0);
+    expect(world.hubspot.upserts.filter((u) => u.email.includes('@cancelled'))).toHaveLength(4);
+    expect(world.hubspot.duplicateUpserts()).toBe(0);
+  });
 });

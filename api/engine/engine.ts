@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { causeChain } from '../errors.js';
+import { ClusterFlow } from '../flow/clusterFlow.js';
 import { ProviderGate } from '../flow/gate.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
@@ -20,6 +21,7 @@ import { leadsStore } from '../storage/leads.js';
 import { effectsStore } from '../storage/effects.js';
 import { funnelStore } from '../storage/funnel.js';
 import { membersStore } from '../storage/members.js';
+import { pausesStore } from '../storage/pauses.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
 import { isRealtimeJob } from './pipeline/pipelines.js';
@@ -77,6 +79,12 @@ export interface Engine {
 
 const DAY = 86_400_000;
 const STORAGE_TROUBLE_LOG_MS = 5000;
+/**
+ * How often a member reads the pauses others were asked for: a Retry-After is
+ * often a second, and the cluster's one-second heartbeat would let the others
+ * send through most of it.
+ */
+const PAUSE_POLL_MS = 250;
 
 /**
  * The composition root: builds the engine's parts from their dependencies
@@ -98,6 +106,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     effects: effectsStore(db),
     funnel: funnelStore(db),
     members: membersStore(db),
+    pauses: pausesStore(db),
   };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
@@ -190,6 +199,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     retryDelaysMs: engineCfg.retryDelaysMs,
     pollMs: engineCfg.pollMs,
     random,
+    isCancelled: (jobId) => cancelled.has(jobId),
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('outbox error', { err: err instanceof Error ? err.stack : String(err) })),
   });
   const runLead = leadRunner({ caller, leads: storage.leads, outbox, journal, clock, workerId, retryDelaysMs: engineCfg.retryDelaysMs, random });
@@ -234,10 +244,11 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   });
   // The instances on this database are one cluster: each heartbeats, and what a member declared dead held (rows,
   // the pipeline's effects in flight) is taken back then, not when its leases would run out.
+  const clusterTimings = { ...DEFAULT_CLUSTER_TIMINGS, ...deps.cluster };
   const cluster = new Cluster({
     store: storage.members,
     self: { id: workerId, host: hostname(), pid: process.pid },
-    timings: { ...DEFAULT_CLUSTER_TIMINGS, ...deps.cluster },
+    timings: clusterTimings,
     async takeOver(dead) {
       const rows = await runner.takeOver(dead);
       const effects = await storage.effects.endLeasesOf(dead, clock.now());
@@ -246,6 +257,18 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster error', { err: err instanceof Error ? err.stack : String(err) })),
     log: deps.log,
   });
+  // Documented provider limits hold for the cluster: each member's gates keep its share, set again as members come and go.
+  const clusterFlow = new ClusterFlow({
+    gates,
+    documented: new Map([...providers, ...pipelines.qualifiers].map((p) => [p.id, { concurrency: p.concurrency, ratePerSecond: p.ratePerSecond }])),
+    selfId: workerId,
+    deadAfterMs: clusterTimings.deadAfterMs,
+    pauses: storage.pauses,
+    pollMs: PAUSE_POLL_MS,
+    members: () => cluster.size(),
+    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster flow error', { err: err instanceof Error ? err.stack : String(err) })),
+  });
+  cluster.onChange((live) => clusterFlow.apply(live.map((m) => m.id)));
   await cluster.join();
   // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
   metrics.watch({
@@ -293,6 +316,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     checkAlerts: () => alertMonitor.check(),
     start: () => {
       cluster.start();
+      clusterFlow.start();
       outbox.start();
       runner.start();
       alertMonitor.start();
@@ -307,6 +331,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       await journal.drain();
       // Last: until now it held rows, and had it stopped heartbeating first, another member could have declared it dead.
       await cluster.stop();
+      await clusterFlow.stop();
       for (const g of gates.values()) g.close();
     },
   };

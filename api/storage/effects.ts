@@ -57,7 +57,7 @@ export interface EffectsStore {
   enqueue(effect: NewEffect, now: number): Promise<void>;
   /** Whether the target has effects to send now (due, or in doubt): looked at before pacing, so an idle target uses no request of its limit. */
   hasWork(target: string, now: number): Promise<boolean>;
-  /** Leases due pending effects of a target to `workerId`, oldest first, marking them sending. */
+  /** Leases due pending effects of a target to `workerId` (none of a cancelled job), highest priority then oldest first, marking them sending. */
   claimDue(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
   /** Leases effects left `sending` by a worker whose lease ran out (it crashed mid-request): they are in doubt. */
   claimInDoubt(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
@@ -86,6 +86,12 @@ const decode = (r: EffectRow): ClaimedEffect => ({
   attempts: r.attempts,
 });
 
+/**
+ * A cancelled job's effects not yet sent stay unsent (its rows are handed back,
+ * to resume with the job); an effect already in doubt is still settled.
+ */
+const NOT_CANCELLED = sql`job_id NOT IN (SELECT id FROM jobs WHERE status = 'cancelled')`;
+
 export function effectsStore(db: Db): EffectsStore {
   const claim = async (target: string, which: ReturnType<typeof sql>, limit: number, workerId: string, lockedUntil: number, now: number) =>
     (
@@ -108,11 +114,12 @@ export function effectsStore(db: Db): EffectsStore {
     async hasWork(target, now) {
       const found = await db.all(sql`
         SELECT 1 FROM effects WHERE target = ${target}
-          AND ((status = 'pending' AND next_at <= ${now}) OR (status = 'sending' AND locked_until < ${now})) LIMIT 1`);
+          AND ((status = 'pending' AND next_at <= ${now} AND ${NOT_CANCELLED}) OR (status = 'sending' AND locked_until < ${now})) LIMIT 1`);
       return found.length > 0;
     },
 
-    claimDue: (target, limit, workerId, lockedUntil, now) => claim(target, sql`status = 'pending' AND next_at <= ${now}`, limit, workerId, lockedUntil, now),
+    claimDue: (target, limit, workerId, lockedUntil, now) =>
+      claim(target, sql`status = 'pending' AND next_at <= ${now} AND ${NOT_CANCELLED}`, limit, workerId, lockedUntil, now),
 
     claimInDoubt: (target, limit, workerId, lockedUntil, now) =>
       claim(target, sql`status = 'sending' AND locked_until < ${now}`, limit, workerId, lockedUntil, now),

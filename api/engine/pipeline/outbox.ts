@@ -14,6 +14,8 @@ export interface OutboxDeps {
   /** How often due effects and effects finished by other instances are looked for, besides wake-ups. */
   pollMs: number;
   random: () => number;
+  /** Jobs cancelled here: runs waiting on their effects are handed back, and the effects wait unsent for a resume. */
+  isCancelled(jobId: string): boolean;
   onError(err: unknown): void;
 }
 
@@ -30,6 +32,8 @@ const LEASE_MARGIN_MS = 5000;
  */
 export class Outbox {
   private readonly waiters = new Map<string, ((settled: SettledEffect | undefined) => void)[]>();
+  /** The job of each effect waited on, for cancels. */
+  private readonly jobOf = new Map<string, string>();
   private readonly loops: TargetLoop[];
   private poller: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -50,6 +54,7 @@ export class Outbox {
     clearInterval(this.poller);
     for (const list of this.waiters.values()) for (const r of list) r(undefined);
     this.waiters.clear();
+    this.jobOf.clear();
     await Promise.all(this.loops.map((l) => l.stop()));
   }
 
@@ -61,7 +66,7 @@ export class Outbox {
   /**
    * Enqueues the effect (once: its id is the lead, step and target) and
    * resolves when it is done or has failed for good, whoever sent it; with
-   * undefined if the outbox stops first.
+   * undefined if the outbox stops or the job is cancelled first.
    */
   async deliver(effect: NewEffect): Promise<SettledEffect | undefined> {
     if (this.stopped) return undefined;
@@ -69,6 +74,7 @@ export class Outbox {
       const list = this.waiters.get(effect.id) ?? [];
       list.push(resolve);
       this.waiters.set(effect.id, list);
+      this.jobOf.set(effect.id, effect.jobId);
     });
     await this.deps.store.enqueue(effect, this.deps.clock.now());
     // Sent before, in an earlier life of the run: answered now, not after a poll.
@@ -78,15 +84,17 @@ export class Outbox {
     return settled;
   }
 
-  private resolve(settled: SettledEffect): void {
+  private resolve(settled: SettledEffect | { id: string; cancelled: true }): void {
     const list = this.waiters.get(settled.id);
     if (!list) return;
     this.waiters.delete(settled.id);
-    for (const r of list) r(settled);
+    this.jobOf.delete(settled.id);
+    for (const r of list) r('cancelled' in settled ? undefined : settled);
   }
 
   private async pollFinished(): Promise<void> {
     if (this.stopped || this.waiters.size === 0) return;
+    for (const [id, jobId] of this.jobOf) if (this.deps.isCancelled(jobId)) this.resolve({ id, cancelled: true });
     try {
       for (const s of await this.deps.store.finished([...this.waiters.keys()])) this.resolve(s);
     } catch (err) {
