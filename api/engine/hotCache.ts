@@ -15,6 +15,20 @@ export type HotEntry = CachedAnswer | typeof ABSENT;
 
 type Held = CachedAnswer | { absentSince: number };
 
+/** One entry: what is held, where it is filed, and its neighbours in the order of use (older toward the head). */
+class Entry {
+  prev: Entry | undefined = undefined;
+  next: Entry | undefined = undefined;
+  constructor(
+    public held: Held,
+    readonly filed: Map<string, Entry>,
+    readonly inputKey: string,
+    readonly byProvider: Map<string, Map<string, Entry>>,
+    readonly providerId: string,
+    readonly workspaceId: string,
+  ) {}
+}
+
 /**
  * The answers looked up or stored most recently, in memory, by (workspace,
  * provider, input key), and the keys a read found no answer for: a cached
@@ -32,8 +46,10 @@ type Held = CachedAnswer | { absentSince: number };
  * - Freshness holds as in the database: an answer fetched before
  *   `freshSince` is not returned (and is dropped). "None" is trusted for
  *   ABSENT_TTL_MS, and replaced by the next answer this process stores.
- * - Bounded: past `max` entries the least recently used goes (a Map keeps
- *   insertion order; a hit re-inserts its entry at the end).
+ * - Bounded: past `max` entries the least recently used goes. Entries are
+ *   filed by workspace, provider and input key (no key string is built per
+ *   lookup) and chained in the order they were last used: a hit moves its
+ *   entry to the end of the chain, without touching the maps.
  *
  * Per process: another server on the same database does not see this one's
  * entries. An answer held here is still right, since an answer is bought
@@ -42,51 +58,99 @@ type Held = CachedAnswer | { absentSince: number };
  * wrong for up to ABSENT_TTL_MS.
  */
 export class HotCache {
-  private readonly entries = new Map<string, Held>();
+  private readonly byWorkspace = new Map<string, Map<string, Map<string, Entry>>>();
+  /** The least recently used entry, and the most. */
+  private head: Entry | undefined;
+  private tail: Entry | undefined;
+  private count = 0;
 
   constructor(readonly max = HOT_CACHE_ENTRIES) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** The fresh answer held for the key, ABSENT if a recent read found none, or undefined if nothing is known. */
   get(workspaceId: string, key: CacheKey, freshSince: number, now: number): HotEntry | undefined {
-    const k = keyOf(workspaceId, key);
-    const held = this.entries.get(k);
-    if (!held) return undefined;
-    this.entries.delete(k);
+    const entry = this.byWorkspace.get(workspaceId)?.get(key.providerId)?.get(key.inputKey);
+    if (!entry) return undefined;
+    const held = entry.held;
     if ('absentSince' in held) {
-      if (now - held.absentSince >= ABSENT_TTL_MS) return undefined;
-      this.entries.set(k, held);
+      if (now - held.absentSince >= ABSENT_TTL_MS) {
+        this.drop(entry);
+        return undefined;
+      }
+      this.use(entry);
       return ABSENT;
     }
-    if (held.fetchedAt < freshSince) return undefined;
-    this.entries.set(k, held);
+    if (held.fetchedAt < freshSince) {
+      this.drop(entry);
+      return undefined;
+    }
+    this.use(entry);
     return held;
   }
 
   /** Keeps the answer, unless the one held for the key is newer. */
   set(workspaceId: string, key: CacheKey, answer: CachedAnswer): void {
-    const k = keyOf(workspaceId, key);
-    const held = this.entries.get(k);
-    if (held && 'fetchedAt' in held && held.fetchedAt > answer.fetchedAt) return;
-    this.keep(k, answer);
+    const entry = this.byWorkspace.get(workspaceId)?.get(key.providerId)?.get(key.inputKey);
+    if (entry && 'fetchedAt' in entry.held && entry.held.fetchedAt > answer.fetchedAt) return;
+    this.keep(entry, workspaceId, key, answer);
   }
 
   /** A read at `now` found no fresh answer for the key. Kept only where nothing is held: never over an answer. */
   setAbsent(workspaceId: string, key: CacheKey, now: number): void {
-    const k = keyOf(workspaceId, key);
-    const held = this.entries.get(k);
-    if (held && !('absentSince' in held)) return;
-    this.keep(k, { absentSince: now });
+    const entry = this.byWorkspace.get(workspaceId)?.get(key.providerId)?.get(key.inputKey);
+    if (entry && !('absentSince' in entry.held)) return;
+    this.keep(entry, workspaceId, key, { absentSince: now });
   }
 
-  private keep(k: string, held: Held): void {
-    this.entries.delete(k);
-    this.entries.set(k, held);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  private keep(entry: Entry | undefined, workspaceId: string, key: CacheKey, held: Held): void {
+    if (entry) {
+      entry.held = held;
+      this.use(entry);
+      return;
+    }
+    let byProvider = this.byWorkspace.get(workspaceId);
+    if (!byProvider) this.byWorkspace.set(workspaceId, (byProvider = new Map()));
+    let filed = byProvider.get(key.providerId);
+    if (!filed) byProvider.set(key.providerId, (filed = new Map()));
+    const added = new Entry(held, filed, key.inputKey, byProvider, key.providerId, workspaceId);
+    filed.set(key.inputKey, added);
+    this.append(added);
+    this.count++;
+    if (this.count > this.max) this.drop(this.head!);
+  }
+
+  /** Moves the entry to the end of the order: the most recently used. */
+  private use(entry: Entry): void {
+    if (entry === this.tail) return;
+    this.unlink(entry);
+    this.append(entry);
+  }
+
+  private drop(entry: Entry): void {
+    this.unlink(entry);
+    this.count--;
+    entry.filed.delete(entry.inputKey);
+    if (entry.filed.size > 0) return;
+    entry.byProvider.delete(entry.providerId);
+    if (entry.byProvider.size === 0) this.byWorkspace.delete(entry.workspaceId);
+  }
+
+  private append(entry: Entry): void {
+    entry.prev = this.tail;
+    entry.next = undefined;
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.tail = entry.prev;
+    entry.prev = entry.next = undefined;
   }
 }
-
-const keyOf = (workspaceId: string, key: CacheKey) => `${workspaceId}\0${key.providerId}\0${key.inputKey}`;
