@@ -53,7 +53,12 @@ const RATE_PROBE_PER_SECOND = 1.05;
  */
 export class ProviderGate {
   private limit: number;
-  private readonly ceiling: number;
+  /** The most AIMD may reach: the documented concurrency, or this instance's share of it in a cluster. */
+  private ceiling: number;
+  /** This instance's share of a documented rate; 0 holds every call (see setShare). */
+  private rateShare: number | undefined;
+  private shared = false;
+  private readonly pauseListeners: ((ms: number) => void)[] = [];
   private inflight = 0;
   private pausedUntil = 0;
   private lastCut = 0;
@@ -73,13 +78,49 @@ export class ProviderGate {
 
   constructor(private readonly opts: GateOptions) {
     this.ceiling = opts.concurrency ?? opts.maxConcurrency;
+    this.rateShare = opts.ratePerSecond;
     this.limit = opts.concurrency ?? Math.min(opts.initialConcurrency, this.ceiling);
     this.learnedRate = opts.ratePerSecond === undefined;
     if (opts.ratePerSecond !== undefined) this.rateWindow = new RateWindow(opts.ratePerSecond);
   }
 
   get concurrencyLimit(): number {
-    return Math.floor(this.limit);
+    return Math.min(Math.floor(this.limit), this.ceiling);
+  }
+
+  /**
+   * This instance's part of the provider's documented limits, in a cluster
+   * whose members share them (api/flow/clusterFlow.ts). Documented figures
+   * become the shares: AIMD moves between 1 and the concurrency share,
+   * keeping where it stood relative to the old one, and the rate window
+   * keeps the starts already counted. A lower share cuts no call in flight;
+   * new ones wait until in flight is under it. A share of 0 (more members
+   * than the documented figure) holds every call until the share grows.
+   * Undocumented limits stay this instance's own, discovered by AIMD, but
+   * start from their share of `members`: the first call only.
+   */
+  setShare(share: { concurrency?: number; ratePerSecond?: number; members: number }): void {
+    const { concurrency, ratePerSecond, members } = share;
+    if (this.opts.concurrency !== undefined && concurrency !== undefined) {
+      const old = this.ceiling;
+      this.ceiling = concurrency;
+      const scaled = old > 0 ? this.limit * (concurrency / old) : concurrency;
+      this.limit = concurrency === 0 ? 0 : Math.min(concurrency, Math.max(1, scaled));
+      if (Number.isFinite(this.lastCongestedLimit) && old > 0) this.lastCongestedLimit *= concurrency / old;
+    } else if (this.opts.concurrency === undefined && !this.shared) {
+      this.limit = Math.max(1, Math.floor(this.limit / Math.max(1, members)));
+    }
+    if (!this.learnedRate && ratePerSecond !== undefined) {
+      this.rateShare = ratePerSecond;
+      if (ratePerSecond > 0) this.rateWindow?.setRate(ratePerSecond);
+    }
+    this.shared = true;
+    this.pump();
+  }
+
+  /** Called with each pause this gate is asked for (not with those applied by hold()): for the cluster to hear of it. */
+  onPause(listener: (ms: number) => void): void {
+    this.pauseListeners.push(listener);
   }
 
   get rateLimit(): number | undefined {
@@ -169,6 +210,12 @@ export class ProviderGate {
 
   /** A provider asked us to wait (Retry-After, or a used-up rate-limit window): nobody starts before then. */
   pause(ms: number): void {
+    this.hold(ms);
+    for (const l of this.pauseListeners) l(ms);
+  }
+
+  /** A pause another member of the cluster was asked for: kept as if asked here, and not announced again. */
+  hold(ms: number): void {
     const until = this.opts.clock.now() + ms;
     if (until > this.pausedUntil) this.pausedUntil = until;
     this.pump();
@@ -228,7 +275,9 @@ export class ProviderGate {
         this.wake(this.pausedUntil);
         return;
       }
-      if (this.inflight >= Math.floor(this.limit)) return;
+      if (this.inflight >= Math.min(Math.floor(this.limit), this.ceiling)) return;
+      // No share of the documented rate: setShare() pumps again when it has one.
+      if (this.rateShare === 0) return;
       const wait = this.rateWindow?.take(now) ?? 0;
       if (wait > 0) {
         this.wake(now + wait);

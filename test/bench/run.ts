@@ -7,13 +7,14 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`, `pipeline`) runs only the parts named;
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`, `pipeline`, `cluster`) runs only the parts named;
  * `faults` (issue 16's storage faults; needs root) runs only when named.
  */
 import { cpus, loadavg } from 'node:os';
 import { figure, heading, num, out } from './report.js';
 import { SCENARIO_A_TLDS, SCENARIO_B_TLDS, SCENARIO_C_TLDS, scenarioAProviders, scenarioBProviders, scenarioCProviders } from './providers.js';
 import { CACHED_TARGET, runCachedScenario, type CachedRun } from './cachedScenario.js';
+import { type ClusterRun, reportCluster, runClusterScenario } from './clusterScenario.js';
 import { runFaultScenarios } from './faults.js';
 import { runRssScenario, TARGET_RSS_MB, type RssResult } from './rss.js';
 import { reportRealtime, runRealtimeScenario, type RealtimeRun } from './realtimeScenario.js';
@@ -148,6 +149,16 @@ async function main(): Promise<void> {
     failures.push(...pipeline.failures);
   }
 
+  let cluster: ClusterRun[] | undefined;
+  if (wanted('cluster')) {
+    try {
+      cluster = await runClusterScenario();
+    } catch (err) {
+      failures.push(`cluster: ${(err as Error).message}`);
+      out(`  FAILED: ${(err as Error).stack ?? err}`);
+    }
+  }
+
   heading('Summary');
   for (const r of repeated) {
     out(`  ${r.title.split(':')[0]}, ${r.runs.length} runs (seeds differ, so do the rows), all rows with learning`);
@@ -182,6 +193,7 @@ async function main(): Promise<void> {
   }
   if (realtime && realtime.length > 0) reportRealtime(realtime, spread);
   if (pipeline) reportPipeline(pipeline);
+  if (cluster && cluster.length > 0) reportCluster(cluster);
   for (const f of failures) out(`  FAILED ${f}`);
   out(`\n  total bench time ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${load()}`);
 }

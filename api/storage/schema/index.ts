@@ -7,3 +7,4 @@ export * from './alerts.js';
 export * from './leads.js';
 export * from './members.js';
 export * from './purchases.js';
+export * from './pauses.js';

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench -- cluster`: a bulk job through 1 and through 3 API
+ * instances on one libSQL server (sqld), at simulated providers that enforce
+ * their documented concurrency and rate with 429s. The cluster shares the
+ * documented limits (api/flow/clusterFlow.ts), so 3 instances cannot go
+ * faster than the providers allow; the figure is that they are not slower
+ * than one. test/cluster/flow.test.ts runs the same job for its assertions
+ * (peak in flight ≤ documented, no 429).
+ */
+import { createClient } from '@libsql/client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimServer } from '../../api/demo/simServer.js';
+import { startSqld } from '../cluster/sqld.js';
+import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
+import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
+import { figure, heading, num, out } from './report.js';
+
+const KEY = 'csk_cluster_flow_key_0123456789abcdef';
+
+/** Two providers a row needs both of: one bound by its concurrency, one by its rate. */
+export const CLUSTER_PROVIDERS: TestProvider[] = [
+  { id: 'conc', fields: ['company.name'], behaviour: { concurrency: 6, latency: { medianMs: 25, sigma: 0.2 } } },
+  { id: 'rate', fields: ['company.employees'], behaviour: { concurrency: 12, ratePerSecond: 150, latency: { medianMs: 20, sigma: 0.2 } } },
+];
+
+/** Rows/s the providers allow at most: each row needs one call of each. */
+export function providerBound(list: TestProvider[]): number {
+  return Math.min(
+    ...list.map((p) => {
+      const b = p.behaviour!;
+      const byConcurrency = b.concurrency === undefined ? Infinity : (b.concurrency * 1000) / b.latency!.medianMs;
+      return Math.min(byConcurrency, b.ratePerSecond ?? Infinity);
+    }),
+  );
+}
+
+export interface ClusterRun {
+  instances: number;
+  rows: number;
+  status: string;
+  matched: number;
+  /** From the job's creation to its end. */
+  rowsPerSecond: number;
+  bound: number;
+  /** Most requests in flight at once at each provider, summed over instances (the sim counts them). */
+  peakInflight: Record<string, number>;
+  documented: Record<string, { concurrency?: number; ratePerSecond?: number }>;
+  /** Most requests that arrived at each provider in any one second (sliding). */
+  peakPerSecond: Record<string, number>;
+  tooMany: number;
+  killedOne: boolean;
+}
+
+/**
+ * Starts sqld, the sims and `instances` API processes on it; waits until
+ * each sees them all (and, if `settleMs`, that long more: a member joining
+ * waits out the dead-after time before it takes its share), creates a job of
+ * `rows` rows on the first and waits for it. `killAt` (a fraction) kill -9s
+ * the last instance then, so the survivors' shares grow.
+ */
+export async function runClusterJob(opts: {
+  instances: number;
+  rows: number;
+  providers?: TestProvider[];
+  killAt?: number;
+  settleMs?: number;
+  timeoutMs?: number;
+}): Promise<ClusterRun> {
+  const providers = opts.providers ?? CLUSTER_PROVIDERS;
+  const dir = mkdtempSync(join(tmpdir(), 'cascade-cluster-flow-'));
+  const sqld = await startSqld();
+  const sim = await startSimServer(simProviders(providers));
+  const spawned: Spawned[] = [];
+  const db = createClient({ url: sqld.url });
+  try {
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80], maxRetryAfterMs: 2000 } })));
+    const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: KEY };
+    spawned.push(...(await Promise.all(Array.from({ length: opts.instances }, () => spawnServer(env)))));
+    const until = async (what: string, cond: () => Promise<boolean>, ms = opts.timeoutMs ?? 120_000) => {
+      const giveUpAt = performance.now() + ms;
+      while (!(await cond())) {
+        if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const call = async (s: Spawned, path: string, body?: unknown) => {
+      const res = await fetch(`${s.url}${path}`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (res.status >= 300) throw new Error(`${path} on ${s.url}: ${res.status} ${await res.text()}`);
+      return res.json() as Promise<any>;
+    };
+    await until(`${opts.instances} members`, async () => Number((await db.execute('SELECT count(*) AS n FROM members')).rows[0]!.n) === opts.instances);
+    // Every member's last heartbeat came after the last one joined: each has seen them all.
+    await until('every member to see the others', async () => {
+      const rs = await db.execute('SELECT min(heartbeat_at) - max(started_at) AS d FROM members');
+      return Number(rs.rows[0]!.d) > 0;
+    });
+    if (opts.settleMs) await new Promise((r) => setTimeout(r, opts.settleMs));
+
+    const first = spawned[0]!;
+    const startedAt = performance.now();
+    const { id: jobId } = await call(first, '/v1/jobs', { fields: ['company.name', 'company.employees'], rows: domainRows(domains(opts.rows)) });
+    let killedOne = false;
+    let job: any;
+    await until('the job to finish', async () => {
+      job = await call(first, `/v1/jobs/${jobId}`);
+      const finished = job.counts.total - job.counts.pending - job.counts.running;
+      if (opts.killAt !== undefined && !killedOne && finished >= opts.killAt * opts.rows && spawned.length > 1) {
+        killedOne = true;
+        await kill9(spawned.at(-1)!);
+      }
+      return job.status !== 'running';
+    });
+    const seconds = (performance.now() - startedAt) / 1000;
+
+    const peakPerSecond: Record<string, number> = {};
+    for (const p of providers) {
+      const at = sim.requests
+        .filter((r) => r.provider === p.id && r.status !== 429)
+        .map((r) => r.at)
+        .sort((a, b) => a - b);
+      let most = 0;
+      for (let i = 0, j = 0; i < at.length; i++) {
+        while (at[i]! - at[j]! >= 1000) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      peakPerSecond[p.id] = most;
+    }
+    return {
+      instances: opts.instances,
+      rows: opts.rows,
+      status: job.status,
+      matched: job.counts.matched,
+      rowsPerSecond: opts.rows / seconds,
+      bound: providerBound(providers),
+      peakInflight: Object.fromEntries(providers.map((p) => [p.id, sim.peakInflight.get(p.id) ?? 0])),
+      documented: Object.fromEntries(providers.map((p) => [p.id, { concurrency: p.behaviour?.concurrency, ratePerSecond: p.behaviour?.ratePerSecond }])),
+      peakPerSecond,
+      tooMany: sim.requests.filter((r) => r.status === 429).length,
+      killedOne,
+    };
+  } finally {
+    for (const s of spawned) s.child.kill('SIGKILL');
+    db.close();
+    await sim.close();
+    sqld.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function describeRun(r: ClusterRun): string {
+  const peaks = Object.entries(r.peakInflight)
+    .map(
+      ([id, n]) => `${id} ${n}/${r.documented[id]?.concurrency ?? '-'} in flight, ${r.peakPerSecond[id]}/${r.documented[id]?.ratePerSecond ?? '-'} per second`,
+    )
+    .join('; ');
+  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (bound ${num(r.bound, 0)}), peak ${peaks}, 429s ${r.tooMany}`;
+}
+
+/** The bench part: 1 then 3 instances, `runs` times each, alternating. */
+export async function runClusterScenario(runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 2), rows = 2000): Promise<ClusterRun[]> {
+  heading(`Cluster: a ${num(rows)}-row job through 1 and through 3 instances on one sqld, documented limits enforced by the sims`);
+  const all: ClusterRun[] = [];
+  for (let i = 0; i < runs; i++)
+    for (const instances of [1, 3]) {
+      // Settled: the shares of members that joined are in force, as in a cluster that has been up a while.
+      const r = await runClusterJob({ instances, rows, settleMs: 4500 });
+      out(`  ${describeRun(r)}`);
+      all.push(r);
+    }
+  return all;
+}
+
+export function reportCluster(runs: ClusterRun[]): void {
+  const of = (n: number) => runs.filter((r) => r.instances === n);
+  const ratio = (r: ClusterRun) => (r.rowsPerSecond / r.bound).toFixed(3);
+  out('  Cluster, bulk rows/s ÷ provider-limited bound');
+  figure('  1 instance', of(1).map(ratio).join(', '));
+  figure('  3 instances', of(3).map(ratio).join(', '), '>= 1 instance');
+  figure(
+    '  429s, peak in flight over documented',
+    runs.map((r) => `${r.tooMany}, ${Math.max(...Object.entries(r.peakInflight).map(([id, n]) => n - (r.documented[id]?.concurrency ?? n)))}`).join('; '),
+    '0, <= 0',
+  );
+}
