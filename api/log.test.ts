@@ -19,6 +19,24 @@ describe('createLog', () => {
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
   });
 
+  it('gives every line its time as an ISO string to the millisecond, as the clock reads it when the line is written', async () => {
+    const { lines, log } = capture([]);
+    const seen: [number, number][] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = Date.now();
+      log('tick');
+      seen.push([before, Date.now()]);
+      if (i % 8 === 0) await new Promise((r) => setTimeout(r, 7));
+    }
+    lines.forEach((l, i) => {
+      const { time } = JSON.parse(l);
+      expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(seen[i]![0]);
+      expect(Date.parse(time)).toBeLessThanOrEqual(seen[i]![1]);
+      expect(new Date(Date.parse(time)).toISOString()).toBe(time);
+    });
+  });
+
   it('redacts known secrets, also JSON-escaped, bearer tokens, query keys, Google tokens and API keys, in the message and nested fields', () => {
     const secrets = ['prov-key-123456', 'quo"te\\key-99', 'csk_bootstrapbootstrapbootstrap'];
     const { lines, log } = capture(secrets);
@@ -35,6 +53,11 @@ describe('createLog', () => {
     const parsed = JSON.parse(line);
     expect(parsed.url).toBe('https://x/?api_key=[redacted]&q=1&token=[redacted]');
     expect(parsed.msg).toBe('calling with [redacted] and [redacted]');
+    // Each pattern alone, in any case, and a line with none left as written.
+    log('BEARER  tok-abc.def', { u: '/x?ACCESS_TOKEN=t1', k: 'csk_0123456789abcdefXYZ', g: 'ya29.zz' });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ msg: 'BEARER  [redacted]', u: '/x?ACCESS_TOKEN=[redacted]', k: '[redacted]', g: '[redacted]' });
+    log('request', { url: '/v1/enrich', keys: 'bearer', token: 'x' });
+    expect(JSON.parse(lines[2]!)).toMatchObject({ url: '/v1/enrich', keys: 'bearer', token: 'x' });
   });
 
   it('adds a scope’s fields to every line inside it, across awaits, and to no line outside', async () => {

@@ -14,6 +14,9 @@ export interface Logger extends Log {
 
 const REDACTED = '[redacted]';
 
+/** Where scrubber's patterns can match: a line without any of these is left as it is. */
+const MAYBE_TOKEN = /bearer\s|[?&](?:api_?key|key|token|access_token)=|ya29\.|csk_/i;
+
 /**
  * Removes secrets from one serialised line. The known secrets are matched in
  * their JSON-escaped form, since that is how a value appears inside a JSON
@@ -30,11 +33,33 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
   return (text) => {
     let out = text;
     for (const s of known) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    // Most lines hold none of the patterns below: one pass says so (each pattern matches only where this does).
+    if (!MAYBE_TOKEN.test(out)) return out;
     return out
       .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]+/gi, `$1${REDACTED}`)
       .replace(/([?&](?:api_?key|key|token|access_token)=)[^&\s"]+/gi, `$1${REDACTED}`)
       .replace(/\bya29\.[A-Za-z0-9._~+/=-]+/g, REDACTED)
       .replace(/\bcsk_[A-Za-z0-9_-]{16,}/g, REDACTED);
+  };
+}
+
+/**
+ * pino's isoTime (`,"time":"2026-01-02T03:04:05.678Z"`) without a Date and
+ * its formatting per line: the part down to the second is kept while the
+ * second lasts (a busy server writes thousands of lines in it).
+ */
+function isoTimeCached(): () => string {
+  let second = Number.NaN;
+  let prefix = '';
+  return () => {
+    const now = Date.now();
+    const s = Math.floor(now / 1000);
+    if (s !== second) {
+      second = s;
+      prefix = `,"time":"${new Date(s * 1000).toISOString().slice(0, 20)}`;
+    }
+    const ms = now - s * 1000;
+    return `${prefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
   };
 }
 
@@ -55,7 +80,7 @@ export function createLog(secrets: readonly string[], write: (line: string) => v
   const logger = pino(
     {
       base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCached(),
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const fields = context.getStore();
