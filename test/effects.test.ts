@@ -21,7 +21,10 @@ afterEach(async () => {
   paced = 0;
   await Promise.all(running.splice(0).map((s) => s.close()));
 });
-const started = <T extends { close(): Promise<void> }>(s: T) => (running.push(s), s);
+const started = <T extends { close(): Promise<void> }>(s: T) => {
+  running.push(s);
+  return s;
+};
 
 const contact = (id: string, email: string, properties: Record<string, string> = { company: 'Initech' }): OutgoingEffect => ({
   id,

@@ -4,7 +4,16 @@ import { cascadeClient } from '../http/client.js';
 import { readSampleLeads } from './readLeads.js';
 
 // The lead fields run each sample lead through the demo workspace's pipeline: scored, judged by the demo model, routed.
-const FIELDS: Field[] = ['company.name', 'company.industry', 'company.employees', 'person.title', 'person.emailStatus', 'lead.score', 'lead.qualified', 'lead.owner'];
+const FIELDS: Field[] = [
+  'company.name',
+  'company.industry',
+  'company.employees',
+  'person.title',
+  'person.emailStatus',
+  'lead.score',
+  'lead.qualified',
+  'lead.owner',
+];
 
 /** What `npm start` shows: the sample leads enriched through the API, progress, a few results and the provider figures. */
 export async function runDemoJob(baseUrl: string, key: string, print: (line: string) => void): Promise<void> {
