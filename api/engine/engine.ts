@@ -115,6 +115,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const stats = new Stats(await storage.calls.tallies(clock.now() - 90 * DAY));
   const budgets = new Budgets();
   const cancelled = new Set<string>();
+  /**
+   * Jobs cancelled through another instance: a job this runner holds rows of
+   * that is no longer running (rows in hand keep a job from being done, so it
+   * was cancelled). Seen at the runner's next poll; cleared once it runs again.
+   */
+  let cancelledElsewhere = new Set<string>();
+  const isCancelled = (jobId: string) => cancelled.has(jobId) || cancelledElsewhere.has(jobId);
   const stopping = new AbortController();
   // Every row waiting for a provider slot listens on this one signal.
   setMaxListeners(0, stopping.signal);
@@ -176,7 +183,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     freshSince: () => clock.now() - freshnessMs,
     stats,
     budgets,
-    isCancelled: (jobId) => jobId !== null && cancelled.has(jobId),
+    isCancelled: (jobId) => jobId !== null && isCancelled(jobId),
     engine: engineCfg,
     clock,
     purchases: {
@@ -220,7 +227,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     retryDelaysMs: engineCfg.retryDelaysMs,
     pollMs: engineCfg.pollMs,
     random,
-    isCancelled: (jobId) => cancelled.has(jobId),
+    isCancelled,
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('outbox error', { err: err instanceof Error ? err.stack : String(err) })),
   });
   const runLead = leadRunner({ caller, leads: storage.leads, outbox, journal, clock, workerId, retryDelaysMs: engineCfg.retryDelaysMs, random });
@@ -250,6 +257,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     urgent: (job) => isRealtimeJob(pipelines.pipelineOf, job),
     onJobsLoaded: (jobs) => {
       activeJobs = jobs.length;
+      const running = new Set(jobs.map((j) => j.id));
+      cancelledElsewhere = new Set(runner.heldJobs().filter((id) => !running.has(id)));
       for (const j of jobs) budgets.track(j.id, j.maxCostUsd, j.costUsd);
     },
     onJobDone: (job) => {

@@ -89,6 +89,11 @@ export class Runner {
     return this.total;
   }
 
+  /** The jobs this runner holds rows of now. */
+  heldJobs(): string[] {
+    return [...this.perJob.keys()];
+  }
+
   wake(): void {
     if (!this.stopped) this.passes.wake();
   }
