@@ -3,11 +3,13 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { rawConfig, simProviders, type TestProvider } from '../../test/helpers/harness.js';
 import { parseConfig } from '../config/load.js';
 import { startSimServer, type SimServer } from '../demo/simServer.js';
 import { createLog } from '../log.js';
 import { startCascade, type Cascade } from '../server.js';
+import { validate } from './fastEnrich.js';
 import { keysStore } from '../storage/keys.js';
 
 const PROVIDERS: TestProvider[] = [{ id: 'firmo', fields: ['company.name'], costPerCall: 0.01 }];
@@ -136,5 +138,18 @@ describe('POST /v1/enrich: the fast path answers as the chain does', () => {
     expect(kept.line).toMatchObject({ reqId: 'lb-1234abcd', workspace: 'ws-fast' });
     const replaced = await both({ body: enrich('fast.com'), headers: { 'x-request-id': 'bad id' } });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('validate', () => {
+  it('answers at once for a schema without async parts, and through safeParseAsync for one with them', async () => {
+    const plain = validate(z.object({ a: z.string() }), { a: 'x' });
+    expect(plain).not.toBeInstanceOf(Promise);
+    expect(plain).toMatchObject({ success: true, data: { a: 'x' } });
+    const later = z.object({ a: z.string().refine(async (v) => v === 'ok', 'not ok') });
+    const refused = validate(later, { a: 'no' });
+    expect(refused).toBeInstanceOf(Promise);
+    expect((await refused).success).toBe(false);
+    expect(await validate(later, { a: 'ok' })).toMatchObject({ success: true });
   });
 });
