@@ -12,7 +12,7 @@
  *   Node flags), one API key, and its event-loop delay on request.
  */
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { parseConfig } from '../../api/config/load.js';
 import { startCascade } from '../../api/server.js';
@@ -67,6 +67,8 @@ export interface EngineReady {
 export interface EngineStats {
   /** Event-loop delay since the last reset: the runner, the outbox, SQLite's synchronous calls and the HTTP server share this loop. */
   loop: { maxMs: number; p50Ms: number; p99Ms: number };
+  /** Garbage collection since the last reset (its pauses stop the loop too), and the heap's peak (the server's ceiling is 512 MB). */
+  gc: { count: number; totalMs: number; maxMs: number; peakHeapUsedMB: number };
   /** Calls waiting for a slot, per provider (the model's gate included). */
   waiting: Record<string, number>;
   /** Lines the engine logged, by message: errors of the runner or the outbox show here. */
@@ -136,6 +138,17 @@ async function engine(): Promise<void> {
   const key = await keysStore(cascade.database.db).create(spec.workspace, Date.now());
   let loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  let gc = { count: 0, totalMs: 0, maxMs: 0, peakHeapUsedMB: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => {
+    gc.peakHeapUsedMB = Math.max(gc.peakHeapUsedMB, process.memoryUsage().heapUsed / 2 ** 20);
+  }, 250).unref();
 
   let stopping = false;
   const stop = async () => {
@@ -157,11 +170,13 @@ async function engine(): Promise<void> {
     );
     const stats: EngineStats = {
       loop: { maxMs: loop.max / 1e6, p50Ms: loop.percentile(50) / 1e6, p99Ms: loop.percentile(99) / 1e6 },
+      gc: { ...gc },
       waiting: Object.fromEntries(cascade.engine.diagnostics.flow().map((f) => [f.provider, f.waiting])),
       logged: { ...logged },
       outbox: Object.fromEntries(unsent.map((u) => [u.target.replace(/^\*\//, ''), Number(u.n)])),
     };
     if (msg.resetLoop) {
+      gc = { count: 0, totalMs: 0, maxMs: 0, peakHeapUsedMB: 0 };
       loop.disable();
       loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();

@@ -508,7 +508,12 @@ async function runOverhead(): Promise<OverheadResult> {
       },
     ];
     printRows(rows);
-    if (stats) out(`  engine event loop over the part: p50 ${ms(stats.loop.p50Ms)} ms, p99 ${ms(stats.loop.p99Ms)} ms, max ${ms(stats.loop.maxMs)} ms`);
+    if (stats) {
+      out(
+        `  engine event loop over the part: p50 ${ms(stats.loop.p50Ms)} ms, p99 ${ms(stats.loop.p99Ms)} ms, max ${ms(stats.loop.maxMs)} ms; ` +
+          `GC ${num(stats.gc.totalMs)} ms in all, the longest ${ms(stats.gc.maxMs)} ms; peak heap used ${num(stats.gc.peakHeapUsedMB)} MB`,
+      );
+    }
     out(`  machine at the end of the part: ${machine()}`);
     const summary = (xs: number[]) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), n: xs.length });
     return {
@@ -702,6 +707,10 @@ async function runFormDuringImport(): Promise<FormResult> {
       out(
         `  engine event loop during the stream: p50 ${ms(loop.loop.p50Ms)} ms, p99 ${ms(loop.loop.p99Ms)} ms, max ${ms(loop.loop.maxMs)} ms; ` +
           `waiting at the gates at its end: ${JSON.stringify(loop.waiting)}`,
+      );
+      out(
+        `  engine GC during the stream: ${num(loop.gc.count)} collections, ${num(loop.gc.totalMs)} ms in all, the longest ${ms(loop.gc.maxMs)} ms; ` +
+          `peak heap used ${num(loop.gc.peakHeapUsedMB)} MB`,
       );
     }
     out(`  machine at the end of the stream: ${machine()}`);
