@@ -244,18 +244,18 @@ describe('instances on one sqld, each sent the same rows', () => {
       `purchases: ${N} rows × 2 providers sent to each of 3 instances: ${asked.length} answers bought at the providers, ${twice} bought twice; ` +
         `${others.length} requests not answered (${[...new Set(others.map((r) => r.status))].join(', ')})`,
     );
+    // Why, if any was: a member declared dead (a heartbeat held up past the dead-after time on a loaded machine) loses its claims.
+    if (twice > 0)
+      for (const s of instances)
+        console.log(
+          s
+            .output()
+            .split('\n')
+            .filter((l) => /dead|claim|busy/.test(l))
+            .join('\n'),
+        );
     expect(new Set(asked).size).toBe(2 * N);
-    // A member declared dead (its heartbeat held up past the dead-after time: seen only on a machine at load 50+) loses
-    // its claims as it loses its rows, by design, so a purchase it was still making may be made again by another. Then
-    // only a few may be; otherwise none.
-    const deaths = instances.flatMap((s) =>
-      s
-        .output()
-        .split('\n')
-        .filter((l) => l.includes('cluster members declared dead')),
-    );
-    if (deaths.length > 0) console.log(`a member was declared dead while running (a stalled heartbeat):\n${deaths.join('\n')}`);
-    expect(twice).toBeLessThanOrEqual(deaths.length > 0 ? 0.05 * 2 * N : 0);
+    expect(twice).toBe(0);
     const db = createClient({ url: sqld.url });
     expect((await db.execute('SELECT count(*) AS n FROM purchases')).rows[0]!.n).toBe(0);
     db.close();
