@@ -3,7 +3,6 @@ import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache.js';
 import type { CallRecord } from '../storage/calls.js';
-import type { PurchaseClaims, PurchaseKey } from '../storage/purchases.js';
 import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';
@@ -45,17 +44,6 @@ export interface CallerDeps {
   clock: Clock;
   /** Where each request to a provider and its spend are counted; nothing by default. */
   metrics?: EngineMetrics;
-  /**
-   * Purchases claimed across the instances of a cluster, so that two of them
-   * never buy the same answer at once (storage/purchases.ts). Used only while
-   * `shared()` says other members are alive: alone, a purchase takes no extra
-   * round trip. Absent: never.
-   */
-  purchases?: PurchaseClaims & {
-    shared(): boolean;
-    /** A claim statement failed: the purchase goes ahead unclaimed (a duplicate costs money; a stalled row costs more). */
-    onError(err: unknown): void;
-  };
 }
 
 type Confidence = Partial<Record<Field, number>>;
@@ -107,10 +95,6 @@ function pauseAsked(result: CallResult, engine: EngineConfig): number | undefine
 }
 
 const RECENT_MAX = 20_000;
-/** How often a purchase another instance holds is looked at: its stored answer, or its claim given up or run out. */
-const CLAIM_POLL_MS = 75;
-/** A claim outlives the provider's timeout by this much; the holder pushes it on while it still works on the purchase. */
-const CLAIM_MARGIN_MS = 5000;
 /** How often a purchase held back by refused commits looks again. */
 const STORAGE_WAIT_MS = 250;
 function signalOf(result: CallResult): Signal {
@@ -199,8 +183,7 @@ export class Caller {
       if (res.kind === 'failed') return res;
       if (res.kind !== 'answer' && this.inflight.get(key) === shared) break;
     }
-    // In a cluster, the purchase is claimed first, so that another instance buying the same answer waits for it.
-    const buying = this.deps.purchases?.shared() ? this.buyClaimed(provider, input, inputKey, ctx) : this.buy(provider, input, inputKey, ctx);
+    const buying = this.buy(provider, input, inputKey, ctx);
     this.inflight.set(key, buying);
     try {
       const res = await buying;
@@ -279,65 +262,6 @@ export class Caller {
       }
     } finally {
       slot.release(signal, latencyMs);
-    }
-  }
-
-  /**
-   * buy(), once this instance holds the cluster's claim on the purchase. The
-   * claim is taken before any provider slot, so an instance waiting on
-   * another's purchase holds no slot; while it waits it looks every
-   * CLAIM_POLL_MS for the stored answer (free to it, as a cache hit), and
-   * takes the claim over once its holder gave it up (failed, cancelled, out
-   * of budget: released), died (no heartbeat for the cluster's dead-after
-   * time) or let it run out (the provider's timeout and a margin, pushed on
-   * by a holder that is still at it). The claim is released on every way
-   * out, after the answer is stored.
-   */
-  private async buyClaimed(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
-    const purchases = this.deps.purchases!;
-    const key: PurchaseKey = { workspaceId: ctx.workspace, providerId: provider.id, inputKey };
-    const ttlMs = provider.timeoutMs + CLAIM_MARGIN_MS;
-    try {
-      for (let state = await purchases.claim(key, ttlMs); state.kind !== 'mine'; ) {
-        if (state.kind === 'stored') {
-          this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
-          return fromStore(state.answer);
-        }
-        if (state.kind === 'free') {
-          state = await purchases.claim(key, ttlMs);
-          continue;
-        }
-        if (this.deps.isCancelled(ctx.jobId)) return { kind: 'cancelled' };
-        await sleep(CLAIM_POLL_MS, ctx.signal);
-        state = await purchases.look(key);
-      }
-    } catch (err) {
-      if (ctx.signal?.aborted) throw err;
-      purchases.onError(err);
-      return this.buy(provider, input, inputKey, ctx);
-    }
-    // Pushed on at half its life while the purchase lasts (a long wait for a slot, retries after a 429): a
-    // holder still at it keeps it, one that died loses it when the cluster declares it dead.
-    let renewal: NodeJS.Timeout | undefined;
-    let holding = true;
-    const renew = () => {
-      if (!holding) return;
-      renewal = setTimeout(() => {
-        purchases.renew(key, ttlMs).then(renew, (err) => {
-          purchases.onError(err);
-          renew();
-        });
-      }, ttlMs / 2);
-      renewal.unref?.();
-    };
-    renew();
-    try {
-      return await this.buy(provider, input, inputKey, ctx);
-    } finally {
-      holding = false;
-      clearTimeout(renewal);
-      // Awaited: a later claim on the same key by this instance must not be overtaken by this release.
-      await purchases.release(key).catch((err) => purchases.onError(err));
     }
   }
 

@@ -21,7 +21,6 @@ import { leadsStore } from '../storage/leads.js';
 import { effectsStore } from '../storage/effects.js';
 import { funnelStore } from '../storage/funnel.js';
 import { membersStore } from '../storage/members.js';
-import { purchaseClaims, purchasesStore, type ClaimState, type PurchaseKey } from '../storage/purchases.js';
 import { pausesStore } from '../storage/pauses.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
@@ -154,17 +153,6 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const callIdPrefix = randomBytes(6).toString('base64url');
   let callCount = 0;
   const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: `${callIdPrefix}${(callCount++).toString(36).padStart(8, '0')}` });
-  // Purchases claimed across the cluster, while it has other live members: an answer another instance is buying is
-  // waited for, not bought again. An answer found stored that way goes into the hot cache, as a read's would.
-  const claims = purchaseClaims(purchasesStore(db), {
-    holder: workerId,
-    deadAfterMs: deps.cluster?.deadAfterMs ?? DEFAULT_CLUSTER_TIMINGS.deadAfterMs,
-    freshSince: () => clock.now() - freshnessMs,
-  });
-  const remembered = <S extends ClaimState>(key: PurchaseKey, state: S): S => {
-    if (state.kind === 'stored') cacheLoader.remember(key.workspaceId, key, state.answer);
-    return state;
-  };
   const caller = new Caller({
     gates,
     metrics,
@@ -186,15 +174,6 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     isCancelled: (jobId) => jobId !== null && isCancelled(jobId),
     engine: engineCfg,
     clock,
-    purchases: {
-      shared: () => cluster.liveMembers().length > 1,
-      claim: async (key, ttlMs) => remembered(key, await claims.claim(key, ttlMs)),
-      look: async (key) => remembered(key, await claims.look(key)),
-      renew: claims.renew,
-      release: claims.release,
-      onError: (err) =>
-        isTransientFailure(err) ? storageTrouble(err) : deps.log('purchase claim error', { err: err instanceof Error ? err.stack : String(err) }),
-    },
   });
 
   const waterfall: WaterfallDeps = {
