@@ -49,13 +49,20 @@ export interface RenewingOptions {
  * rolled back whole), so trying it again is safe.
  *
  * Renewing: libsql keeps a refused statement open until it is
- * garbage-collected, and until then the connection refuses every COMMIT
- * ("cannot commit transaction - SQL statements in progress"): one lock held a
- * little too long would fail every job created after it, for as long as the
- * garbage lived. And a connection that met a file made read-only (or opened
- * while it was) stays read-only after the file is writable again. So every
- * passing refusal replaces the connection; a lock's retry waits for the
- * replacement. `open` makes a connection with its pragmas. Not for
+ * garbage-collected, and until then the connection's implicit transaction
+ * stays open: COMMIT is refused ("cannot commit transaction - SQL statements
+ * in progress"), and the next write that succeeds on it keeps the write lock
+ * for as long as the garbage lives, and is rolled back when the connection
+ * closes. One lock held a little too long stopped every writer in the
+ * process, or lost a write that had answered. And a connection that met a
+ * file made read-only (or opened while it was) stays read-only after the file
+ * is writable again. So every passing refusal replaces the connection.
+ *
+ * Invariant: no statement runs on a connection after one was refused on it.
+ * Calls run one after another, each once the one before has settled (they
+ * are synchronous underneath, so this costs a microtask, not concurrency),
+ * and a refusal starts the replacement before the next call begins; every
+ * call waits for it. `open` makes a connection with its pragmas. Not for
  * `:memory:`, where a new connection is a new, empty database.
  */
 export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }: RenewingOptions): Promise<Client> {
@@ -78,6 +85,25 @@ export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }
         () => {},
       )
       .finally(() => (renewing = undefined)));
+  // Each call runs once the one before it has settled, on a connection no refusal has touched since (see above).
+  let lastCall: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(call: () => Promise<T>): Promise<T> => {
+    const go = async () => {
+      if (renewing) await renewing;
+      try {
+        return await call();
+      } catch (err) {
+        if (isTransientFailure(err)) void renew();
+        throw err;
+      }
+    };
+    const settled = lastCall.then(go, go);
+    lastCall = settled.then(
+      () => {},
+      () => {},
+    );
+    return settled;
+  };
   // Statements waiting out a lock try it again one at a time, each after its pause: every try may block the event
   // loop for the connection's busy_timeout, and a dozen statements trying together (the runner's claims and
   // heartbeats pile up while a lock lasts) kept it blocked most of the time. Each link resolves when its try is over.
@@ -103,13 +129,12 @@ export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }
       const run = () => (current as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args);
       let refusal: unknown;
       try {
-        return await run();
+        return await inTurn(run);
       } catch (err) {
         if (!isTransientFailure(err)) throw err;
         refusal = err;
       }
       for (let attempt = 0; ; attempt++) {
-        void renew();
         if (closed || !isLockHeld(refusal)) throw refusal;
         const now = performance.now();
         if (now - lastLocked > EPISODE_GAP_MS) lockedSince = now;
@@ -120,9 +145,8 @@ export async function renewingClient(open: () => Promise<Client>, { lockWaitMs }
         let res: unknown;
         try {
           res = await afterOthers(async () => {
-            await renewing;
             await delay(pause);
-            return run();
+            return inTurn(run);
           }, giveUpAt);
         } catch (err) {
           if (!isTransientFailure(err)) throw err;
