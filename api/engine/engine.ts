@@ -228,7 +228,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       reclaimExpired: storage.rows.reclaimExpired,
       heartbeat: storage.rows.heartbeat,
       finishJobIfDone: async (jobId, now) => {
-        await journal.drain();
+        // The job's rows were all finished before this: their completions are written, and committed by written().
+        await journal.written();
         return storage.jobs.finishIfDone(jobId, now);
       },
     },
@@ -300,7 +301,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     hits,
     cached: cacheLoader,
     cancelled,
-    wake: () => runner.wake(),
+    wake: (job) => runner.wake(job),
     writeBack: deps.writeBack,
     pipelineOf: pipelines.pipelineOf,
     qualifiers: pipelines.qualifiers,

@@ -199,4 +199,63 @@ describe('Runner', () => {
     for (const r of held) r();
     await runner.stop();
   });
+
+  it("claims a new urgent job's rows at once when woken with it, while a pass is held up, and checks a job's end beside the passes", async () => {
+    const bulk = { ...job, id: 'job_bulk' };
+    const form = { ...job, id: 'job_form', pipeline: { source: 'form', deliver: false, notify: false } };
+    // The pass's look at the jobs is held (a bulk import's commit holding the database), as are finish checks.
+    const passesHeld: (() => void)[] = [];
+    const finishChecks: string[] = [];
+    const checksOut: (() => void)[] = [];
+    const claimed: string[] = [];
+    const store: RunnerStore = {
+      activeJobs: async () => {
+        await new Promise<void>((resolve) => passesHeld.push(resolve));
+        return [bulk];
+      },
+      claim: async (jobId, limit) => {
+        const n = jobId === form.id ? Math.min(limit, 1) : 0;
+        claimed.push(...Array.from({ length: n }, () => jobId));
+        return Array.from({ length: n }, (_, i) => ({ jobId, seq: i, key: `k${i}`, input: {}, state: null, attempts: 0 }));
+      },
+      reclaimExpired: async () => 0,
+      heartbeat: async () => {},
+      finishJobIfDone: async (jobId) => {
+        finishChecks.push(jobId);
+        return new Promise<boolean>((resolve) => checksOut.push(() => resolve(false)));
+      },
+    };
+    const held: (() => void)[] = [];
+    const runner = new Runner({
+      store,
+      processRow: () => new Promise<void>((resolve) => held.push(resolve)),
+      urgent: (j) => j.pipeline?.source === 'form',
+      onError: (err) => {
+        throw err;
+      },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    runner.start();
+    for (let i = 0; i < 20 && passesHeld.length === 0; i++) await tick();
+    expect(passesHeld).toHaveLength(1);
+    runner.wake(form);
+    for (let i = 0; i < 20 && held.length === 0; i++) await tick();
+    expect(claimed).toEqual([form.id]);
+    expect(held).toHaveLength(1);
+    // A bulk job's wake waits for the pass; the pass that finds the bulk job drained asks whether it is done and goes on.
+    runner.wake(bulk);
+    passesHeld.shift()!();
+    for (let i = 0; i < 20 && passesHeld.length === 0; i++) await tick();
+    expect(finishChecks).toEqual([bulk.id]);
+    expect(passesHeld).toHaveLength(1);
+    held.shift()!();
+    const stopped = runner.stop();
+    passesHeld.shift()!();
+    // Stopping waits for the finish check still out.
+    await tick();
+    checksOut.shift()!();
+    await stopped;
+  });
 });

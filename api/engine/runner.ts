@@ -57,6 +57,8 @@ export class Runner {
    * nothing. Rows that fall due later (retries) come with the poll.
    */
   private hungry = new Set<string>();
+  /** Finish checks out, by job. */
+  private readonly finishing = new Map<string, Promise<void>>();
   private total = 0;
   private readonly passes = new SerialTask(
     () => this.tick(),
@@ -83,6 +85,7 @@ export class Runner {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.total > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await Promise.all(this.finishing.values());
   }
 
   get inflight(): number {
@@ -94,8 +97,52 @@ export class Runner {
     return [...this.perJob.keys()];
   }
 
-  wake(): void {
-    if (!this.stopped) this.passes.wake();
+  /**
+   * Asks for a pass. Given a job that just got rows and someone waits on
+   * (urgent), claims them at once, beside the passes: a pass claims job after
+   * job, and behind a bulk job's claims a form's lead waited up to a second.
+   */
+  wake(job?: JobRecord): void {
+    if (this.stopped) return;
+    if (job && this.deps.urgent?.(job)) void this.claimNow(job).catch((err) => this.deps.onError(err));
+    else this.passes.wake();
+  }
+
+  private async claimNow(job: JobRecord): Promise<void> {
+    const { store, clock, engine, workerId } = this.deps;
+    const room = Math.min(this.urgentCap() - this.total, CLAIM_BATCH);
+    if (room <= 0) return this.passes.wake();
+    const now = clock.now();
+    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
+    // More rows than room: the passes take the rest as room frees.
+    if (claimed.length === room) this.passes.wake();
+    if (claimed.length === 0 || this.stopped) {
+      // Stopping: the rows go back as their leases run out, as any left by a stop do. Never started, never counted.
+      return;
+    }
+    this.perJob.set(job.id, (this.perJob.get(job.id) ?? 0) + claimed.length);
+    this.total += claimed.length;
+    await this.startRows(job, claimed, claimed.length);
+  }
+
+  private urgentCap(): number {
+    return Math.ceil(this.deps.engine.maxInflightRows * (1 + URGENT_RESERVE));
+  }
+
+  /**
+   * Marks the job done if every row of it is, beside the passes: the check
+   * waits for the rows' completions to commit, and a pass waiting with it
+   * kept every other job's claim waiting too. One check per job at a time.
+   */
+  private finishIfDone(job: JobRecord): void {
+    if (this.finishing.has(job.id)) return;
+    const check = this.deps.store
+      .finishJobIfDone(job.id, this.deps.clock.now())
+      .then((done) => {
+        if (done) this.deps.onJobDone?.(job);
+      }, this.deps.onError)
+      .finally(() => this.finishing.delete(job.id));
+    this.finishing.set(job.id, check);
   }
 
   /**
@@ -136,7 +183,7 @@ export class Runner {
       if (this.stopped) return;
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
       const mine = this.perJob.get(job.id) ?? 0;
-      const cap = urgent.has(job) ? Math.ceil(engine.maxInflightRows * (1 + URGENT_RESERVE)) : engine.maxInflightRows;
+      const cap = urgent.has(job) ? this.urgentCap() : engine.maxInflightRows;
       const room = Math.min(share - mine, cap - this.total, CLAIM_BATCH);
       if (room <= 0) {
         hungry.add(job.id);
@@ -154,7 +201,7 @@ export class Runner {
       const inHand = this.perJob.get(job.id) ?? 0;
       if (claimed.length === room) hungry.add(job.id);
       if (claimed.length === 0) {
-        if (inHand === 0 && (await store.finishJobIfDone(job.id, clock.now()))) this.deps.onJobDone?.(job);
+        if (inHand === 0) this.finishIfDone(job);
         continue;
       }
       this.perJob.set(job.id, inHand + claimed.length);

@@ -104,8 +104,8 @@ export interface ServiceDeps {
   cached: Pick<CacheLoader, 'peek'>;
   /** Jobs cancelled in this process: the caller starts no call of theirs. */
   cancelled: Set<string>;
-  /** New or re-queued rows are due: the runner claims. */
-  wake(): void;
+  /** New or re-queued rows are due: the runner claims. Given the job just created, it may claim that job's rows at once. */
+  wake(job?: JobRecord): void;
   writeBack?: WriteBack;
   /** The workspace's lead pipeline, if it has one. */
   pipelineOf(workspace: string): Pipeline | undefined;
@@ -327,8 +327,8 @@ export function createService(deps: ServiceDeps): CascadeService {
       const rows = leads.map((l, i) => ({ key: l.key ?? String(i + 1), input: l.input, data: l.data }));
       const stored = await intake(ws, id, rows, [...fields, ...pipeline.outputs], pipeline, false, source);
       const jobFields = [...new Set([...pipeline.enrichFields(fields), ...pipeline.outputs])];
-      await jobs.create({ id, workspaceId: ws, fields: jobFields, pipeline: { source, deliver, notify }, rows: stored }, clock.now());
-      deps.wake();
+      const created = await jobs.create({ id, workspaceId: ws, fields: jobFields, pipeline: { source, deliver, notify }, rows: stored }, clock.now());
+      deps.wake(created.kind === 'created' ? created.job : undefined);
       return { jobId: id, leads: rows.map((r) => ({ id: leadId(id, r.key), key: r.key })) };
     },
 

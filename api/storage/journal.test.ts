@@ -48,6 +48,33 @@ describe('Journal', () => {
     await d;
   });
 
+  it('written() waits for what was written before it, not for writes that keep coming after as drain() does', async () => {
+    const kind: EntryKind<string> = { statements: (entries) => [{ sql: 'entries', args: entries }] };
+    // Each commit takes a few turns, as a real one does: writes keep arriving while it is out.
+    const journal = new Journal(async () => {
+      for (let i = 0; i < 3; i++) await turn();
+    });
+    void journal.write(kind, 'a');
+    let writtenAt = -1;
+    let drainedAt = -1;
+    let n = 0;
+    const written = journal.written().then(() => (writtenAt = n));
+    const drained = journal.drain().then(() => (drainedAt = n));
+    // Steady writes, one a turn, a bounded number of them.
+    for (; n < 200; n++) {
+      void journal.write(kind, `w${n}`);
+      await turn();
+    }
+    await written;
+    expect(writtenAt).toBeGreaterThanOrEqual(0);
+    expect(writtenAt).toBeLessThan(20);
+    // drain() followed the writes to their end.
+    await drained;
+    expect(drainedAt).toBe(200);
+    // Nothing written since: resolves at once.
+    await journal.written();
+  });
+
   it('tries a commit refused for a passing reason again, with what was written since, until it goes through', async () => {
     let refusals = 2;
     const { commits, tried, write, journal } = recorded(0, () => (refusals-- > 0 ? sqliteError(5 /* SQLITE_BUSY */) : undefined));

@@ -78,6 +78,8 @@ export interface JournalOptions {
 export class Journal {
   private queue = new Map<EntryKind<unknown>, unknown[]>();
   private pending: PendingCommit | undefined;
+  /** The commit now out (or waiting to be tried again), until it settles. */
+  private out: PendingCommit | undefined;
   private flushing: Promise<void> | null = null;
   private scheduled = false;
   private lastStart = -Infinity;
@@ -117,6 +119,16 @@ export class Journal {
     this.pending ??= newCommit();
     this.schedule();
     return this.pending.promise;
+  }
+
+  /**
+   * Resolves when everything written before the call is committed, or was
+   * refused for good; not later writes. Under steady writes, drain() can wait
+   * for as long as they keep coming; this waits for at most two commits.
+   */
+  written(): Promise<void> {
+    const last = this.pending ?? this.out;
+    return last ? last.promise.catch(() => {}) : Promise.resolve();
   }
 
   /**
@@ -163,6 +175,7 @@ export class Journal {
     const commit = this.pending!;
     this.queue = new Map();
     this.pending = undefined;
+    this.out = commit;
     this.lastStart = this.outSince = performance.now();
     this.flushing = (async () => {
       try {
@@ -185,6 +198,7 @@ export class Journal {
     })();
     await this.flushing;
     this.flushing = null;
+    this.out = undefined;
     if (this.queue.size > 0) this.schedule();
   }
 
