@@ -38,12 +38,21 @@ function auditOutput(output: unknown): unknown {
 
 /**
  * A lead's run: one checkpointed step after another, dedup, enrich (the
- * waterfall), then score, qualify, route, deliver, notify. Invariant: a step
- * that ended done or skipped is in the row's checkpoint before the next one
- * starts, and is never run again, whether the run resumes after a retry, a
+ * waterfall), then score, qualify, route, deliver, notify. A step that ended
+ * done or skipped goes into the row's checkpoint as it ends, and once that is
+ * committed it is never run again, whether the run resumes after a retry, a
  * replay or a crash; each attempt of each step is journalled with it. A
  * failed step either comes back after the engine's retry delays (transient)
  * or flags the row with the step's error, for a retry or replay to resume at.
+ *
+ * The next step does not wait for that commit (under a bulk import, a wait
+ * per step cost a form's lead some 400 ms). Invariant that makes it safe:
+ * every step gives the same result, and sends nothing again, when a crash
+ * lands before its checkpoint commits and it runs a second time. Dedup and
+ * route read back what their first run stored (the identity's holder, the
+ * lead's turn); score is pure; enrich and qualify find the answers they bought
+ * in the cache, committed before they were used; deliver and notify enqueue
+ * effects keyed by lead, step and target, which the outbox sends once.
  */
 export function leadRunner(deps: LeadRunnerDeps) {
   const { journal, clock, workerId } = deps;
@@ -55,8 +64,12 @@ export function leadRunner(deps: LeadRunnerDeps) {
       started = clock.now();
       return (run.attempts[step] = (run.attempts[step] ?? 0) + 1);
     };
-    /** Journals the attempt and, with it, the checkpoint the run stands at now. */
-    const record = (step: LeadStepName, attempt: number, e: Exclude<StepEnd, { outcome: 'stop' }>) => {
+    /**
+     * Journals the attempt and, with it, the checkpoint the run stands at now.
+     * Not waited for: the next commit takes it, and the run's end (complete or
+     * release, written after it through the same journal) commits after it.
+     */
+    const record = (step: LeadStepName, attempt: number, e: Exclude<StepEnd, { outcome: 'stop' }>): void => {
       const at = clock.now();
       void journal.write(journalledSteps, {
         jobId: lead.jobId,
@@ -73,7 +86,7 @@ export function leadRunner(deps: LeadRunnerDeps) {
         errorCode: e.outcome === 'failed' ? e.code : null,
         errorMessage: e.outcome === 'failed' ? e.message : null,
       });
-      return journal.write(checkpointedRows, { jobId: lead.jobId, seq: lead.seq, workerId, state: lead.state, at });
+      void journal.write(checkpointedRows, { jobId: lead.jobId, seq: lead.seq, workerId, state: lead.state, at });
     };
     const fail = (step: LeadStepName, error: { code: RowFlagCode; message: string }) => {
       run.failedStep = step;
@@ -98,13 +111,13 @@ export function leadRunner(deps: LeadRunnerDeps) {
               code: (holder.errorCode ?? 'internal') as RowFlagCode,
               message: `a duplicate of ${earlier}, which stopped: ${holder.errorMessage ?? ''}`,
             };
-            await record('dedup', attempt, { outcome: 'failed', ...error, transient: false, by: 'dedup' });
+            record('dedup', attempt, { outcome: 'failed', ...error, transient: false, by: 'dedup' });
             return fail('dedup', error);
           }
           lead.state.values = { ...holder.state?.values, 'lead.duplicateOf': earlier };
           lead.state.provenance = { ...holder.state?.provenance, 'lead.duplicateOf': { provider: 'dedup', fetchedAt: now, cached: false } };
           run.steps.dedup = { outcome: 'done', output: { duplicateOf: earlier } };
-          await record('dedup', attempt, { outcome: 'done', output: { duplicateOf: earlier }, by: 'dedup' });
+          record('dedup', attempt, { outcome: 'done', output: { duplicateOf: earlier }, by: 'dedup' });
           const error = holder.errorCode
             ? { code: holder.errorCode as RowFlagCode, message: `a duplicate of ${earlier}: ${holder.errorMessage ?? ''}` }
             : undefined;
@@ -112,7 +125,7 @@ export function leadRunner(deps: LeadRunnerDeps) {
         }
       }
       run.steps.dedup = identity ? { outcome: 'done', output: { first: true } } : { outcome: 'skipped', output: { why: 'no email, nor domain and name' } };
-      await record('dedup', attempt, { ...run.steps.dedup, by: 'dedup' });
+      record('dedup', attempt, { ...run.steps.dedup, by: 'dedup' });
     }
 
     // 2. Enrich: the cached waterfall, which checkpoints each answer it buys in the row's state itself.
@@ -121,7 +134,7 @@ export function leadRunner(deps: LeadRunnerDeps) {
       const outcome = await enrich();
       switch (outcome.kind) {
         case 'retry':
-          await record('enrich', attempt, {
+          record('enrich', attempt, {
             outcome: 'failed',
             code: 'provider_unavailable',
             message: 'a provider failed for now; tried again later',
@@ -134,13 +147,13 @@ export function leadRunner(deps: LeadRunnerDeps) {
           return fail('enrich', { code: 'budget_exhausted', message: "the next call could pass the job's cost cap; retry with a higher maxCostUsd" });
         case 'done': {
           if (outcome.status === 'failed' && outcome.error) {
-            await record('enrich', attempt, { outcome: 'failed', ...outcome.error, transient: false, by: 'waterfall' });
+            record('enrich', attempt, { outcome: 'failed', ...outcome.error, transient: false, by: 'waterfall' });
             return fail('enrich', outcome.error);
           }
           run.enriched = { status: outcome.status, ...(outcome.error ? { error: outcome.error } : {}) };
           const found = Object.keys(lead.state.values).filter((f) => !f.startsWith('lead.')).length;
           run.steps.enrich = { outcome: 'done', output: { status: outcome.status, fieldsFound: found, providers: lead.state.answered } };
-          await record('enrich', attempt, { ...run.steps.enrich, by: lead.state.answered.join(', ') || 'cache' });
+          record('enrich', attempt, { ...run.steps.enrich, by: lead.state.answered.join(', ') || 'cache' });
         }
       }
     }
@@ -155,7 +168,7 @@ export function leadRunner(deps: LeadRunnerDeps) {
         return fail(step, { code: 'budget_exhausted', message: "the next call could pass the job's cost cap; retry with a higher maxCostUsd" });
       }
       if (e.outcome === 'failed') {
-        await record(step, attempt, e);
+        record(step, attempt, e);
         const delay = deps.retryDelaysMs[attempt - 1];
         if (e.transient && delay !== undefined) return end.release(clock.now() + jittered(delay, deps.random), true);
         return fail(step, { code: e.code, message: e.message });
@@ -166,7 +179,7 @@ export function leadRunner(deps: LeadRunnerDeps) {
         lead.state.provenance[f] = { provider: e.by ?? step, fetchedAt: now, cached: false, ...(e.judgement ? { predicted: true as const } : {}) };
       }
       run.steps[step] = { outcome: e.outcome, output: e.output };
-      await record(step, attempt, e);
+      record(step, attempt, e);
     }
     delete run.failedStep;
     const verdict = run.enriched ?? { status: 'matched' as const };
