@@ -66,6 +66,8 @@ export function slackSender(target: string, cfg: SlackTarget, deps: { http: Http
     target,
     batchSize: cfg.digestMax,
     ratePerSecond: cfg.perSecond,
+    // Half of the messages kept for form leads' notices: an import's notices wait for the next digest, which only grows.
+    urgentShare: 0.5,
     timeoutMs: cfg.timeoutMs,
     send,
     inDoubt: async (effects) => effects.map(() => ({ kind: 'done', result: { inDoubt: 'in flight at a crash; not sent again (at most once)' } })),

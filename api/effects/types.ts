@@ -23,6 +23,13 @@ export interface EffectSender {
   batchSize: number;
   /** Requests per second the target allows; undefined when it documents none. */
   ratePerSecond?: number;
+  /**
+   * The share of ratePerSecond kept for effects someone waits on (a form's
+   * lead, priority above 0): bulk effects are paced to the rest, so an
+   * import's backlog never makes a form's lead wait for a slot. Urgent
+   * effects use either share. 0 when undefined.
+   */
+  urgentShare?: number;
   /** The longest a send may take: the outbox's lease outlives it. */
   timeoutMs: number;
   /** `pace` resolves when the target's limit allows one more request: for a sender that must send more than one (a batch split). */

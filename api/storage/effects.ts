@@ -55,8 +55,13 @@ export interface EffectsStore {
    * effect it had enqueued, which may have been sent already.
    */
   enqueue(effect: NewEffect, now: number): Promise<void>;
-  /** Whether the target has effects to send now (due, or in doubt): looked at before pacing, so an idle target uses no request of its limit. */
-  hasWork(target: string, now: number): Promise<boolean>;
+  /**
+   * The highest priority among the target's effects to send now (due, or in
+   * doubt); undefined when there are none. Looked at before pacing, so an
+   * idle target uses no request of its limit, and bulk work is paced to its
+   * share only.
+   */
+  topPriority(target: string, now: number): Promise<number | undefined>;
   /** Leases due pending effects of a target to `workerId` (none of a cancelled job), highest priority then oldest first, marking them sending. */
   claimDue(target: string, limit: number, workerId: string, lockedUntil: number, now: number): Promise<ClaimedEffect[]>;
   /** Leases effects left `sending` by a worker whose lease ran out (it crashed mid-request): they are in doubt. */
@@ -111,11 +116,12 @@ export function effectsStore(db: Db): EffectsStore {
         WHERE effects.status = 'failed'`);
     },
 
-    async hasWork(target, now) {
-      const found = await db.all(sql`
-        SELECT 1 FROM effects WHERE target = ${target}
-          AND ((status = 'pending' AND next_at <= ${now} AND ${NOT_CANCELLED}) OR (status = 'sending' AND locked_until < ${now})) LIMIT 1`);
-      return found.length > 0;
+    async topPriority(target, now) {
+      const found = await db.all<{ priority: number }>(sql`
+        SELECT priority FROM effects WHERE target = ${target}
+          AND ((status = 'pending' AND next_at <= ${now} AND ${NOT_CANCELLED}) OR (status = 'sending' AND locked_until < ${now}))
+        ORDER BY priority DESC LIMIT 1`);
+      return found[0]?.priority;
     },
 
     claimDue: (target, limit, workerId, lockedUntil, now) =>

@@ -105,7 +105,8 @@ export class Outbox {
 
 /** One target's loop. Invariant: at most one request to the target is out from this loop at a time, and every claimed effect is settled. */
 class TargetLoop {
-  private readonly pace: RateWindow | undefined;
+  /** The target's rate in two lanes: bulk effects start in `bulk` only, urgent ones in either. Together they keep to the rate. */
+  private readonly lanes: { bulk: RateWindow; urgent?: RateWindow } | undefined;
   private pausedUntil = 0;
   private wakeUp: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -116,7 +117,9 @@ class TargetLoop {
     private readonly deps: OutboxDeps,
     private readonly settled: (s: SettledEffect) => void,
   ) {
-    this.pace = sender.ratePerSecond ? new RateWindow(sender.ratePerSecond) : undefined;
+    const rate = sender.ratePerSecond;
+    const share = sender.urgentShare ?? 0;
+    this.lanes = rate ? { bulk: new RateWindow(rate * (1 - share)), ...(share > 0 ? { urgent: new RateWindow(rate * share) } : {}) } : undefined;
   }
 
   get target(): string {
@@ -168,15 +171,23 @@ class TargetLoop {
 
   /**
    * Claims and sends one batch: in-doubt effects first. Returns whether there
-   * was one. Paced before the claim, not after: an effect is `sending` only
-   * while its request is really about to leave or out, so a crash leaves as
-   * few in doubt as can be (for Slack, those are never sent again).
+   * was one, or a wait for the rate to allow it (woken early by an urgent
+   * effect's arrival). Paced before the claim, not after: an effect is
+   * `sending` only while its request is really about to leave or out, so a
+   * crash leaves as few in doubt as can be (for Slack, those are never sent
+   * again).
    */
   private async pass(): Promise<boolean> {
     const { store, clock, workerId } = this.deps;
     const { sender } = this;
-    if (!(await store.hasWork(sender.target, clock.now()))) return false;
-    await this.paced();
+    const top = await store.topPriority(sender.target, clock.now());
+    if (top === undefined) return false;
+    const urgent = top > 0;
+    const wait = this.take(urgent);
+    if (wait > 0) {
+      await this.sleep(wait);
+      return true;
+    }
     const now = clock.now();
     const lease = now + sender.timeoutMs * 2 + LEASE_MARGIN_MS;
     let claimed = await store.claimInDoubt(sender.target, sender.batchSize, workerId, lease, now);
@@ -184,7 +195,7 @@ class TargetLoop {
     if (!inDoubt) claimed = await store.claimDue(sender.target, sender.batchSize, workerId, lease, now);
     if (claimed.length === 0) return false;
     const outgoing = claimed.map((e) => ({ id: e.id, payload: e.payload }));
-    const pace = () => this.paced();
+    const pace = () => this.paced(urgent);
     const outcomes = await (inDoubt ? sender.inDoubt(outgoing, pace) : sender.send(outgoing, pace));
     const settlements = claimed.map((e, i) => this.settlement(e, outcomes[i]!));
     await store.settle(workerId, settlements, clock.now());
@@ -194,10 +205,17 @@ class TargetLoop {
     return true;
   }
 
+  /** Counts a request and returns 0 if the target's limit allows one now (in the urgent lane first, for urgent work), else how many ms until it may. */
+  private take(urgent: boolean): number {
+    if (!this.lanes) return 0;
+    const now = this.deps.clock.now();
+    const first = urgent && this.lanes.urgent ? this.lanes.urgent.take(now) : Infinity;
+    return first === 0 ? 0 : Math.min(first, this.lanes.bulk.take(now));
+  }
+
   /** Resolves once the target's limit allows another request, and counts it. */
-  private async paced(): Promise<void> {
-    const { clock } = this.deps;
-    for (let wait = this.pace?.take(clock.now()) ?? 0; wait > 0; wait = this.pace!.take(clock.now())) await sleep(wait);
+  private async paced(urgent: boolean): Promise<void> {
+    for (let wait = this.take(urgent); wait > 0; wait = this.take(urgent)) await sleep(wait);
   }
 
   private settlement(e: ClaimedEffect, out: EffectOutcome): EffectSettlement {
