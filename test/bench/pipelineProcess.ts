@@ -9,7 +9,8 @@
  *   answers with what arrived where and when, to tell a step's own time from
  *   the time its request spent out.
  * - `engine`: Cascade on a given configuration (startCascade, the server's
- *   Node flags), one API key, and its event-loop delay on request.
+ *   Node flags), one API key, and its event-loop delay on request. With
+ *   BENCH_ENGINE_LOG set, every line it logs goes to stderr as it comes.
  */
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -131,8 +132,12 @@ async function engine(): Promise<void> {
     port: 0,
     host: '127.0.0.1',
     metricsToken: METRICS_TOKEN,
-    log: (msg) => {
+    log: (msg, extra) => {
       logged[msg] = (logged[msg] ?? 0) + 1;
+      if (process.env.BENCH_ENGINE_LOG)
+        process.stderr.write(
+          `${Date.now()} ${msg} ${JSON.stringify(extra ?? {}, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack, cause: String(v.cause) } : v))}\n`,
+        );
     },
   });
   const key = await keysStore(cascade.database.db).create(spec.workspace, Date.now());

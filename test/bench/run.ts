@@ -7,7 +7,8 @@
  * child processes, a fresh engine per scenario, so every time limit here
  * holds even when the engine stalls its own event loop.
  *
- * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`, `pipeline`, `cluster`) runs only the parts named;
+ * `npm run bench -- C` (or `A B`, `rss`, `cached`, `realtime`, `pipeline`, `cluster`) runs only the parts named
+ * (`pipeline-overhead` or `pipeline-form`: one half of `pipeline`);
  * `faults` (issue 16's storage faults; needs root) runs only when named.
  */
 import { cpus, loadavg } from 'node:os';
@@ -144,8 +145,9 @@ async function main(): Promise<void> {
   }
 
   let pipeline: PipelineRun | undefined;
-  if (wanted('pipeline')) {
-    pipeline = await runPipelineScenario();
+  if (wanted('pipeline') || only.has('PIPELINE-OVERHEAD') || only.has('PIPELINE-FORM')) {
+    const both = wanted('pipeline');
+    pipeline = await runPipelineScenario({ overhead: both || only.has('PIPELINE-OVERHEAD'), form: both || only.has('PIPELINE-FORM') });
     failures.push(...pipeline.failures);
   }
 
