@@ -47,7 +47,8 @@ it(
       }
     };
     const until = async (what: string, cond: () => boolean | Promise<boolean>) => {
-      for (let i = 0; i < 12_000; i++) {
+      // Slack's one message a second, half of it kept for form leads, sets the pace: 10 sheet leads a second, in digests of 20.
+      for (let i = 0; i < Math.max(12_000, N * 30); i++) {
         if (await cond()) return;
         await new Promise((r) => setTimeout(r, 10));
       }
