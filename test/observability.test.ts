@@ -172,6 +172,10 @@ describe('GET /metrics and the logs', () => {
     expect([...values(text, 'cascade_provider_in_flight').values()].every((v) => v === 0)).toBe(true);
     expect([...values(text, 'cascade_provider_waiting').values()]).toEqual([0, 0]);
     expect(values(text, 'cascade_rows_in_hand').get('')).toBe(0);
+    // The cluster's backlog, from the database: nothing left of either job.
+    expect(family(text, 'cascade_backlog_rows').type).toBe('GAUGE');
+    expect(Object.fromEntries(values(text, 'cascade_backlog_rows'))).toEqual({ 'state=due': 0, 'state=later': 0 });
+    expect(family(text, 'cascade_backlog_effects').type).toBe('GAUGE');
     expect(values(text, 'cascade_rows_processed_total').get('')).toBeGreaterThanOrEqual(list.length);
     expect(values(text, 'cascade_jobs_finished_total').get('')).toBeGreaterThanOrEqual(1);
 

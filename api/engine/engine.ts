@@ -12,6 +12,7 @@ import { cacheStore, storedAnswers } from '../storage/cache.js';
 import { AlertMonitor } from '../notify/monitor.js';
 import type { WebhookTarget } from '../notify/webhook.js';
 import { alertsStore } from '../storage/alerts.js';
+import { backlogStore } from '../storage/backlog.js';
 import { callsStore, recordedCalls, type CallRecord } from '../storage/calls.js';
 import type { Database } from '../storage/db.js';
 import { jobsStore } from '../storage/jobs.js';
@@ -107,6 +108,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     funnel: funnelStore(db),
     members: membersStore(db),
     pauses: pausesStore(db),
+    backlog: backlogStore(db),
   };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
@@ -286,6 +288,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     rowsInHand: () => runner.inflight,
     activeJobs: () => activeJobs,
     liveMembers: () => cluster.liveMembers().length,
+    backlog: () => storage.backlog.backlog(clock.now()),
   });
 
   const service = createService({

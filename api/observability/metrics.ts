@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WriterStats } from '../sheets/writer.js';
+import type { Backlog } from '../storage/backlog.js';
 import type { CallOutcome, EngineMetrics, EngineView } from './port.js';
 
 /** Provider latencies span a cached DNS answer (ms) to a slow enrichment API (tens of seconds). */
@@ -120,6 +121,33 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
     registers,
     collect() {
       this.set(view?.activeJobs() ?? 0);
+    },
+  });
+
+  // The cluster's backlog, read from the database once per scrape (both gauges share the read): every instance reports the same figures, so an
+  // autoscaler may scrape any one (or take the max). Work that waits on providers shows here long before in CPU.
+  let backlogRead: Promise<Backlog | undefined> | undefined;
+  const readBacklog = () =>
+    (backlogRead ??= (view?.backlog() ?? Promise.resolve(undefined)).catch(() => undefined).finally(() => setImmediate(() => (backlogRead = undefined))));
+  new Gauge({
+    name: 'cascade_backlog_rows',
+    help: 'Rows of running jobs no instance holds, cluster-wide: due now, or waiting to be tried again later.',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const b = await readBacklog();
+      this.set({ state: 'due' }, b?.rowsDue ?? 0);
+      this.set({ state: 'later' }, b?.rowsLater ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'cascade_backlog_effects',
+    help: 'Pipeline effects (CRM writes, notifications) not yet settled, cluster-wide, by target kind.',
+    labelNames: ['target'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const [target, n] of Object.entries((await readBacklog())?.effects ?? {})) this.set({ target }, n);
     },
   });
 

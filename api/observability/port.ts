@@ -1,4 +1,5 @@
 import type { ProviderFlow } from '../engine/diagnostics.js';
+import type { Backlog } from '../storage/backlog.js';
 
 /** How a request to a provider came back; `error`: it threw (a reset, a refused connection) before an answer. */
 export type CallOutcome = 'match' | 'no_match' | 'pending' | 'rate_limited' | 'transient' | 'permanent' | 'error';
@@ -12,6 +13,8 @@ export interface EngineView {
   activeJobs(): number;
   /** Live members of the cluster (instances on this database), this one included, as of its last heartbeat. */
   liveMembers(): number;
+  /** The cluster's work waiting for an instance, read from the database at the scrape. */
+  backlog(): Promise<Backlog>;
 }
 
 /**
