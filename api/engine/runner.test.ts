@@ -73,6 +73,23 @@ function heldRows(store: RunnerStore, release: () => void) {
   return { runner, working };
 }
 
+/** A runner over `store` with room for 10 rows, jobs from a form urgent, and every row held until the test ends it (`held`). No poll. */
+function formFirst(store: RunnerStore) {
+  const held: (() => void)[] = [];
+  const runner = new Runner({
+    store,
+    processRow: () => new Promise<void>((resolve) => held.push(resolve)),
+    urgent: (j) => j.pipeline?.source === 'form',
+    onError: (err) => {
+      throw err;
+    },
+    engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+    clock: systemClock,
+    workerId: 'w',
+  });
+  return { runner, held };
+}
+
 describe('Runner', () => {
   it('claims more as room frees while a job has due rows, and stops asking once it has none', async () => {
     const { store, claims, finished, release } = storeOf(30);
@@ -175,18 +192,7 @@ describe('Runner', () => {
       heartbeat: async () => {},
       finishJobIfDone: async () => false,
     };
-    const held: (() => void)[] = [];
-    const runner = new Runner({
-      store,
-      processRow: () => new Promise<void>((resolve) => held.push(resolve)),
-      urgent: (j) => j.pipeline?.source === 'form',
-      onError: (err) => {
-        throw err;
-      },
-      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
-      clock: systemClock,
-      workerId: 'w',
-    });
+    const { runner, held } = formFirst(store);
     runner.start();
     for (let i = 0; i < 20 && held.length < 10; i++) await tick();
     expect(claimed.filter((j) => j === bulk.id)).toHaveLength(10);
@@ -225,18 +231,7 @@ describe('Runner', () => {
         return new Promise<boolean>((resolve) => checksOut.push(() => resolve(false)));
       },
     };
-    const held: (() => void)[] = [];
-    const runner = new Runner({
-      store,
-      processRow: () => new Promise<void>((resolve) => held.push(resolve)),
-      urgent: (j) => j.pipeline?.source === 'form',
-      onError: (err) => {
-        throw err;
-      },
-      engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
-      clock: systemClock,
-      workerId: 'w',
-    });
+    const { runner, held } = formFirst(store);
     runner.start();
     for (let i = 0; i < 20 && passesHeld.length === 0; i++) await tick();
     expect(passesHeld).toHaveLength(1);
