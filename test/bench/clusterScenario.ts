@@ -6,13 +6,21 @@
  * faster than the providers allow; the figure is that they are not slower
  * than one. test/cluster/flow.test.ts runs the same job for its assertions
  * (peak in flight ≤ documented, no 429).
+ *
+ * Then what going through sqld costs: the same job with the instances
+ * reaching sqld through a counting proxy (each HTTP request one round trip:
+ * libSQL's client sends a statement or a batch per request), less what the
+ * cluster sends idle (heartbeats, polls) over as long; and cached `POST
+ * /v1/enrich` lookups of the job's inputs spread over 1 and over 2 instances.
  */
 import { createClient } from '@libsql/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'undici';
 import { startSimServer } from '../../api/demo/simServer.js';
 import { startSqld } from '../cluster/sqld.js';
+import { startForwardingProxy } from '../helpers/forwardingProxy.js';
 import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { figure, heading, num, out } from './report.js';
@@ -51,6 +59,17 @@ export interface ClusterRun {
   peakPerSecond: Record<string, number>;
   tooMany: number;
   killedOne: boolean;
+  /** With `countRoundTrips`: requests to sqld during the job, and at idle per second (measured over the settle). */
+  roundTrips?: { job: number; idlePerSecond: number; seconds: number };
+  /** With `cachedLookups`: the job's inputs looked up again, spread over the instances. */
+  cached?: { perSecond: number; requests: number; errors: number };
+}
+
+/** Cached lookups: `loops` concurrent loops over the instances in turn, for `ms` after a warm-up of `warmMs`. */
+export interface CachedLookups {
+  loops: number;
+  warmMs: number;
+  ms: number;
 }
 
 /**
@@ -67,6 +86,8 @@ export async function runClusterJob(opts: {
   killAt?: number;
   settleMs?: number;
   timeoutMs?: number;
+  countRoundTrips?: boolean;
+  cachedLookups?: CachedLookups;
 }): Promise<ClusterRun> {
   const providers = opts.providers ?? CLUSTER_PROVIDERS;
   const dir = mkdtempSync(join(tmpdir(), 'cascade-cluster-flow-'));
@@ -74,10 +95,12 @@ export async function runClusterJob(opts: {
   const sim = await startSimServer(simProviders(providers));
   const spawned: Spawned[] = [];
   const db = createClient({ url: sqld.url });
+  let roundTrips = 0;
+  const proxy = opts.countRoundTrips ? await startForwardingProxy(sqld.url, { beforeForward: () => void roundTrips++ }) : undefined;
   try {
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80], maxRetryAfterMs: 2000 } })));
-    const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: KEY };
+    const env = { CASCADE_CONFIG: configPath, CASCADE_DB: proxy?.url ?? sqld.url, CASCADE_BOOTSTRAP_KEY: KEY };
     spawned.push(...(await Promise.all(Array.from({ length: opts.instances }, () => spawnServer(env)))));
     const until = async (what: string, cond: () => Promise<boolean>, ms = opts.timeoutMs ?? 120_000) => {
       const giveUpAt = performance.now() + ms;
@@ -101,9 +124,12 @@ export async function runClusterJob(opts: {
       const rs = await db.execute('SELECT min(heartbeat_at) - max(started_at) AS d FROM members');
       return Number(rs.rows[0]!.d) > 0;
     });
+    const idleFrom = { at: performance.now(), trips: roundTrips };
     if (opts.settleMs) await new Promise((r) => setTimeout(r, opts.settleMs));
+    const idlePerSecond = (roundTrips - idleFrom.trips) / ((performance.now() - idleFrom.at) / 1000);
 
     const first = spawned[0]!;
+    const tripsBefore = roundTrips;
     const startedAt = performance.now();
     const { id: jobId } = await call(first, '/v1/jobs', { fields: ['company.name', 'company.employees'], rows: domainRows(domains(opts.rows)) });
     let killedOne = false;
@@ -118,6 +144,8 @@ export async function runClusterJob(opts: {
       return job.status !== 'running';
     });
     const seconds = (performance.now() - startedAt) / 1000;
+    const jobTrips = roundTrips - tripsBefore;
+    const cached = opts.cachedLookups ? await lookUpAgain(spawned, opts.rows, opts.cachedLookups) : undefined;
 
     const peakPerSecond: Record<string, number> = {};
     for (const p of providers) {
@@ -144,13 +172,49 @@ export async function runClusterJob(opts: {
       peakPerSecond,
       tooMany: sim.requests.filter((r) => r.status === 429).length,
       killedOne,
+      ...(proxy ? { roundTrips: { job: jobTrips, idlePerSecond, seconds } } : {}),
+      ...(cached ? { cached } : {}),
     };
   } finally {
     for (const s of spawned) s.child.kill('SIGKILL');
+    await proxy?.close();
     db.close();
     await sim.close();
     sqld.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The job's inputs looked up again through POST /v1/enrich (all cached), `loops` at a time, the loops spread over the instances. */
+async function lookUpAgain(spawned: Spawned[], rows: number, o: CachedLookups): Promise<NonNullable<ClusterRun['cached']>> {
+  const bodies = domains(rows).map((d) => JSON.stringify({ input: { domain: d }, fields: ['company.name', 'company.employees'] }));
+  const pools = spawned.map((s) => new Pool(s.url, { connections: Math.ceil(o.loops / spawned.length), pipelining: 1 }));
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  let requests = 0;
+  let errors = 0;
+  const drive = async (ms: number, counted: boolean) => {
+    const until = performance.now() + ms;
+    await Promise.all(
+      Array.from({ length: o.loops }, async (_, loop) => {
+        const pool = pools[loop % pools.length]!;
+        for (let i = loop; performance.now() < until; i += o.loops) {
+          const res = await pool.request({ path: '/v1/enrich', method: 'POST', headers, body: bodies[i % bodies.length] });
+          await res.body.dump();
+          if (!counted) continue;
+          requests++;
+          if (res.statusCode !== 200) errors++;
+        }
+      }),
+    );
+  };
+  try {
+    // The warm-up also brings each instance's hot cache up from the database.
+    await drive(o.warmMs, false);
+    const started = performance.now();
+    await drive(o.ms, true);
+    return { perSecond: requests / ((performance.now() - started) / 1000), requests, errors };
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
   }
 }
 
@@ -160,7 +224,13 @@ export function describeRun(r: ClusterRun): string {
       ([id, n]) => `${id} ${n}/${r.documented[id]?.concurrency ?? '-'} in flight, ${r.peakPerSecond[id]}/${r.documented[id]?.ratePerSecond ?? '-'} per second`,
     )
     .join('; ');
-  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (bound ${num(r.bound, 0)}), peak ${peaks}, 429s ${r.tooMany}`;
+  const trips = r.roundTrips
+    ? `; sqld round trips: ${num(r.roundTrips.job)} during the job (${(r.roundTrips.job / r.rows).toFixed(2)} a row), idle ${num(r.roundTrips.idlePerSecond, 1)}/s (${((r.roundTrips.idlePerSecond * r.roundTrips.seconds) / r.rows).toFixed(2)} a row of it)`
+    : '';
+  const cached = r.cached
+    ? `; cached lookups ${num(r.cached.perSecond)} req/s (${num(r.cached.requests)}${r.cached.errors ? `, ${r.cached.errors} not 200` : ''})`
+    : '';
+  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (bound ${num(r.bound, 0)}), peak ${peaks}, 429s ${r.tooMany}${trips}${cached}`;
 }
 
 /** The bench part: 1 then 3 instances, `runs` times each, alternating. */
@@ -174,11 +244,23 @@ export async function runClusterScenario(runs = Number(process.env.BENCH_CLUSTER
       out(`  ${describeRun(r)}`);
       all.push(r);
     }
+  heading('Cluster: what sqld costs (round trips per row, through a counting proxy) and cached lookups over 1 and 2 instances');
+  for (const instances of [1, 3]) {
+    const r = await runClusterJob({ instances, rows, settleMs: 4500, countRoundTrips: true });
+    out(`  ${describeRun(r)}`);
+    all.push(r);
+  }
+  for (let i = 0; i < runs; i++)
+    for (const instances of [1, 2]) {
+      const r = await runClusterJob({ instances, rows, settleMs: 4500, cachedLookups: { loops: 64, warmMs: 1000, ms: 5000 } });
+      out(`  ${describeRun(r)}`);
+      all.push(r);
+    }
   return all;
 }
 
 export function reportCluster(runs: ClusterRun[]): void {
-  const of = (n: number) => runs.filter((r) => r.instances === n);
+  const of = (n: number) => runs.filter((r) => r.instances === n && !r.roundTrips && !r.cached);
   const ratio = (r: ClusterRun) => (r.rowsPerSecond / r.bound).toFixed(3);
   out('  Cluster, bulk rows/s ÷ provider-limited bound');
   figure('  1 instance', of(1).map(ratio).join(', '));
@@ -188,4 +270,14 @@ export function reportCluster(runs: ClusterRun[]): void {
     runs.map((r) => `${r.tooMany}, ${Math.max(...Object.entries(r.peakInflight).map(([id, n]) => n - (r.documented[id]?.concurrency ?? n)))}`).join('; '),
     '0, <= 0',
   );
+  for (const r of runs.filter((x) => x.roundTrips)) {
+    const t = r.roundTrips!;
+    figure(
+      `  sqld round trips a row, ${r.instances} instance(s)`,
+      `${(t.job / r.rows).toFixed(2)} (idle share ${((t.idlePerSecond * t.seconds) / r.rows).toFixed(2)})`,
+    );
+  }
+  const cachedOf = (n: number) => runs.filter((r) => r.instances === n && r.cached).map((r) => num(r.cached!.perSecond));
+  figure('  cached lookups req/s, 1 instance', cachedOf(1).join(', '));
+  figure('  cached lookups req/s, 2 instances', cachedOf(2).join(', '));
 }
