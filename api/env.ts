@@ -31,14 +31,29 @@ export const EnvSchema = z.object({
   CASCADE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   CASCADE_ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'json']).optional(),
   CASCADE_ALERT_CHECK_MS: positive,
+  /**
+   * The key OAuth tokens are sealed with in the database (AES-256-GCM), so any instance of a cluster can write a job's
+   * rows: 32 random bytes, base64 (`openssl rand -base64 32`). A secret: read here only, never logged or echoed.
+   */
+  CASCADE_TOKEN_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64')
+    .transform((s) => Buffer.from(s, 'base64'))
+    .refine((key) => key.length === 32, '32 bytes (base64 of `openssl rand -base64 32`)')
+    .optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Variables whose value an error message must not quote. */
+const SECRETS = new Set(['CASCADE_TOKEN_KEY']);
 
 /** The environment's settings, or a ConfigError naming each variable that is wrong. */
 export function parseEnv(env: NodeJS.ProcessEnv): Env {
   const known = Object.fromEntries(Object.keys(EnvSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
   const parsed = EnvSchema.safeParse(known);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message} (got "${String(env[String(i.path[0])])}")`);
+  const lines = parsed.error.issues.map(
+    (i) => `${formatPath(i.path)}: ${i.message} ${SECRETS.has(String(i.path[0])) ? '(value not shown)' : `(got "${String(env[String(i.path[0])])}")`}`,
+  );
   throw new ConfigError(lines.join('\n'));
 }

@@ -92,7 +92,8 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
   });
   engine.start();
-  writeBack.start();
+  // Sheet writers share jobs by leases and Google's quotas by shares, as members of the engine's cluster.
+  writeBack.start({ memberId: engine.workerId, liveMembers: () => engine.diagnostics.liveMembers().map((m) => m.id) });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,

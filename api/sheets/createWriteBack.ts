@@ -11,6 +11,7 @@ import { duplicateRef } from './columns.js';
 import { Credentials } from './credentials.js';
 import type { SheetsOptions } from './options.js';
 import type { WriteBack } from './port.js';
+import { TokenCipher } from './tokenCipher.js';
 import { SheetWriter, type WriterStats } from './writer.js';
 
 export interface WriteBackDeps {
@@ -30,7 +31,8 @@ const ROW_NUMBER = /^[1-9]\d{0,6}$/;
 export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: SheetWriter; stats(): WriterStats } {
   const store = writesStore(deps.database.db);
   const rows = rowsStore(deps.database.db);
-  const credentials = new Credentials(deps.options.serviceAccountKeyFile);
+  const tokenKey = deps.options.tokenKey;
+  const credentials = new Credentials(deps.options.serviceAccountKeyFile, tokenKey && new TokenCipher(tokenKey));
   const writer = new SheetWriter({
     store,
     credentials,
@@ -95,8 +97,8 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
         credential: accessToken ? 'oauth' : 'service_account',
         userKey: target.userKey ?? null,
         createdAt: deps.clock.now(),
+        token: accessToken ? credentials.setToken(job.id, accessToken) : null,
       });
-      if (accessToken) credentials.setToken(job.id, accessToken);
     },
     async detach(jobId) {
       credentials.forget(jobId);
@@ -110,7 +112,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
       const t = await requireTarget(jobId);
       if (t.credential !== 'oauth')
         throw new CascadeError('invalid_body', 'this job writes with the server’s service account; it takes no token', 'accessToken');
-      credentials.setToken(jobId, accessToken);
+      await store.saveToken(jobId, credentials.setToken(jobId, accessToken));
       await store.resume(jobId);
       writer.wake();
     },
@@ -138,7 +140,7 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
             : null,
       };
     },
-    start: () => writer.start(),
+    start: (membership) => writer.start(membership),
     stop: () => writer.stop(),
   };
 }

@@ -26,6 +26,10 @@ export interface SheetsOptions {
   /** Tries per request before it is left for the next round (the rows stay pending). */
   maxAttempts: number;
   requestTimeoutMs: number;
+  /** How long a writer's lease on a job's target lasts unrenewed; renewed every third of it. Death is noticed sooner (the cluster's dead-after). */
+  leaseMs: number;
+  /** Seals OAuth tokens in the database (`CASCADE_TOKEN_KEY`, 32 bytes); without it a token stays in the memory of the instance that received it. */
+  tokenKey?: Buffer;
 }
 
 export const DEFAULT_SHEETS_OPTIONS: SheetsOptions = {
@@ -43,6 +47,7 @@ export const DEFAULT_SHEETS_OPTIONS: SheetsOptions = {
   backoffMs: [1_000, 64_000],
   maxAttempts: 6,
   requestTimeoutMs: 60_000,
+  leaseMs: 30_000,
 };
 
 /** Write-back settings from the parsed environment: Google's defaults where a variable is unset. */
@@ -57,5 +62,6 @@ export function sheetsOptionsFromEnv(env: Env): SheetsOptions {
     ...set('readsPerMinutePerUser', env.CASCADE_SHEETS_READS_PER_USER),
     ...set('readsPerMinutePerProject', env.CASCADE_SHEETS_READS_PER_PROJECT),
     ...set('dashboardEveryMs', env.CASCADE_SHEETS_DASHBOARD_MS),
+    ...set('tokenKey', env.CASCADE_TOKEN_KEY),
   };
 }

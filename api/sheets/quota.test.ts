@@ -125,4 +125,20 @@ describe('QuotaScheduler', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(order).toEqual(['bob', 'alice', 'after']);
   });
+  it('keeps to a smaller share once set (a member joined the cluster): slots out stay out, new ones wait under the new figure', async () => {
+    start(4, 100);
+    for (const n of ['a', 'b', 'c']) void ask(n, alice);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['a', 'b', 'c']);
+    // Two members now: this one's share of the user's 4 is 2, and three slots are out.
+    s.setLimits({ perUser: 2, perProject: 50 });
+    void ask('d', alice);
+    await vi.advanceTimersByTimeAsync(0);
+    slot('a').release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['a', 'b', 'c']);
+    slot('b').release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+  });
 });

@@ -54,9 +54,15 @@ export class QuotaScheduler {
   granted = 0;
 
   constructor(
-    private readonly limits: { perUser: number; perProject: number; windowMs: number },
+    private limits: { perUser: number; perProject: number; windowMs: number },
     private readonly clock: Clock,
   ) {}
+
+  /** New quotas (this instance's share, as the cluster changes): slots out stay out; new ones wait until under the new figures. */
+  setLimits(limits: { perUser: number; perProject: number }): void {
+    this.limits = { ...this.limits, ...limits };
+    this.pump();
+  }
 
   /** Resolves with a slot once it is the caller's. Rejects if `signal` aborts first. */
   acquire(ticket: QuotaTicket, signal?: AbortSignal): Promise<QuotaSlot> {

@@ -18,11 +18,27 @@ import { QuotaScheduler, type QuotaSlot, type QuotaTicket } from './quota.js';
 import { rowCells } from './rowCells.js';
 import { statusFormatRequests } from './statusText.js';
 import { doublingBackoff } from '../flow/backoff.js';
+import { shareOf } from '../flow/clusterFlow.js';
+import type { WriterMembership } from './port.js';
 
 /** What the writer may do to the database (the sheet-writes port); it never writes SQL itself. */
 export type WriterStore = Pick<
   WritesStore,
-  'activeTargets' | 'saveLayout' | 'recordError' | 'clearError' | 'settle' | 'unanchored' | 'markAnchored' | 'pending' | 'markWritten' | 'markOrphaned'
+  | 'activeTargets'
+  | 'claimTargets'
+  | 'renewTargets'
+  | 'releaseTargets'
+  | 'beginWrite'
+  | 'endWrite'
+  | 'dropToken'
+  | 'saveLayout'
+  | 'recordError'
+  | 'clearError'
+  | 'settle'
+  | 'unanchored'
+  | 'markAnchored'
+  | 'pending'
+  | 'markOrphaned'
 >;
 
 export interface WriterDeps {
@@ -66,7 +82,12 @@ export interface WriterStats {
   rowsWritten: number;
   retries: number;
   quotaWaitMs: number;
+  /** Rows of a request in doubt at a takeover that Google was found to hold already: recorded written, not sent again. */
+  rowsFoundWritten: number;
 }
+
+/** This writer no longer holds the job's lease: another member writes it now. */
+class LeaseLost extends Error {}
 
 /**
  * Writes finished rows into their sheets. One task per job at a time; every
@@ -75,6 +96,27 @@ export interface WriterStats {
  * (row developer metadata) as soon as it is seen, so results follow rows
  * the user sorts, inserts or deletes; a row whose anchor is gone is orphaned,
  * never written elsewhere.
+ *
+ * In a cluster every instance runs a writer, and a job is written by the
+ * one holding its target's lease (schema/writes.ts): a writer takes free
+ * leases at each pass, renews its own every third of `leaseMs`, and hands
+ * them back at a clean stop. One whose holder was declared dead is free
+ * as soon as the cluster removed that member, not when the lease runs out.
+ * Each row write is begun under the lease in the database (beginWrite,
+ * which records its rows as in doubt); a writer that lost the lease sends
+ * nothing more, and one that takes over reads the rows in doubt back from
+ * the sheet rather than writing them twice.
+ *
+ * Google's quotas are per project and per user, whichever instance sends,
+ * so each writer keeps its share of both (shareOf: ÷ live members, the
+ * remainder to the first ids), as the providers' gates do: no database
+ * round trip per request, and the shares sum to the quota. A user's jobs
+ * may be written by several members at once, so the per-user quota is
+ * split too, although most of the time one member writes a user's job.
+ * Shares are per-minute figures set again when who is alive changes, so
+ * for the minute after a change the members' requests may sum past a quota
+ * (the window each one counted was under its old share); Google then
+ * answers 429 and the request is retried after a backoff, as with any 429.
  */
 export class SheetWriter {
   readonly writes: QuotaScheduler;
@@ -88,7 +130,13 @@ export class SheetWriter {
     rowsWritten: 0,
     retries: 0,
     quotaWaitMs: 0,
+    rowsFoundWritten: 0,
   };
+  /** The targets this writer holds the lease of, as of its last pass or renewal. */
+  private held = new Set<string>();
+  private membership: WriterMembership | undefined;
+  private sharedBy = '';
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly busy = new Map<string, Promise<void>>();
   private readonly firstPendingAt = new Map<string, number>();
   private readonly lastDashboard = new Map<string, number>();
@@ -109,18 +157,48 @@ export class SheetWriter {
     this.reads = new QuotaScheduler({ perUser: o.readsPerMinutePerUser, perProject: o.readsPerMinutePerProject, windowMs: o.quotaWindowMs }, deps.clock);
   }
 
-  start(): void {
+  start(membership: WriterMembership): void {
+    this.membership = membership;
     this.timer = setInterval(() => this.wake(), this.deps.options.pollMs);
+    this.renewTimer = setInterval(() => void this.renew(), this.deps.options.leaseMs / 3);
     this.wake();
   }
 
-  /** Stops starting work and waits for requests in flight; rows not yet accepted stay pending in the database. */
+  /** Stops starting work and waits for requests in flight, then hands its leases back; rows not yet accepted stay pending in the database. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.renewTimer);
     this.stopping.abort(new Error('shutting down'));
     await Promise.allSettled([...this.busy.values()]);
     this.writes.close();
     this.reads.close();
+    if (this.membership) await this.deps.store.releaseTargets(this.membership.memberId);
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      this.held = new Set(await this.deps.store.renewTargets(this.member, this.deps.options.leaseMs));
+    } catch (err) {
+      // The next pass claims again what is still free; a lease lost meanwhile stops its writes at beginWrite.
+      this.deps.log('sheet writer lease renewal failed', { err: String(err) });
+    }
+  }
+
+  private get member(): string {
+    if (!this.membership) throw new Error('sheet writer not started');
+    return this.membership.memberId;
+  }
+
+  /** Sets both schedulers to this member's share of Google's quotas, when who is alive changed. */
+  private share(): void {
+    const live = this.membership!.liveMembers();
+    const key = [...live].sort().join();
+    if (key === this.sharedBy) return;
+    this.sharedBy = key;
+    const o = this.deps.options;
+    const part = (total: number) => shareOf(total, live, this.member);
+    this.writes.setLimits({ perUser: part(o.writesPerMinutePerUser), perProject: part(o.writesPerMinutePerProject) });
+    this.reads.setLimits({ perUser: part(o.readsPerMinutePerUser), perProject: part(o.readsPerMinutePerProject) });
   }
 
   wake(): void {
@@ -128,8 +206,25 @@ export class SheetWriter {
   }
 
   private async tick(): Promise<void> {
-    for (const t of await this.deps.store.activeTargets()) {
-      if (this.busy.has(t.jobId) || t.paused || this.stopping.signal.aborted) continue;
+    this.share();
+    const self = this.member;
+    const targets = (await this.deps.store.activeTargets()).filter((t) => !t.paused);
+    const free = targets.filter((t) => t.claimable && !this.busy.has(t.jobId));
+    const won = free.length
+      ? await this.deps.store.claimTargets(
+          free.map((t) => t.jobId),
+          self,
+          this.deps.options.leaseMs,
+        )
+      : [];
+    for (const w of won) {
+      this.held.add(w.jobId);
+      const t = targets.find((x) => x.jobId === w.jobId);
+      if (t) t.inDoubt = w.inDoubt;
+    }
+    for (const t of targets) {
+      if (t.writerId !== self && !won.some((w) => w.jobId === t.jobId)) this.held.delete(t.jobId);
+      if (!this.held.has(t.jobId) || this.busy.has(t.jobId) || this.stopping.signal.aborted) continue;
       const task = this.run(t).finally(() => this.busy.delete(t.jobId));
       this.busy.set(t.jobId, task);
     }
@@ -140,14 +235,14 @@ export class SheetWriter {
     const cred = credentials.for(t);
     if (!cred) {
       if (t.lastErrorCode !== 'google_unauthorized') {
-        const message = 'no Google access token for this job (it expired, was revoked, or the API restarted); send a fresh one with PUT /v1/jobs/{id}/token';
-        await store.recordError(t.jobId, { code: 'google_unauthorized', message, paused: false }, clock.now());
+        await store.recordError(t.jobId, { code: 'google_unauthorized', message: credentials.missing(t), paused: false }, clock.now());
       }
       return;
     }
     const ctx: Ctx = { t, fields: t.fields, api: this.api(cred.auth), cred, ticket: { workspace: t.workspaceId, user: cred.user } };
     try {
       const layout = t.layout ?? (await this.lock(t.spreadsheetId, () => this.prepare(ctx)));
+      if (t.inDoubt) await this.resolveDoubt(ctx, layout, t.inDoubt);
       await this.anchorAll(ctx, layout);
       while (await this.due(ctx)) await this.write(ctx, layout);
       const settling = t.jobStatus !== 'running' && (await store.unanchored(t.jobId, 1)).length === 0 && (await store.pending(t.jobId, 1)).length === 0;
@@ -156,13 +251,62 @@ export class SheetWriter {
       else if (t.lastErrorCode) await store.clearError(t.jobId);
     } catch (err) {
       if (this.stopping.signal.aborted) return;
+      if (err instanceof LeaseLost) {
+        this.held.delete(t.jobId);
+        this.deps.log('sheet writer lease lost; another member writes the job', { job: t.jobId });
+        return;
+      }
       await this.failed(ctx, classify(err));
     }
+  }
+
+  /**
+   * The member before this one began a write request and was not heard of
+   * after (it died, or stalled past its lease): Google may hold those rows
+   * or not. They are read back by their anchors, and each row whose cells
+   * are what would be written (at the version in doubt, still its latest)
+   * is recorded written; the rest stay pending and are written as usual.
+   */
+  private async resolveDoubt(ctx: Ctx, layout: SheetLayout, doubt: { seq: number; version: number }[]): Promise<void> {
+    const { t, api, fields } = ctx;
+    const versions = new Map(doubt.map((d) => [d.seq, d.version]));
+    const rows = (await this.deps.store.pending(t.jobId, this.deps.options.maxRowsPerRequest)).filter((r) => versions.get(r.seq) === r.version);
+    let found: PendingWrite[] = [];
+    if (rows.length) {
+      const key = rowMetadataKey(t.jobId);
+      const res = await this.call(ctx, 'read', () =>
+        api.spreadsheets.values.batchGetByDataFilter({
+          spreadsheetId: t.spreadsheetId,
+          requestBody: {
+            dataFilters: rows.map((r) => ({ developerMetadataLookup: { metadataKey: key, metadataValue: r.key, locationType: 'ROW' } })),
+            majorDimension: 'ROWS',
+            valueRenderOption: 'UNFORMATTED_VALUE',
+          },
+        }),
+      );
+      const cells = new Map<string, unknown[]>();
+      for (const v of res.data.valueRanges ?? []) {
+        const k = v.dataFilters?.[0]?.developerMetadataLookup?.metadataValue;
+        if (k != null) cells.set(k, v.valueRange?.values?.[0] ?? []);
+      }
+      found = rows.filter((r) => {
+        const have = cells.get(r.key);
+        return have !== undefined && rowCells(this.deps.toResult(r, fields), fields, layout).every((c, i) => c === null || have[i] === c);
+      });
+    }
+    await this.deps.store.endWrite(
+      t.jobId,
+      this.member,
+      found.map((r) => ({ seq: r.seq, version: r.version })),
+    );
+    this.stats.rowsFoundWritten += found.length;
+    this.deps.log('sheet write in doubt at a takeover, read back', { job: t.jobId, inDoubt: doubt.length, foundWritten: found.length });
   }
 
   private async failed(ctx: Ctx, f: SheetsFailure): Promise<void> {
     const { t } = ctx;
     if (f.kind === 'unauthorized' && ctx.cred.token) this.deps.credentials.dropToken(t.jobId, ctx.cred.token);
+    if (f.kind === 'unauthorized' && ctx.cred.sealed) await this.deps.store.dropToken(t.jobId, ctx.cred.sealed);
     // A write past the grid means the sheet changed shape (columns deleted): place the columns again.
     if (f.kind === 'grid') await this.deps.store.saveLayout(t.jobId, null);
     await this.deps.store.recordError(t.jobId, { code: f.code, message: f.message, paused: f.pauses }, this.deps.clock.now());
@@ -203,6 +347,8 @@ export class SheetWriter {
     const { options, random = Math.random, clock } = this.deps;
     const scheduler = kind === 'read' ? this.reads : this.writes;
     for (let attempt = 1; ; attempt++) {
+      // Anchors, columns and the dashboard are written only by the lease's holder too (row writes check it in the database).
+      if (kind === 'write' && !this.held.has(ctx.t.jobId)) throw new LeaseLost();
       const asked = clock.now();
       const slot = await scheduler.acquire(ctx.ticket, this.stopping.signal);
       this.stats.quotaWaitMs += clock.now() - asked;
@@ -211,6 +357,7 @@ export class SheetWriter {
         return await fn((request) => slot.send(request));
       } catch (err) {
         slot.release();
+        if (err instanceof LeaseLost) throw err;
         const f = classify(err);
         if ((f.kind !== 'quota' && f.kind !== 'transient') || attempt >= options.maxAttempts) throw f;
         const ms = doublingBackoff(attempt, options.backoffMs, random);
@@ -342,6 +489,14 @@ export class SheetWriter {
         bytes += size;
       }
       if (data.length === 0) return { taken, matched: new Set<string>() };
+      if (
+        !(await this.deps.store.beginWrite(
+          t.jobId,
+          this.member,
+          taken.map((r) => ({ seq: r.seq, version: r.version })),
+        ))
+      )
+        throw new LeaseLost();
       this.stats.writeRequests++;
       const res = await send(() =>
         api.spreadsheets.values.batchUpdateByDataFilter({ spreadsheetId: t.spreadsheetId, requestBody: { valueInputOption: 'RAW', data } }),
@@ -356,8 +511,9 @@ export class SheetWriter {
     this.firstPendingAt.delete(t.jobId);
     const written = sent.taken.filter((r) => sent.matched.has(r.key));
     const lost = sent.taken.filter((r) => !sent.matched.has(r.key));
-    await this.deps.store.markWritten(
+    await this.deps.store.endWrite(
       t.jobId,
+      this.member,
       written.map((r) => ({ seq: r.seq, version: r.version })),
     );
     this.stats.rowsWritten += written.length;

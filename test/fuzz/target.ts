@@ -42,6 +42,8 @@ const OWNERS = [
 ];
 
 const WEBHOOK_SECRET = 'whsec_dGVzdC1zaWduaW5nLWtleQ==';
+/** OAuth tokens are sealed in the database under this key, as a cluster runs; the same at every boot, so a restart opens them. */
+const TOKEN_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** The fakes of the pipeline's external services (test/fakes), on 127.0.0.1. */
 interface PipelineFakes {
@@ -270,6 +272,7 @@ export class FuzzTarget {
       CASCADE_BOOTSTRAP_KEY: KEY_A,
       CASCADE_SHEETS_URL: this.sheets.url,
       CASCADE_SHEETS_DASHBOARD_MS: '500',
+      CASCADE_TOKEN_KEY: TOKEN_KEY,
       ...pipelineEnv(this.fakes),
     });
     this.server = server;

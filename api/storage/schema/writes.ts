@@ -12,8 +12,16 @@ export interface SheetLayout {
 }
 
 /**
- * A job's Google Sheets target. The Google credential is not here: an OAuth
- * token lives in memory only, so after a restart writing waits for a fresh one.
+ * A job's Google Sheets target. An OAuth token is here only sealed
+ * (AES-256-GCM under CASCADE_TOKEN_KEY, api/sheets/tokenCipher.ts), so
+ * whichever instance writes can use it; without that key it lives in the
+ * memory of the instance that received it, and after a restart writing
+ * waits for a fresh one.
+ *
+ * Invariant: at most one instance writes a target at a time, the holder of
+ * its writer lease (`writer_id` until `writer_until`, on the database's
+ * clock). A lease is taken when it has no holder, ran out, or its holder is
+ * no longer a member of the cluster (declared dead, or stopped).
  */
 export const sheetTargets = sqliteTable('sheet_targets', {
   jobId: text('job_id').primaryKey(),
@@ -35,6 +43,18 @@ export const sheetTargets = sqliteTable('sheet_targets', {
   /** When every finished row was written and the dashboard refreshed; the target is idle until its job runs again. */
   settledAt: integer('settled_at'),
   createdAt: integer('created_at').notNull(),
+  /** The user's OAuth token, sealed (never plain text); null without CASCADE_TOKEN_KEY, or once Google refused it. */
+  token: text('token'),
+  /** The member (engine worker id) whose SheetWriter holds the lease, and until when (database clock, ms). */
+  writerId: text('writer_id'),
+  writerUntil: integer('writer_until'),
+  /**
+   * The rows of the write request being sent ([{seq, version}]), set under the
+   * lease before it leaves and cleared once Google's answer is recorded: a
+   * writer that takes the target over with this set reads those rows back
+   * rather than writing them again.
+   */
+  inDoubt: json<{ seq: number; version: number }[]>('in_doubt'),
 });
 
 /**

@@ -94,6 +94,18 @@ function route(method: string, rest: string): Route | undefined {
         ),
     };
   }
+  if (method === 'POST' && rest === '/values:batchGetByDataFilter') {
+    return {
+      kind: 'read',
+      endpoint: 'spreadsheets.values.batchGetByDataFilter',
+      run: (book, body) => ({
+        spreadsheetId: book.spreadsheetId,
+        valueRanges: (body.dataFilters ?? []).flatMap((f: DataFilter) =>
+          blocksOfFilter(book, f).map((b) => ({ valueRange: readBlock(b, body.valueRenderOption ?? undefined), dataFilters: [f] })),
+        ),
+      }),
+    };
+  }
   if (method === 'POST' && rest === '/developerMetadata:search') {
     return {
       kind: 'read',
