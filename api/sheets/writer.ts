@@ -209,7 +209,11 @@ export class SheetWriter {
     this.share();
     const self = this.member;
     const targets = (await this.deps.store.activeTargets()).filter((t) => !t.paused);
-    const free = targets.filter((t) => t.claimable && !this.busy.has(t.jobId));
+    // A target waiting for a token (its error says so) is taken only by a writer that has one for it: without
+    // CASCADE_TOKEN_KEY the instance that received the token, with it any instance whose key opens the stored one.
+    const free = targets.filter(
+      (t) => t.claimable && !this.busy.has(t.jobId) && (t.lastErrorCode !== 'google_unauthorized' || this.deps.credentials.for(t) !== undefined),
+    );
     const won = free.length
       ? await this.deps.store.claimTargets(
           free.map((t) => t.jobId),
@@ -237,6 +241,9 @@ export class SheetWriter {
       if (t.lastErrorCode !== 'google_unauthorized') {
         await store.recordError(t.jobId, { code: 'google_unauthorized', message: credentials.missing(t), paused: false }, clock.now());
       }
+      // Handed back, for a member that has a token for the job to take.
+      this.held.delete(t.jobId);
+      await store.releaseTargets(this.member, [t.jobId]);
       return;
     }
     const ctx: Ctx = { t, fields: t.fields, api: this.api(cred.auth), cred, ticket: { workspace: t.workspaceId, user: cred.user } };

@@ -58,8 +58,8 @@ export interface WritesStore {
   claimTargets(jobIds: readonly string[], writer: string, leaseMs: number): Promise<{ jobId: string; inDoubt: { seq: number; version: number }[] | null }[]>;
   /** Extends the leases `writer` still holds; returns the targets it holds. A lease that ran out is not renewed (claim it again). */
   renewTargets(writer: string, leaseMs: number): Promise<string[]>;
-  /** Hands back every lease `writer` holds (a clean stop): other members take them at once. */
-  releaseTargets(writer: string): Promise<void>;
+  /** Hands back the leases `writer` holds (all of them at a clean stop, or these jobs'): other members take them at once. */
+  releaseTargets(writer: string, jobIds?: readonly string[]): Promise<void>;
   /**
    * Records the rows of the write request about to be sent, if `writer` still
    * holds the lease; false when it does not, and nothing may be sent. One
@@ -168,8 +168,9 @@ export function writesStore(db: Db): WritesStore {
         RETURNING job_id`);
       return held.map((r) => r.job_id);
     },
-    async releaseTargets(writer) {
-      await db.run(sql`UPDATE sheet_targets SET writer_id = NULL, writer_until = NULL WHERE writer_id = ${writer}`);
+    async releaseTargets(writer, jobIds) {
+      const only = jobIds ? sql` AND job_id IN (SELECT value FROM json_each(${jsonText(jobIds)}))` : sql``;
+      await db.run(sql`UPDATE sheet_targets SET writer_id = NULL, writer_until = NULL WHERE writer_id = ${writer}${only}`);
     },
     async beginWrite(jobId, writer, rows) {
       const res = await db.run(sql`

@@ -59,6 +59,10 @@ it('frees a lease that ran out, and every lease of a member that stops cleanly',
   expect(await claimable()).toBe(true);
   expect(await store.renewTargets('m1', LEASE)).toEqual([]);
   expect(await store.claimTargets(['job_1'], 'm2', LEASE)).toHaveLength(1);
+  await store.releaseTargets('m1', ['job_1']);
+  expect(await store.findTarget('job_1')).toMatchObject({ writerId: 'm2' });
+  await store.releaseTargets('m2', ['job_2']);
+  expect(await store.findTarget('job_1')).toMatchObject({ writerId: 'm2' });
   await store.releaseTargets('m2');
   expect(await store.findTarget('job_1')).toMatchObject({ writerId: null, writerUntil: null });
   expect(await claimable()).toBe(true);
