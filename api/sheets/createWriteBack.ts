@@ -125,7 +125,9 @@ export function createWriteBack(deps: WriteBackDeps): WriteBack & { writer: Shee
       const t = await store.findTarget(job.id);
       if (!t) return undefined;
       const counts = await store.progress(job.id);
-      const waiting = t.paused || !credentials.for(t);
+      // Waiting for a token once the writer said it has none: without CASCADE_TOKEN_KEY the instance answering may
+      // lack a token that the instance writing holds.
+      const waiting = t.paused || (t.lastErrorCode === 'google_unauthorized' && !credentials.for(t));
       const settled = t.settledAt !== null && job.status !== 'running' && (job.finishedAt === null || t.settledAt >= job.finishedAt);
       return {
         state: settled ? 'done' : waiting ? 'paused' : 'writing',

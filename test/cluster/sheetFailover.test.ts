@@ -195,6 +195,8 @@ it('without CASCADE_TOKEN_KEY the token stays with the instance that received it
   const [one, two] = w.instances as [Spawned, Spawned];
   await until('a first row write', () => w.rowWrites().length > 0);
   expect((await w.db.execute('SELECT token FROM sheet_targets')).rows[0]!.token).toBeNull();
+  // Instance 2 has no token, yet reports the job writing: instance 1, which holds one, writes it.
+  expect((await w.api(two, `/v1/jobs/${w.jobId}`)).sheet.state).toBe('writing');
   await kill9(one);
 
   let job: any;
