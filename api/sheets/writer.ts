@@ -221,13 +221,12 @@ export class SheetWriter {
           this.deps.options.leaseMs,
         )
       : [];
-    for (const w of won) {
-      this.held.add(w.jobId);
-      const t = targets.find((x) => x.jobId === w.jobId);
-      if (t) t.inDoubt = w.inDoubt;
-    }
     for (const t of targets) {
-      if (t.writerId !== self && !won.some((w) => w.jobId === t.jobId)) this.held.delete(t.jobId);
+      const claimed = won.find((w) => w.jobId === t.jobId);
+      if (claimed) t.inDoubt = claimed.inDoubt;
+      // What the database says at each pass, so a renewal that raced a claim leaves nothing held unknown for long.
+      if (claimed || (t.writerId === self && !t.claimable)) this.held.add(t.jobId);
+      else this.held.delete(t.jobId);
       if (!this.held.has(t.jobId) || this.busy.has(t.jobId) || this.stopping.signal.aborted) continue;
       const task = this.run(t).finally(() => this.busy.delete(t.jobId));
       this.busy.set(t.jobId, task);
