@@ -12,7 +12,9 @@ async function main() {
   const env = parseEnv(process.env);
   const loaded = env.CASCADE_CONFIG ? await loadConfigFile(env.CASCADE_CONFIG, process.env) : undefined;
   const webhookUrl = env.CASCADE_ALERT_WEBHOOK_URL;
-  const log = createLog([...(loaded?.secrets ?? []), ...(env.CASCADE_BOOTSTRAP_KEY ? [env.CASCADE_BOOTSTRAP_KEY] : []), ...(webhookUrl ? [webhookUrl] : [])]);
+  // The secrets the environment holds, as they were given (the token key's base64 too, though nothing logs it).
+  const given = [env.CASCADE_BOOTSTRAP_KEY, webhookUrl, process.env.CASCADE_TOKEN_KEY].filter((s): s is string => Boolean(s));
+  const log = createLog([...(loaded?.secrets ?? []), ...given]);
   const options = {
     dbUrl: env.CASCADE_DB,
     dbAuthToken: env.CASCADE_DB_TOKEN,
