@@ -33,6 +33,22 @@ describe('parseEnv', () => {
       expect(() => parseEnv({ CASCADE_METRICS_TOKEN: weak })).toThrow(/^CASCADE_METRICS_TOKEN: .*\(got "/);
   });
 
+  it('takes a token key of 32 bytes in base64, and refuses another without quoting it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseEnv({ CASCADE_TOKEN_KEY: key }).CASCADE_TOKEN_KEY).toEqual(Buffer.alloc(32, 7));
+    expect(parseEnv({}).CASCADE_TOKEN_KEY).toBeUndefined();
+    for (const wrong of [Buffer.alloc(16, 7).toString('base64'), 'not base64 at all!', `${key}x`]) {
+      let said = '';
+      try {
+        parseEnv({ CASCADE_TOKEN_KEY: wrong });
+      } catch (err) {
+        said = (err as Error).message;
+      }
+      expect(said).toMatch(/^CASCADE_TOKEN_KEY: .*\(value not shown\)$/);
+      expect(said).not.toContain(wrong);
+    }
+  });
+
   it('answers any value of any variable with settings or a ConfigError, never anything else', () => {
     const names = fc.constantFrom(...Object.keys(EnvSchema.shape));
     fc.assert(
