@@ -95,15 +95,21 @@ export class Credentials {
     this.tokens.delete(jobId);
   }
 
+  /** The Google user whose per-user quota the job's requests spend, whether or not this instance can write it. */
+  userOf(target: CredentialTarget): string {
+    if (target.credential === 'service_account') return `sa:${this.serviceAccount?.email ?? ''}`;
+    // Without the add-on's opaque user key, each job counts as its own user: 429s then teach the true limit.
+    return `${target.workspaceId}:${target.userKey ?? `job:${target.jobId}`}`;
+  }
+
   /** The credential a job writes with now, or undefined while it waits for a token. */
   for(target: CredentialTarget): GoogleCredential | undefined {
     if (target.credential === 'service_account') {
-      return this.serviceAccount && { auth: this.serviceAccount.auth, user: `sa:${this.serviceAccount.email}` };
+      return this.serviceAccount && { auth: this.serviceAccount.auth, user: this.userOf(target) };
     }
     const t = this.cipher ? this.opened(target) : this.tokens.get(target.jobId);
     if (!t) return undefined;
-    // Without the add-on's opaque user key, each job counts as its own user: 429s then teach the true limit.
-    return { auth: t.auth, token: t.token, sealed: t.sealed, user: `${target.workspaceId}:${target.userKey ?? `job:${target.jobId}`}` };
+    return { auth: t.auth, token: t.token, sealed: t.sealed, user: this.userOf(target) };
   }
 
   /** With a key the stored token is the job's token: the copy opened here is used while it is the one stored. */

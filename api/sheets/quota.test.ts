@@ -141,4 +141,19 @@ describe('QuotaScheduler', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(order).toEqual(['a', 'b', 'c', 'd']);
   });
+
+  it("keeps a user's own quota where one is set (another member writes their jobs too), the others' whole", async () => {
+    start(2, 100);
+    const bob = { workspace: 'w1', user: 'bob' };
+    s.setUserLimits(new Map([['bob', 1]]));
+    for (const n of ['a1', 'a2', 'a3']) void ask(n, alice);
+    for (const n of ['b1', 'b2']) void ask(n, bob);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order.sort()).toEqual(['a1', 'a2', 'b1']);
+    // Bob's jobs are this member's alone again: his whole quota.
+    s.setUserLimits(new Map());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(order).toContain('b2');
+    expect(order).not.toContain('a3');
+  });
 });

@@ -58,9 +58,18 @@ export class QuotaScheduler {
     private readonly clock: Clock,
   ) {}
 
+  /** Users whose quota here is not `perUser` (a share of it, when other instances write their jobs too). */
+  private userLimits: ReadonlyMap<string, number> = new Map();
+
   /** New quotas (this instance's share, as the cluster changes): slots out stay out; new ones wait until under the new figures. */
   setLimits(limits: { perUser: number; perProject: number }): void {
     this.limits = { ...this.limits, ...limits };
+    this.pump();
+  }
+
+  /** Per-user quotas other than `perUser`, by user; a user not named has `perUser`. Same rule as setLimits. */
+  setUserLimits(limits: ReadonlyMap<string, number>): void {
+    this.userLimits = limits;
     this.pump();
   }
 
@@ -111,7 +120,8 @@ export class QuotaScheduler {
 
   /** When `user` may next send, or now. */
   private freeAt(user: string, now: number): number {
-    const { perUser, perProject, windowMs } = this.limits;
+    const { perProject, windowMs } = this.limits;
+    const perUser = this.userLimits.get(user) ?? this.limits.perUser;
     const mine = this.usedBy(user, now - windowMs);
     return Math.max(
       now,

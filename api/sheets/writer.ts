@@ -19,6 +19,7 @@ import { rowCells } from './rowCells.js';
 import { statusFormatRequests } from './statusText.js';
 import { doublingBackoff } from '../flow/backoff.js';
 import { shareOf } from '../flow/clusterFlow.js';
+import { userShares, userWriters } from './userShares.js';
 import type { WriterMembership } from './port.js';
 
 /** What the writer may do to the database (the sheet-writes port); it never writes SQL itself. */
@@ -108,15 +109,16 @@ class LeaseLost extends Error {}
  * the sheet rather than writing them twice.
  *
  * Google's quotas are per project and per user, whichever instance sends,
- * so each writer keeps its share of both (shareOf: ÷ live members, the
- * remainder to the first ids), as the providers' gates do: no database
- * round trip per request, and the shares sum to the quota. A user's jobs
- * may be written by several members at once, so the per-user quota is
- * split too, although most of the time one member writes a user's job.
- * Shares are per-minute figures set again when who is alive changes, so
- * for the minute after a change the members' requests may sum past a quota
- * (the window each one counted was under its old share); Google then
- * answers 429 and the request is retried after a backoff, as with any 429.
+ * so each writer keeps its share of both, as the providers' gates do (no
+ * database round trip per request; shareOf: the remainder to the first ids,
+ * so the shares sum to the quota). The project's is split ÷ live members.
+ * A user's is split only among the members writing that user's jobs, as the
+ * leases read at each pass show: most of the time one member writes a
+ * user's jobs, and keeps the whole of it. Shares are per-minute figures set
+ * again when who is alive or who writes changes, so for the minute after a
+ * change the members' requests may sum past a quota (the window each one
+ * counted was under its old share); Google then answers 429 and the request
+ * is retried after a backoff, as with any 429.
  */
 export class SheetWriter {
   readonly writes: QuotaScheduler;
@@ -189,7 +191,7 @@ export class SheetWriter {
     return this.membership.memberId;
   }
 
-  /** Sets both schedulers to this member's share of Google's quotas, when who is alive changed. */
+  /** Sets both schedulers to this member's share of Google's per-project quotas, when who is alive changed. */
   private share(): void {
     const live = this.membership!.liveMembers();
     const key = [...live].sort().join();
@@ -197,8 +199,25 @@ export class SheetWriter {
     this.sharedBy = key;
     const o = this.deps.options;
     const part = (total: number) => shareOf(total, live, this.member);
-    this.writes.setLimits({ perUser: part(o.writesPerMinutePerUser), perProject: part(o.writesPerMinutePerProject) });
-    this.reads.setLimits({ perUser: part(o.readsPerMinutePerUser), perProject: part(o.readsPerMinutePerProject) });
+    this.writes.setLimits({ perUser: o.writesPerMinutePerUser, perProject: part(o.writesPerMinutePerProject) });
+    this.reads.setLimits({ perUser: o.readsPerMinutePerUser, perProject: part(o.readsPerMinutePerProject) });
+  }
+
+  /**
+   * Splits each user's quota among the members writing that user's jobs (this
+   * one's, the leases it holds; another's, an unexpired lease): a user whose
+   * jobs only this member writes keeps the whole quota here.
+   */
+  private shareUsers(targets: ActiveTarget[]): void {
+    const writers = userWriters(
+      targets,
+      this.member,
+      (t) => this.held.has(t.jobId),
+      (t) => this.deps.credentials.userOf(t),
+    );
+    const o = this.deps.options;
+    this.writes.setUserLimits(userShares(writers, o.writesPerMinutePerUser, this.member));
+    this.reads.setUserLimits(userShares(writers, o.readsPerMinutePerUser, this.member));
   }
 
   wake(): void {
@@ -231,6 +250,7 @@ export class SheetWriter {
       const task = this.run(t).finally(() => this.busy.delete(t.jobId));
       this.busy.set(t.jobId, task);
     }
+    this.shareUsers(targets);
   }
 
   private async run(t: ActiveTarget): Promise<void> {
