@@ -185,6 +185,8 @@ describe('GET /metrics and the logs', () => {
     expect(sheetRequests.get('kind=write')).toBeGreaterThanOrEqual(1);
     expect(sheetRequests.get('kind=anchor')).toBeGreaterThanOrEqual(1);
     expect(values(text, 'cascade_sheets_retries_total').get('')).toBe(0);
+    // One instance, no takeover: nothing was in doubt.
+    expect(values(text, 'cascade_sheets_rows_found_written_total').get('')).toBe(0);
     expect(family(text, 'cascade_sheets_quota_wait_seconds_total').type).toBe('COUNTER');
 
     // The logs: JSON lines, no secret anywhere, each request's line tied to the id its client got.

@@ -176,6 +176,11 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
   sheetsCounter('cascade_sheets_retries_total', 'Google Sheets requests retried after a 429 or 5xx.', (s) => s.retries);
   sheetsCounter('cascade_sheets_quota_wait_seconds_total', 'Time requests waited for a slot of Google’s per-minute quotas.', (s) => s.quotaWaitMs / 1000);
   sheetsCounter('cascade_sheets_rows_written_total', 'Rows whose results Google accepted.', (s) => s.rowsWritten);
+  sheetsCounter(
+    'cascade_sheets_rows_found_written_total',
+    'Rows in doubt at a writer takeover that Google already held: read back, not written again.',
+    (s) => s.rowsFoundWritten,
+  );
 
   const engine: EngineMetrics = {
     callStarted(provider) {
