@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../api/config/load.js';
-import { startSimServer, type SimServer } from '../api/demo/simServer.js';
-import { startCascade, type Cascade } from '../api/server.js';
+import type { SimServer } from '../api/demo/simServer.js';
+import type { Cascade } from '../api/server.js';
 import { openDatabase } from '../api/storage/db.js';
 import { KEY_CACHE_TTL_MS, keysStore } from '../api/storage/keys.js';
-import { rawConfig, simProviders, type TestProvider } from './helpers/harness.js';
+import { startHarness, type Harness, type TestProvider } from './helpers/harness.js';
 
 const DAY = 86_400_000;
 const PROVIDERS: TestProvider[] = [{ id: 'firmo', fields: ['company.name'], costPerCall: 0.01 }];
@@ -18,33 +14,21 @@ const PROVIDERS: TestProvider[] = [{ id: 'firmo', fields: ['company.name'], cost
  * test moves forward to age answers.
  */
 describe('the cached path of POST /v1/enrich', () => {
+  let h: Harness;
   let sim: SimServer;
   let cascade: Cascade;
-  let dir: string;
   let keyA: string;
   let keyB: string;
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cascade-hotpath-'));
-    sim = await startSimServer(simProviders(PROVIDERS));
-    cascade = await startCascade({
-      config: parseConfig(rawConfig(sim.url, PROVIDERS), {}),
-      dbUrl: `file:${join(dir, 'cascade.db')}`,
-      port: 0,
-      host: '127.0.0.1',
-      log: () => {},
-      clock,
-    });
+    h = await startHarness(PROVIDERS, {}, { log: () => {}, clock });
+    ({ sim, cascade } = h);
     const keys = keysStore(cascade.database.db);
     keyA = await keys.create('ws-a', Date.now());
     keyB = await keys.create('ws-b', Date.now());
   });
-  afterAll(async () => {
-    await cascade.stop();
-    await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => h?.stop());
 
   async function enrich(key: string, domain: string) {
     const res = await fetch(`${cascade.url}/v1/enrich`, {
@@ -102,7 +86,7 @@ describe('the cached path of POST /v1/enrich', () => {
   });
 
   it('a key revoked by another process is refused once KEY_CACHE_TTL_MS has passed', async () => {
-    const url = `file:${join(dir, 'cascade.db')}`;
+    const url = h.dbUrl;
     let now = 1_000_000;
     const server = keysStore(cascade.database.db, () => now);
     const key = await server.create('ws-a', now);

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { rawConfig, simProviders, type TestProvider } from '../../test/helpers/harness.js';
-import { parseConfig } from '../config/load.js';
-import { startSimServer, type SimServer } from '../demo/simServer.js';
+import { startHarness, type Harness, type TestProvider } from '../../test/helpers/harness.js';
 import { createLog } from '../log.js';
-import { startCascade, type Cascade } from '../server.js';
+import type { Cascade } from '../server.js';
 import { validate } from './fastEnrich.js';
 import { keysStore } from '../storage/keys.js';
 
@@ -22,29 +17,17 @@ const PROVIDERS: TestProvider[] = [{ id: 'firmo', fields: ['company.name'], cost
  * same log line: status, body, headers, request id handling.
  */
 describe('POST /v1/enrich: the fast path answers as the chain does', () => {
-  let sim: SimServer;
+  let h: Harness;
   let cascade: Cascade;
-  let dir: string;
   let key: string;
   const lines: string[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cascade-fastenrich-'));
-    sim = await startSimServer(simProviders(PROVIDERS));
-    cascade = await startCascade({
-      config: parseConfig(rawConfig(sim.url, PROVIDERS), {}),
-      dbUrl: `file:${join(dir, 'cascade.db')}`,
-      port: 0,
-      host: '127.0.0.1',
-      log: createLog([], (l) => lines.push(l)),
-    });
+    h = await startHarness(PROVIDERS, {}, { log: createLog([], (l) => lines.push(l)) });
+    cascade = h.cascade;
     key = await keysStore(cascade.database.db).create('ws-fast', Date.now());
   });
-  afterAll(async () => {
-    await cascade?.stop();
-    await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => h?.stop());
 
   interface Sent {
     body?: string | Buffer;

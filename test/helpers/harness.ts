@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Field, InputKind } from '../../shared/index.js';
 import { parseConfig } from '../../api/config/load.js';
 import { startSimServer, type SimBehaviour, type SimProvider, type SimServer } from '../../api/demo/simServer.js';
-import { startCascade, type Cascade } from '../../api/server.js';
+import { startCascade, type Cascade, type CascadeOptions } from '../../api/server.js';
 import { keysStore } from '../../api/storage/keys.js';
 import { expectDocumented } from './openapiConformance.js';
 
@@ -76,7 +76,16 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(list: TestProvider[], extra: Record<string, unknown> = {}): Promise<Harness> {
+/**
+ * The real server on a libSQL file in a temp dir, the simulated providers and
+ * a key for workspace `ws-test`. `extra` goes into the config; `server` sets
+ * the server's log (none by default) and clock.
+ */
+export async function startHarness(
+  list: TestProvider[],
+  extra: Record<string, unknown> = {},
+  server: Pick<CascadeOptions, 'log' | 'clock'> = { log: () => {} },
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'cascade-test-'));
   const sim = await startSimServer(simProviders(list));
   const dbUrl = `file:${join(dir, 'cascade.db')}`;
@@ -86,7 +95,7 @@ export async function startHarness(list: TestProvider[], extra: Record<string, u
       dbUrl,
       port: 0,
       host: '127.0.0.1',
-      log: () => {},
+      ...server,
     });
   let cascade = await boot();
   const key = await keysStore(cascade.database.db).create('ws-test', Date.now());
