@@ -120,9 +120,19 @@ export class Runner {
       // Stopping: the rows go back as their leases run out, as any left by a stop do. Never started, never counted.
       return;
     }
+    await this.adopt(job, claimed, claimed.length);
+  }
+
+  /**
+   * Counts claimed rows as in hand, then starts them. The job's count is read
+   * here, after the claim's await, never before it: rows of the job may have
+   * finished meanwhile, and a count from before would lose their decrements
+   * (never back to 0, the job never seen done).
+   */
+  private adopt(job: JobRecord, claimed: ClaimedRow[], share: number): Promise<void> {
     this.perJob.set(job.id, (this.perJob.get(job.id) ?? 0) + claimed.length);
     this.total += claimed.length;
-    await this.startRows(job, claimed, claimed.length);
+    return this.startRows(job, claimed, share);
   }
 
   private urgentCap(): number {
@@ -196,17 +206,13 @@ export class Runner {
       // `hungry`: the others are taking those rows, and this member looks again at the next poll.
       const spread = members > 1 && !urgent.has(job) ? { members, held: mine, floor: START_SLICE } : undefined;
       const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread);
-      // Rows of this job may have finished while the claim was out: read the count again, never `mine` from before
-      // the await, or their decrements are lost, the count never returns to 0 and the job is never seen done.
-      const inHand = this.perJob.get(job.id) ?? 0;
       if (claimed.length === room) hungry.add(job.id);
       if (claimed.length === 0) {
-        if (inHand === 0) this.finishIfDone(job);
+        // Read after the claim, as adopt() does: rows of the job may have finished while it was out.
+        if (!this.perJob.has(job.id)) this.finishIfDone(job);
         continue;
       }
-      this.perJob.set(job.id, inHand + claimed.length);
-      this.total += claimed.length;
-      await this.startRows(job, claimed, share);
+      await this.adopt(job, claimed, share);
     }
   }
 
