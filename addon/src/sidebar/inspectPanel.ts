@@ -163,55 +163,58 @@ export function inspectPanel(opts: { onReplayed(): void }) {
     }
   }
 
-  async function doReplay(lead: LeadView, replay: HTMLButtonElement) {
+  /**
+   * Sends a row to run again (`start`), shows what comes back, then follows
+   * it (`look`) while it runs, and one look more if the first answer still
+   * showed the old failure (`stale`: the re-queue not seen yet).
+   */
+  async function rerun<V extends { running: boolean }>(
+    button: HTMLButtonElement,
+    start: () => Promise<V>,
+    look: () => Promise<V>,
+    show: (v: V) => void,
+    stale: (v: V) => boolean,
+  ) {
     const mine = ++seq;
-    replay.disabled = true;
+    button.disabled = true;
     say(null);
     try {
-      let now = await call('replayLead', { jobId: lead.jobId, key: lead.key });
+      let now = await start();
       if (mine !== seq) return;
-      showLead(now);
+      show(now);
       opts.onReplayed();
-      // While it runs again; and one look more if the first answer still showed the failure (the re-queue not seen yet).
-      for (let i = 0; i < FOLLOW_LOOKS && (now.running || (i === 0 && now.canReplay)); i++) {
+      for (let i = 0; i < FOLLOW_LOOKS && (now.running || (i === 0 && stale(now))); i++) {
         await sleep(FOLLOW_MS);
         if (mine !== seq) return;
-        now = await call('inspectLead', { jobId: lead.jobId, key: lead.key });
+        now = await look();
         if (mine !== seq) return;
-        showLead(now);
+        show(now);
       }
     } catch (err) {
       if (mine === seq) {
         say((err as Error).message);
-        replay.disabled = false;
+        button.disabled = false;
       }
     }
   }
 
-  async function doRetry(d: RowDetailView, retry: HTMLButtonElement) {
-    const mine = ++seq;
-    retry.disabled = true;
-    say(null);
-    try {
-      let now = await call('retryRow', { jobId: d.jobId, key: d.key });
-      if (mine !== seq) return;
-      showRow(now);
-      opts.onReplayed();
-      // While it runs again; and one look more if the first answer still showed the flag (the re-queue not seen yet).
-      for (let i = 0; i < FOLLOW_LOOKS && (now.running || (i === 0 && now.canRetry)); i++) {
-        await sleep(FOLLOW_MS);
-        if (mine !== seq) return;
-        now = await call('inspectResult', { jobId: d.jobId, key: d.key });
-        if (mine !== seq) return;
-        showRow(now);
-      }
-    } catch (err) {
-      if (mine === seq) {
-        say((err as Error).message);
-        retry.disabled = false;
-      }
-    }
-  }
+  const doReplay = (lead: LeadView, replay: HTMLButtonElement) =>
+    rerun(
+      replay,
+      () => call('replayLead', { jobId: lead.jobId, key: lead.key }),
+      () => call('inspectLead', { jobId: lead.jobId, key: lead.key }),
+      showLead,
+      (v) => v.canReplay,
+    );
+
+  const doRetry = (d: RowDetailView, retry: HTMLButtonElement) =>
+    rerun(
+      retry,
+      () => call('retryRow', { jobId: d.jobId, key: d.key }),
+      () => call('inspectResult', { jobId: d.jobId, key: d.key }),
+      showRow,
+      (v) => v.canRetry,
+    );
 
   button.onclick = () => void inspect();
   return { el };
