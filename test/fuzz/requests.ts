@@ -1086,17 +1086,7 @@ export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
           : where === 'data'
             ? ['{"source":"form","leads":[{"input":{"domain":"lead1.com"},"data":{"company.techStack":["React', '"]}}]}']
             : ['{"source":"form', '","leads":[{"input":{"domain":"lead1.com"}}]}'];
-    const path = where === 'since' ? ['v1', 'leads', 'replay'] : ['v1', 'leads'];
-    return {
-      endpoint: `POST /${path.join('/')} (invalid UTF-8)`,
-      method: 'POST',
-      path,
-      query: [],
-      headers: [],
-      auth: 'a' as const,
-      contentType: JSON_TYPE,
-      body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
-    };
+    return spliced(where === 'since' ? ['v1', 'leads', 'replay'] : ['v1', 'leads'], parts, bytes);
   });
   const jobs = fc.tuple(bad, fc.constantFrom('key', 'company', 'domain', 'sheetName')).map(([bytes, where]) => {
     const parts =
@@ -1105,18 +1095,23 @@ export function invalidUtf8Request(): fc.Arbitrary<FuzzRequest> {
         : where === 'sheetName'
           ? ['{"fields":["company.name"],"rows":[{"key":"2","input":{"domain":"lead1.com"}}],"sheet":{"spreadsheetId":"fuzzbook","sheetName":"', '"}}']
           : [`{"fields":["company.name"],"rows":[{"key":"2","input":{"${where}":"x`, where === 'domain' ? '.com"}}]}' : '"}}]}'];
-    return {
-      endpoint: 'POST /v1/jobs (invalid UTF-8)',
-      method: 'POST',
-      path: ['v1', 'jobs'],
-      query: [],
-      headers: [],
-      auth: 'a' as const,
-      contentType: JSON_TYPE,
-      body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
-    };
+    return spliced(['v1', 'jobs'], parts, bytes);
   });
   return fc.oneof({ weight: 3, arbitrary: jobs }, { weight: 1, arbitrary: leads });
+}
+
+/** A JSON POST to `path` whose body is `parts` with the bad bytes between them. */
+function spliced(path: string[], parts: string[], bytes: Buffer): FuzzRequest {
+  return {
+    endpoint: `POST /${path.join('/')} (invalid UTF-8)`,
+    method: 'POST',
+    path,
+    query: [],
+    headers: [],
+    auth: 'a',
+    contentType: JSON_TYPE,
+    body: new RawBody(Buffer.concat([Buffer.from(parts[0]!), bytes, Buffer.from(parts[1]!)]), true),
+  };
 }
 
 /** Whether a request carries an adversarial value anywhere (the count the issue asks for is of these). */
