@@ -52,8 +52,8 @@ export async function newRows(
     const norm = admitted[i]!;
     if (!norm.ok) return { key: r.key, input: r.input, status: 'invalid_input', errorCode: 'invalid_input', errorMessage: norm.message };
     // The row's checkpoint carries the ask for predictions too, so it survives restarts and retries with the row.
-    const { state, verdict } = settled.next().value!;
-    if (!verdict) return { key: r.key, input: r.input, status: 'pending', state };
+    const { state, verdict, purchases } = settled.next().value!;
+    if (!verdict) return { key: r.key, input: r.input, status: 'pending', state, ...(purchases?.length ? { purchases } : {}) };
     return { key: r.key, input: r.input, status: verdict.status, state, errorCode: verdict.error?.code, errorMessage: verdict.error?.message };
   });
 }

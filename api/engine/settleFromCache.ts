@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Field } from '../../shared/index.js';
 import type { CacheKey, CachedAnswers } from '../storage/cache.js';
+import type { PurchaseKey } from '../storage/schema/index.js';
 import { canRead, type Admitted } from './admit.js';
 import { emptyState, type RowState } from './rowState.js';
 import { inputKey } from './normalize.js';
@@ -17,10 +18,15 @@ export interface RowToSettle {
   predict: boolean;
 }
 
-/** How far the cache took a row: to its end (`verdict`), or to a checkpoint the runner goes on from. */
+/**
+ * How far the cache took a row: to its end (`verdict`), or to a checkpoint
+ * the runner goes on from, with the answers it may have to buy there (the
+ * cache lacked them): a claim keeps two instances from buying one at once.
+ */
 export interface Settled {
   state: RowState;
   verdict?: Verdict;
+  purchases?: PurchaseKey[];
 }
 
 /**
@@ -63,8 +69,9 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
 
   return works.map((work, i) => {
     const keys = keyed[i]!;
+    const purchases = keys.flatMap((k): PurchaseKey[] => (k && !stored.get(k) ? [[k.providerId, k.inputKey]] : []));
     // Most rows of a first run have no answer at all: they go to the runner without a walk.
-    if (!keys.some((k) => k && stored.get(k))) return { state: work.state };
+    if (purchases.length === keys.filter((k) => k).length) return { state: work.state, purchases };
     for (;;) {
       const list = candidates(waterfall, work);
       if (list.length === 0) return { state: work.state, verdict: verdict(work.state, fields, waterfall.providers) };
@@ -72,7 +79,7 @@ export async function settleFromCache(deps: SettleDeps, workspace: string, jobId
         const key = keys[slot.get(p)!]!;
         return waterfall.caller.free(stored.get(key), p, key.inputKey, workspace);
       });
-      if (!applyFreeAnswers(waterfall, work, list, found)) return { state: work.state };
+      if (!applyFreeAnswers(waterfall, work, list, found)) return { state: work.state, purchases };
     }
   });
 }

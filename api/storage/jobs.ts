@@ -4,7 +4,7 @@ import { batchSql } from './batch.js';
 import { sqliteCode } from './constraint.js';
 import type { Db } from './db.js';
 import { jsonText } from './jsonText.js';
-import { jobs } from './schema/index.js';
+import { jobs, type PurchaseKey } from './schema/index.js';
 
 /**
  * The jobs aggregate: a job and the rows submitted to it. Rows are added only
@@ -22,6 +22,8 @@ export interface NewRow<State extends object = object> {
   errorMessage?: string;
   /** A checkpoint to start from, e.g. what the row asks for beyond its fields (predictions). */
   state?: State;
+  /** A pending row's answers to buy (see heldPurchases). */
+  purchases?: PurchaseKey[];
 }
 
 export type JobRecord = Pick<
@@ -140,10 +142,12 @@ export function jobsStore(db: Db): JobsStore {
             errorCode: r.errorCode ?? null,
             errorMessage: r.errorMessage ?? null,
             state: r.state ? jsonText(r.state) : null,
+            purchases: r.purchases ? jsonText(r.purchases) : null,
           }),
-          sql`INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, state, attempts, run_at, updated_at)
+          sql`INSERT INTO rows (job_id, seq, key, input, status, error_code, error_message, state, purchases, attempts, run_at, updated_at)
             SELECT ${jobId}, (SELECT next_seq FROM jobs WHERE id = ${jobId}) + i,
-              e ->> '$.key', e ->> '$.input', e ->> '$.status', e ->> '$.errorCode', e ->> '$.errorMessage', e ->> '$.state', 0, ${now}, ${now}
+              e ->> '$.key', e ->> '$.input', e ->> '$.status', e ->> '$.errorCode', e ->> '$.errorMessage', e ->> '$.state',
+              e ->> '$.purchases', 0, ${now}, ${now}
             FROM batch`,
         ),
       ),

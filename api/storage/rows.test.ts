@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { emptyState, type RowState } from '../engine/rowState.js';
+import { storedAnswers } from './cache.js';
 import { jobsStore } from './jobs.js';
 import { completedRows, releasedRows, rowsStore } from './rows.js';
+import type { PurchaseKey } from './schema/index.js';
 
 const database = tempDatabase('rows');
 
@@ -96,4 +98,74 @@ it('hands a released row back with its checkpoint, counting the attempt only whe
   });
   expect(handedBack).toMatchObject({ status: 'pending', attempts: 0, runAt: 201, lockedBy: null, updatedAt: 201 });
   expect(held).toMatchObject({ status: 'running', attempts: 0, lockedBy: 'w1' });
+});
+
+describe('purchase holds across workers', () => {
+  // Rows 0 and 1 share their company's answer at `a`; row 2 needs `b` for another company.
+  const buy = (provider: string, key: string): PurchaseKey => [provider, key];
+  async function jobOfShared() {
+    const { db } = database();
+    const rows = [
+      { key: 'r0', input: { domain: 'x.com' }, status: 'pending' as const, purchases: [buy('a', 'domain=x.com'), buy('b', 'domain=x.com')] },
+      { key: 'r1', input: { domain: 'x.com' }, status: 'pending' as const, purchases: [buy('a', 'domain=x.com'), buy('b', 'domain=x.com')] },
+      { key: 'r2', input: { domain: 'y.com' }, status: 'pending' as const, purchases: [buy('b', 'domain=y.com')] },
+      { key: 'r3', input: { domain: 'z.com' }, status: 'pending' as const },
+    ];
+    await jobsStore(db).create({ id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
+  }
+  const claim = (worker: string, limit: number) =>
+    rowsStore(database().db)
+      .claim('job1', limit, worker, 60_000, 10)
+      .then((rs) => rs.map((r) => r.key));
+  const held = () =>
+    database().db.all<{ provider: string; key: string; seq: number; worker: string }>(
+      sql`SELECT provider_id AS provider, input_key AS key, seq, worker FROM held_purchases ORDER BY provider_id, input_key, seq`,
+    );
+  const store = (providerId: string, inputKey: string, workspaceId = 'ws') =>
+    database().commit(storedAnswers.statements([{ workspaceId, providerId, inputKey, outcome: 'match', values: {}, fetchedAt: 5 }]));
+
+  it('a row waits while another worker holds an answer it may buy, and is claimed once the answer is stored', async () => {
+    await jobOfShared();
+    expect(await claim('w1', 1)).toEqual(['r0']);
+    expect(await held()).toEqual([
+      { provider: 'a', key: 'domain=x.com', seq: 0, worker: 'w1' },
+      { provider: 'b', key: 'domain=x.com', seq: 0, worker: 'w1' },
+    ]);
+    // r1 needs what w1 is buying: w2 passes over it, and takes the rows that share nothing with w1's.
+    expect(await claim('w2', 10)).toEqual(['r2', 'r3']);
+    // Another workspace's answer for the same key is not this one's.
+    await store('a', 'domain=x.com', 'other');
+    expect(await claim('w2', 10)).toEqual([]);
+    // One of the two stored: the other is still being bought.
+    await store('a', 'domain=x.com');
+    expect(await held()).toEqual([
+      { provider: 'b', key: 'domain=x.com', seq: 0, worker: 'w1' },
+      { provider: 'b', key: 'domain=y.com', seq: 2, worker: 'w2' },
+    ]);
+    expect(await claim('w2', 10)).toEqual([]);
+    // Stored over an older answer (an upsert) ends the hold as a new one does.
+    await store('b', 'domain=x.com');
+    await store('b', 'domain=x.com');
+    // Only what the cache still lacks is held by the row w2 takes now: nothing.
+    expect(await claim('w2', 10)).toEqual(['r1']);
+    expect(await held()).toEqual([{ provider: 'b', key: 'domain=y.com', seq: 2, worker: 'w2' }]);
+  });
+
+  it('the holder itself is never held up, and a row that stops running lets go of its holds', async () => {
+    await jobOfShared();
+    expect(await claim('w1', 1)).toEqual(['r0']);
+    // Its own holds do not stop w1: two of its rows asking at once share one request in the process.
+    expect(await claim('w1', 1)).toEqual(['r1']);
+    expect(await claim('w2', 10)).toEqual(['r2', 'r3']);
+    // r0 handed back, r1 finished: only r2's hold is left, and w1 may take r0 again.
+    await database().commit([
+      ...releasedRows.statements([{ jobId: 'job1', seq: 0, workerId: 'w1', state: state([]), at: 10, runAt: 10, countAttempt: false }]),
+      ...completedRows.statements([{ jobId: 'job1', seq: 1, workerId: 'w1', state: state([]), at: 20, status: 'failed', errorCode: 'x', errorMessage: 'x' }]),
+    ]);
+    expect(await held()).toEqual([{ provider: 'b', key: 'domain=y.com', seq: 2, worker: 'w2' }]);
+    // A dead worker's rows taken back: their holds go with them.
+    expect(await rowsStore(database().db).reclaimExpired(30, ['w2'])).toBe(2);
+    expect(await held()).toEqual([]);
+    expect(await claim('w1', 10)).toEqual(['r0', 'r2', 'r3']);
+  });
 });

@@ -5,6 +5,7 @@ import type { RowState } from '../engine/rowState.js';
 import { batchStatement } from './batch.js';
 import type { Db } from './db.js';
 import type { EntryKind } from './journal.js';
+import { DB_NOW_MS } from './members.js';
 import { jsonText } from './jsonText.js';
 import { rows } from './schema/index.js';
 import { parseJson } from './schema/json.js';
@@ -70,7 +71,12 @@ export interface ClaimSpread {
 }
 
 export interface RowsStore {
-  /** Leases up to `limit` due rows of a job to `workerId` until `lockedUntil`; with `spread`, no more than its fair part. */
+  /**
+   * Leases up to `limit` due rows of a job to `workerId` until `lockedUntil`;
+   * with `spread`, no more than its fair part. A row is skipped while another
+   * worker holds one of the answers it may buy (see heldPurchases): it waits,
+   * pending, for that answer to be stored, instead of buying it again.
+   */
   claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number, spread?: ClaimSpread): Promise<ClaimedRow[]>;
   /** Extends every lease this worker holds on the given jobs' rows. */
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
@@ -118,7 +124,13 @@ export function rowsStore(db: Db): RowsStore {
       const claimed = await db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
         UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
         WHERE job_id = ${jobId} AND seq IN (
-          SELECT seq FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now}
+          SELECT seq FROM rows r WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now}
+            -- CROSS JOIN keeps json_each outside, so each purchase is one probe of held_purchases' key, not a walk of the workspace's holds.
+            AND (r.purchases IS NULL OR NOT EXISTS (
+              SELECT 1 FROM json_each(r.purchases) p CROSS JOIN held_purchases h
+              WHERE h.workspace_id = (SELECT workspace_id FROM jobs WHERE id = ${jobId})
+                AND h.provider_id = p.value ->> 0 AND h.input_key = p.value ->> 1 AND h.worker != ${workerId}
+                AND (h.expires_at IS NULL OR h.expires_at > ${DB_NOW_MS})))
           LIMIT ${spread && spread.members > 1 ? fairLimit(jobId, limit, now, spread) : limit})
         RETURNING seq, key, input, state, attempts`);
       return claimed.map((r) => ({

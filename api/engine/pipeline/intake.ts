@@ -35,6 +35,6 @@ export function leadRows(rows: NewRow<RowState>[], data: (Partial<Record<Field, 
     const given = data[i] ?? {};
     const state: RowState = { ...r.state, values: { ...r.state.values, ...given }, provenance: { ...r.state.provenance } };
     for (const f of Object.keys(given) as Field[]) state.provenance[f] = { provider: `source:${source}`, fetchedAt: now, cached: false };
-    return { key: r.key, input: r.input, status: 'pending', state };
+    return { key: r.key, input: r.input, status: 'pending', state, ...(r.purchases ? { purchases: r.purchases } : {}) };
   });
 }

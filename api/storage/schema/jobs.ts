@@ -47,6 +47,45 @@ export const rows = sqliteTable(
     lockedBy: text('locked_by'),
     lockedUntil: integer('locked_until'),
     updatedAt: integer('updated_at').notNull(),
+    /**
+     * The answers the row may buy ([provider id, cache input key] pairs), as
+     * the cache lacked them at submission; null when it needs none. See
+     * heldPurchases.
+     */
+    purchases: json<PurchaseKey[]>('purchases'),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.seq] }), uniqueIndex('rows_key').on(t.jobId, t.key), index('rows_claim').on(t.jobId, t.status, t.runAt)],
+);
+
+/** A provider's cache key for a row: what buying one answer is. */
+export type PurchaseKey = [providerId: string, inputKey: string];
+
+/**
+ * The answers about to be bought, and who holds each: what keeps two
+ * instances from buying one answer at the same moment. Two kinds of entry:
+ * - a running row's (`job_id`, `seq`; no expiry), kept by triggers
+ *   (migration 0008), never written by the code, so it holds at every
+ *   transition: a row that starts running holds those of its purchases the
+ *   cache lacks, under its lease holder; a row that stops running lets go of
+ *   the rest. A claim skips a row any of whose purchases another worker
+ *   holds: the row waits, pending, and then finds the answer in the cache.
+ * - a lookup's (real-time, outside any job: `job_id` '', `seq` 0; one per
+ *   key), taken and let go by purchaseHolds, and running out at
+ *   `expires_at` (the database's clock) should its holder stall.
+ * Either way an answer stored for a key ends every hold on it, and a member
+ * declared dead or stopped loses all of its holds. Invariant: no entry's key
+ * is in the cache.
+ */
+export const heldPurchases = sqliteTable(
+  'held_purchases',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    inputKey: text('input_key').notNull(),
+    jobId: text('job_id').notNull(),
+    seq: integer('seq').notNull(),
+    worker: text('worker').notNull(),
+    expiresAt: integer('expires_at'),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.providerId, t.inputKey, t.jobId, t.seq] }), index('held_purchases_row').on(t.jobId, t.seq)],
 );
