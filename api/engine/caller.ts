@@ -3,6 +3,7 @@ import type { EngineConfig } from '../config/schema.js';
 import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache.js';
 import type { CallRecord } from '../storage/calls.js';
+import type { HoldState, PurchaseHold } from '../storage/holds.js';
 import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';
@@ -44,6 +45,20 @@ export interface CallerDeps {
   clock: Clock;
   /** Where each request to a provider and its spend are counted; nothing by default. */
   metrics?: EngineMetrics;
+  /**
+   * Holds across a cluster's instances on purchases outside any job
+   * (real-time lookups), so that an answer another instance is buying is
+   * waited for, not bought again (storage/holds.ts; a row's purchases are
+   * held through its claim). Used only while `shared()` says other members
+   * are alive: alone, a lookup takes no extra round trip. Absent: never.
+   */
+  holds?: {
+    shared(): boolean;
+    hold(key: PurchaseHold, ttlMs: number): Promise<HoldState>;
+    release(key: PurchaseHold): Promise<void>;
+    /** A hold statement failed: the lookup buys unheld (a duplicate costs money; a lookup stalled past its deadline costs more). */
+    onError(err: unknown): void;
+  };
 }
 
 type Confidence = Partial<Record<Field, number>>;
@@ -95,6 +110,10 @@ function pauseAsked(result: CallResult, engine: EngineConfig): number | undefine
 }
 
 const RECENT_MAX = 20_000;
+/** How often a lookup looks again at an answer another instance holds: stored by now, or let go. */
+const HOLD_POLL_MS = 75;
+/** A lookup's hold outlives its provider's timeout by this much, and is pushed on at half that while the lookup lasts. */
+const HOLD_MARGIN_MS = 5000;
 /** How often a purchase held back by refused commits looks again. */
 const STORAGE_WAIT_MS = 250;
 function signalOf(result: CallResult): Signal {
@@ -183,7 +202,7 @@ export class Caller {
       if (res.kind === 'failed') return res;
       if (res.kind !== 'answer' && this.inflight.get(key) === shared) break;
     }
-    const buying = this.buy(provider, input, inputKey, ctx);
+    const buying = ctx.jobId === null && this.deps.holds?.shared() ? this.buyHeld(provider, input, inputKey, ctx) : this.buy(provider, input, inputKey, ctx);
     this.inflight.set(key, buying);
     try {
       const res = await buying;
@@ -262,6 +281,43 @@ export class Caller {
       }
     } finally {
       slot.release(signal, latencyMs);
+    }
+  }
+
+  /**
+   * buy(), for a lookup outside any job, once this instance holds the key in
+   * the cluster. While another instance holds it (a row's purchase, or a
+   * lookup's), this one waits without a provider slot, looking every
+   * HOLD_POLL_MS, and gets the stored answer as a cache hit, or takes the key
+   * once it is let go; the lookup's deadline (`ctx.signal`) ends the wait. The
+   * hold is let go on every way out, after the answer is stored (which ends
+   * it anyway).
+   */
+  private async buyHeld(provider: Provider, input: NormalizedInput, inputKey: string, ctx: StepContext): Promise<StepResult> {
+    const holds = this.deps.holds!;
+    const key: PurchaseHold = { workspaceId: ctx.workspace, providerId: provider.id, inputKey };
+    const ttlMs = provider.timeoutMs + HOLD_MARGIN_MS;
+    try {
+      for (let state = await holds.hold(key, ttlMs); state.kind !== 'mine'; state = await holds.hold(key, ttlMs)) {
+        if (state.kind === 'stored') {
+          this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
+          return fromStore(state.answer);
+        }
+        await sleep(HOLD_POLL_MS, ctx.signal);
+      }
+    } catch (err) {
+      if (ctx.signal?.aborted) throw err;
+      holds.onError(err);
+      return this.buy(provider, input, inputKey, ctx);
+    }
+    // A long wait for a slot or a retry after a 429 keeps the hold; a holder that died loses it with its membership.
+    const renewal = setInterval(() => void holds.hold(key, ttlMs).catch(holds.onError), ttlMs / 2);
+    try {
+      return await this.buy(provider, input, inputKey, ctx);
+    } finally {
+      clearInterval(renewal);
+      // Awaited: this instance's next hold on the key must not be overtaken by this release.
+      await holds.release(key).catch(holds.onError);
     }
   }
 

@@ -22,6 +22,7 @@ import { leadsStore } from '../storage/leads.js';
 import { effectsStore } from '../storage/effects.js';
 import { funnelStore } from '../storage/funnel.js';
 import { membersStore } from '../storage/members.js';
+import { holdsStore } from '../storage/holds.js';
 import { pausesStore } from '../storage/pauses.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
@@ -109,6 +110,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     members: membersStore(db),
     pauses: pausesStore(db),
     backlog: backlogStore(db),
+    holds: holdsStore(db),
   };
   const engineCfg = config.engine;
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
@@ -176,6 +178,18 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     isCancelled: (jobId) => jobId !== null && isCancelled(jobId),
     engine: engineCfg,
     clock,
+    holds: {
+      shared: () => cluster.liveMembers().length > 1,
+      async hold(key, ttlMs) {
+        const state = await storage.holds.hold(key, workerId, ttlMs, clock.now() - freshnessMs);
+        // An answer another instance stored goes into the hot cache, as a read's would.
+        if (state.kind === 'stored') cacheLoader.remember(key.workspaceId, key, state.answer);
+        return state;
+      },
+      release: (key) => storage.holds.release(key, workerId),
+      onError: (err) =>
+        isTransientFailure(err) ? storageTrouble(err) : deps.log('purchase hold error', { err: err instanceof Error ? err.stack : String(err) }),
+    },
   });
 
   const waterfall: WaterfallDeps = {

@@ -1,0 +1,126 @@
+import { createClient } from '@libsql/client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
+import { domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
+import { spawnServer, type Spawned } from '../helpers/spawnServer.js';
+import { startSqld, type Sqld } from './sqld.js';
+
+// No answer bought twice across instances (issue 20): a row or a lookup that needs an answer another instance is buying waits for it.
+
+const KEY = 'csk_cluster_purchases_key_0123456789';
+const METRICS_TOKEN = 'cluster-purchases-metrics-token';
+// Rows per job; each of its companies appears twice in it.
+const N = 300;
+let sqld: Sqld | undefined;
+let sim: SimServer | undefined;
+let instances: Spawned[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'cascade-purchases-'));
+afterAll(async () => {
+  for (const s of instances) s.child.kill('SIGKILL');
+  await sim?.close();
+  sqld?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = async (s: Spawned, path: string, body?: unknown) => {
+  const res = await fetch(`${s.url}${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  expect(res.status, `${path} on ${s.url}`).toBeLessThan(300);
+  return res.json() as Promise<any>;
+};
+
+const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000) => {
+  const giveUpAt = performance.now() + ms;
+  while (!(await cond())) {
+    if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+it('three instances enriching the same companies at once buy each answer once, and every job is right', async () => {
+  const providers: TestProvider[] = [
+    { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+    { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+  ];
+  sqld = await startSqld();
+  sim = await startSimServer(simProviders(providers));
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80] } })));
+  const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: KEY, CASCADE_METRICS_TOKEN: METRICS_TOKEN };
+  instances = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
+  // Every job spread over all three, so that each company's rows are in the hands of several instances at once.
+  const membersSeen = async (s: Spawned) => {
+    const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    return Number(/^cascade_cluster_members (\d+)$/m.exec(text)?.[1]);
+  };
+  await until('every instance to see three members', async () => (await Promise.all(instances.map(membersSeen))).every((n) => n === 3));
+
+  // The same companies sent to each instance as its own job, each company twice in a job, in another order per job.
+  const companies = domains(N / 2, 'com', 'co');
+  const jobs = await Promise.all(
+    instances.map((s, i) => {
+      const order = [...companies, ...companies].map((_, j, all) => all[(j * (2 * i + 1)) % all.length]!);
+      return call(s, '/v1/jobs', { fields: ['company.name', 'company.employees'], rows: order.map((d, j) => ({ key: String(j), input: { domain: d } })) });
+    }),
+  );
+  const done: any[] = [];
+  await until('every job to finish', async () => {
+    done.length = 0;
+    for (const [i, j] of jobs.entries()) done.push(await call(instances[i]!, `/v1/jobs/${j.id}`));
+    return done.every((j) => j.status !== 'running');
+  });
+  for (const j of done) expect(j).toMatchObject({ status: 'done', counts: { total: N, matched: N } });
+
+  // Bought: answered (a 429 or a failure is not billed, and is asked again).
+  const asked = sim.requests.filter((r) => r.status === 200).map((r) => `${r.provider}|${r.q}`);
+  const twice = asked.length - new Set(asked).size;
+  console.log(`purchases: ${N} rows (${N / 2} companies × 2) sent to each of 3 instances: ${asked.length} answers bought, ${twice} twice`);
+  expect(new Set(asked).size).toBe(2 * companies.length);
+  expect(twice).toBe(0);
+  // The work was spread: more than one instance worked rows (each counts the rows it was done with).
+  const worked = await Promise.all(
+    instances.map(async (s) => {
+      const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      return Number(/^cascade_rows_processed_total (\d+)$/m.exec(text)?.[1] ?? 0);
+    }),
+  );
+  console.log(`rows worked by each instance: ${worked.join(', ')}`);
+  expect(worked.filter((n) => n > 0).length).toBeGreaterThan(1);
+  const db = createClient({ url: sqld.url });
+  try {
+    expect((await db.execute('SELECT count(*) AS n FROM held_purchases')).rows[0]!.n).toBe(0);
+  } finally {
+    db.close();
+  }
+}, 120_000);
+
+it('the same new lookups sent to all three instances at once, and lookups of answers a job is buying: each answer bought once', async () => {
+  const before = sim!.requests.length;
+  const fresh = domains(20, 'com', 'rt');
+  // Rows of a job on instance 1 are buying these while the lookups arrive through the others.
+  const shared = domains(10, 'com', 'busy');
+  const job = await call(instances[0]!, '/v1/jobs', {
+    fields: ['company.name', 'company.employees'],
+    rows: shared.map((d, j) => ({ key: String(j), input: { domain: d } })),
+  });
+  const lookups = await Promise.all(
+    [...fresh, ...shared].flatMap((d) =>
+      instances.map((s) => call(s, '/v1/enrich', { input: { domain: d }, fields: ['company.name', 'company.employees'], deadlineMs: 10_000 })),
+    ),
+  );
+  for (const l of lookups) expect(l).toMatchObject({ status: 'matched', missing: [] });
+  await until('the job to finish', async () => (await call(instances[1]!, `/v1/jobs/${job.id}`)).status === 'done');
+  const asked = sim!.requests
+    .slice(before)
+    .filter((r) => r.status === 200)
+    .map((r) => `${r.provider}|${r.q}`);
+  console.log(`lookups: ${asked.length} answers bought for ${fresh.length + shared.length} inputs × 2 providers, ${asked.length - new Set(asked).size} twice`);
+  expect(asked.length).toBe(2 * (fresh.length + shared.length));
+  expect(new Set(asked).size).toBe(asked.length);
+}, 60_000);
