@@ -8,6 +8,7 @@ import { simValues } from '../../api/demo/simData.js';
 import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { startSqld, type Sqld } from './sqld.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'csk_cluster_failover_key_0123456789';
 const METRICS_TOKEN = 'cluster-failover-metrics-token';
@@ -24,14 +25,6 @@ afterAll(async () => {
   sqld?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 40_000) => {
-  const giveUpAt = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 it('three instances share a job; one killed at 40%: its rows restart once it is declared dead, well before its lease runs out, and the job finishes right through the others', async () => {
   // Documented limits that each instance keeps on its own (cluster-wide limits are a later part of issue 20), and that

@@ -7,6 +7,7 @@ import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 import { spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { startSqld, type Sqld } from './sqld.js';
+import { until } from '../helpers/until.js';
 
 // No answer bought twice across instances (issue 20): a row or a lookup that needs an answer another instance is buying waits for it.
 
@@ -33,14 +34,6 @@ const call = async (s: Spawned, path: string, body?: unknown) => {
   });
   expect(res.status, `${path} on ${s.url}`).toBeLessThan(300);
   return res.json() as Promise<any>;
-};
-
-const until = async (what: string, cond: () => Promise<boolean>, ms = 60_000) => {
-  const giveUpAt = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 };
 
 it('three instances enriching the same companies at once buy each answer once, and every job is right', async () => {

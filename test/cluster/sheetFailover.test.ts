@@ -10,6 +10,7 @@ import { startSheetsServer, type SheetsRequestLog, type SheetsServer } from '../
 import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { startSqld } from './sqld.js';
+import { until } from '../helpers/until.js';
 
 const KEY = 'csk_cluster_sheet_failover_key_0123';
 const METRICS_TOKEN = 'cluster-sheet-failover-metrics-token';
@@ -26,14 +27,6 @@ const closers: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const giveUpAt = performance.now() + ms;
-  while (!(await cond())) {
-    if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 /**
  * sqld, a provider, the Sheets stand-in (alice's token granted) and instance
