@@ -24,6 +24,7 @@ import { startForwardingProxy } from '../helpers/forwardingProxy.js';
 import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
 import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
 import { figure, heading, num, out } from './report.js';
+import { until as waitUntil } from '../helpers/until.js';
 
 const KEY = 'csk_cluster_flow_key_0123456789abcdef';
 
@@ -52,6 +53,14 @@ export interface ClusterRun {
   /** From the job's creation to its end. */
   rowsPerSecond: number;
   bound: number;
+  /**
+   * The pace in the middle of the job: the bottleneck provider's requests
+   * from its 10th to its 90th percentile, per second (a row needs one of
+   * each), which leaves out the start (the first claims) and the drain.
+   */
+  steadyRowsPerSecond: number;
+  /** From the job's POST to the first request at any provider. */
+  firstCallMs: number;
   /** Most requests in flight at once at each provider, summed over instances (the sim counts them). */
   peakInflight: Record<string, number>;
   documented: Record<string, { concurrency?: number; ratePerSecond?: number }>;
@@ -102,13 +111,7 @@ export async function runClusterJob(opts: {
     writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80], maxRetryAfterMs: 2000 } })));
     const env = { CASCADE_CONFIG: configPath, CASCADE_DB: proxy?.url ?? sqld.url, CASCADE_BOOTSTRAP_KEY: KEY };
     spawned.push(...(await Promise.all(Array.from({ length: opts.instances }, () => spawnServer(env)))));
-    const until = async (what: string, cond: () => Promise<boolean>, ms = opts.timeoutMs ?? 120_000) => {
-      const giveUpAt = performance.now() + ms;
-      while (!(await cond())) {
-        if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const until = (what: string, cond: () => Promise<boolean>) => waitUntil(what, cond, opts.timeoutMs ?? 120_000, 50);
     const call = async (s: Spawned, path: string, body?: unknown) => {
       const res = await fetch(`${s.url}${path}`, {
         method: body ? 'POST' : 'GET',
@@ -131,6 +134,7 @@ export async function runClusterJob(opts: {
     const first = spawned[0]!;
     const tripsBefore = roundTrips;
     const startedAt = performance.now();
+    const postedAt = Date.now();
     const { id: jobId } = await call(first, '/v1/jobs', { fields: ['company.name', 'company.employees'], rows: domainRows(domains(opts.rows)) });
     let killedOne = false;
     let job: any;
@@ -160,12 +164,20 @@ export async function runClusterJob(opts: {
       }
       peakPerSecond[p.id] = most;
     }
+    const bottleneck = providers.reduce((a, b) => (providerBound([b]) < providerBound([a]) ? b : a));
+    const paced = sim.requests
+      .filter((r) => r.provider === bottleneck.id && r.status !== 429)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    const [p10, p90] = [Math.floor(paced.length * 0.1), Math.floor(paced.length * 0.9)];
     return {
       instances: opts.instances,
       rows: opts.rows,
       status: job.status,
       matched: job.counts.matched,
       rowsPerSecond: opts.rows / seconds,
+      steadyRowsPerSecond: (p90 - p10) / ((paced[p90]! - paced[p10]!) / 1000),
+      firstCallMs: Math.min(...sim.requests.map((r) => r.at)) - postedAt,
       bound: providerBound(providers),
       peakInflight: Object.fromEntries(providers.map((p) => [p.id, sim.peakInflight.get(p.id) ?? 0])),
       documented: Object.fromEntries(providers.map((p) => [p.id, { concurrency: p.behaviour?.concurrency, ratePerSecond: p.behaviour?.ratePerSecond }])),
@@ -230,7 +242,7 @@ export function describeRun(r: ClusterRun): string {
   const cached = r.cached
     ? `; cached lookups ${num(r.cached.perSecond)} req/s (${num(r.cached.requests)}${r.cached.errors ? `, ${r.cached.errors} not 200` : ''})`
     : '';
-  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (bound ${num(r.bound, 0)}), peak ${peaks}, 429s ${r.tooMany}${trips}${cached}`;
+  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (steady ${num(r.steadyRowsPerSecond, 1)}, bound ${num(r.bound, 0)}; first call ${num(r.firstCallMs)} ms after the POST), peak ${peaks}, 429s ${r.tooMany}${trips}${cached}`;
 }
 
 /** The bench part: 1 then 3 instances, `runs` times each, alternating. */
@@ -265,6 +277,18 @@ export function reportCluster(runs: ClusterRun[]): void {
   out('  Cluster, bulk rows/s ÷ provider-limited bound');
   figure('  1 instance', of(1).map(ratio).join(', '));
   figure('  3 instances', of(3).map(ratio).join(', '), '>= 1 instance');
+  const steady = (r: ClusterRun) => (r.steadyRowsPerSecond / r.bound).toFixed(3);
+  out("  Cluster, the same in the job's middle (bottleneck provider's 10th to 90th percentile request)");
+  figure('  1 instance', of(1).map(steady).join(', '));
+  figure('  3 instances', of(3).map(steady).join(', '), '>= 1 instance');
+  figure(
+    '  first provider call after the POST, ms, 1 / 3 instances',
+    `${of(1)
+      .map((r) => num(r.firstCallMs))
+      .join(', ')} / ${of(3)
+      .map((r) => num(r.firstCallMs))
+      .join(', ')}`,
+  );
   figure(
     '  429s, peak in flight over documented',
     runs.map((r) => `${r.tooMany}, ${Math.max(...Object.entries(r.peakInflight).map(([id, n]) => n - (r.documented[id]?.concurrency ?? n)))}`).join('; '),
