@@ -23,7 +23,7 @@ import { effectsStore } from '../storage/effects.js';
 import { funnelStore } from '../storage/funnel.js';
 import { membersStore } from '../storage/members.js';
 import { holdsStore } from '../storage/holds.js';
-import { pausesStore } from '../storage/pauses.js';
+import { flowSignalsStore } from '../storage/flowSignals.js';
 import type { HttpClient } from '../providers/types.js';
 import { buildPipelines } from './pipeline/build.js';
 import { isRealtimeJob } from './pipeline/pipelines.js';
@@ -108,7 +108,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     effects: effectsStore(db),
     funnel: funnelStore(db),
     members: membersStore(db),
-    pauses: pausesStore(db),
+    signals: flowSignalsStore(db),
     backlog: backlogStore(db),
     holds: holdsStore(db),
   };
@@ -289,7 +289,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     documented: new Map([...providers, ...pipelines.qualifiers].map((p) => [p.id, { concurrency: p.concurrency, ratePerSecond: p.ratePerSecond }])),
     selfId: workerId,
     deadAfterMs: clusterTimings.deadAfterMs,
-    pauses: storage.pauses,
+    signals: storage.signals,
     pollMs: PAUSE_POLL_MS,
     members: () => cluster.size(),
     onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster flow error', { err: err instanceof Error ? err.stack : String(err) })),

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
-import { ClusterFlow, type PausesStore, shareOf } from './clusterFlow.js';
+import { tempDatabase } from '../../test/helpers/tempDatabase.js';
+import { flowSignalsStore } from '../storage/flowSignals.js';
+import { ClusterFlow, shareOf } from './clusterFlow.js';
 import { ProviderGate, type GateSlot } from './gate.js';
 
 const clock: Clock = { now: () => performance.now() };
@@ -66,27 +68,26 @@ describe('ProviderGate.setShare', () => {
 });
 
 describe('ClusterFlow', () => {
-  const store = () => {
-    const recorded: [string, number][] = [];
-    const pauses: PausesStore = {
-      record: async (id, ms) => void recorded.push([id, ms]),
-      active: async () => [{ providerId: 'p', remainingMs: 500 }],
-    };
-    return { recorded, pauses };
-  };
+  // The signals go through the real store, on a libSQL file: the members of one cluster share it.
+  const database = tempDatabase('cluster-flow');
+  const flow = (gates: Map<string, ProviderGate>, selfId: string, documented = new Map<string, { concurrency?: number; ratePerSecond?: number }>()) =>
+    new ClusterFlow({
+      gates,
+      documented,
+      selfId,
+      deadAfterMs: 60,
+      signals: flowSignalsStore(database().db),
+      pollMs: 10,
+      members: () => 2,
+      onError: (err) => {
+        throw err;
+      },
+    });
 
   it('alone at its first heartbeat it takes the whole; joining others it takes nothing for a dead-after period, then its share', async () => {
     const alone = new Map([['p', gate(10, 9)]]);
-    const { pauses } = store();
-    const deps = {
-      documented: new Map([['p', { concurrency: 10, ratePerSecond: 9 }]]),
-      deadAfterMs: 60,
-      pauses,
-      pollMs: 10,
-      members: () => 3,
-      onError: () => {},
-    };
-    const a = new ClusterFlow({ ...deps, gates: alone, selfId: 'a' });
+    const documented = new Map([['p', { concurrency: 10, ratePerSecond: 9 }]]);
+    const a = flow(alone, 'a', documented);
     a.apply(['a']);
     expect(alone.get('p')!.concurrencyLimit).toBe(10);
     a.apply(['a', 'b', 'c']);
@@ -94,7 +95,7 @@ describe('ClusterFlow', () => {
     expect(alone.get('p')!.rateLimit).toBe(3);
 
     const joining = new Map([['p', gate(10, 9)]]);
-    const c = new ClusterFlow({ ...deps, gates: joining, selfId: 'c' });
+    const c = flow(joining, 'c', documented);
     c.apply(['a', 'b', 'c']);
     expect(joining.get('p')!.concurrencyLimit).toBe(0);
     await new Promise((r) => setTimeout(r, 90));
@@ -103,37 +104,40 @@ describe('ClusterFlow', () => {
     await c.stop();
   });
 
-  it('a pause asked of one gate is recorded for the others, and pauses others recorded are kept', async () => {
-    const g = gate(4);
-    const { recorded, pauses } = store();
-    const flow = new ClusterFlow({
-      gates: new Map([['p', g]]),
-      documented: new Map(),
-      selfId: 'a',
-      deadAfterMs: 50,
-      pauses,
-      pollMs: 10,
-      members: () => 2,
-      onError: () => {},
-    });
+  it('a pause asked of one member is kept by the others', async () => {
+    const [g, other] = [gate(4), gate(4)];
+    const [a, b] = [flow(new Map([['p', g]]), 'a'), flow(new Map([['p', other]]), 'b')];
+    b.start();
     g.pause(1000);
-    expect(recorded).toEqual([['p', 1000]]);
-    const other = gate(4);
-    const flow2 = new ClusterFlow({
-      gates: new Map([['p', other]]),
-      documented: new Map(),
-      selfId: 'b',
-      deadAfterMs: 50,
-      pauses,
-      pollMs: 10,
-      members: () => 2,
-      onError: () => {},
-    });
-    flow2.start();
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 60));
     expect(other.paused).toBe(true);
-    expect(recorded).toHaveLength(1);
-    await flow.stop();
-    await flow2.stop();
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a cut one member makes on congestion reaches the others as their part of it, with the rate it learned, and is not echoed', async () => {
+    // No documented limits: AIMD's own, from 4.
+    const [g, other] = [gate(), gate()];
+    const [a, b] = [flow(new Map([['p', g]]), 'a'), flow(new Map([['p', other]]), 'b')];
+    a.start();
+    b.start();
+    // Congested at 1 in flight: a cuts its limit, and at the floor learns a rate from what it was sending.
+    for (let i = 0; i < 4; i++) {
+      const [slot] = await Promise.all([g.acquire(lane)]);
+      slot!.release('congested', 1);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(g.concurrencyLimit).toBe(1);
+    expect(g.rateLimit).toBeDefined();
+    const learned = g.rateLimit!;
+    await new Promise((r) => setTimeout(r, 60));
+    // Recorded as totals for 2 members, read back by b as its half: b's limit came down from 4 without a 429 of its own.
+    expect(other.concurrencyLimit).toBe(1);
+    expect(other.rateLimit).toBeCloseTo(learned, 5);
+    expect(other.congestion).toBe(0);
+    // a does not cut again on its own report.
+    expect(g.rateLimit).toBe(learned);
+    await a.stop();
+    await b.stop();
   });
 });

@@ -1,4 +1,4 @@
-import type { ProviderGate } from './gate.js';
+import type { Cut, ProviderGate } from './gate.js';
 
 /**
  * This member's part of a documented figure shared by the live members:
@@ -19,12 +19,19 @@ export interface Documented {
   ratePerSecond?: number;
 }
 
-/** Where pauses go to reach the other members (api/storage/pauses.ts). */
-export interface PausesStore {
+/** What a provider told one member, on its way to the others (api/storage/flowSignals.ts). */
+export interface FlowSignalsStore {
   /** Records that the provider asked for a pause of `ms` from now (the database's clock), unless a longer one stands. */
-  record(providerId: string, ms: number): Promise<void>;
-  /** Pauses still in force, each with the ms left of it. */
-  active(): Promise<{ providerId: string; remainingMs: number }[]>;
+  recordPause(providerId: string, ms: number): Promise<void>;
+  /** Records the member's latest cut at the provider, as totals for the cluster. */
+  recordCut(providerId: string, cut: Cut, memberId: string): Promise<void>;
+  /**
+   * In one round trip: the pauses still in force, each with the ms left of
+   * it, and the cuts other members recorded after `since` (the database's
+   * clock; none older than a minute), with the time of this read on the
+   * database's clock: the next read's `since`.
+   */
+  read(memberId: string, since: number): Promise<{ pauses: { providerId: string; remainingMs: number }[]; cuts: (Cut & { providerId: string })[]; at: number }>;
 }
 
 export interface ClusterFlowDeps {
@@ -33,8 +40,8 @@ export interface ClusterFlowDeps {
   selfId: string;
   /** The cluster's dead-after time: how long a member joining waits before taking its share. */
   deadAfterMs: number;
-  pauses: PausesStore;
-  /** How often pauses other members recorded are read; only while there are other members. */
+  signals: FlowSignalsStore;
+  /** How often what other members recorded is read; only while there are other members. */
   pollMs: number;
   members: () => number;
   onError(err: unknown): void;
@@ -56,9 +63,13 @@ export interface ClusterFlowDeps {
  * write to the same table, one at a time, so two members starting together
  * cannot both find themselves alone.
  *
- * Pauses a provider asks for (a 429's Retry-After, a used-up quota window)
- * are recorded in the database, and every member reads those in force every
- * `pollMs` and keeps them too.
+ * What a provider tells one member reaches the others: pauses it asks for
+ * (a 429's Retry-After, a used-up quota window), and the cuts AIMD makes on
+ * congestion (a 429 without one, a timeout), with the rate learned where the
+ * provider documents none. Both are recorded in the database, cuts as totals
+ * for the cluster (this member's figure × members), and every member reads
+ * them every `pollMs`, keeping the pauses in force and cutting to its part of
+ * each cut. Cuts only lower: each member grows back on its own answers.
  */
 export class ClusterFlow {
   private live: readonly string[] = [];
@@ -67,9 +78,20 @@ export class ClusterFlow {
   private readyTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** The database's time of the last read: cuts recorded after it are news. */
+  private since = 0;
 
   constructor(private readonly deps: ClusterFlowDeps) {
-    for (const [id, gate] of deps.gates) gate.onPause((ms) => void deps.pauses.record(id, ms).catch(deps.onError));
+    for (const [id, gate] of deps.gates) {
+      gate.onPause((ms) => void deps.signals.recordPause(id, ms).catch(deps.onError));
+      gate.onCut((cut) => {
+        // Alone, no one needs it: a lone instance under a 429 storm writes nothing more.
+        const n = deps.members();
+        if (n < 2) return;
+        const total = { concurrency: cut.concurrency * n, ...(cut.ratePerSecond === undefined ? {} : { ratePerSecond: cut.ratePerSecond * n }) };
+        void deps.signals.recordCut(id, total, deps.selfId).catch(deps.onError);
+      });
+    }
   }
 
   /** Sets every gate's share for these live members. */
@@ -103,7 +125,12 @@ export class ClusterFlow {
   }
 
   private async poll(): Promise<void> {
-    for (const { providerId, remainingMs } of await this.deps.pauses.active()) this.deps.gates.get(providerId)?.hold(remainingMs);
+    const { pauses, cuts, at } = await this.deps.signals.read(this.deps.selfId, this.since);
+    this.since = at;
+    for (const { providerId, remainingMs } of pauses) this.deps.gates.get(providerId)?.hold(remainingMs);
+    const n = this.deps.members();
+    for (const { providerId, concurrency, ratePerSecond } of cuts)
+      this.deps.gates.get(providerId)?.learn({ concurrency: concurrency / n, ...(ratePerSecond === undefined ? {} : { ratePerSecond: ratePerSecond / n }) });
   }
 
   async stop(): Promise<void> {

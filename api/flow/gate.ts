@@ -19,6 +19,12 @@ export interface GateOptions {
  */
 export type Signal = 'ok' | 'congested' | 'paced' | 'slow' | 'neutral';
 
+/** Where flow control stands after a cut: the AIMD limit, and the rate if one was learned (a documented rate is not). */
+export interface Cut {
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
 /** A concurrency slot given by acquire(): the call may start. */
 export interface GateSlot {
   /**
@@ -59,6 +65,7 @@ export class ProviderGate {
   private rateShare: number | undefined;
   private shared = false;
   private readonly pauseListeners: ((ms: number) => void)[] = [];
+  private readonly cutListeners: ((cut: Cut) => void)[] = [];
   private inflight = 0;
   private pausedUntil = 0;
   private lastCut = 0;
@@ -121,6 +128,33 @@ export class ProviderGate {
   /** Called with each pause this gate is asked for (not with those applied by hold()): for the cluster to hear of it. */
   onPause(listener: (ms: number) => void): void {
     this.pauseListeners.push(listener);
+  }
+
+  /** Called with each cut this gate makes on what it met (not with those applied by learn()): for the cluster to hear of it. */
+  onCut(listener: (cut: Cut) => void): void {
+    this.cutListeners.push(listener);
+  }
+
+  /**
+   * A cut another member of the cluster made, as this member's part of it:
+   * kept as if met here, so the lesson is not paid for again with 429s. It
+   * only ever lowers (AIMD grows back from there on this member's own
+   * answers), counts as this round trip's cut, and is not announced again.
+   */
+  learn(cut: Cut): void {
+    const now = this.opts.clock.now();
+    this.lastCut = now;
+    if (cut.concurrency < this.limit) {
+      this.lastCongestedLimit = this.limit;
+      this.limit = Math.max(1, cut.concurrency);
+    }
+    if (this.learnedRate && cut.ratePerSecond !== undefined) {
+      const rate = Math.max(0.5, cut.ratePerSecond);
+      if (!this.rateWindow) this.rateWindow = new RateWindow(rate);
+      else if (rate < this.rateWindow.perSecond) this.rateWindow.setRate(rate);
+      this.lastRateProbe = now;
+    }
+    this.pump();
   }
 
   get rateLimit(): number | undefined {
@@ -258,6 +292,8 @@ export class ProviderGate {
       else this.rateWindow = new RateWindow(rate);
       this.lastRateProbe = now;
     }
+    const learned = this.learnedRate ? this.rateWindow?.perSecond : undefined;
+    for (const l of this.cutListeners) l({ concurrency: this.limit, ...(learned === undefined ? {} : { ratePerSecond: learned }) });
   }
 
   /** While clean, raise a learned rate; once it is well above what we send, concurrency is the real limit and the rate goes. */

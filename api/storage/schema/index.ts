@@ -6,4 +6,4 @@ export * from './writes.js';
 export * from './alerts.js';
 export * from './leads.js';
 export * from './members.js';
-export * from './pauses.js';
+export * from './flowSignals.js';
