@@ -169,3 +169,44 @@ describe('purchase holds across workers', () => {
     expect(await claim('w1', 10)).toEqual(['r0', 'r2', 'r3']);
   });
 });
+
+describe('claims spread over a cluster', () => {
+  async function jobOf(n: number) {
+    const rows = Array.from({ length: n }, (_, i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
+    await jobsStore(database().db).create({ id: 'job1', workspaceId: 'ws', fields: ['company.name'], rows }, 0);
+  }
+  const claim = (worker: string, held: number) =>
+    rowsStore(database().db)
+      .claim('job1', 1000, worker, 60_000, 10, { members: 3, held, floor: 50 })
+      .then((rs) => rs.length);
+
+  it('takes its part of the outstanding rows, less what it holds, and at least a floor while many are due', async () => {
+    await jobOf(600);
+    expect(await claim('w1', 0)).toBe(200);
+    // Its part is already held: nothing.
+    expect(await claim('w1', 200)).toBe(0);
+    // A part of a few rows is rounded up to the floor while rows are plentiful.
+    await database().commit(
+      completedRows.statements(
+        Array.from({ length: 6 }, (_, seq) => ({
+          jobId: 'job1',
+          seq,
+          workerId: 'w1',
+          state: state([]),
+          at: 20,
+          status: 'failed' as const,
+          errorCode: 'x',
+          errorMessage: 'x',
+        })),
+      ),
+    );
+    expect(await claim('w2', 196)).toBe(50);
+  });
+
+  it('at the end, the floor is cut to each member’s part of the rows left, so no member is left with the drain', async () => {
+    await jobOf(12);
+    expect(await claim('w1', 0)).toBe(4);
+    expect(await claim('w2', 0)).toBe(4);
+    expect(await claim('w3', 0)).toBe(4);
+  });
+});

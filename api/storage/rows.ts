@@ -60,7 +60,7 @@ export interface RowRelease extends LeasedRow {
  * instead of going to whoever claims first. The worker takes up to its fair
  * part of the job's outstanding rows (due, or running anywhere) less what it
  * holds; when that is positive but small, `floor` rows, so that no claim is
- * for a row or two.
+ * for a row or two, or its part of the due rows once fewer are left.
  */
 export interface ClaimSpread {
   /** Live members, this one included. */
@@ -105,16 +105,20 @@ export interface RowsStore {
  * The claim's limit as the statement computes it, in the same round trip:
  * the job's outstanding rows (due or running), counted through the claim
  * index only as far as can matter (past members × (limit + held), the fair
- * part is the whole limit), ÷ members, rounded up, less what is held.
+ * part is the whole limit), ÷ members, rounded up, less what is held. The
+ * floor is cut to the due rows ÷ members as they run out: a floor's worth
+ * taken by one member at the end was its own drain, a second or so at its
+ * share of a provider's rate, while the others had nothing left.
  */
 function fairLimit(jobId: string, limit: number, now: number, { members, held, floor }: ClaimSpread) {
   // Bound numbers arrive as REAL: cast, so the division rounds down and LIMIT gets an integer.
   const int = (n: number) => sql`CAST(${Math.floor(n)} AS INTEGER)`;
   const cap = int(members * (limit + held));
-  return sql`(SELECT CASE WHEN fair <= 0 THEN 0 ELSE min(${int(limit)}, max(fair, ${int(floor)})) END FROM (
-    SELECT ((SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'running' LIMIT ${cap}))
-          + (SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now} LIMIT ${cap}))
-          + ${int(members - 1)}) / ${int(members)} - ${int(held)} AS fair))`;
+  const perMember = (n: string) => sql`(${sql.raw(n)} + ${int(members - 1)}) / ${int(members)}`;
+  return sql`(SELECT CASE WHEN fair <= 0 THEN 0 ELSE min(${int(limit)}, max(fair, min(${int(floor)}, ${perMember('due')}))) END FROM (
+    SELECT ${perMember('running + due')} - ${int(held)} AS fair, due FROM (
+      SELECT (SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'running' LIMIT ${cap})) AS running,
+             (SELECT count(*) FROM (SELECT 1 FROM rows WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now} LIMIT ${cap})) AS due)))`;
 }
 
 export function rowsStore(db: Db): RowsStore {
