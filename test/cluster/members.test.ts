@@ -47,7 +47,7 @@ it('counts a member live while it heartbeats and dead once it has not for the de
   await members.leave('d');
 });
 
-it('sizes claims so a job spreads over the members: each takes its part of what is outstanding, at least a floor', async () => {
+it('sizes claims so a job spreads over the members: each takes its part of what is outstanding, at least a floor while many rows are due', async () => {
   const rows = rowsStore(database.db);
   await job('big', 2000);
   const spread = { members: 3, held: 0, floor: 50 };
@@ -59,11 +59,15 @@ it('sizes claims so a job spreads over the members: each takes its part of what 
   // One that holds its part takes no more.
   expect(await rows.claim('big', 1000, 'w1', 60_000, 10, { ...spread, held: 667 })).toHaveLength(0);
 
-  // A small job: the floor, so that no claim is for a row or two.
+  // A part of a row or two is rounded up to the floor while many rows are due, so that no claim is for a row or two...
+  await job('floor', 600);
+  expect((await rows.claim('floor', 1000, 'w1', 60_000, 10, spread)).length).toBe(200);
+  expect((await rows.claim('floor', 1000, 'w2', 60_000, 10, { ...spread, held: 198 })).length).toBe(50);
+  // ...and cut to a member's part of the due rows as they run out: a floor's worth taken by one was its own drain.
   await job('small', 120);
-  expect((await rows.claim('small', 1000, 'w1', 60_000, 10, spread)).length).toBe(50);
-  expect((await rows.claim('small', 1000, 'w2', 60_000, 10, spread)).length).toBe(50);
-  expect((await rows.claim('small', 1000, 'w3', 60_000, 10, spread)).length).toBe(20);
+  expect((await rows.claim('small', 1000, 'w1', 60_000, 10, spread)).length).toBe(40);
+  expect((await rows.claim('small', 1000, 'w2', 60_000, 10, spread)).length).toBe(40);
+  expect((await rows.claim('small', 1000, 'w3', 60_000, 10, spread)).length).toBe(40);
   // Alone, or without a spread, the limit as before.
   await job('alone', 30);
   expect((await rows.claim('alone', 20, 'w1', 60_000, 10, { members: 1, held: 0, floor: 50 })).length).toBe(20);
