@@ -1,56 +1,31 @@
 import { createClient } from '@libsql/client';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
 import { simValues } from '../../api/demo/simData.js';
-import { domainRows, domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
-import { kill9, spawnServer, type Spawned } from '../helpers/spawnServer.js';
-import { startSqld, type Sqld } from './sqld.js';
+import { domainRows, domains } from '../helpers/harness.js';
+import { kill9, type Spawned } from '../helpers/spawnServer.js';
 import { until } from '../helpers/until.js';
+import { type ClusterWorld, startClusterWorld } from './world.js';
 
-const KEY = 'csk_cluster_failover_key_0123456789';
-const METRICS_TOKEN = 'cluster-failover-metrics-token';
 const LEASE_MS = 30_000;
 const N = 2000;
 
-let sqld: Sqld | undefined;
-let sim: SimServer | undefined;
-let instances: Spawned[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'cascade-failover-'));
-afterAll(async () => {
-  for (const s of instances) s.child.kill('SIGKILL');
-  await sim?.close();
-  sqld?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+let world: ClusterWorld | undefined;
+afterAll(() => world?.close());
 
 it('three instances share a job; one killed at 40%: its rows restart once it is declared dead, well before its lease runs out, and the job finishes right through the others', async () => {
-  // Documented limits that each instance keeps on its own (cluster-wide limits are a later part of issue 20), and that
-  // the sims do not enforce: slow enough that instance 1 holds rows when it is killed.
-  const providers: TestProvider[] = [
-    { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 6, behaviour: { latency: { medianMs: 30, sigma: 0.2 } } },
-    { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 6, behaviour: { latency: { medianMs: 30, sigma: 0.2 } } },
-  ];
-  sqld = await startSqld();
-  sim = await startSimServer(simProviders(providers));
-  const configPath = join(dir, 'config.json');
-  // The default lease: rows restarting in a few seconds can only be the cluster's doing.
-  writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { leaseMs: LEASE_MS, pollMs: 250, retryDelaysMs: [20, 40, 80] } })));
-  const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: KEY, CASCADE_METRICS_TOKEN: METRICS_TOKEN };
-  instances = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
+  // Documented limits the instances share and the sims do not enforce: slow enough that instance 1 holds rows when it is
+  // killed. The default lease: rows restarting in a few seconds can only be the cluster's doing.
+  world = await startClusterWorld({
+    instances: 3,
+    providers: [
+      { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 6, behaviour: { latency: { medianMs: 30, sigma: 0.2 } } },
+      { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 6, behaviour: { latency: { medianMs: 30, sigma: 0.2 } } },
+    ],
+    engine: { leaseMs: LEASE_MS, pollMs: 250, retryDelaysMs: [20, 40, 80] },
+  });
+  const { instances, call, sim } = world;
   const [one, two, three] = instances as [Spawned, Spawned, Spawned];
-  const db = createClient({ url: sqld.url });
-  const call = async (s: Spawned, path: string, body?: unknown) => {
-    const res = await fetch(`${s.url}${path}`, {
-      method: body ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    expect(res.status, `${path} on ${s.url}`).toBeLessThan(300);
-    return res.json() as Promise<any>;
-  };
+  const db = createClient({ url: world.sqld.url });
 
   // Which member is which process: the members table names each one's pid.
   await until('three members', async () => (await db.execute('SELECT count(*) AS n FROM members')).rows[0]!.n === 3);
@@ -59,11 +34,7 @@ it('three instances share a job; one killed at 40%: its rows restart once it is 
   const [id1, id2, id3] = [one, two, three].map((s) => memberOf.get(s.child.pid!)!);
   expect([id1, id2, id3].every(Boolean)).toBe(true);
   // Each instance counts them all, once it has heartbeaten since the last one joined (diagnostics.liveMembers() on /metrics).
-  const membersSeen = async (s: Spawned) => {
-    const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    return Number(/^cascade_cluster_members (\d+)$/m.exec(text)?.[1]);
-  };
-  await until('every instance to see three members', async () => (await Promise.all(instances.map(membersSeen))).every((n) => n === 3));
+  await world.allSeen();
 
   const { id: jobId } = await call(one, '/v1/jobs', { fields: ['company.name', 'company.employees'], rows: domainRows(domains(N)) });
 

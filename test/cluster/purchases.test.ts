@@ -1,58 +1,29 @@
 import { createClient } from '@libsql/client';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { startSimServer, type SimServer } from '../../api/demo/simServer.js';
-import { domains, rawConfig, simProviders, type TestProvider } from '../helpers/harness.js';
-import { spawnServer, type Spawned } from '../helpers/spawnServer.js';
-import { startSqld, type Sqld } from './sqld.js';
+import { domains } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
+import { type ClusterWorld, startClusterWorld } from './world.js';
 
 // No answer bought twice across instances (issue 20): a row or a lookup that needs an answer another instance is buying waits for it.
 
-const KEY = 'csk_cluster_purchases_key_0123456789';
-const METRICS_TOKEN = 'cluster-purchases-metrics-token';
+let world: ClusterWorld | undefined;
+afterAll(() => world?.close());
+
 // Rows per job; each of its companies appears twice in it.
 const N = 300;
-let sqld: Sqld | undefined;
-let sim: SimServer | undefined;
-let instances: Spawned[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'cascade-purchases-'));
-afterAll(async () => {
-  for (const s of instances) s.child.kill('SIGKILL');
-  await sim?.close();
-  sqld?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const call = async (s: Spawned, path: string, body?: unknown) => {
-  const res = await fetch(`${s.url}${path}`, {
-    method: body ? 'POST' : 'GET',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  expect(res.status, `${path} on ${s.url}`).toBeLessThan(300);
-  return res.json() as Promise<any>;
-};
 
 it('three instances enriching the same companies at once buy each answer once, and every job is right', async () => {
-  const providers: TestProvider[] = [
-    { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
-    { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
-  ];
-  sqld = await startSqld();
-  sim = await startSimServer(simProviders(providers));
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80] } })));
-  const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: KEY, CASCADE_METRICS_TOKEN: METRICS_TOKEN };
-  instances = await Promise.all([spawnServer(env), spawnServer(env), spawnServer(env)]);
+  world = await startClusterWorld({
+    instances: 3,
+    providers: [
+      { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+      { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+    ],
+    engine: { pollMs: 100, retryDelaysMs: [20, 40, 80] },
+  });
+  const { instances, call, sim, sqld } = world;
   // Every job spread over all three, so that each company's rows are in the hands of several instances at once.
-  const membersSeen = async (s: Spawned) => {
-    const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    return Number(/^cascade_cluster_members (\d+)$/m.exec(text)?.[1]);
-  };
-  await until('every instance to see three members', async () => (await Promise.all(instances.map(membersSeen))).every((n) => n === 3));
+  await world.allSeen();
 
   // The same companies sent to each instance as its own job, each company twice in a job, in another order per job.
   const companies = domains(N / 2, 'com', 'co');
@@ -77,12 +48,7 @@ it('three instances enriching the same companies at once buy each answer once, a
   expect(new Set(asked).size).toBe(2 * companies.length);
   expect(twice).toBe(0);
   // The work was spread: more than one instance worked rows (each counts the rows it was done with).
-  const worked = await Promise.all(
-    instances.map(async (s) => {
-      const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-      return Number(/^cascade_rows_processed_total (\d+)$/m.exec(text)?.[1] ?? 0);
-    }),
-  );
+  const worked = await Promise.all(instances.map((s) => world!.metric(s, 'cascade_rows_processed_total')));
   console.log(`rows worked by each instance: ${worked.join(', ')}`);
   expect(worked.filter((n) => n > 0).length).toBeGreaterThan(1);
   const db = createClient({ url: sqld.url });
@@ -94,7 +60,8 @@ it('three instances enriching the same companies at once buy each answer once, a
 }, 120_000);
 
 it('the same new lookups sent to all three instances at once, and lookups of answers a job is buying: each answer bought once', async () => {
-  const before = sim!.requests.length;
+  const { instances, call, sim } = world!;
+  const before = sim.requests.length;
   const fresh = domains(20, 'com', 'rt');
   // Rows of a job on instance 1 are buying these while the lookups arrive through the others.
   const shared = domains(10, 'com', 'busy');
@@ -109,7 +76,7 @@ it('the same new lookups sent to all three instances at once, and lookups of ans
   );
   for (const l of lookups) expect(l).toMatchObject({ status: 'matched', missing: [] });
   await until('the job to finish', async () => (await call(instances[1]!, `/v1/jobs/${job.id}`)).status === 'done');
-  const asked = sim!.requests
+  const asked = sim.requests
     .slice(before)
     .filter((r) => r.status === 200)
     .map((r) => `${r.provider}|${r.q}`);
