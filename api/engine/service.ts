@@ -202,7 +202,17 @@ export function createService(deps: ServiceDeps): CascadeService {
       }
       const leads = pipeline ? { source: 'sheet', deliver: body.pipeline?.deliver ?? false, notify: body.pipeline?.notify ?? false } : null;
       const res = await jobs.create(
-        { id, workspaceId: ws, fields: body.fields, pipeline: leads, maxCostUsd: body.maxCostUsd, idempotencyKey, bodyHash, rows },
+        {
+          id,
+          workspaceId: ws,
+          fields: body.fields,
+          pipeline: leads,
+          maxCostUsd: body.maxCostUsd,
+          idempotencyKey,
+          bodyHash,
+          freshnessMs: deps.freshnessMs,
+          rows,
+        },
         clock.now(),
       );
       if (res.kind !== 'created') {
@@ -327,7 +337,10 @@ export function createService(deps: ServiceDeps): CascadeService {
       const rows = leads.map((l, i) => ({ key: l.key ?? String(i + 1), input: l.input, data: l.data }));
       const stored = await intake(ws, id, rows, [...fields, ...pipeline.outputs], pipeline, false, source);
       const jobFields = [...new Set([...pipeline.enrichFields(fields), ...pipeline.outputs])];
-      const created = await jobs.create({ id, workspaceId: ws, fields: jobFields, pipeline: { source, deliver, notify }, rows: stored }, clock.now());
+      const created = await jobs.create(
+        { id, workspaceId: ws, fields: jobFields, pipeline: { source, deliver, notify }, freshnessMs: deps.freshnessMs, rows: stored },
+        clock.now(),
+      );
       deps.wake(created.kind === 'created' ? created.job : undefined);
       return { jobId: id, leads: rows.map((r) => ({ id: leadId(id, r.key), key: r.key })) };
     },

@@ -42,6 +42,8 @@ export interface CreateJobInput extends Pick<JobRecord, 'id' | 'workspaceId' | '
   maxCostUsd?: number;
   idempotencyKey?: string;
   bodyHash?: string;
+  /** The cache's freshness (jobs.freshnessMs). */
+  freshnessMs?: number;
   rows: NewRow[];
 }
 
@@ -170,6 +172,7 @@ export function jobsStore(db: Db): JobsStore {
         bodyHash: input.bodyHash ?? null,
         createdAt: now,
         finishedAt: null,
+        freshnessMs: input.freshnessMs ?? null,
       };
       try {
         await db.batch([db.insert(jobs).values(record), ...insertRows(input.id, input.rows, now)]);

@@ -151,6 +151,20 @@ describe('purchase holds across workers', () => {
     expect(await held()).toEqual([{ provider: 'b', key: 'domain=y.com', seq: 2, worker: 'w2' }]);
   });
 
+  it("an answer past the job's freshness is held as one to buy again; a fresh one is not", async () => {
+    const { db } = database();
+    const rows = ['x.com', 'y.com'].map((d) => ({ key: d, input: { domain: d }, status: 'pending' as const, purchases: [buy('a', `domain=${d}`)] }));
+    await jobsStore(db).create({ id: 'job1', workspaceId: 'ws', fields: ['company.name'], freshnessMs: 60_000, rows }, 0);
+    await database().commit(
+      storedAnswers.statements([
+        { workspaceId: 'ws', providerId: 'a', inputKey: 'domain=x.com', outcome: 'match', values: {}, fetchedAt: Date.now() - 120_000 },
+        { workspaceId: 'ws', providerId: 'a', inputKey: 'domain=y.com', outcome: 'match', values: {}, fetchedAt: Date.now() },
+      ]),
+    );
+    expect(await claim('w1', 10)).toEqual(['x.com', 'y.com']);
+    expect(await held()).toEqual([{ provider: 'a', key: 'domain=x.com', seq: 0, worker: 'w1' }]);
+  });
+
   it('the holder itself is never held up, and a row that stops running lets go of its holds', async () => {
     await jobOfShared();
     expect(await claim('w1', 1)).toEqual(['r0']);

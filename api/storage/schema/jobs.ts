@@ -21,6 +21,12 @@ export const jobs = sqliteTable(
     bodyHash: text('body_hash'),
     createdAt: integer('created_at').notNull(),
     finishedAt: integer('finished_at'),
+    /**
+     * How old a cached answer may be and still serve the job's rows (the
+     * cache's freshness when it was made): a row's claim holds a stale
+     * answer as one to buy (migration 0010). Null on jobs from before: any.
+     */
+    freshnessMs: integer('freshness_ms'),
   },
   (t) => [uniqueIndex('jobs_idempotency').on(t.workspaceId, t.idempotencyKey), index('jobs_status').on(t.status)],
 );
