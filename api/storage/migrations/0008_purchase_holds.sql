@@ -10,10 +10,12 @@ CREATE TABLE `held_purchases` (
 );
 --> statement-breakpoint
 CREATE INDEX `held_purchases_row` ON `held_purchases` (`job_id`,`seq`);--> statement-breakpoint
+ALTER TABLE `jobs` ADD `freshness_ms` integer;--> statement-breakpoint
 ALTER TABLE `rows` ADD `purchases` text;--> statement-breakpoint
 -- A row's holds in held_purchases are kept by these triggers alone (see its schema): at every change of its status and every
 -- answer stored, whichever statement makes it, so no code path can forget a hold or leave one behind.
--- A row that starts running holds, under its lease holder, the purchases the cache lacks.
+-- A row that starts running holds, under its lease holder, the purchases the cache lacks, or has only past the job's
+-- freshness (an answer to buy again, which two instances refreshing at once would both buy).
 CREATE TRIGGER `rows_hold_purchases` AFTER UPDATE OF `status` ON `rows`
 WHEN NEW.`status` = 'running' AND OLD.`status` != 'running' AND NEW.`purchases` IS NOT NULL
 BEGIN
@@ -21,7 +23,8 @@ BEGIN
 	SELECT j.`workspace_id`, p.value ->> 0, p.value ->> 1, NEW.`job_id`, NEW.`seq`, NEW.`locked_by`
 	FROM `jobs` j, json_each(NEW.`purchases`) p
 	WHERE j.`id` = NEW.`job_id` AND NOT EXISTS (
-		SELECT 1 FROM `cache` c WHERE c.`workspace_id` = j.`workspace_id` AND c.`provider_id` = p.value ->> 0 AND c.`input_key` = p.value ->> 1);
+		SELECT 1 FROM `cache` c WHERE c.`workspace_id` = j.`workspace_id` AND c.`provider_id` = p.value ->> 0 AND c.`input_key` = p.value ->> 1
+			AND (j.`freshness_ms` IS NULL OR c.`fetched_at` >= CAST(unixepoch('subsec') * 1000 AS INTEGER) - j.`freshness_ms`));
 END;
 --> statement-breakpoint
 -- A row that stops running (done, released, taken back from a dead holder) lets go of what it still held.

@@ -24,7 +24,7 @@ export const jobs = sqliteTable(
     /**
      * How old a cached answer may be and still serve the job's rows (the
      * cache's freshness when it was made): a row's claim holds a stale
-     * answer as one to buy (migration 0010). Null on jobs from before: any.
+     * answer as one to buy (migration 0008). Null on jobs from before: any.
      */
     freshnessMs: integer('freshness_ms'),
   },
