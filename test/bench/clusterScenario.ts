@@ -246,7 +246,10 @@ export function describeRun(r: ClusterRun): string {
 }
 
 /** The bench part: 1 then 3 instances, `runs` times each, alternating. */
-export async function runClusterScenario(runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 2), rows = 2000): Promise<ClusterRun[]> {
+export async function runClusterScenario(
+  runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 2),
+  rows = Number(process.env.BENCH_CLUSTER_ROWS ?? 2000),
+): Promise<ClusterRun[]> {
   heading(`Cluster: a ${num(rows)}-row job through 1 and through 3 instances on one sqld, documented limits enforced by the sims`);
   const all: ClusterRun[] = [];
   for (let i = 0; i < runs; i++)
