@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { EngineConfigSchema } from '../config/schema.js';
 import type { Provider } from '../providers/types.js';
 import { Budgets } from './budget.js';
@@ -6,6 +7,8 @@ import { Caller, type StepContext } from './caller.js';
 import { sleep, systemClock } from '../clock.js';
 import { ProviderGate } from '../flow/gate.js';
 import { Stats } from './stats.js';
+import { storedAnswers } from '../storage/cache.js';
+import { holdsStore } from '../storage/holds.js';
 
 it('buys nothing while commits are refused, and buys once they go through again', async () => {
   let calls = 0;
@@ -51,4 +54,71 @@ it('buys nothing while commits are refused, and buys once they go through again'
   expect(await step).toMatchObject({ kind: 'answer', outcome: 'match', values: { 'company.name': 'Acme' } });
   expect(calls).toBe(1);
   expect(stored).toEqual(['domain=acme.com']);
+});
+
+describe('holds across instances, for lookups outside any job', () => {
+  const database = tempDatabase('caller-holds');
+  function lookupCaller(calls: string[], worker: string) {
+    const provider: Provider = {
+      id: 'acme',
+      label: 'Acme',
+      demo: true,
+      inputs: ['domain'],
+      fields: ['company.name'],
+      costPerCall: 0.01,
+      costPerMatch: 0,
+      timeoutMs: 300,
+      call: async (input) => {
+        calls.push(`${worker}:${input.domain}`);
+        await sleep(50);
+        return { kind: 'match', status: 200, values: { 'company.name': `name of ${input.domain}` } };
+      },
+    };
+    const store = holdsStore(database().db);
+    const caller = new Caller({
+      gates: new Map([['acme', new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock: systemClock })]]),
+      cache: { get: async () => undefined },
+      storeAnswer: ({ workspaceId, providerId, inputKey, values, at }) =>
+        database().commit(storedAnswers.statements([{ workspaceId, providerId, inputKey, values, outcome: 'match', fetchedAt: at }])),
+      recordCall: async () => {},
+      storageFailing: () => false,
+      countCacheHit: () => {},
+      stats: new Stats(),
+      budgets: new Budgets(),
+      isCancelled: () => false,
+      engine: EngineConfigSchema.parse({}),
+      clock: systemClock,
+      holds: {
+        shared: () => true,
+        hold: (key, ttlMs) => store.hold(key, worker, ttlMs, 0),
+        release: (key) => store.release(key, worker),
+        onError: (err) => {
+          throw err;
+        },
+      },
+    });
+    return { provider, caller };
+  }
+  const ctx: StepContext = { workspace: 'ws', jobId: null, segment: 'com', lane: { realtime: true, workspace: 'ws', job: '' } };
+
+  it('two instances looking up the same answers at once buy each once; the other gets it stored', async () => {
+    const calls: string[] = [];
+    const [one, two] = [lookupCaller(calls, 'w1'), lookupCaller(calls, 'w2')];
+    const ds = ['a.com', 'b.com', 'c.com'];
+    const results = await Promise.all(ds.flatMap((d) => [one, two].map(({ caller, provider }) => caller.step(provider, { domain: d }, `domain=${d}`, ctx))));
+    expect(calls.map((c) => c.split(':')[1]).sort()).toEqual(ds);
+    for (const [i, r] of results.entries()) expect(r).toMatchObject({ kind: 'answer', values: { 'company.name': `name of ${ds[Math.floor(i / 2)]}` } });
+  });
+
+  it('a key held past the provider’s timeout (its holder stuck) is bought anyway, within the lookup’s deadline', async () => {
+    const calls: string[] = [];
+    const { caller, provider } = lookupCaller(calls, 'w1');
+    // Another instance took the key and never stores an answer or lets go (its hold would run out only after 60 s).
+    await holdsStore(database().db).hold({ workspaceId: 'ws', providerId: 'acme', inputKey: 'domain=stuck.com' }, 'w2', 60_000, 0);
+    const started = performance.now();
+    expect(await caller.step(provider, { domain: 'stuck.com' }, 'domain=stuck.com', ctx)).toMatchObject({ kind: 'answer', cached: false });
+    expect(calls).toEqual(['w1:stuck.com']);
+    // Not before the timeout: until then the holder may yet store it.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(provider.timeoutMs);
+  });
 });

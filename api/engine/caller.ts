@@ -289,7 +289,8 @@ export class Caller {
    * the cluster. While another instance holds it (a row's purchase, or a
    * lookup's), this one waits without a provider slot, looking every
    * HOLD_POLL_MS, and gets the stored answer as a cache hit, or takes the key
-   * once it is let go; the lookup's deadline (`ctx.signal`) ends the wait. The
+   * once it is let go, or buys it anyway once the provider's timeout has
+   * passed; the lookup's deadline (`ctx.signal`) ends the wait. The
    * hold is let go on every way out, after the answer is stored (which ends
    * it anyway).
    */
@@ -297,12 +298,16 @@ export class Caller {
     const holds = this.deps.holds!;
     const key: PurchaseHold = { workspaceId: ctx.workspace, providerId: provider.id, inputKey };
     const ttlMs = provider.timeoutMs + HOLD_MARGIN_MS;
+    // A purchase takes at most the provider's timeout: a key held longer is stuck (a row retrying a failing provider, a
+    // holder stalled), and past that the lookup's deadline is worth more than the duplicate it risks.
+    const waitUntil = this.deps.clock.now() + provider.timeoutMs;
     try {
       for (let state = await holds.hold(key, ttlMs); state.kind !== 'mine'; state = await holds.hold(key, ttlMs)) {
         if (state.kind === 'stored') {
           this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
           return fromStore(state.answer);
         }
+        if (this.deps.clock.now() >= waitUntil) return this.buy(provider, input, inputKey, ctx);
         await sleep(HOLD_POLL_MS, ctx.signal);
       }
     } catch (err) {

@@ -16,8 +16,9 @@ it('three instances enriching the same companies at once buy each answer once, a
   world = await startClusterWorld({
     instances: 3,
     providers: [
-      { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
-      { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 50, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+      // A timeout far above the latency: on a loaded machine a request timed out and retried holds its answer meanwhile.
+      { id: 'a', fields: ['company.name'], costPerCall: 0.001, concurrency: 50, timeoutMs: 8000, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
+      { id: 'b', fields: ['company.employees'], costPerCall: 0.001, concurrency: 50, timeoutMs: 8000, behaviour: { latency: { medianMs: 300, sigma: 0.1 } } },
     ],
     engine: { pollMs: 100, retryDelaysMs: [20, 40, 80] },
   });
@@ -71,7 +72,7 @@ it('the same new lookups sent to all three instances at once, and lookups of ans
   });
   const lookups = await Promise.all(
     [...fresh, ...shared].flatMap((d) =>
-      instances.map((s) => call(s, '/v1/enrich', { input: { domain: d }, fields: ['company.name', 'company.employees'], deadlineMs: 10_000 })),
+      instances.map((s) => call(s, '/v1/enrich', { input: { domain: d }, fields: ['company.name', 'company.employees'], deadlineMs: 25_000 })),
     ),
   );
   for (const l of lookups) expect(l).toMatchObject({ status: 'matched', missing: [] });
