@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsStore } from '../api/storage/jobs.js';
 import { keysStore } from '../api/storage/keys.js';
 import { allResults, domainRows, domains, startHarness, type Harness } from './helpers/harness.js';
+import { until } from './helpers/until.js';
 
 let h: Harness;
 let otherKey: string;
@@ -265,7 +266,18 @@ describe('metrics and docs', () => {
     expect(matched).toBeGreaterThan(0);
     expect(unmatched).toBeGreaterThan(0);
 
-    const m = (await h.api('/v1/metrics?window=7d', { key })).body;
+    // Cache hits reach the figures with their flush (once a second, and a read waits up to 4.5 s for it): on a loaded
+    // machine a read can come first, so the figures are read again until they hold them.
+    let m: any;
+    await until(
+      'the rerun’s cache hits in the figures',
+      async () => {
+        m = (await h.api('/v1/metrics?window=7d', { key })).body;
+        return m.providers.find((x: any) => x.provider === 'p')?.cacheHits > 0;
+      },
+      20_000,
+      100,
+    );
     const p = m.providers.find((x: any) => x.provider === 'p');
     // "p" bills $0.02 per match and nothing per call: the paid calls are the matches.
     expect(p).toMatchObject({
