@@ -157,6 +157,20 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const callIdPrefix = randomBytes(6).toString('base64url');
   let callCount = 0;
   const recordCall = (call: CallRecord) => journal.write(recordedCalls, { ...call, id: `${callIdPrefix}${(callCount++).toString(36).padStart(8, '0')}` });
+  // While the database is locked or out of reach, every poll and heartbeat fails the same way: a line every
+  // few seconds says so, not a stack trace each time.
+  let storageTroubleAt = -Infinity;
+  const storageTrouble = (err: unknown) => {
+    if (clock.now() - storageTroubleAt < STORAGE_TROUBLE_LOG_MS) return;
+    storageTroubleAt = clock.now();
+    // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
+    const cause = [...causeChain(err)].at(-1);
+    deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
+  };
+  /** An error of a background part (`what`): a passing storage fault as above, anything else logged with its stack. */
+  const reportError = (what: string) => (err: unknown) =>
+    isTransientFailure(err) ? storageTrouble(err) : deps.log(`${what} error`, { err: err instanceof Error ? err.stack : String(err) });
+
   const caller = new Caller({
     gates,
     metrics,
@@ -187,8 +201,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         return state;
       },
       release: (key) => storage.holds.release(key, workerId),
-      onError: (err) =>
-        isTransientFailure(err) ? storageTrouble(err) : deps.log('purchase hold error', { err: err instanceof Error ? err.stack : String(err) }),
+      onError: reportError('purchase hold'),
     },
   });
 
@@ -203,16 +216,6 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   };
   const hedge = new HedgeBudget(engineCfg.hedgeRatio);
 
-  // While the database is locked or out of reach, every poll and heartbeat fails the same way: a line every
-  // few seconds says so, not a stack trace each time.
-  let storageTroubleAt = -Infinity;
-  const storageTrouble = (err: unknown) => {
-    if (clock.now() - storageTroubleAt < STORAGE_TROUBLE_LOG_MS) return;
-    storageTroubleAt = clock.now();
-    // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
-    const cause = [...causeChain(err)].at(-1);
-    deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
-  };
   const random = deps.random ?? Math.random;
   const outbox = new Outbox({
     store: storage.effects,
@@ -223,7 +226,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     pollMs: engineCfg.pollMs,
     random,
     isCancelled,
-    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('outbox error', { err: err instanceof Error ? err.stack : String(err) })),
+    onError: reportError('outbox'),
   });
   const runLead = leadRunner({ caller, leads: storage.leads, outbox, journal, clock, workerId, retryDelaysMs: engineCfg.retryDelaysMs, random });
   const processRow = rowProcessor({
@@ -262,7 +265,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       metrics.jobFinished();
       deps.log('job done', { job: job.id });
     },
-    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('runner error', { err: err instanceof Error ? err.stack : String(err) })),
+    onError: reportError('runner'),
     members: () => cluster.size(),
     engine: engineCfg,
     clock,
@@ -280,7 +283,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const effects = await storage.effects.endLeasesOf(dead, clock.now());
       deps.log('cluster members declared dead; took back what they held', { members: dead, rows, effects });
     },
-    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster error', { err: err instanceof Error ? err.stack : String(err) })),
+    onError: reportError('cluster'),
     log: deps.log,
   });
   // Documented provider limits hold for the cluster: each member's gates keep its share, set again as members come and go.
@@ -292,7 +295,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     signals: storage.signals,
     pollMs: PAUSE_POLL_MS,
     members: () => cluster.size(),
-    onError: (err) => (isTransientFailure(err) ? storageTrouble(err) : deps.log('cluster flow error', { err: err instanceof Error ? err.stack : String(err) })),
+    onError: reportError('cluster flow'),
   });
   cluster.onChange((live) => clusterFlow.apply(live.map((m) => m.id)));
   await cluster.join();
