@@ -1,48 +1,47 @@
 import { describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { EngineConfigSchema } from '../config/schema.js';
-import type { Provider } from '../providers/types.js';
+import { testProvider } from '../../test/helpers/provider.js';
 import { Budgets } from './budget.js';
-import { Caller, type StepContext } from './caller.js';
+import { Caller, type CallerDeps, type StepContext } from './caller.js';
 import { sleep, systemClock } from '../clock.js';
 import { ProviderGate } from '../flow/gate.js';
 import { Stats } from './stats.js';
 import { storedAnswers } from '../storage/cache.js';
 import { holdsStore } from '../storage/holds.js';
 
-it('buys nothing while commits are refused, and buys once they go through again', async () => {
-  let calls = 0;
-  const provider: Provider = {
-    id: 'acme',
-    label: 'Acme',
-    demo: true,
-    inputs: ['domain'],
-    fields: ['company.name'],
-    costPerCall: 0.01,
-    costPerMatch: 0,
-    timeoutMs: 1000,
-    call: async () => {
-      calls++;
-      return { kind: 'match', status: 200, values: { 'company.name': 'Acme' } };
-    },
-  };
-  const engine = EngineConfigSchema.parse({});
-  let failing = true;
-  const stored: string[] = [];
-  const caller = new Caller({
-    gates: new Map([['acme', new ProviderGate({ concurrency: 2, initialConcurrency: 2, maxConcurrency: 2, clock: systemClock })]]),
+/** A caller with the engine's defaults and no storage behind it, but for `extra`. */
+const newCaller = (extra: Partial<CallerDeps>) =>
+  new Caller({
+    gates: new Map([['acme', new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock: systemClock })]]),
     cache: { get: async () => undefined },
-    storeAnswer: async (call) => {
-      stored.push(call.inputKey);
-    },
+    storeAnswer: async () => {},
     recordCall: async () => {},
-    storageFailing: () => failing,
+    storageFailing: () => false,
     countCacheHit: () => {},
     stats: new Stats(),
     budgets: new Budgets(),
     isCancelled: () => false,
-    engine,
+    engine: EngineConfigSchema.parse({}),
     clock: systemClock,
+    ...extra,
+  });
+
+it('buys nothing while commits are refused, and buys once they go through again', async () => {
+  let calls = 0;
+  const provider = testProvider('acme', {
+    call: async () => {
+      calls++;
+      return { kind: 'match', status: 200, values: { 'company.name': 'Acme' } };
+    },
+  });
+  let failing = true;
+  const stored: string[] = [];
+  const caller = newCaller({
+    storeAnswer: async (call) => {
+      stored.push(call.inputKey);
+    },
+    storageFailing: () => failing,
   });
   const ctx: StepContext = { workspace: 'ws', jobId: 'job_1', segment: 'com', lane: { realtime: false, workspace: 'ws', job: 'job_1' } };
 
@@ -59,35 +58,18 @@ it('buys nothing while commits are refused, and buys once they go through again'
 describe('holds across instances, for lookups outside any job', () => {
   const database = tempDatabase('caller-holds');
   function lookupCaller(calls: string[], worker: string) {
-    const provider: Provider = {
-      id: 'acme',
-      label: 'Acme',
-      demo: true,
-      inputs: ['domain'],
-      fields: ['company.name'],
-      costPerCall: 0.01,
-      costPerMatch: 0,
+    const provider = testProvider('acme', {
       timeoutMs: 300,
       call: async (input) => {
         calls.push(`${worker}:${input.domain}`);
         await sleep(50);
         return { kind: 'match', status: 200, values: { 'company.name': `name of ${input.domain}` } };
       },
-    };
+    });
     const store = holdsStore(database().db);
-    const caller = new Caller({
-      gates: new Map([['acme', new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock: systemClock })]]),
-      cache: { get: async () => undefined },
+    const caller = newCaller({
       storeAnswer: ({ workspaceId, providerId, inputKey, values, at }) =>
         database().commit(storedAnswers.statements([{ workspaceId, providerId, inputKey, values, outcome: 'match', fetchedAt: at }])),
-      recordCall: async () => {},
-      storageFailing: () => false,
-      countCacheHit: () => {},
-      stats: new Stats(),
-      budgets: new Budgets(),
-      isCancelled: () => false,
-      engine: EngineConfigSchema.parse({}),
-      clock: systemClock,
       holds: {
         shared: () => true,
         hold: (key, ttlMs) => store.hold(key, worker, ttlMs, 0),
