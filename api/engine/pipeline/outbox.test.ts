@@ -77,8 +77,11 @@ describe('Outbox pacing', () => {
     await Promise.all(sent);
     const at = slack.messages.map((m) => m.at);
     expect(at).toHaveLength(12);
-    const mostInASecond = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length));
-    expect(mostInASecond).toBeLessThanOrEqual(5);
+    // Counted where they arrive, so over 800 ms rather than a second: a start
+    // held up on its way (a loaded machine) may land in the next start's second.
+    // The full rate would put 8 in such a window; the bulk share puts at most 5.
+    const mostInAWindow = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 800).length));
+    expect(mostInAWindow).toBeLessThanOrEqual(5);
     expect(slack.statuses[429] ?? 0).toBe(0);
   });
 
