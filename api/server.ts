@@ -1,10 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import type { LoadedConfig } from './config/load.js';
 import { systemClock, type Clock } from './clock.js';
 import { createEngine, type Engine, type EngineDeps } from './engine/engine.js';
-import { buildApp } from './http/app.js';
+import { apiListener } from './http/listener.js';
 import { createHttpClient } from './net/httpClient.js';
 import { createWriteBack } from './sheets/createWriteBack.js';
 import { DEFAULT_SHEETS_OPTIONS, type SheetsOptions } from './sheets/options.js';
@@ -80,7 +80,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
   observability.watchSheets(writeBack.stats);
   const keys = keysStore(database.db);
   if (opts.bootstrapKey) await keys.create('default', clock.now(), opts.bootstrapKey);
-  const app = buildApp({
+  const listener = apiListener({
     // A Logger (api/main.ts) scopes lines to their request; a plain Log function (the tests) has no scope.
     logScope: (opts.log as Partial<Logger>).scope,
     prometheus: { registry: observability.registry, token: opts.metricsToken },
@@ -88,9 +88,8 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     findWorkspace: keys.workspaceOf,
     log: opts.log,
   });
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
-  });
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   engine.start();
   // Sheet writers share jobs by leases and Google's quotas by shares, as members of the engine's cluster.
   writeBack.start({ memberId: engine.workerId, liveMembers: () => engine.diagnostics.liveMembers().map((m) => m.id) });

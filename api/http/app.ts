@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../../shared/index.js';
 import type { CascadeService } from '../engine/service.js';
@@ -8,7 +7,6 @@ import { mcpRoutes } from './mcp/index.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
 import { nodeBodyLimit } from './middleware/body/index.js';
 import { requestId, requestTags } from './middleware/requestId/index.js';
-import { enrichFastPath } from './fastEnrich.js';
 import type { Logger } from '../log.js';
 import { createRouter } from './router.js';
 import { enrich } from './routes/enrich.js';
@@ -82,13 +80,6 @@ export function buildApp(deps: AppDeps) {
     openapi: '3.1.0',
     info: { title: 'Cascade API', version: '0.1.0', description: 'A cached waterfall of enrichment providers, with durable jobs and real-time lookups.' },
   });
-  // Cached lookups are answered in a few µs: on Node, the ordinary POST /v1/enrich skips the chain (see enrichFastPath), with the same answers.
-  const fast = enrichFastPath({ service: deps.service, findWorkspace: deps.findWorkspace, log: deps.log, tags });
-  const general = api.fetch;
-  api.fetch = (request, env, executionCtx) => {
-    const incoming = (env as { incoming?: IncomingMessage } | undefined)?.incoming;
-    return (incoming && fast(incoming)) || general(request, env, executionCtx);
-  };
   return api;
 }
 

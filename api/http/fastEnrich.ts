@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -36,26 +36,33 @@ export interface EnrichFastPathDeps extends AuthOptions {
  * route's zod schema (once, synchronously where it can) and the error
  * answers (errorAnswer, validationAnswer), so every answer, error or not,
  * is the one the chain gives (fastEnrich.test.ts holds them side by side).
- * Any other request returns undefined before anything is read: the chain
+ * It answers on Node's own response, as the floor server of the benchmark
+ * does: going through the Hono adapter (a Request wrapper, three listeners
+ * on the connection, a Response and its conversion back) cost a cached
+ * lookup a third of its time.
+ *
+ * Any other request returns false before anything is read: the chain
  * answers it.
  */
-export function enrichFastPath(deps: EnrichFastPathDeps): (incoming: IncomingMessage) => Promise<Response> | undefined {
+export function enrichFastPath(deps: EnrichFastPathDeps): (incoming: IncomingMessage, outgoing: ServerResponse) => boolean {
   const { service, log, tags, findWorkspace } = deps;
   const idHeader = tags.header.toLowerCase();
-  return (incoming) => {
-    if (incoming.method !== 'POST' || incoming.url !== PATH) return undefined;
+  return (incoming, outgoing) => {
+    if (incoming.method !== 'POST' || incoming.url !== PATH) return false;
     const headers = incoming.headers;
     const declared = headers['content-length'];
     // A chunked body, one over the cap (413), another media type (415) or a repeated header (joined by the chain, not by Node): the chain's.
-    if (declared === undefined || headers['transfer-encoding'] !== undefined || parseInt(declared, 10) > LIMITS.bodyBytes) return undefined;
-    if (!JSON_TYPE.test(headers['content-type'] ?? '') || repeatsKeyHeaders(incoming.rawHeaders)) return undefined;
+    if (declared === undefined || headers['transfer-encoding'] !== undefined || parseInt(declared, 10) > LIMITS.bodyBytes) return false;
+    if (!JSON_TYPE.test(headers['content-type'] ?? '') || repeatsKeyHeaders(incoming.rawHeaders)) return false;
     const started = performance.now();
     // Mutated, not rebuilt: the workspace joins the request's lines once the key is checked, as in the chain.
     const fields: { reqId: string; workspace?: string } = { reqId: tags.idFor(headers[idHeader] as string | undefined) };
-    return tags.scope(fields, () => answer(incoming, fields, started));
+    tags.scope(fields, () => answer(incoming, outgoing, fields, started));
+    return true;
   };
 
-  async function answer(incoming: IncomingMessage, fields: { reqId: string; workspace?: string }, started: number): Promise<Response> {
+  /** Never rejects: every failure is an error answer, and a connection gone by then takes the answer nowhere. */
+  async function answer(incoming: IncomingMessage, outgoing: ServerResponse, fields: { reqId: string; workspace?: string }, started: number): Promise<void> {
     let status: ContentfulStatusCode = 200;
     let answerText: string;
     let retryAfter: string | undefined;
@@ -87,9 +94,14 @@ export function enrichFastPath(deps: EnrichFastPathDeps): (incoming: IncomingMes
       retryAfter = refused.retryAfter;
     }
     tags.logAnswer('POST', PATH, status, started, fields);
-    const out: Record<string, string> = { 'content-type': 'application/json', [idHeader]: fields.reqId };
+    // With its length, head and body leave in one write.
+    const out: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(answerText),
+      [idHeader]: fields.reqId,
+    };
     if (retryAfter) out['retry-after'] = retryAfter;
-    return new Response(answerText, { status, headers: out });
+    outgoing.writeHead(status, out).end(answerText);
   }
 }
 
