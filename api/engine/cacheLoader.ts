@@ -32,6 +32,16 @@ export class CacheLoader {
     return this.hot.get(workspaceId, key, this.freshSince(), this.now());
   }
 
+  /** See HotCache.version. */
+  get version(): number {
+    return this.hot.version;
+  }
+
+  /** Until when (exclusive) peek() answers for the key as it does now, while `version` stands (HotCache.trustedUntil). */
+  trustedUntil(workspaceId: string, key: CacheKey): number {
+    return this.hot.trustedUntil(workspaceId, key, this.freshSince(), this.now());
+  }
+
   /** An answer committed to the cache: lookups find it in memory from now on. */
   remember(workspaceId: string, key: CacheKey, answer: CachedAnswer): void {
     this.hot.set(workspaceId, key, answer);

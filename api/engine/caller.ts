@@ -144,6 +144,7 @@ export class Caller {
    * never buys the same answer a second time.
    */
   private readonly recent = new Map<string, StepResult & { kind: 'answer' }>();
+  private recentAdded = 0;
   /** Requests on the wire, by job: a cancel waits for these, so its answer is the job's final spend. */
   private readonly onTheWire = new Map<string, Set<Promise<unknown>>>();
 
@@ -176,6 +177,11 @@ export class Caller {
     const answer = this.free(await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey }), provider, inputKey, ctx.workspace);
     if (answer) this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
     return answer;
+  }
+
+  /** Moves with every answer added to the recent ones: free() answers as before for a key it found none for, while this stands. */
+  get recentVersion(): number {
+    return this.recentAdded;
   }
 
   /** The free answer, given what the cache holds for the key (`stored`), without counting a cache hit. */
@@ -222,6 +228,7 @@ export class Caller {
   }
 
   private remember(key: string, answer: StepResult & { kind: 'answer' }): void {
+    this.recentAdded++;
     this.recent.set(key, answer);
     if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value!);
   }

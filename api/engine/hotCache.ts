@@ -49,7 +49,13 @@ class Entry {
  * - Bounded: past `max` entries the least recently used goes. Entries are
  *   filed by workspace, provider and input key (no key string is built per
  *   lookup) and chained in the order they were last used: a hit moves its
- *   entry to the end of the chain, without touching the maps.
+ *   entry to the end of the chain, without touching the maps. A lookup that
+ *   takes an answer worked out before (memoryEnrich.ts) moves nothing; it
+ *   can only while nothing was kept or dropped since its entries last moved,
+ *   so the order differs from the uses only among entries used since the
+ *   last change, and an entry is dropped only on a change.
+ * - `version` moves with every change to what get() answers, other than by
+ *   time passing (trustedUntil says until when that holds).
  *
  * Per process: another server on the same database does not see this one's
  * entries. An answer held here is still right, since an answer is bought
@@ -63,11 +69,29 @@ export class HotCache {
   private head: Entry | undefined;
   private tail: Entry | undefined;
   private count = 0;
+  private changes = 0;
 
   constructor(readonly max = HOT_CACHE_ENTRIES) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /** Moves whenever an entry is kept, replaced or dropped: get() answers for every key as before while it stands, until trustedUntil. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /**
+   * Until when (exclusive) get() answers for the key as it does now, while
+   * `version` stands: when its answer goes stale (a millisecond early, which
+   * only costs a lookup the long way), or its "none" is no longer trusted.
+   */
+  trustedUntil(workspaceId: string, key: CacheKey, freshSince: number, now: number): number {
+    const entry = this.byWorkspace.get(workspaceId)?.get(key.providerId)?.get(key.inputKey);
+    if (!entry) return -Infinity;
+    const held = entry.held;
+    return 'absentSince' in held ? held.absentSince + ABSENT_TTL_MS : held.fetchedAt + (now - freshSince);
   }
 
   /** The fresh answer held for the key, ABSENT if a recent read found none, or undefined if nothing is known. */
@@ -106,6 +130,7 @@ export class HotCache {
   }
 
   private keep(entry: Entry | undefined, workspaceId: string, key: CacheKey, held: Held): void {
+    this.changes++;
     if (entry) {
       entry.held = held;
       this.use(entry);
@@ -130,6 +155,7 @@ export class HotCache {
   }
 
   private drop(entry: Entry): void {
+    this.changes++;
     this.unlink(entry);
     this.count--;
     entry.filed.delete(entry.inputKey);

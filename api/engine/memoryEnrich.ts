@@ -10,6 +10,10 @@ import { applyFreeAnswers, candidates, keyFor, missingFields, verdict, type RowW
 export interface MemoryEnrichDeps extends WaterfallDeps {
   /** What memory knows of the key (the hot cache): its fresh answer, ABSENT (none stored), or undefined (not known). */
   peek(workspaceId: string, key: CacheKey): HotEntry | undefined;
+  /** Moves whenever peek() or the caller's free() may answer differently for some key, other than by time passing (both only grow). */
+  memoryVersion(): number;
+  /** Until when (exclusive) peek() answers for the key as it does now, while memoryVersion() stands. */
+  trustedUntil(workspaceId: string, key: CacheKey): number;
   countCacheHit(workspaceId: string, providerId: string): void;
   /** Called once per real-time lookup answered here, as enrichNow does once per lookup (the hedge budget earns by lookups). */
   earn(): void;
@@ -27,41 +31,132 @@ export interface MemoryEnrichDeps extends WaterfallDeps {
  * say), or where no candidate has a cached answer (enrichNow would buy): the
  * caller then runs enrichNow. So every answer it gives is one enrichNow would
  * have given from the same cache, at no cost, with no timer, abort signal or
- * promise per lookup.
+ * promise per lookup. The answer worked out is kept with the input (Worked):
+ * the next lookup of that input takes it while nothing it came from changed.
  */
 export function enrichFromMemory(deps: MemoryEnrichDeps, workspace: string, raw: RowInput, fields: EnrichField[], predict: boolean): EnrichResult | undefined {
   const started = deps.clock.now();
   const admission = admitted(deps.providers, raw, fields);
   // Invalid input is enrichNow's to answer: it says why.
   if (!admission) return undefined;
+  const order = deps.ranking.order(workspace, admission.norm.segment);
+  const last = admission.worked;
+  let worked: Worked | undefined;
+  if (last && last.workspace === workspace && last.predict === predict && last.order === order && started < last.until) {
+    // Nothing in memory changed, or what changed is not what this answer came from.
+    const version = deps.memoryVersion();
+    if (last.version === version || stillHeld(deps, workspace, last.consulted)) {
+      last.version = version;
+      worked = last;
+    }
+  }
+  worked ??= workOut(deps, admission, workspace, fields, predict, order);
+  if (!worked) return undefined;
+  admission.worked = worked;
+  deps.earn();
+  for (const p of worked.hits) deps.countCacheHit(workspace, p.id);
+  return { ...worked.answer, elapsedMs: deps.clock.now() - started };
+}
+
+/** A provider asked on the memory path, with its key and what memory held for it then. */
+interface Consulted {
+  provider: Provider;
+  key: CacheKey;
+  held: HotEntry;
+}
+
+/**
+ * An answer worked out from memory, with everything it was worked out from.
+ * The steps of enrichFromMemory are a function of the ranking's order for
+ * the input's segment, and of what memory holds for each key consulted (in
+ * the order consulted), so while both are the same the answer is too: the
+ * next lookup of the input takes it without walking the waterfall again.
+ * Identity says "the same" at no cost: the ranking keeps one order array
+ * until its stats move (Ranking.order), the hot cache one object per answer
+ * until a newer one or staleness replaces it (HotCache), and ABSENT is one
+ * symbol (re-checked for a purchase this process made since, see stillHeld).
+ * Cheaper still, while the memory version stands and `until` has not come,
+ * nothing consulted can have changed, and nothing is looked up at all.
+ */
+interface Worked {
+  workspace: string;
+  predict: boolean;
+  order: readonly Provider[];
+  consulted: readonly Consulted[];
+  /** memoryVersion() when the consulted keys were last seen to hold what they held. */
+  version: number;
+  /** The earliest time a consulted key's answer goes stale or its "none" expires (trustedUntil): the answer is not taken from then on. Never taken if it holds a recent purchase's answer. */
+  until: number;
+  /** The providers whose answers were taken: a cache hit each, per lookup. */
+  hits: readonly Provider[];
+  /** Frozen: shared by every lookup that takes it, each with its own elapsedMs. */
+  answer: Readonly<EnrichResult>;
+}
+
+/** Whether memory holds what it held for every key consulted: the same answer, or still none, with no purchase of ours since. */
+function stillHeld(deps: MemoryEnrichDeps, workspace: string, consulted: readonly Consulted[]): boolean {
+  for (const c of consulted) {
+    const held = deps.peek(workspace, c.key);
+    if (held !== c.held) return false;
+    if (held === ABSENT && deps.caller.free(undefined, c.provider, c.key.inputKey, workspace)) return false;
+  }
+  return true;
+}
+
+/** The waterfall walked in memory (see enrichFromMemory); undefined where memory cannot answer. */
+function workOut(
+  deps: MemoryEnrichDeps,
+  admission: Admission,
+  workspace: string,
+  fields: EnrichField[],
+  predict: boolean,
+  order: readonly Provider[],
+): Worked | undefined {
   const work = lookupWork(admission.norm, workspace, fields, predict);
+  const consulted: Consulted[] = [];
   const hits: Provider[] = [];
+  // An answer from the caller's recent purchases (memory held none) goes stale there without moving the version.
+  let fromRecent = false;
   while (missingFields(work.state, fields).length > 0) {
     const list = candidates(deps, work);
     if (list.length === 0) break;
     const found: (StepResult | undefined)[] = [];
     for (const p of list) {
-      const inputKey = admission.keyFor(work, p);
-      const held = deps.peek(workspace, { providerId: p.id, inputKey });
+      const key = { providerId: p.id, inputKey: admission.keyFor(work, p) };
+      const held = deps.peek(workspace, key);
       if (held === undefined) return undefined;
-      const answer = deps.caller.free(held === ABSENT ? undefined : held, p, inputKey, workspace);
+      consulted.push({ provider: p, key, held });
+      const answer = deps.caller.free(held === ABSENT ? undefined : held, p, key.inputKey, workspace);
       found.push(answer);
       if (answer) hits.push(p);
+      if (answer && held === ABSENT) fromRecent = true;
     }
     if (!applyFreeAnswers(deps, work, list, found)) return undefined;
   }
-  deps.earn();
-  for (const p of hits) deps.countCacheHit(workspace, p.id);
   const v = verdict(work.state, fields, deps.providers);
-  return lookupAnswer(work, v, missingFields(work.state, fields), { costUsd: 0, elapsedMs: deps.clock.now() - started });
+  const answer = deepFreeze(lookupAnswer(work, v, missingFields(work.state, fields), { costUsd: 0, elapsedMs: 0 }));
+  // Read after the peeks, which may have dropped stale entries (moving the version) before reading on.
+  const version = deps.memoryVersion();
+  const until = fromRecent ? -Infinity : Math.min(...consulted.map((c) => deps.trustedUntil(workspace, c.key)));
+  return { workspace, predict, order, consulted, version, until, hits, answer };
 }
 
-/** How many admitted inputs are kept: a few hundred bytes each. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** How many admitted inputs are kept: a few hundred bytes each, about a kilobyte with the answer worked out for them. */
 export const ADMISSIONS_MAX = 10_000;
 
 /** An input admitted for some fields, and its cache key per provider, built once. */
 class Admission {
   private readonly keys = new Map<string, string>();
+  /** The last answer worked out for this input from memory: one per input, whichever workspace asked last. */
+  worked: Worked | undefined = undefined;
   constructor(readonly norm: Extract<Admitted, { ok: true }>) {}
 
   keyFor(work: RowWork, p: Provider): string {

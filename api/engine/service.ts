@@ -101,7 +101,7 @@ export interface ServiceDeps {
   budgets: Budgets;
   hits: HitCounter;
   /** The hot cache: answers held in memory, for lookups answered without a database read. */
-  cached: Pick<CacheLoader, 'peek'>;
+  cached: Pick<CacheLoader, 'peek' | 'version' | 'trustedUntil'>;
   /** Jobs cancelled in this process: the caller starts no call of theirs. */
   cancelled: Set<string>;
   /** New or re-queued rows are due: the runner claims. Given the job just created, it may claim that job's rows at once. */
@@ -128,6 +128,8 @@ export function createService(deps: ServiceDeps): CascadeService {
   const memoryDeps: MemoryEnrichDeps = {
     ...deps.waterfall,
     peek: (ws, key) => deps.cached.peek(ws, key),
+    memoryVersion: () => deps.cached.version + deps.waterfall.caller.recentVersion,
+    trustedUntil: (ws, key) => deps.cached.trustedUntil(ws, key),
     countCacheHit: (ws, provider) => hits.count(ws, provider, null),
     earn: () => deps.hedge.earn(),
   };
