@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseConfig } from '../../api/config/load.js';
+import { createLog } from '../../api/log.js';
 import { startCascade } from '../../api/server.js';
 import { keysStore } from '../../api/storage/keys.js';
 import { rawConfig } from './benchConfig.js';
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
     dbUrl: `file:${join(spec.dir, 'bench.db')}`,
     port: 0,
     host: '127.0.0.1',
-    log: () => {},
+    // BENCH_LOGGER=1: npm start's logger (pino, secrets scrubbed, the request scope), its lines discarded: what logging costs.
+    log: process.env.BENCH_LOGGER === '1' ? createLog([], () => {}) : () => {},
   });
   const key = await keysStore(cascade.database.db).create(spec.workspace, Date.now());
 
