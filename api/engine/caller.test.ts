@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
-import { EngineConfigSchema } from '../config/schema.js';
+import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
-import { Budgets } from './budget.js';
-import { Caller, type CallerDeps, type StepContext } from './caller.js';
-import { sleep, systemClock } from '../clock.js';
-import { ProviderGate } from '../flow/gate.js';
-import { Stats } from './stats.js';
+import type { CallerDeps, StepContext } from './caller.js';
+import { sleep } from '../clock.js';
 import { storedAnswers } from '../storage/cache.js';
 import { holdsStore } from '../storage/holds.js';
 
-/** A caller with the engine's defaults and no storage behind it, but for `extra`. */
-const newCaller = (extra: Partial<CallerDeps>) =>
-  new Caller({
-    gates: new Map([['acme', new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock: systemClock })]]),
-    cache: { get: async () => undefined },
-    storeAnswer: async () => {},
-    recordCall: async () => {},
-    storageFailing: () => false,
-    countCacheHit: () => {},
-    stats: new Stats(),
-    budgets: new Budgets(),
-    isCancelled: () => false,
-    engine: EngineConfigSchema.parse({}),
-    clock: systemClock,
-    ...extra,
-  });
+const newCaller = (extra: Partial<CallerDeps>) => testCaller(['acme'], extra);
 
 it('buys nothing while commits are refused, and buys once they go through again', async () => {
   let calls = 0;

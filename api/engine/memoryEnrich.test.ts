@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EnrichField, EnrichResult } from '../../shared/index.js';
+import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
-import { EngineConfigSchema } from '../config/schema.js';
-import { ProviderGate } from '../flow/gate.js';
 import type { Provider } from '../providers/types.js';
 import { admit } from './admit.js';
-import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
-import { Caller } from './caller.js';
 import { admissionId, enrichFromMemory, type MemoryEnrichDeps } from './memoryEnrich.js';
 import { Ranking } from './order.js';
 import { Stats } from './stats.js';
@@ -118,21 +115,11 @@ function world() {
     () => clock.now(),
   );
   const stats = new Stats();
-  const caller = new Caller({
-    gates: new Map(PROVIDERS.map((p) => [p.id, new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock })])),
-    cache: loader,
-    // Not into the hot cache: a purchase whose commit has not gone through yet, known only to the caller.
-    storeAnswer: async () => {},
-    recordCall: async () => {},
-    storageFailing: () => false,
-    countCacheHit: () => {},
-    stats: new Stats(),
-    budgets: new Budgets(),
-    isCancelled: () => false,
-    engine: EngineConfigSchema.parse({}),
-    clock,
-    freshSince,
-  });
+  // What it buys is not stored into the hot cache: a purchase whose commit has not gone through yet, known only to the caller.
+  const caller = testCaller(
+    PROVIDERS.map((p) => p.id),
+    { cache: loader, clock, freshSince },
+  );
   const ranking = new Ranking(PROVIDERS, stats);
   /** Deps over the given providers list: each list has its own admitted inputs, and so its own worked-out answers. */
   const deps = (providers: Provider[], hits: string[]): MemoryEnrichDeps => ({

@@ -178,7 +178,9 @@ export async function runCachedScenario(runs = 3): Promise<CachedRun[]> {
     }
     out(
       `  ${num(INPUTS)} inputs, every answer cached (${PROVIDERS.length} providers); each measured ${MEASURE_MS / 1000} s per run, in ${TURNS} turns taken in turn with the other's, after ${WARMUP_MS / 1000} s of warm-up; ` +
-        (process.env.BENCH_LOGGER === '1' ? "Cascade logs each request with npm start's logger (lines discarded)" : 'neither logs (BENCH_LOGGER=1: Cascade with its logger)'),
+        (process.env.BENCH_LOGGER === '1'
+          ? "Cascade logs each request with npm start's logger (lines discarded)"
+          : 'neither logs (BENCH_LOGGER=1: Cascade with its logger)'),
     );
     const floorSpec = join(dir, 'floor.json');
     writeFileSync(floorSpec, JSON.stringify({ key: cascade.key, answers }));
