@@ -267,6 +267,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
     onError: reportError('runner'),
     members: () => cluster.size(),
+    mayClaim: () => clusterFlow.sharing,
     engine: engineCfg,
     clock,
     workerId,

@@ -32,6 +32,12 @@ export interface RunnerDeps {
    * (ClaimSpread), so every member gets work, not just the first to claim.
    */
   members?(): number;
+  /**
+   * Whether this member may take rows now: not while it has no share of the
+   * providers (a member joining a cluster, ClusterFlow.sharing), or the rows
+   * would wait in its hands while the others could run them. Always, if unset.
+   */
+  mayClaim?(): boolean;
   engine: EngineConfig;
   clock: Clock;
   workerId: string;
@@ -108,8 +114,14 @@ export class Runner {
     else this.passes.wake();
   }
 
+  /** See RunnerDeps.mayClaim. */
+  private mayClaim(): boolean {
+    return this.deps.mayClaim?.() ?? true;
+  }
+
   private async claimNow(job: JobRecord): Promise<void> {
     const { store, clock, engine, workerId } = this.deps;
+    if (!this.mayClaim()) return;
     const room = Math.min(this.urgentCap() - this.total, CLAIM_BATCH);
     if (room <= 0) return this.passes.wake();
     const now = clock.now();
@@ -189,6 +201,7 @@ export class Runner {
     const members = Math.max(1, this.deps.members?.() ?? 1);
     const hungry = new Set<string>();
     this.hungry = hungry;
+    if (!this.mayClaim()) return;
     for (const job of jobs) {
       if (this.stopped) return;
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));

@@ -58,7 +58,8 @@ export interface ClusterFlowDeps {
  * others have shrunk to make room, and they see it at their next heartbeat
  * (a second or so) and then let the calls they have out finish. So a member
  * joining a cluster takes no share for one dead-after period: every live
- * member heartbeats within it, or it is dead. Rows it claims meanwhile wait.
+ * member heartbeats within it, or it is dead. It claims no rows meanwhile
+ * (`sharing`), so the others run them.
  * A member alone at its first heartbeat takes the whole at once: joins
  * write to the same table, one at a time, so two members starting together
  * cannot both find themselves alone.
@@ -92,6 +93,17 @@ export class ClusterFlow {
         void deps.signals.recordCut(id, total, deps.selfId).catch(deps.onError);
       });
     }
+  }
+
+  /**
+   * Whether this member has its share of the providers: from its first
+   * heartbeat if it was alone then, one dead-after period later if it joined
+   * others; not before its first heartbeat, when it does not know who else
+   * is calling. Until then it takes no rows (Runner's mayClaim): they would
+   * wait in its hands while the others could run them.
+   */
+  get sharing(): boolean {
+    return this.joinedAt !== undefined && this.ready;
   }
 
   /** Sets every gate's share for these live members. */

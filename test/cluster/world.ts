@@ -21,6 +21,8 @@ export interface ClusterWorld {
   call(s: Spawned, path: string, body?: unknown): Promise<any>;
   /** A sample of the instance's Prometheus `/metrics`: the one named, with this label set if given (`provider="p"`), or NaN. */
   metric(s: Spawned, name: string, labels?: string): Promise<number>;
+  /** Starts one more instance on the same database, as `instances`' last. */
+  join(): Promise<Spawned>;
   /** Until every instance counts all of them live. */
   allSeen(): Promise<void>;
   /** Kills what is left of it and removes its files. */
@@ -54,6 +56,11 @@ export async function startClusterWorld(o: { instances: number; providers: TestP
       return res.json();
     },
     metric,
+    async join() {
+      const s = await spawnServer(env);
+      instances.push(s);
+      return s;
+    },
     allSeen: () =>
       until(`every instance to see ${instances.length} members`, async () =>
         (await Promise.all(instances.map((s) => metric(s, 'cascade_cluster_members')))).every((n) => n === instances.length),
