@@ -124,6 +124,34 @@ describe('POST /v1/enrich: the fast path answers as the chain does', () => {
   });
 });
 
+describe('POST /v1/enrich: a fast-path answer that cannot be written', () => {
+  it('costs its connection, not the process: the failure is logged and the next request is answered', async () => {
+    const lines: string[] = [];
+    // A log that throws on the fast path's request line: the last thing the answer does before writing.
+    let failing = true;
+    const log = (msg: string, extra?: Record<string, unknown>) => {
+      if (msg === 'request' && extra?.url === '/v1/enrich' && failing) throw new Error('log refused');
+      lines.push(msg);
+    };
+    const h = await startHarness(PROVIDERS, {}, { log });
+    try {
+      const key = await keysStore(h.cascade.database.db).create('ws-log', Date.now());
+      const post = () =>
+        fetch(`${h.cascade.url}/v1/enrich`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: { domain: 'fast.com' }, fields: ['company.name'] }),
+        });
+      await expect(post()).rejects.toThrow();
+      expect(lines).toContain('enrich fast path: the answer could not be written');
+      failing = false;
+      expect((await post()).status).toBe(200);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('validate', () => {
   it('answers at once for a schema without async parts, and through safeParseAsync for one with them', async () => {
     const plain = validate(z.object({ a: z.string() }), { a: 'x' });

@@ -57,11 +57,17 @@ export function enrichFastPath(deps: EnrichFastPathDeps): (incoming: IncomingMes
     const started = performance.now();
     // Mutated, not rebuilt: the workspace joins the request's lines once the key is checked, as in the chain.
     const fields: { reqId: string; workspace?: string } = { reqId: tags.idFor(headers[idHeader] as string | undefined) };
-    tags.scope(fields, () => answer(incoming, outgoing, fields, started));
+    // answer() turns every failure of the request into an answer; one past that (writing it) costs the connection, never the process.
+    tags
+      .scope(fields, () => answer(incoming, outgoing, fields, started))
+      .catch((err: unknown) => {
+        log('enrich fast path: the answer could not be written', { err: err instanceof Error ? err.message : String(err) });
+        outgoing.destroy();
+      });
     return true;
   };
 
-  /** Never rejects: every failure is an error answer, and a connection gone by then takes the answer nowhere. */
+  /** Every failure of the request is an error answer; a connection gone by then takes the answer nowhere. */
   async function answer(incoming: IncomingMessage, outgoing: ServerResponse, fields: { reqId: string; workspace?: string }, started: number): Promise<void> {
     let status: ContentfulStatusCode = 200;
     let answerText: string;
