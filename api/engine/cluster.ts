@@ -41,7 +41,7 @@ export class Cluster {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private lastHeard = -Infinity;
-  private readonly listeners: ((live: readonly Member[]) => void)[] = [];
+  private readonly listeners: ((live: readonly Member[], rejoined: boolean) => void)[] = [];
 
   constructor(private readonly deps: ClusterDeps) {}
 
@@ -82,8 +82,13 @@ export class Cluster {
     return Math.max(1, this.live.length);
   }
 
-  /** Called with the live members whenever who is alive changes (a join, a death, a clean stop). */
-  onChange(listener: (live: readonly Member[]) => void): void {
+  /**
+   * Called with the live members whenever who is alive changes (a join, a
+   * death, a clean stop), and when this instance is heard again after a
+   * silence past the dead-after time (`rejoined`): the others may have
+   * declared it dead, and taken back what it held, meanwhile.
+   */
+  onChange(listener: (live: readonly Member[], rejoined: boolean) => void): void {
     this.listeners.push(listener);
   }
 
@@ -98,14 +103,15 @@ export class Cluster {
     const { store, self, timings } = this.deps;
     const startedAt = performance.now();
     const { live, dead } = await store.beat(self, timings.deadAfterMs);
-    if (startedAt - this.lastHeard > timings.deadAfterMs && this.lastHeard !== -Infinity)
+    const rejoined = startedAt - this.lastHeard > timings.deadAfterMs && this.lastHeard !== -Infinity;
+    if (rejoined)
       this.deps.log('this instance was not heard from for longer than the cluster waits: others may have taken back its rows', {
         silentMs: Math.round(startedAt - this.lastHeard),
       });
     this.lastHeard = startedAt;
     const before = this.live.map((m) => m.id).join();
     this.live = live;
-    if (live.map((m) => m.id).join() !== before) for (const l of this.listeners) l(live);
+    if (rejoined || live.map((m) => m.id).join() !== before) for (const l of this.listeners) l(live, rejoined);
     if (dead.length === 0) return;
     await this.deps.takeOver(dead);
     await store.forget(dead, timings.deadAfterMs);

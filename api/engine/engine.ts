@@ -298,7 +298,12 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     members: () => cluster.size(),
     onError: reportError('cluster flow'),
   });
-  cluster.onChange((live) => clusterFlow.apply(live.map((m) => m.id)));
+  cluster.onChange((live, rejoined) =>
+    clusterFlow.apply(
+      live.map((m) => m.id),
+      rejoined,
+    ),
+  );
   await cluster.join();
   // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
   metrics.watch({

@@ -104,6 +104,26 @@ describe('ClusterFlow', () => {
     await c.stop();
   });
 
+  it('heard again after a silence past the dead-after time, it takes nothing for a dead-after period again, then its share', async () => {
+    const gates = new Map([['p', gate(10, 9)]]);
+    const b = flow(gates, 'b', new Map([['p', { concurrency: 10, ratePerSecond: 9 }]]));
+    b.apply(['a', 'b']);
+    await new Promise((r) => setTimeout(r, 90));
+    expect(gates.get('p')!.concurrencyLimit).toBe(5);
+    // The same members as before: only the silence says that a may have grown into b's share meanwhile.
+    b.apply(['a', 'b'], true);
+    expect(gates.get('p')!.concurrencyLimit).toBe(0);
+    expect(b.sharing).toBe(false);
+    await new Promise((r) => setTimeout(r, 90));
+    expect(gates.get('p')!.concurrencyLimit).toBe(5);
+    expect(b.sharing).toBe(true);
+    // Alone when heard again: nobody else to wait for.
+    b.apply(['b'], true);
+    expect(gates.get('p')!.concurrencyLimit).toBe(10);
+    expect(b.sharing).toBe(true);
+    await b.stop();
+  });
+
   it('a pause asked of one member is kept by the others', async () => {
     const [g, other] = [gate(4), gate(4)];
     const [a, b] = [flow(new Map([['p', g]]), 'a'), flow(new Map([['p', other]]), 'b')];

@@ -60,6 +60,8 @@ export interface ClusterFlowDeps {
  * joining a cluster takes no share for one dead-after period: every live
  * member heartbeats within it, or it is dead. It claims no rows meanwhile
  * (`sharing`), so the others run them.
+ * A member heard again after a silence past the dead-after time joins again
+ * the same way: the others may have counted it dead and grown into its share.
  * A member alone at its first heartbeat takes the whole at once: joins
  * write to the same table, one at a time, so two members starting together
  * cannot both find themselves alone.
@@ -106,9 +108,17 @@ export class ClusterFlow {
     return this.joinedAt !== undefined && this.ready;
   }
 
-  /** Sets every gate's share for these live members. */
-  apply(liveIds: readonly string[]): void {
+  /**
+   * Sets every gate's share for these live members. `rejoined`: this member
+   * was silent past the dead-after time, so the others may have declared it
+   * dead and grown into its share; it joins again, as a member joining does.
+   */
+  apply(liveIds: readonly string[], rejoined = false): void {
     this.live = liveIds;
+    if (rejoined) {
+      clearTimeout(this.readyTimer);
+      this.joinedAt = undefined;
+    }
     if (this.joinedAt === undefined) {
       this.joinedAt = performance.now();
       this.ready = liveIds.every((id) => id === this.deps.selfId);
