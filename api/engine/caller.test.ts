@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
+import type { CallResult } from '../providers/types.js';
 import type { CallerDeps, StepContext } from './caller.js';
 import { sleep } from '../clock.js';
 import { storedAnswers } from '../storage/cache.js';
@@ -35,6 +36,24 @@ it('buys nothing while commits are refused, and buys once they go through again'
   expect(await step).toMatchObject({ kind: 'answer', outcome: 'match', values: { 'company.name': 'Acme' } });
   expect(calls).toBe(1);
   expect(stored).toEqual(['domain=acme.com']);
+});
+
+it('tells reachability whether each request got an HTTP answer: a refusal of ours (no request sent) says nothing', async () => {
+  const results: CallResult[] = [
+    { kind: 'transient', code: 'provider_unavailable', message: 'connect ECONNREFUSED' },
+    { kind: 'transient', status: 503, code: 'provider_unavailable', message: 'HTTP 503' },
+    { kind: 'permanent', code: 'blocked_address', message: 'resolves to a private address' },
+    { kind: 'no_match', status: 404 },
+  ];
+  const heard: boolean[] = [];
+  const caller = newCaller({ reachability: { record: (answered) => heard.push(answered) } });
+  const ctx: StepContext = { workspace: 'ws', jobId: 'job_1', segment: 'com', lane: { realtime: false, workspace: 'ws', job: 'job_1' } };
+  for (const [i, result] of results.entries()) {
+    const provider = testProvider('acme', { call: async () => result });
+    await caller.step(provider, { domain: `r${i}.com` }, `domain=r${i}.com`, ctx);
+  }
+  // Unanswered, answered 503, (our own refusal: nothing), answered 404.
+  expect(heard).toEqual([false, true, true]);
 });
 
 describe('holds across instances, for lookups outside any job', () => {

@@ -8,6 +8,7 @@ import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';
 import type { ProviderGate, Signal } from '../flow/gate.js';
+import type { Reachability } from '../flow/reachability.js';
 import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
@@ -45,6 +46,8 @@ export interface CallerDeps {
   clock: Clock;
   /** Where each request to a provider and its spend are counted; nothing by default. */
   metrics?: EngineMetrics;
+  /** Told whether each request got an HTTP answer (flow/reachability.ts); nothing by default. */
+  reachability?: Pick<Reachability, 'record'>;
   /**
    * Holds across a cluster's instances on purchases outside any job
    * (real-time lookups), so that an answer another instance is buying is
@@ -267,6 +270,10 @@ export class Caller {
       try {
         const result = await this.track(ctx.jobId, provider.call(input));
         const at = clock.now();
+        // No status: the request never had an answer (refused, reset, timed out). A permanent failure without one is
+        // ours (an address we refuse to fetch), not the way out, and says nothing either way.
+        if (result.status !== undefined) this.deps.reachability?.record(true);
+        else if (result.kind === 'transient') this.deps.reachability?.record(false);
         signal = signalOf(result);
         latencyMs = at - started;
         ended(result.kind, latencyMs);

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { causeChain } from '../errors.js';
 import { ClusterFlow } from '../flow/clusterFlow.js';
+import { Reachability } from '../flow/reachability.js';
 import { ProviderGate } from '../flow/gate.js';
 import type { Provider } from '../providers/types.js';
 import type { WriteBack } from '../sheets/port.js';
@@ -171,9 +172,12 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const reportError = (what: string) => (err: unknown) =>
     isTransientFailure(err) ? storageTrouble(err) : deps.log(`${what} error`, { err: err instanceof Error ? err.stack : String(err) });
 
+  // Whether this member gets answers at all: one cut off (its own way out) leaves the rows to members that do.
+  const reachability = new Reachability({ now: () => clock.now() });
   const caller = new Caller({
     gates,
     metrics,
+    reachability,
     cache: cacheLoader,
     storeAnswer(call) {
       const { inputKey, values, ...record } = call;
@@ -267,7 +271,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
     onError: reportError('runner'),
     members: () => cluster.size(),
-    mayClaim: () => clusterFlow.sharing,
+    // Alone, a member cut off still claims: no one else could run the rows, and they fail (flagged) as before.
+    mayClaim: () => clusterFlow.sharing && !(cluster.size() > 1 && reachability.cutOff),
     engine: engineCfg,
     clock,
     workerId,

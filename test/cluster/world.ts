@@ -21,8 +21,8 @@ export interface ClusterWorld {
   call(s: Spawned, path: string, body?: unknown): Promise<any>;
   /** A sample of the instance's Prometheus `/metrics`: the one named, with this label set if given (`provider="p"`), or NaN. */
   metric(s: Spawned, name: string, labels?: string): Promise<number>;
-  /** Starts one more instance on the same database, as `instances`' last. */
-  join(): Promise<Spawned>;
+  /** Starts one more instance on the same database, as `instances`' last; `providersAt`: its providers' URL instead of the sims'. */
+  join(o?: { providersAt?: string }): Promise<Spawned>;
   /** Until every instance counts all of them live. */
   allSeen(): Promise<void>;
   /** Kills what is left of it and removes its files. */
@@ -56,8 +56,14 @@ export async function startClusterWorld(o: { instances: number; providers: TestP
       return res.json();
     },
     metric,
-    async join() {
-      const s = await spawnServer(env);
+    async join({ providersAt } = {}) {
+      let joinEnv = env;
+      if (providersAt) {
+        const elsewhere = join(dir, `config-${instances.length}.json`);
+        writeFileSync(elsewhere, JSON.stringify(rawConfig(providersAt, o.providers, { engine: o.engine })));
+        joinEnv = { ...env, CASCADE_CONFIG: elsewhere };
+      }
+      const s = await spawnServer(joinEnv);
       instances.push(s);
       return s;
     },
