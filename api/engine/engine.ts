@@ -173,7 +173,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     isTransientFailure(err) ? storageTrouble(err) : deps.log(`${what} error`, { err: err instanceof Error ? err.stack : String(err) });
 
   // Whether this member gets answers at all: one cut off (its own way out) leaves the rows to members that do.
-  const reachability = new Reachability({ now: () => clock.now() });
+  const reachability = new Reachability({
+    now: () => clock.now(),
+    onCutOff: (backOffMs) =>
+      deps.log('no provider answered the last calls from this instance (its own way out may be down); in a cluster it takes no rows for a while', {
+        backOffMs,
+      }),
+  });
   const caller = new Caller({
     gates,
     metrics,

@@ -3,7 +3,8 @@ import { Reachability } from './reachability.js';
 
 it('is cut off after `threshold` unanswered calls in a row, for a back-off that doubles while it stays so; any answer clears both', () => {
   const clock = { t: 0 };
-  const r = new Reachability({ now: () => clock.t, threshold: 3, backOffMs: 100, backOffMaxMs: 300 });
+  const told: number[] = [];
+  const r = new Reachability({ now: () => clock.t, threshold: 3, backOffMs: 100, backOffMaxMs: 300, onCutOff: (ms) => told.push(ms) });
   expect(r.cutOff).toBe(false);
   r.record(false);
   r.record(false);
@@ -40,4 +41,5 @@ it('is cut off after `threshold` unanswered calls in a row, for a back-off that 
   for (let i = 0; i < 3; i++) r.record(false);
   clock.t = 1000;
   expect(r.cutOff).toBe(false);
+  expect(told).toEqual([100, 200, 300, 300, 300, 100]);
 });

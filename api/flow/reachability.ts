@@ -6,6 +6,8 @@ export const BACK_OFF_MAX_MS = 60_000;
 
 export interface ReachabilityOptions {
   now: () => number;
+  /** Told each time the member is cut off, with how long for: operators see it in the log. */
+  onCutOff?(backOffMs: number): void;
   threshold?: number;
   backOffMs?: number;
   backOffMaxMs?: number;
@@ -52,6 +54,7 @@ export class Reachability {
     // Counted afresh: after the back-off, `threshold` more unanswered calls cut it off again, for twice as long.
     this.unanswered = 0;
     this.cutOffUntil = this.opts.now() + this.backOffMs;
+    this.opts.onCutOff?.(this.backOffMs);
     this.backOffMs = Math.min(this.maxBackOffMs, this.backOffMs * 2);
   }
 
