@@ -17,12 +17,22 @@ const flag = new Int32Array(setup.flag);
 const code = readFileSync(join(setup.dir, 'Code.js'), 'utf8');
 const script = new Script(code, { filename: 'Code.js' });
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** Apps Script's longest execution: no answer is waited for longer (the runtime kills the execution before). */
+const LONGEST_EXECUTION_MS = 360_000;
+
 /** A synchronous call to the host: the execution sleeps until the answer is there. */
 function call<K extends Op>(op: K, arg: Ops[K][0]): Ops[K][1] {
   Atomics.store(flag, 0, 0);
   port.postMessage({ op, arg } satisfies CallMessage);
   Atomics.wait(flag, 0, 0);
-  const reply = receiveMessageOnPort(port)?.message as Outcome | undefined;
+  let reply = receiveMessageOnPort(port)?.message as Outcome | undefined;
+  // Once, on a loaded machine, the flag was up with no answer to read yet (a CI run: "no answer to props.get"):
+  // the answer comes, so look again every millisecond rather than fail the execution.
+  for (let waited = 0; !reply && waited < LONGEST_EXECUTION_MS; waited++) {
+    Atomics.wait(pause, 0, 0, 1);
+    reply = receiveMessageOnPort(port)?.message as Outcome | undefined;
+  }
   if (!reply) throw new Error(`emulator: no answer to ${op}`);
   if (!reply.ok) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
   return reply.value as Ops[K][1];
