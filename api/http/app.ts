@@ -6,7 +6,7 @@ import { notFound, onError } from './errors.js';
 import { mcpRoutes } from './mcp/index.js';
 import { apiKeyAuth } from './middleware/auth/index.js';
 import { nodeBodyLimit } from './middleware/body/index.js';
-import { requestId, requestTags } from './middleware/requestId/index.js';
+import { requestId, type RequestTags } from './middleware/requestId/index.js';
 import type { Logger } from '../log.js';
 import { createRouter } from './router.js';
 import { enrich } from './routes/enrich.js';
@@ -39,12 +39,11 @@ export interface AppDeps {
  * production does. The routes are chained, so the returned app's type
  * carries every route's request and response: `AppType` types the clients.
  */
-export function buildApp(deps: AppDeps) {
+export function buildApp(deps: AppDeps, tags: RequestTags) {
   const app = createRouter();
   app.onError(onError(deps.log));
   app.notFound(notFound);
   // First, so every answer (a 401, a 413, a 404) carries its request id.
-  const tags = requestTags({ log: deps.log, scope: deps.logScope });
   app.use('*', requestId(tags));
   const tooLarge = () => {
     throw new CascadeError('payload_too_large', `the body is over ${LIMITS.bodyBytes} bytes; send rows in batches of at most ${LIMITS.rowsPerRequest}`);
