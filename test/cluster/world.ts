@@ -33,9 +33,18 @@ export async function startClusterWorld(o: { instances: number; providers: TestP
   const dir = mkdtempSync(join(tmpdir(), 'cascade-cluster-'));
   const sqld = await startSqld();
   const sim = await startSimServer(simProviders(o.providers));
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, o.providers, { engine: o.engine })));
-  const env = { CASCADE_CONFIG: configPath, CASCADE_DB: sqld.url, CASCADE_BOOTSTRAP_KEY: WORLD_KEY, CASCADE_METRICS_TOKEN: METRICS_TOKEN };
+  /** A config file with the world's providers and engine settings, the providers at `url`. */
+  const configAt = (url: string, file: string) => {
+    const path = join(dir, file);
+    writeFileSync(path, JSON.stringify(rawConfig(url, o.providers, { engine: o.engine })));
+    return path;
+  };
+  const env = {
+    CASCADE_CONFIG: configAt(sim.url, 'config.json'),
+    CASCADE_DB: sqld.url,
+    CASCADE_BOOTSTRAP_KEY: WORLD_KEY,
+    CASCADE_METRICS_TOKEN: METRICS_TOKEN,
+  };
   const instances = await Promise.all(Array.from({ length: o.instances }, () => spawnServer(env)));
   const metric = async (s: Spawned, name: string, labels?: string) => {
     const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
@@ -57,13 +66,7 @@ export async function startClusterWorld(o: { instances: number; providers: TestP
     },
     metric,
     async join({ providersAt } = {}) {
-      let joinEnv = env;
-      if (providersAt) {
-        const elsewhere = join(dir, `config-${instances.length}.json`);
-        writeFileSync(elsewhere, JSON.stringify(rawConfig(providersAt, o.providers, { engine: o.engine })));
-        joinEnv = { ...env, CASCADE_CONFIG: elsewhere };
-      }
-      const s = await spawnServer(joinEnv);
+      const s = await spawnServer(providersAt ? { ...env, CASCADE_CONFIG: configAt(providersAt, `config-${instances.length}.json`) } : env);
       instances.push(s);
       return s;
     },
