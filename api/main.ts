@@ -23,6 +23,7 @@ async function main() {
     log,
     sheets: sheetsOptionsFromEnv(env),
     metricsToken: env.CASCADE_METRICS_TOKEN,
+    cluster: { key: env.CASCADE_TOKEN_KEY, url: env.CASCADE_CLUSTER_URL },
     processMetrics: true,
     alerts: {
       webhook: webhookUrl ? { url: webhookUrl, format: webhookFormat(webhookUrl, env.CASCADE_ALERT_WEBHOOK_FORMAT) } : undefined,

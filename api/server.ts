@@ -33,6 +33,13 @@ export interface CascadeOptions {
   processMetrics?: boolean;
   /** The alert webhook and check interval (api/main.ts fills them from the environment). */
   alerts?: EngineDeps['alerts'];
+  /**
+   * How members of a cluster wake each other: `key`, the cluster's shared
+   * CASCADE_TOKEN_KEY, lets this instance send and take wakes; `url`
+   * (CASCADE_CLUSTER_URL; `auto`: this server's own) is where the others
+   * send theirs. Without either, work created elsewhere is found at the next poll.
+   */
+  cluster?: { key?: Buffer; url?: string };
 }
 
 export interface Cascade {
@@ -76,6 +83,7 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     writeBack,
     alerts: opts.alerts,
     http,
+    wakeKey: opts.cluster?.key,
   });
   observability.watchSheets(writeBack.stats);
   const keys = keysStore(database.db);
@@ -87,15 +95,18 @@ export async function startCascade(opts: CascadeOptions): Promise<Cascade> {
     service: engine.service,
     findWorkspace: keys.workspaceOf,
     log: opts.log,
+    acceptWake: engine.acceptWake,
   });
   const server = createServer(listener);
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+  if (opts.cluster?.url) engine.advertise(opts.cluster.url === 'auto' ? url : opts.cluster.url);
   engine.start();
   // Sheet writers share jobs by leases and Google's quotas by shares, as members of the engine's cluster.
   writeBack.start({ memberId: engine.workerId, liveMembers: () => engine.diagnostics.liveMembers().map((m) => m.id) });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`,
+    url,
     engine,
     database,
     writeBack,

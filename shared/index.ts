@@ -6,3 +6,4 @@ export * from './text.js';
 export * from './routes.js';
 export * from './inputKind.js';
 export * from './leads.js';
+export * from './cluster.js';

@@ -118,8 +118,10 @@ async function main() {
       CASCADE_CONFIG: configPath,
       CASCADE_BOOTSTRAP_KEY: DEMO_KEY,
       CASCADE_METRICS_TOKEN: metricsToken,
-      // One key for every instance: a Google token sent to one reaches whichever writes the job's sheet.
+      // One key for every instance: a Google token sent to one reaches whichever writes the job's sheet, and wakes between them are signed with it.
       CASCADE_TOKEN_KEY: process.env.CASCADE_TOKEN_KEY || randomBytes(32).toString('base64'),
+      // Each is woken at its own address when a job is created through another, not at its next poll.
+      CASCADE_CLUSTER_URL: 'auto',
     };
     // Started together on the empty database, as a deploy would: the schema is applied once, under the database's write lock.
     const started = await Promise.all(

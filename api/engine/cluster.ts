@@ -41,6 +41,7 @@ export class Cluster {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private lastHeard = -Infinity;
+  private url: string | null = null;
   private readonly listeners: ((live: readonly Member[], rejoined: boolean) => void)[] = [];
 
   constructor(private readonly deps: ClusterDeps) {}
@@ -52,6 +53,11 @@ export class Cluster {
   /** Registers this instance and reads the membership once; the engine's first claims are sized by it. */
   async join(): Promise<void> {
     await this.beat();
+  }
+
+  /** Where the others wake this instance (PeerWakes), once it listens; heartbeats from the next one on carry it. */
+  advertise(url: string): void {
+    this.url = url;
   }
 
   /** Starts heartbeating. */
@@ -102,7 +108,7 @@ export class Cluster {
   private async beat(): Promise<void> {
     const { store, self, timings } = this.deps;
     const startedAt = performance.now();
-    const { live, dead } = await store.beat(self, timings.deadAfterMs);
+    const { live, dead } = await store.beat({ ...self, url: this.url }, timings.deadAfterMs);
     const rejoined = startedAt - this.lastHeard > timings.deadAfterMs && this.lastHeard !== -Infinity;
     if (rejoined)
       this.deps.log('this instance was not heard from for longer than the cluster waits: others may have taken back its rows', {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import type { Wake } from '../../shared/index.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/schema.js';
 import { causeChain } from '../errors.js';
@@ -16,7 +17,7 @@ import { alertsStore } from '../storage/alerts.js';
 import { backlogStore } from '../storage/backlog.js';
 import { callsStore, recordedCalls, type CallRecord } from '../storage/calls.js';
 import type { Database } from '../storage/db.js';
-import { jobsStore } from '../storage/jobs.js';
+import { jobsStore, type JobRecord } from '../storage/jobs.js';
 import { Journal } from '../storage/journal.js';
 import { rowsStore } from '../storage/rows.js';
 import { leadsStore } from '../storage/leads.js';
@@ -41,9 +42,11 @@ import { HedgeBudget } from './hedgeBudget.js';
 import { HitCounter } from './hitCounter.js';
 import { Ranking } from './order.js';
 import { rowProcessor } from './processRow.js';
+import { PeerWakes, type WakeVerdict } from './peerWakes.js';
 import { Runner } from './runner.js';
 import { createService, type CascadeService } from './service.js';
 import { Stats } from './stats.js';
+import { WakeSeal } from './wakeSeal.js';
 import type { WaterfallDeps } from './waterfall.js';
 
 export interface EngineDeps {
@@ -64,6 +67,11 @@ export interface EngineDeps {
   http: HttpClient;
   /** Heartbeat and death timings of the cluster membership (DEFAULT_CLUSTER_TIMINGS where unset). */
   cluster?: Partial<ClusterTimings>;
+  /**
+   * The cluster's token key (CASCADE_TOKEN_KEY): with it, members wake each
+   * other when jobs change (PeerWakes), each at the address it advertises.
+   */
+  wakeKey?: Buffer;
 }
 
 /** The engine as the server holds it: the service the HTTP API calls, its diagnostics, and its lifecycle. */
@@ -74,6 +82,10 @@ export interface Engine {
   diagnostics: EngineDiagnostics;
   /** Checks every active workspace's alerts and tells the webhook of starts and clears; also run on a timer. */
   checkAlerts(): Promise<void>;
+  /** Takes a wake from another member (POST /internal/wake); undefined without a wake key: then nobody is woken here. */
+  acceptWake: ((wake: Wake) => WakeVerdict) | undefined;
+  /** Where the other members wake this one: from the next heartbeat on, they send wakes there. */
+  advertise(url: string): void;
   /** Starts heartbeating in the cluster and the runner: claims due rows and keeps their leases. */
   start(): void;
   /** Stops claiming; resolves once every row in hand is finished or released and the journal is drained. */
@@ -250,6 +262,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     runLead,
   });
   let activeJobs = 0;
+  const urgent = (job: JobRecord) => isRealtimeJob(pipelines.pipelineOf, job);
   const runner = new Runner({
     store: {
       activeJobs: storage.jobs.active,
@@ -263,7 +276,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       },
     },
     processRow: (job, row) => processRow(job, row).finally(metrics.rowProcessed),
-    urgent: (job) => isRealtimeJob(pipelines.pipelineOf, job),
+    urgent,
     onJobsLoaded: (jobs) => {
       activeJobs = jobs.length;
       const running = new Set(jobs.map((j) => j.id));
@@ -307,6 +320,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     signals: storage.signals,
     pollMs: PAUSE_POLL_MS,
     members: () => cluster.size(),
+    onSharing: () => runner.wake(),
     onError: reportError('cluster flow'),
   });
   cluster.onChange((live, rejoined) =>
@@ -315,6 +329,18 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       rejoined,
     ),
   );
+  const peerWakes =
+    deps.wakeKey &&
+    new PeerWakes({
+      seal: new WakeSeal(deps.wakeKey),
+      selfId: workerId,
+      peers: () => cluster.liveMembers(),
+      http: deps.http,
+      now: () => Date.now(),
+      onWake: () => runner.wake(),
+      log: deps.log,
+    });
+
   await cluster.join();
   // Read at scrape time from figures the gates and runner keep anyway: nothing on the hot path.
   metrics.watch({
@@ -338,7 +364,11 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     hits,
     cached: cacheLoader,
     cancelled,
-    wake: (job) => runner.wake(job),
+    wake: (job) => {
+      runner.wake(job);
+      // A lead someone waits on is claimed here at once; the others would only look and find it taken.
+      if (!job || !urgent(job)) peerWakes?.wake();
+    },
     writeBack: deps.writeBack,
     pipelineOf: pipelines.pipelineOf,
     qualifiers: pipelines.qualifiers,
@@ -361,6 +391,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       liveMembers: () => cluster.liveMembers(),
     },
     checkAlerts: () => alertMonitor.check(),
+    acceptWake: peerWakes ? (wake) => peerWakes.accept(wake) : undefined,
+    advertise: (url) => cluster.advertise(url),
     start: () => {
       cluster.start();
       clusterFlow.start();

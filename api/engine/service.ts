@@ -104,7 +104,11 @@ export interface ServiceDeps {
   cached: Pick<CacheLoader, 'peek' | 'version' | 'trustedUntil'>;
   /** Jobs cancelled in this process: the caller starts no call of theirs. */
   cancelled: Set<string>;
-  /** New or re-queued rows are due: the runner claims. Given the job just created, it may claim that job's rows at once. */
+  /**
+   * The jobs changed (new or re-queued rows are due, a job was cancelled):
+   * the runner looks again, and so do the cluster's other members. Given the
+   * job just created, it may claim that job's rows at once.
+   */
   wake(job?: JobRecord): void;
   writeBack?: WriteBack;
   /** The workspace's lead pipeline, if it has one. */
@@ -288,6 +292,8 @@ export function createService(deps: ServiceDeps): CascadeService {
       // While commits are refused this answers storage_busy within the storage wait; the cancel holds (in memory) and is sent again.
       await journal.drain(LOCK_WAIT_MS);
       await jobs.cancel(jobId, clock.now());
+      // Members holding rows of the job see it cancelled when they next look: now, not at their next poll.
+      deps.wake();
       return view(await requireJob(workspace, jobId));
     },
 

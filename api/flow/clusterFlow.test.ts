@@ -70,8 +70,14 @@ describe('ProviderGate.setShare', () => {
 describe('ClusterFlow', () => {
   // The signals go through the real store, on a libSQL file: the members of one cluster share it.
   const database = tempDatabase('cluster-flow');
-  const flow = (gates: Map<string, ProviderGate>, selfId: string, documented = new Map<string, { concurrency?: number; ratePerSecond?: number }>()) =>
+  const flow = (
+    gates: Map<string, ProviderGate>,
+    selfId: string,
+    documented = new Map<string, { concurrency?: number; ratePerSecond?: number }>(),
+    onSharing?: () => void,
+  ) =>
     new ClusterFlow({
+      onSharing,
       gates,
       documented,
       selfId,
@@ -95,11 +101,15 @@ describe('ClusterFlow', () => {
     expect(alone.get('p')!.rateLimit).toBe(3);
 
     const joining = new Map([['p', gate(10, 9)]]);
-    const c = flow(joining, 'c', documented);
+    // Told when its share comes, so it claims then, not at its next poll.
+    let told = 0;
+    const c = flow(joining, 'c', documented, () => told++);
     c.apply(['a', 'b', 'c']);
     expect(joining.get('p')!.concurrencyLimit).toBe(0);
+    expect(told).toBe(0);
     await new Promise((r) => setTimeout(r, 90));
     expect(joining.get('p')!.concurrencyLimit).toBe(3);
+    expect(told).toBe(1);
     await a.stop();
     await c.stop();
   });

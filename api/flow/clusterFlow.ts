@@ -44,6 +44,8 @@ export interface ClusterFlowDeps {
   /** How often what other members recorded is read; only while there are other members. */
   pollMs: number;
   members: () => number;
+  /** The member has its share after waiting out a join: it may take rows now, rather than at its next poll. */
+  onSharing?(): void;
   onError(err: unknown): void;
 }
 
@@ -126,6 +128,7 @@ export class ClusterFlow {
         this.readyTimer = setTimeout(() => {
           this.ready = true;
           this.apply(this.live);
+          this.deps.onSharing?.();
         }, this.deps.deadAfterMs);
     }
     const n = new Set([...liveIds, this.deps.selfId]).size;

@@ -23,6 +23,9 @@ import { jobsToken } from './routes/jobsToken.js';
 import { alerts } from './routes/alerts.js';
 import { metrics } from './routes/metrics.js';
 import { prometheus, type PrometheusOptions } from './routes/prometheus.js';
+import { wake } from './routes/wake.js';
+import type { Wake } from '../../shared/index.js';
+import type { WakeVerdict } from '../engine/peerWakes.js';
 
 export interface AppDeps {
   service: CascadeService;
@@ -32,6 +35,8 @@ export interface AppDeps {
   logScope?: Logger['scope'];
   /** GET /metrics (Prometheus); without it, that path is a 404. */
   prometheus?: PrometheusOptions;
+  /** Takes another cluster member's wake (POST /internal/wake); without it, that path is a 404. */
+  acceptWake?: (wake: Wake) => WakeVerdict;
 }
 
 /**
@@ -59,6 +64,8 @@ export function buildApp(deps: AppDeps, tags: RequestTags) {
   app.route('/', mcpRoutes({ service: deps.service, log: deps.log }));
   // Outside the chain and the OpenAPI document, like /mcp: Prometheus text behind its own token, not the API's contract.
   if (deps.prometheus) app.route('/', prometheus(deps.prometheus));
+  // Members' wakes, outside the chain too: signed by the cluster, not opened by API keys.
+  app.route('/', wake(deps.acceptWake));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const routeDeps = { service: deps.service };
   const api = app

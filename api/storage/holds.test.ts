@@ -37,7 +37,7 @@ it('a hold runs out if its holder stalls, and goes when its holder is declared d
   expect(await hold('w2')).toEqual({ kind: 'mine' });
 
   const members = membersStore(database().db);
-  await members.beat({ id: 'w2', host: 'h', pid: 1 }, 1000);
+  await members.beat({ id: 'w2', host: 'h', pid: 1, url: null }, 1000);
   expect(await hold('w3')).toEqual({ kind: 'held' });
   await new Promise((r) => setTimeout(r, 30));
   await members.forget(['w2'], 10);
@@ -62,7 +62,7 @@ it("a running row's purchase and a lookup's hold each stop the other's", async (
   expect(await hold('w2')).toEqual({ kind: 'mine' });
   // The job cancelled, then its holder declared dead: the row is not taken back (its job is not running), its holds go.
   const members = membersStore(db);
-  await members.beat({ id: 'w2', host: 'h', pid: 1 }, 1000);
+  await members.beat({ id: 'w2', host: 'h', pid: 1, url: null }, 1000);
   await jobsStore(db).cancel('job1', 20);
   await new Promise((r) => setTimeout(r, 30));
   await members.forget(['w2'], 10);

@@ -19,6 +19,8 @@ export interface Member {
   id: string;
   host: string;
   pid: number;
+  /** Where other members wake it, if it said (CASCADE_CLUSTER_URL). */
+  url: string | null;
   /** When it joined, and when it was last heard from, on the database's clock. */
   startedAt: number;
   heartbeatAt: number;
@@ -37,7 +39,7 @@ export interface MembersStore {
    * as it stands; one round trip. A member whose row was removed (it was
    * declared dead, yet was only stalled) is registered again.
    */
-  beat(self: Pick<Member, 'id' | 'host' | 'pid'>, deadAfterMs: number): Promise<Membership>;
+  beat(self: Pick<Member, 'id' | 'host' | 'pid' | 'url'>, deadAfterMs: number): Promise<Membership>;
   /** Removes these members' rows if they are still dead; one heard from meanwhile keeps its row. */
   forget(ids: readonly string[], deadAfterMs: number): Promise<void>;
   /** Removes the member's row: a clean stop, nothing left to take over. */
@@ -46,20 +48,29 @@ export interface MembersStore {
 
 export function membersStore(db: Db): MembersStore {
   return {
-    async beat({ id, host, pid }, deadAfterMs) {
+    async beat({ id, host, pid, url }, deadAfterMs) {
+      type MemberRow = { id: string; host: string; pid: number; url: string | null; started_at: number; heartbeat_at: number; live: number };
       const [, all] = await db.batch([
+        // The url with every beat: an instance learns its own once it listens, after its first beat.
         db.run(sql`
-          INSERT INTO members (id, host, pid, started_at, heartbeat_at) VALUES (${id}, ${host}, ${pid}, ${DB_NOW_MS}, ${DB_NOW_MS})
-          ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`),
-        db.all<{ id: string; host: string; pid: number; started_at: number; heartbeat_at: number; live: number }>(sql`
-          SELECT id, host, pid, started_at, heartbeat_at, heartbeat_at >= ${DB_NOW_MS} - ${deadAfterMs} AS live
+          INSERT INTO members (id, host, pid, url, started_at, heartbeat_at) VALUES (${id}, ${host}, ${pid}, ${url}, ${DB_NOW_MS}, ${DB_NOW_MS})
+          ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, url = excluded.url`),
+        db.all<MemberRow>(sql`
+          SELECT id, host, pid, url, started_at, heartbeat_at, heartbeat_at >= ${DB_NOW_MS} - ${deadAfterMs} AS live
           FROM members ORDER BY started_at, id`),
       ]);
-      const rows = all as { id: string; host: string; pid: number; started_at: number; heartbeat_at: number; live: number }[];
+      const rows = all as MemberRow[];
       return {
         live: rows
           .filter((m) => Number(m.live) === 1)
-          .map((m) => ({ id: m.id, host: m.host, pid: Number(m.pid), startedAt: Number(m.started_at), heartbeatAt: Number(m.heartbeat_at) })),
+          .map((m) => ({
+            id: m.id,
+            host: m.host,
+            pid: Number(m.pid),
+            url: m.url,
+            startedAt: Number(m.started_at),
+            heartbeatAt: Number(m.heartbeat_at),
+          })),
         dead: rows.filter((m) => Number(m.live) !== 1).map((m) => m.id),
       };
     },

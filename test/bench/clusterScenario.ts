@@ -14,6 +14,7 @@
  * /v1/enrich` lookups of the job's inputs spread over 1 and over 2 instances.
  */
 import { createClient } from '@libsql/client';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,10 @@ export async function runClusterJob(opts: {
   try {
     const configPath = join(dir, 'config.json');
     writeFileSync(configPath, JSON.stringify(rawConfig(sim.url, providers, { engine: { pollMs: 100, retryDelaysMs: [20, 40, 80], maxRetryAfterMs: 2000 } })));
-    const env = { CASCADE_CONFIG: configPath, CASCADE_DB: proxy?.url ?? sqld.url, CASCADE_BOOTSTRAP_KEY: KEY };
+    // Members wake each other when a job is created, as `npm run cluster` has them; BENCH_CLUSTER_WAKES=0 leaves them to their polls.
+    const wakes: Record<string, string> =
+      process.env.BENCH_CLUSTER_WAKES === '0' ? {} : { CASCADE_TOKEN_KEY: randomBytes(32).toString('base64'), CASCADE_CLUSTER_URL: 'auto' };
+    const env = { CASCADE_CONFIG: configPath, CASCADE_DB: proxy?.url ?? sqld.url, CASCADE_BOOTSTRAP_KEY: KEY, ...wakes };
     spawned.push(...(await Promise.all(Array.from({ length: opts.instances }, () => spawnServer(env)))));
     const until = (what: string, cond: () => Promise<boolean>) => waitUntil(what, cond, opts.timeoutMs ?? 120_000, 50);
     const call = async (s: Spawned, path: string, body?: unknown) => {

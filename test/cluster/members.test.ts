@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const self = (id: string) => ({ id, host: 'test', pid: 1 });
+const self = (id: string, url: string | null = null) => ({ id, host: 'test', pid: 1, url });
 
 async function job(id: string, n: number) {
   const rows = Array.from({ length: n }, (_, i) => ({ key: `r${i}`, input: { domain: `d${i}.com` }, status: 'pending' as const }));
@@ -45,6 +45,19 @@ it('counts a member live while it heartbeats and dead once it has not for the de
   await members.leave('a');
   expect(await members.beat(self('d'), DEAD)).toMatchObject({ live: [{ id: 'd' }], dead: [] });
   await members.leave('d');
+});
+
+it('tells the members where each takes wakes, from its latest beat: an instance learns its own address after its first', async () => {
+  const members = membersStore(database.db);
+  await members.beat(self('u1'), 4000);
+  expect((await members.beat(self('u2', 'http://10.0.0.2:8787'), 4000)).live).toMatchObject([
+    { id: 'u1', url: null },
+    { id: 'u2', url: 'http://10.0.0.2:8787' },
+  ]);
+  await members.beat(self('u1', 'http://10.0.0.1:8787'), 4000);
+  expect((await members.beat(self('u2', 'http://10.0.0.2:8787'), 4000)).live.map((m) => m.url)).toEqual(['http://10.0.0.1:8787', 'http://10.0.0.2:8787']);
+  await members.leave('u1');
+  await members.leave('u2');
 });
 
 it('sizes claims so a job spreads over the members: each takes its part of what is outstanding, at least a floor while many rows are due', async () => {

@@ -29,7 +29,13 @@ export interface ClusterWorld {
   close(): Promise<void>;
 }
 
-export async function startClusterWorld(o: { instances: number; providers: TestProvider[]; engine: Record<string, unknown> }): Promise<ClusterWorld> {
+export async function startClusterWorld(o: {
+  instances: number;
+  providers: TestProvider[];
+  engine: Record<string, unknown>;
+  /** More environment for every instance. */
+  env?: Record<string, string>;
+}): Promise<ClusterWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'cascade-cluster-'));
   const sqld = await startSqld();
   const sim = await startSimServer(simProviders(o.providers));
@@ -44,6 +50,7 @@ export async function startClusterWorld(o: { instances: number; providers: TestP
     CASCADE_DB: sqld.url,
     CASCADE_BOOTSTRAP_KEY: WORLD_KEY,
     CASCADE_METRICS_TOKEN: METRICS_TOKEN,
+    ...o.env,
   };
   const instances = await Promise.all(Array.from({ length: o.instances }, () => spawnServer(env)));
   const metric = async (s: Spawned, name: string, labels?: string) => {

@@ -11,7 +11,7 @@ beforeEach(async () => {
   database = await openDatabase('file::memory:');
   store = writesStore(database.db);
   const members = membersStore(database.db);
-  for (const id of ['m1', 'm2']) await members.beat({ id, host: 'h', pid: 1 }, 4000);
+  for (const id of ['m1', 'm2']) await members.beat({ id, host: 'h', pid: 1, url: null }, 4000);
   await database.client.execute(`INSERT INTO jobs (id, workspace_id, fields, status, created_at) VALUES ('job_1', 'w', '["company.name"]', 'running', 0)`);
   await store.insertTarget({
     jobId: 'job_1',

@@ -14,6 +14,8 @@ export const members = sqliteTable('members', {
   /** For an operator: where it runs. */
   host: text('host').notNull(),
   pid: integer('pid').notNull(),
+  /** Where other members wake it (CASCADE_CLUSTER_URL); null if it did not say: they leave it to its poll. */
+  url: text('url'),
   startedAt: integer('started_at').notNull(),
   heartbeatAt: integer('heartbeat_at').notNull(),
 });
