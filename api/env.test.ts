@@ -49,6 +49,16 @@ describe('parseEnv', () => {
     }
   });
 
+  it('takes a cluster URL with the token key its wakes are signed with, `auto` only with an address others can reach', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseEnv({ CASCADE_TOKEN_KEY: key, CASCADE_CLUSTER_URL: 'http://10.0.0.5:8787/' }).CASCADE_CLUSTER_URL).toBe('http://10.0.0.5:8787');
+    expect(parseEnv({ CASCADE_TOKEN_KEY: key, CASCADE_CLUSTER_URL: 'auto' }).CASCADE_CLUSTER_URL).toBe('auto');
+    expect(() => parseEnv({ CASCADE_CLUSTER_URL: 'auto' })).toThrow(/^CASCADE_CLUSTER_URL: needs CASCADE_TOKEN_KEY/);
+    expect(() => parseEnv({ CASCADE_TOKEN_KEY: key, CASCADE_CLUSTER_URL: 'auto', HOST: '0.0.0.0' })).toThrow(/CASCADE_CLUSTER_URL: auto needs HOST/);
+    for (const wrong of ['ftp://10.0.0.5', '10.0.0.5:8787', 'http://10.0.0.5:8787/?x=1'])
+      expect(() => parseEnv({ CASCADE_TOKEN_KEY: key, CASCADE_CLUSTER_URL: wrong })).toThrow(/^CASCADE_CLUSTER_URL: /);
+  });
+
   it('answers any value of any variable with settings or a ConfigError, never anything else', () => {
     const names = fc.constantFrom(...Object.keys(EnvSchema.shape));
     fc.assert(

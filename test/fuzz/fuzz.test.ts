@@ -28,4 +28,11 @@ it(`survives ${requests} fuzzed requests (seed ${seed}): no 5xx, no death, reads
   expect(report.byEndpoint['POST /v1/leads']?.['202'] ?? 0, text).toBeGreaterThan(0);
   expect(report.leads.read, text).toBeGreaterThan(0);
   expect(report.restart.leads, text).toBeGreaterThan(0);
+  // Members' wakes: the endpoint is live (no 404), and nothing the fuzzer signs is taken (no 204).
+  const wakes = report.byEndpoint['POST /internal/wake'] ?? {};
+  expect(Object.keys(wakes).length, text).toBeGreaterThan(0);
+  expect(
+    Object.keys(wakes).filter((status) => !['400', '401', '413'].includes(status)),
+    text,
+  ).toEqual([]);
 });

@@ -981,6 +981,26 @@ export function endpointRequest(adv: boolean): fc.Arbitrary<FuzzRequest> {
         headers: adv ? adversarialString.map((x) => [['x-request-id', new Adv(x)] as const]) : fc.constant([]),
       },
     ],
+    // Another cluster member's wake (the target has a wake key): never signed right here, so a 400 or 401, and never woken.
+    [
+      1,
+      {
+        endpoint: 'POST /internal/wake',
+        method: 'POST',
+        path: fixed('internal', 'wake'),
+        auth: false,
+        body: entries(
+          adv,
+          [
+            ['from', s(fc.constantFrom('w_0123456789ab', 'fuzz'))],
+            ['to', s(fc.constantFrom('w_ba9876543210', 'fuzz'))],
+            ['at', numberSlot(fc.oneof(fc.constant(Date.now()), fc.integer({ min: 0, max: 2 ** 52 })), adv)],
+            ['sig', s(fc.base64String({ minLength: 44, maxLength: 44 }).map((b) => Buffer.from(b, 'base64').toString('base64url').slice(0, 43)))],
+          ],
+          [],
+        ),
+      },
+    ],
     [1, { endpoint: 'GET /openapi.json', method: 'GET', path: fixed('openapi.json'), auth: false, query: queryArb(adv, []) }],
     [
       1,

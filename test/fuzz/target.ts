@@ -273,6 +273,8 @@ export class FuzzTarget {
       CASCADE_SHEETS_URL: this.sheets.url,
       CASCADE_SHEETS_DASHBOARD_MS: '500',
       CASCADE_TOKEN_KEY: TOKEN_KEY,
+      // Takes members' wakes (POST /internal/wake), and advertises where, as a member of a cluster does.
+      CASCADE_CLUSTER_URL: 'auto',
       ...pipelineEnv(this.fakes),
     });
     this.server = server;
