@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EngineConfigSchema } from '../config/schema.js';
-import type { JobRecord } from '../storage/jobs.js';
+import type { ActiveJob } from '../storage/jobs.js';
 import type { ClaimedRow } from '../storage/rows.js';
 import { systemClock } from '../clock.js';
 import { Runner, type RunnerStore } from './runner.js';
 
-const job: JobRecord = {
+const job: ActiveJob = {
+  due: true,
+  open: true,
   id: 'job_1',
   workspaceId: 'ws',
   fields: ['company.name'],
@@ -30,7 +32,7 @@ function storeOf(rows: number) {
   const claims: { limit: number; got: number; inHand: number }[] = [];
   let inHand = 0;
   const store: RunnerStore = {
-    activeJobs: async () => (done ? [] : [job]),
+    activeJobs: async () => (done ? [] : [{ ...job, due: next < rows, open: next < rows || inHand > 0 }]),
     claim: async (_job, limit) => {
       const got = Math.min(limit, rows - next);
       claims.push({ limit, got, inHand });
@@ -174,6 +176,49 @@ describe('Runner', () => {
     }
     await runner.stop();
     expect(finished()).toBe(true);
+  });
+
+  it('makes no claim for a job with nothing due; sees whether it is done when nothing is open, or when its own last row of it ends', async () => {
+    const claims: string[] = [];
+    const finishChecks: string[] = [];
+    // `other`: rows open elsewhere (another member's), none due. `mine`: one row, claimed once; the poll's read of it
+    // stays "open" after that row ends, as a read from before the row's commit would be.
+    let mineDue = true;
+    const other = { ...job, id: 'job_other', due: false, open: true };
+    const store: RunnerStore = {
+      activeJobs: async () => [other, { ...job, id: 'job_mine', due: mineDue, open: true }],
+      claim: async (jobId) => {
+        claims.push(jobId);
+        mineDue = false;
+        return [{ jobId, seq: 0, key: 'k0', input: {}, state: null, attempts: 0 }];
+      },
+      reclaimExpired: async () => 0,
+      heartbeat: async () => {},
+      finishJobIfDone: async (jobId) => {
+        finishChecks.push(jobId);
+        return false;
+      },
+    };
+    const { runner, held } = formFirst(store);
+    runner.start();
+    for (let i = 0; i < 20 && held.length === 0; i++) await tick();
+    for (let i = 0; i < 5; i++) {
+      runner.wake();
+      await tick();
+    }
+    expect(claims).toEqual(['job_mine']);
+    expect(finishChecks).toEqual([]);
+    held[0]!();
+    for (let i = 0; i < 20 && finishChecks.length === 0; i++) await tick();
+    expect(finishChecks).toEqual(['job_mine']);
+    // Once: later passes read it open again, and this runner holds nothing of it.
+    for (let i = 0; i < 5; i++) {
+      runner.wake();
+      await tick();
+    }
+    expect(finishChecks).toEqual(['job_mine']);
+    expect(claims).toEqual(['job_mine']);
+    await runner.stop();
   });
 
   it('claims an urgent job (a form) first and within a reserve, while a bulk job holds every slot', async () => {

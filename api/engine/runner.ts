@@ -1,12 +1,12 @@
 import type { EngineConfig } from '../config/schema.js';
 import type { ClaimedRow, ClaimSpread } from '../storage/rows.js';
-import type { JobRecord } from '../storage/jobs.js';
+import type { ActiveJob, JobRecord } from '../storage/jobs.js';
 import type { Clock } from '../clock.js';
 import { SerialTask } from './serialTask.js';
 
 /** What the runner may do to the database; it never writes SQL itself. */
 export interface RunnerStore {
-  activeJobs(): Promise<JobRecord[]>;
+  activeJobs(now: number): Promise<ActiveJob[]>;
   claim(jobId: string, limit: number, workerId: string, lockedUntil: number, now: number, spread?: ClaimSpread): Promise<ClaimedRow[]>;
   reclaimExpired(now: number, deadWorkers?: readonly string[]): Promise<number>;
   heartbeat(jobIds: string[], workerId: string, lockedUntil: number): Promise<void>;
@@ -63,6 +63,8 @@ export class Runner {
    * nothing. Rows that fall due later (retries) come with the poll.
    */
   private hungry = new Set<string>();
+  /** Jobs this runner finished its last row of since the last pass: the pass sees whether they are done. */
+  private drained = new Set<string>();
   /** Finish checks out, by job. */
   private readonly finishing = new Map<string, Promise<void>>();
   private total = 0;
@@ -191,7 +193,9 @@ export class Runner {
 
   private async tick(): Promise<void> {
     const { store, clock, engine, workerId } = this.deps;
-    const loaded = await store.activeJobs();
+    const drained = this.drained;
+    this.drained = new Set();
+    const loaded = await store.activeJobs(clock.now());
     this.deps.onJobsLoaded?.(loaded);
     const urgent = new Set(loaded.filter((j) => this.deps.urgent?.(j)));
     const jobs = [...urgent, ...loaded.filter((j) => !urgent.has(j))];
@@ -204,6 +208,13 @@ export class Runner {
     if (!this.mayClaim()) return;
     for (const job of jobs) {
       if (this.stopped) return;
+      if (!job.due) {
+        // No claim: one is a write transaction even when it takes nothing, and in a cluster every member's every
+        // poll made a fifth of sqld's writes of them. The job may be done once nothing of it is open, or when this
+        // runner has just finished its last row of it (the read may predate that row's commit; finishIfDone waits for it).
+        if (!this.perJob.has(job.id) && (!job.open || drained.has(job.id))) this.finishIfDone(job);
+        continue;
+      }
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
       const mine = this.perJob.get(job.id) ?? 0;
       const cap = urgent.has(job) ? this.urgentCap() : engine.maxInflightRows;
@@ -251,8 +262,10 @@ export class Runner {
       this.deps.onError(err);
     } finally {
       const left = (this.perJob.get(job.id) ?? 1) - 1;
-      if (left === 0) this.perJob.delete(job.id);
-      else this.perJob.set(job.id, left);
+      if (left === 0) {
+        this.perJob.delete(job.id);
+        this.drained.add(job.id);
+      } else this.perJob.set(job.id, left);
       this.total--;
       if (this.total === 0) this.idle?.();
       // A job's last row: see whether it is done. Otherwise claim more once a quarter of the room is free: fewer, larger claims.

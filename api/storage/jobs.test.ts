@@ -44,3 +44,24 @@ it('refuses a batch with a key already in the job, naming it, and stores none of
   await expect(jobs.append('job1', batch, 1)).rejects.toBeInstanceOf(DuplicateRowKey);
   expect(await db.all(sql`SELECT key FROM rows WHERE job_id = 'job1'`)).toEqual([{ key: 'a' }]);
 });
+
+it('reads running jobs with whether rows of each are due now and whether any is still open', async () => {
+  const { db } = database();
+  const jobs = jobsStore(db);
+  const pending = (key: string): NewRow => ({ key, input: { domain: `${key}.com` }, status: 'pending' });
+  await jobs.create({ id: 'due', workspaceId: 'ws', fields: ['company.name'], rows: [pending('a')] }, 100);
+  await jobs.create({ id: 'later', workspaceId: 'ws', fields: ['company.name'], rows: [pending('b')] }, 100);
+  await jobs.create({ id: 'held', workspaceId: 'ws', fields: ['company.name'], rows: [pending('c')] }, 100);
+  await jobs.create({ id: 'closed', workspaceId: 'ws', fields: ['company.name'], rows: [pending('d')] }, 100);
+  await db.run(sql`UPDATE rows SET run_at = 500 WHERE job_id = 'later'`);
+  await db.run(sql`UPDATE rows SET status = 'running' WHERE job_id = 'held'`);
+  await db.run(sql`UPDATE rows SET status = 'matched' WHERE job_id = 'closed'`);
+  const flags = async (now: number) => Object.fromEntries((await jobs.active(now)).map((j) => [j.id, { due: j.due, open: j.open }]));
+  expect(await flags(200)).toMatchObject({
+    due: { due: true, open: true },
+    later: { due: false, open: true },
+    held: { due: false, open: true },
+    closed: { due: false, open: false },
+  });
+  expect((await flags(500)).later).toEqual({ due: true, open: true });
+});

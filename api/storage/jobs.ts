@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { RowInput, RowStatus } from '../../shared/index.js';
 import { batchSql } from './batch.js';
 import { sqliteCode } from './constraint.js';
@@ -30,6 +30,14 @@ export type JobRecord = Pick<
   typeof jobs.$inferSelect,
   'id' | 'workspaceId' | 'fields' | 'status' | 'maxCostUsd' | 'costUsd' | 'createdAt' | 'finishedAt' | 'pipeline'
 >;
+
+/** A running job as the runner's poll reads it. */
+export type ActiveJob = JobRecord & {
+  /** Rows of it are pending and due: a claim may take some. */
+  due: boolean;
+  /** Rows of it are pending (due or not) or running: it cannot be done yet. */
+  open: boolean;
+};
 
 /** What an earlier job with this Idempotency-Key says of a new request: the same job, or a conflict. */
 export type Repeat = { kind: 'existing'; job: JobRecord } | { kind: 'conflict' };
@@ -78,8 +86,8 @@ export interface JobsStore {
   find(workspaceId: string, jobId: string): Promise<JobRecord | undefined>;
   /** The workspace's job created with this Idempotency-Key, as seen by a request whose body hashes to `bodyHash`; undefined when there is none. */
   findRepeat(workspaceId: string, idempotencyKey: string, bodyHash: string | undefined): Promise<Repeat | undefined>;
-  /** Running jobs, oldest first. */
-  active(): Promise<JobRecord[]>;
+  /** Running jobs, oldest first, each with whether it has rows due at `now` and rows still open, in one read. */
+  active(now: number): Promise<ActiveJob[]>;
   setBudget(jobId: string, maxCostUsd: number): Promise<void>;
   /** Cancels a running job; a finished one stays as it is. */
   cancel(jobId: string, now: number): Promise<void>;
@@ -207,8 +215,18 @@ export function jobsStore(db: Db): JobsStore {
     find,
     findRepeat,
 
-    async active() {
-      return db.select().from(jobs).where(eq(jobs.status, 'running')).orderBy(jobs.createdAt);
+    async active(now) {
+      // Both through the claim index (job_id, status, run_at): a probe or two a job.
+      const found = await db
+        .select({
+          ...getTableColumns(jobs),
+          due: sql<number>`EXISTS (SELECT 1 FROM rows WHERE rows.job_id = ${jobs.id} AND rows.status = 'pending' AND rows.run_at <= ${now})`,
+          open: sql<number>`EXISTS (SELECT 1 FROM rows WHERE rows.job_id = ${jobs.id} AND rows.status IN ('pending', 'running'))`,
+        })
+        .from(jobs)
+        .where(eq(jobs.status, 'running'))
+        .orderBy(jobs.createdAt);
+      return found.map((j) => ({ ...j, due: Number(j.due) === 1, open: Number(j.open) === 1 }));
     },
 
     async setBudget(jobId, maxCostUsd) {
