@@ -42,6 +42,9 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started by a supervisor with an IPC channel (`npm run cluster`, the tests): the channel closes when it dies, even by
+  // kill -9, and an instance it left behind would go on claiming rows from its database (or from a new one on a reused port).
+  process.on('disconnect', stop);
   if (!loaded) {
     console.log(`embedded demo: simulated providers (labelled "demo") on loopback; API key for workspace "default": ${DEMO_KEY}`);
     if (env.CASCADE_DEMO_JOB === '1') await runDemoJob(cascade.url, DEMO_KEY, (line) => console.log(line));

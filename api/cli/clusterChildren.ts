@@ -91,7 +91,8 @@ export function startInstance(
   const proc = spawn(process.execPath, ['--max-old-space-size=512', '--import', 'tsx', 'api/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel: the instance stops when this process is gone, however it went (api/main.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
   });
   const child = track(name, proc, logFile);

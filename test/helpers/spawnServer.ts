@@ -16,7 +16,8 @@ export function spawnServer(env: Record<string, string>): Promise<Spawned> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // With an IPC channel the server stops when this process dies, so a killed test run leaves no server claiming rows.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
   return new Promise((resolve, reject) => {
