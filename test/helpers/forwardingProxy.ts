@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 
@@ -13,7 +13,7 @@ const bodyOf = async (req: IncomingMessage) => {
 
 export interface ProxyHooks {
   /** Runs before the request is passed on: it may hold it there. */
-  beforeForward?(body: Buffer): Promise<void> | void;
+  beforeForward?(body: Buffer, headers: IncomingHttpHeaders): Promise<void> | void;
   /** Once the answer came: true cuts the client's connection instead of answering (the request took effect, unknown to its sender). */
   dropAnswer?(body: Buffer): boolean;
   /** Runs as the proxy closes, before its connections are cut. */
@@ -29,7 +29,7 @@ export async function startForwardingProxy(target: string, hooks: ProxyHooks): P
   const server = createServer((req, res) => {
     void (async () => {
       const body = await bodyOf(req);
-      await hooks.beforeForward?.(body);
+      await hooks.beforeForward?.(body, req.headers);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !NOT_PASSED.has(k))) as Record<string, string>;
       const answer = await request(new URL(req.url ?? '/', target), { method: req.method as 'POST', headers, body: body.length ? body : undefined });
       const bytes = Buffer.from(await answer.body.arrayBuffer());
