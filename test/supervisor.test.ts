@@ -5,23 +5,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { until } from './helpers/until.js';
+import { processAlive } from './helpers/processAlive.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cascade-supervisor-'));
 let orphan: number | undefined;
 afterAll(() => {
-  if (orphan !== undefined && alive(orphan)) process.kill(orphan, 'SIGKILL');
+  if (orphan !== undefined && processAlive(orphan)) process.kill(orphan, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // An instance left running by a supervisor killed with -9 (a test run, `npm run cluster`) went on claiming rows; with a
 // new libSQL server on its database's reused port, it joined a cluster it was never part of.
@@ -39,7 +31,7 @@ it('an instance started with an IPC channel stops when the process that started 
   parent.stdout!.on('data', (d) => (out += String(d)));
   await until('the instance to listen', async () => /child \d+/.test(out), 30_000);
   const pid = (orphan = Number(/child (\d+)/.exec(out)![1]));
-  expect(alive(pid)).toBe(true);
+  expect(processAlive(pid)).toBe(true);
   parent.kill('SIGKILL');
-  await until('the instance to stop', async () => !alive(pid), 30_000);
+  await until('the instance to stop', async () => !processAlive(pid), 30_000);
 });

@@ -6,25 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { portFree } from '../../api/cli/clusterChildren.js';
 import { DEMO_KEY } from '../../api/demo/startDemo.js';
+import { processAlive } from '../helpers/processAlive.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cascade-cluster-cli-'));
 let cli: ChildProcess | undefined;
 let pids: number[] = [];
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 afterAll(() => {
   // Only if the test failed half-way: the command's group, then whatever it had started.
   if (cli && cli.exitCode === null && cli.signalCode === null) process.kill(-cli.pid!, 'SIGKILL');
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,7 +60,7 @@ it('npm run cluster -- 2 starts sqld and two instances, the demo job is worked b
   pids = [sqldPid, ...instances.map((i) => i.pid)];
   expect(instances.map((i) => i.url)).toEqual([`http://127.0.0.1:${base}`, `http://127.0.0.1:${base + 1}`]);
   expect(
-    pids.every((pid) => Number.isInteger(pid) && alive(pid)),
+    pids.every((pid) => Number.isInteger(pid) && processAlive(pid)),
     out,
   ).toBe(true);
 
@@ -93,5 +85,5 @@ it('npm run cluster -- 2 starts sqld and two instances, the demo job is worked b
   // npm, interrupted too, passes the interrupt on as its own end once the command has exited (0).
   expect(['code 0', 'SIGINT'], out).toContain(exit);
   expect(out).toMatch(/^stopped: instance 1 clean, instance 2 clean, sqld clean$/m);
-  await until('every child to be gone', 5_000, () => !pids.some(alive), output);
+  await until('every child to be gone', 5_000, () => !pids.some(processAlive), output);
 });
