@@ -17,6 +17,8 @@ export interface Database {
   client: Client;
   /** Commits statements as one transaction; for an embedded file, on a writer thread of its own. */
   commit(statements: InStatement[]): Promise<void>;
+  /** A libSQL server (sqld, Turso) rather than an embedded file: every statement and commit is a round trip. */
+  remote: boolean;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function openDatabase(url: string, { authToken, checkpointEveryMs =
     db,
     client,
     commit: (statements) => writer.commit(statements),
+    remote: path === undefined,
     async close() {
       await writer.close();
       client.close();

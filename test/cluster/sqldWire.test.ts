@@ -15,6 +15,8 @@ it('asks the libSQL server for its answers uncompressed, migrations and statemen
   const proxy = await startForwardingProxy(sqld.url, { beforeForward: (_body, headers) => void asked.push(headers['accept-encoding']) });
   try {
     const database = await openDatabase(proxy.url);
+    // A server: every commit a round trip, so the engine's journal gathers them longer (api/engine/engine.ts).
+    expect(database.remote).toBe(true);
     await jobsStore(database.db).active(0);
     await database.commit([{ sql: 'SELECT 1', args: [] }]);
     await database.close();
