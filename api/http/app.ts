@@ -64,8 +64,8 @@ export function buildApp(deps: AppDeps, tags: RequestTags) {
   app.route('/', mcpRoutes({ service: deps.service, log: deps.log }));
   // Outside the chain and the OpenAPI document, like /mcp: Prometheus text behind its own token, not the API's contract.
   if (deps.prometheus) app.route('/', prometheus(deps.prometheus));
-  // Members' wakes, outside the chain too: signed by the cluster, not opened by API keys.
-  app.route('/', wake(deps.acceptWake));
+  // Members' wakes, outside the chain too: signed by the cluster, not opened by API keys. Without a wake key, a 404.
+  if (deps.acceptWake) app.route('/', wake(deps.acceptWake));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   const routeDeps = { service: deps.service };
   const api = app

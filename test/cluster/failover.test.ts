@@ -1,4 +1,3 @@
-import { createClient } from '@libsql/client';
 import { afterAll, expect, it } from 'vitest';
 import { simValues } from '../../api/demo/simData.js';
 import { domainRows, domains } from '../helpers/harness.js';
@@ -25,7 +24,7 @@ it('three instances share a job; one killed at 40%: its rows restart once it is 
   });
   const { instances, call, sim } = world;
   const [one, two, three] = instances as [Spawned, Spawned, Spawned];
-  const db = createClient({ url: world.sqld.url });
+  const { db } = world;
 
   // Which member is which process: the members table names each one's pid.
   await until('three members', async () => (await db.execute('SELECT count(*) AS n FROM members')).rows[0]!.n === 3);
@@ -145,5 +144,4 @@ it('three instances share a job; one killed at 40%: its rows restart once it is 
   // (Keys read as the sim's: every answer stored was asked of it.)
   expect(stored.size).toBeGreaterThan(0);
   expect([...stored].filter((k) => !asked.includes(k))).toEqual([]);
-  db.close();
 });

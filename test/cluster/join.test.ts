@@ -1,4 +1,3 @@
-import { createClient } from '@libsql/client';
 import { afterAll, expect, it } from 'vitest';
 import { domainRows, domains } from '../helpers/harness.js';
 import { until } from '../helpers/until.js';
@@ -8,11 +7,7 @@ import { type ClusterWorld, startClusterWorld } from './world.js';
 // first dead-after period (ClusterFlow): the rows it took then would wait in its hands while the others could run them.
 
 let world: ClusterWorld | undefined;
-const db = { client: undefined as ReturnType<typeof createClient> | undefined };
-afterAll(async () => {
-  db.client?.close();
-  await world?.close();
-});
+afterAll(() => world?.close());
 
 it('a member joining a busy cluster takes no rows before it has its share of the providers, then takes its part', async () => {
   world = await startClusterWorld({
@@ -23,8 +18,8 @@ it('a member joining a busy cluster takes no rows before it has its share of the
     engine: { pollMs: 50, maxInflightRows: 100 },
   });
   const [first] = world.instances;
-  const client = (db.client = createClient({ url: world.sqld.url }));
-  const query = async (q: string, args: (string | number)[] = []) => (await client.execute({ sql: q, args })).rows;
+  const { db } = world;
+  const query = async (q: string, args: (string | number)[] = []) => (await db.execute({ sql: q, args })).rows;
   const { id: jobId } = await world.call(first!, '/v1/jobs', { fields: ['company.name'], rows: domainRows(domains(600, 'com', 'join')) });
   await until('the first member to run rows', async () => (await world!.call(first!, `/v1/jobs/${jobId}`)).counts.matched > 20);
 

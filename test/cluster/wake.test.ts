@@ -1,4 +1,3 @@
-import { createClient } from '@libsql/client';
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { WAKE_PATH } from '../../shared/index.js';
@@ -12,11 +11,7 @@ import { type ClusterWorld, startClusterWorld } from './world.js';
 
 const TOKEN_KEY = randomBytes(32);
 let world: ClusterWorld | undefined;
-const db = { client: undefined as ReturnType<typeof createClient> | undefined };
-afterAll(async () => {
-  db.client?.close();
-  await world?.close();
-});
+afterAll(() => world?.close());
 
 it('a job created through one member is run by every member at once, and a cancel sent to one stops the others’ calls', async () => {
   world = await startClusterWorld({
@@ -28,7 +23,7 @@ it('a job created through one member is run by every member at once, and a cance
   });
   const w = world;
   const [a, b, c] = w.instances as [(typeof w.instances)[0], (typeof w.instances)[0], (typeof w.instances)[0]];
-  const client = (db.client = createClient({ url: w.sqld.url }));
+  const client = w.db;
   await w.allSeen();
   // Every member has said where it takes wakes, and has its share (the joiners wait out the dead-after time first).
   await until(

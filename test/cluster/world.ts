@@ -1,3 +1,4 @@
+import { createClient, type Client } from '@libsql/client';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ const METRICS_TOKEN = 'cluster-world-metrics-token';
 /** A cluster on one machine: sqld, the simulated providers, and instances of api/main.ts as separate processes on it. */
 export interface ClusterWorld {
   sqld: Sqld;
+  /** A client of the world's database, for a test to look at what the instances wrote. */
+  db: Client;
   sim: SimServer;
   instances: Spawned[];
   /** A request to an instance with the world's key; fails the test on an answer of 300 or more. */
@@ -53,6 +56,7 @@ export async function startClusterWorld(o: {
     ...o.env,
   };
   const instances = await Promise.all(Array.from({ length: o.instances }, () => spawnServer(env)));
+  const db = createClient({ url: sqld.url });
   const metric = async (s: Spawned, name: string, labels?: string) => {
     const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}} ` : `${name} `));
@@ -60,6 +64,7 @@ export async function startClusterWorld(o: {
   };
   return {
     sqld,
+    db,
     sim,
     instances,
     async call(s, path, body) {
@@ -82,6 +87,7 @@ export async function startClusterWorld(o: {
         (await Promise.all(instances.map((s) => metric(s, 'cascade_cluster_members')))).every((n) => n === instances.length),
       ),
     async close() {
+      db.close();
       for (const s of instances) s.child.kill('SIGKILL');
       await sim.close();
       sqld.stop();

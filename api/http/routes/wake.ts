@@ -5,7 +5,7 @@ import { WAKE_PATH, WakeSchema, type Wake } from '../../../shared/index.js';
 import type { WakeVerdict } from '../../engine/peerWakes.js';
 import { CascadeError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
-import { notFound, validationAnswer } from '../errors.js';
+import { validationAnswer } from '../errors.js';
 
 /** A wake is under 300 bytes; anything much larger is not one. */
 const MAX_BYTES = 2048;
@@ -13,16 +13,14 @@ const MAX_BYTES = 2048;
 /**
  * `POST /internal/wake`: another member of the cluster says the jobs changed
  * (api/engine/peerWakes.ts). Outside /v1 and the OpenAPI contract: API keys
- * do not open it, the cluster's signature does. Without a wake key the
- * endpoint does not exist: 404.
+ * do not open it, the cluster's signature does.
  */
-export function wake(accept: ((w: Wake) => WakeVerdict) | undefined) {
+export function wake(accept: (w: Wake) => WakeVerdict) {
   const tooLarge = () => {
     throw new CascadeError('payload_too_large', `a wake is under ${MAX_BYTES} bytes`);
   };
   return new Hono<AppEnv>().post(
     WAKE_PATH,
-    async (c, next) => (accept ? next() : notFound(c)),
     bodyLimit({ maxSize: MAX_BYTES, onError: tooLarge }),
     validator('json', (value, c) => {
       const parsed = WakeSchema.safeParse(value);
@@ -30,7 +28,7 @@ export function wake(accept: ((w: Wake) => WakeVerdict) | undefined) {
       return refused ? c.json(refused.body, refused.status) : parsed.data!;
     }),
     (c) => {
-      const verdict = accept!(c.req.valid('json'));
+      const verdict = accept(c.req.valid('json'));
       if (!verdict.woken) throw new CascadeError('unauthorized', verdict.why);
       return c.body(null, 204);
     },
