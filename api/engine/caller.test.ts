@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
@@ -7,6 +7,10 @@ import type { CallerDeps, StepContext } from './caller.js';
 import { sleep } from '../clock.js';
 import { storedAnswers } from '../storage/cache.js';
 import { holdsStore } from '../storage/holds.js';
+import { openDatabase } from '../storage/db.js';
+import { startSqld, type Sqld } from '../../test/cluster/sqld.js';
+import { startLossyProxy } from '../../test/helpers/lossyProxy.js';
+import { until } from '../../test/helpers/until.js';
 
 const newCaller = (extra: Partial<CallerDeps>) => testCaller(['acme'], extra);
 
@@ -103,5 +107,54 @@ describe('holds across instances, for lookups outside any job', () => {
     expect(calls).toEqual(['w1:stuck.com']);
     // Not before the timeout: until then the holder may yet store it.
     expect(performance.now() - started).toBeGreaterThanOrEqual(provider.timeoutMs);
+  });
+});
+
+describe('a hold statement that fails for a passing reason', () => {
+  let sqld: Sqld | undefined;
+  afterAll(() => sqld?.stop());
+
+  // A CI run bought an answer twice: a waiting lookup's hold refused ("database is locked") and it bought around it.
+  it('is looked at again as a held key: the answer the holder stores is the lookup’s, not bought twice', async () => {
+    sqld = await startSqld();
+    const direct = await openDatabase(sqld.url);
+    // This instance's statements reach the server through a proxy that cuts the answers to its first three holds.
+    const proxy = await startLossyProxy(sqld.url, (body) => body.includes('INSERT INTO held_purchases'), 3);
+    const proxied = await openDatabase(proxy.url);
+    try {
+      const key = { workspaceId: 'ws', providerId: 'acme', inputKey: 'domain=held.com' };
+      // Another instance holds the key: it is buying the answer.
+      expect(await holdsStore(direct.db).hold(key, 'w2', 60_000, 0)).toEqual({ kind: 'mine' });
+      const calls: string[] = [];
+      const errors: unknown[] = [];
+      const provider = testProvider('acme', {
+        timeoutMs: 10_000,
+        call: async (input) => {
+          calls.push(input.domain!);
+          return { kind: 'match', status: 200, values: { 'company.name': 'bought again' } };
+        },
+      });
+      const store = holdsStore(proxied.db);
+      const caller = newCaller({
+        holds: {
+          shared: () => true,
+          hold: (k, ttlMs) => store.hold(k, 'w1', ttlMs, 0),
+          release: (k) => store.release(k, 'w1'),
+          onError: (err) => errors.push(err),
+        },
+      });
+      const ctx: StepContext = { workspace: 'ws', jobId: null, segment: 'com', lane: { realtime: true, workspace: 'ws', job: '' } };
+      const step = caller.step(provider, { domain: 'held.com' }, key.inputKey, ctx);
+      await until('three holds to go unanswered, or a purchase', async () => proxy.dropped === 3 || calls.length > 0);
+      // The holder stores what it bought; that ends its hold.
+      await direct.commit(storedAnswers.statements([{ ...key, values: { 'company.name': 'Held Inc' }, outcome: 'match', fetchedAt: Date.now() }]));
+      expect(await step).toMatchObject({ kind: 'answer', cached: true, values: { 'company.name': 'Held Inc' } });
+      expect(calls).toEqual([]);
+      expect(errors).toHaveLength(3);
+    } finally {
+      await proxied.close();
+      await direct.close();
+      await proxy.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { CallResult, FieldValues, Provider } from '../providers/types.js';
 import type { CacheKey, CachedAnswer } from '../storage/cache.js';
 import type { CallRecord } from '../storage/calls.js';
 import type { HoldState, PurchaseHold } from '../storage/holds.js';
+import { isTransientFailure } from '../storage/transientFailure.js';
 import type { Budgets } from './budget.js';
 import { sleep, type Clock } from '../clock.js';
 import type { Lane } from '../flow/fairQueue.js';
@@ -59,7 +60,12 @@ export interface CallerDeps {
     shared(): boolean;
     hold(key: PurchaseHold, ttlMs: number): Promise<HoldState>;
     release(key: PurchaseHold): Promise<void>;
-    /** A hold statement failed: the lookup buys unheld (a duplicate costs money; a lookup stalled past its deadline costs more). */
+    /**
+     * A hold statement failed. Refused for a passing reason, it is tried again
+     * as if the key were held (up to the provider's timeout, as a held key);
+     * otherwise the lookup buys unheld (a duplicate costs money; a lookup
+     * stalled past its deadline costs more).
+     */
     onError(err: unknown): void;
   };
 }
@@ -315,19 +321,24 @@ export class Caller {
     // A purchase takes at most the provider's timeout: a key held longer is stuck (a row retrying a failing provider, a
     // holder stalled), and past that the lookup's deadline is worth more than the duplicate it risks.
     const waitUntil = this.deps.clock.now() + provider.timeoutMs;
-    try {
-      for (let state = await holds.hold(key, ttlMs); state.kind !== 'mine'; state = await holds.hold(key, ttlMs)) {
-        if (state.kind === 'stored') {
-          this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
-          return fromStore(state.answer);
-        }
-        if (this.deps.clock.now() >= waitUntil) return this.buy(provider, input, inputKey, ctx);
-        await sleep(HOLD_POLL_MS, ctx.signal);
+    for (;;) {
+      let state: HoldState;
+      try {
+        state = await holds.hold(key, ttlMs);
+      } catch (err) {
+        holds.onError(err);
+        if (!isTransientFailure(err)) return this.buy(provider, input, inputKey, ctx);
+        // A statement refused for a passing reason (another's write lock, the server out of reach) says nothing of
+        // who holds the key: looked at again, as a held one. Bought around, it was bought twice whenever another held it.
+        state = { kind: 'held' };
       }
-    } catch (err) {
-      if (ctx.signal?.aborted) throw err;
-      holds.onError(err);
-      return this.buy(provider, input, inputKey, ctx);
+      if (state.kind === 'mine') break;
+      if (state.kind === 'stored') {
+        this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
+        return fromStore(state.answer);
+      }
+      if (this.deps.clock.now() >= waitUntil) return this.buy(provider, input, inputKey, ctx);
+      await sleep(HOLD_POLL_MS, ctx.signal);
     }
     // A long wait for a slot or a retry after a 429 keeps the hold; a holder that died loses it with its membership.
     const renewal = setInterval(() => void holds.hold(key, ttlMs).catch(holds.onError), ttlMs / 2);

@@ -183,16 +183,16 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   // While the database is locked or out of reach, every poll and heartbeat fails the same way: a line every
   // few seconds says so, not a stack trace each time.
   let storageTroubleAt = -Infinity;
-  const storageTrouble = (err: unknown) => {
+  const storageTrouble = (err: unknown, what: string) => {
     if (clock.now() - storageTroubleAt < STORAGE_TROUBLE_LOG_MS) return;
     storageTroubleAt = clock.now();
     // The innermost cause says what happened (a lock, a refused connection); drizzle's wrapper only repeats the query.
     const cause = [...causeChain(err)].at(-1);
-    deps.log('database busy or out of reach; the runner keeps trying', { err: cause instanceof Error ? cause.message : String(cause) });
+    deps.log('database busy or out of reach; the runner keeps trying', { in: what, err: cause instanceof Error ? cause.message : String(cause) });
   };
   /** An error of a background part (`what`): a passing storage fault as above, anything else logged with its stack. */
   const reportError = (what: string) => (err: unknown) =>
-    isTransientFailure(err) ? storageTrouble(err) : deps.log(`${what} error`, { err: err instanceof Error ? err.stack : String(err) });
+    isTransientFailure(err) ? storageTrouble(err, what) : deps.log(`${what} error`, { err: err instanceof Error ? err.stack : String(err) });
 
   // Whether this member gets answers at all: one cut off (its own way out) leaves the rows to members that do.
   const reachability = new Reachability({
