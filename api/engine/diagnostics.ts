@@ -11,6 +11,8 @@ export interface ProviderFlow {
   concurrencyLimit: number;
   /** The rate in force (documented, or learned from 429s), requests per second; undefined without one. */
   ratePerSecond: number | undefined;
+  /** Under a documented rate, the margin its window is kept under for arrival jitter, ms: 429s here or at another member widen it. */
+  rateJitterMs: number | undefined;
   /** Calls waiting for a slot. */
   waiting: number;
   /** Calls that came back congested (429, timeout) since start. */
@@ -45,6 +47,7 @@ export const flowDiagnostics =
       provider,
       concurrencyLimit: g.concurrencyLimit,
       ratePerSecond: g.rateLimit,
+      rateJitterMs: g.rateJitterMs,
       waiting: g.waiting,
       congestion: g.congestion,
     }));

@@ -4,6 +4,8 @@ import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { flowSignalsStore } from '../storage/flowSignals.js';
 import { ClusterFlow, shareOf } from './clusterFlow.js';
 import { ProviderGate, type GateSlot } from './gate.js';
+import { ARRIVAL_JITTER_MS } from './rateWindow.js';
+import { until } from '../../test/helpers/until.js';
 
 const clock: Clock = { now: () => performance.now() };
 const lane = { realtime: false, workspace: 'ws', job: 'j' };
@@ -167,6 +169,21 @@ describe('ClusterFlow', () => {
     expect(other.congestion).toBe(0);
     // a does not cut again on its own report.
     expect(g.rateLimit).toBe(learned);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('a 429 under a documented rate widens the margin for arrival jitter of every member, not only the one that met it', async () => {
+    const [g, other] = [gate(4, 10), gate(4, 10)];
+    const [a, b] = [flow(new Map([['p', g]]), 'a'), flow(new Map([['p', other]]), 'b')];
+    a.start();
+    b.start();
+    expect(other.rateJitterMs).toBe(ARRIVAL_JITTER_MS);
+    const slot = await g.acquire(lane);
+    slot.release('paced', 1);
+    expect(g.rateJitterMs).toBe(2 * ARRIVAL_JITTER_MS);
+    await until('b to widen', async () => other.rateJitterMs === 2 * ARRIVAL_JITTER_MS, 2000);
+    expect(other.congestion).toBe(0);
     await a.stop();
     await b.stop();
   });

@@ -70,8 +70,9 @@ export interface ClusterFlowDeps {
  *
  * What a provider tells one member reaches the others: pauses it asks for
  * (a 429's Retry-After, a used-up quota window), and the cuts AIMD makes on
- * congestion (a 429 without one, a timeout), with the rate learned where the
- * provider documents none. Both are recorded in the database, cuts as totals
+ * congestion (a 429, a timeout), with the rate learned where the provider
+ * documents none, or where it documents one, the margin for arrival jitter
+ * its 429s widened. Both are recorded in the database, cuts as totals
  * for the cluster (this member's figure × members), and every member reads
  * them every `pollMs`, keeping the pauses in force and cutting to its part of
  * each cut. Cuts only lower: each member grows back on its own answers.
@@ -93,7 +94,8 @@ export class ClusterFlow {
         // Alone, no one needs it: a lone instance under a 429 storm writes nothing more.
         const n = deps.members();
         if (n < 2) return;
-        const total = { concurrency: cut.concurrency * n, ...(cut.ratePerSecond === undefined ? {} : { ratePerSecond: cut.ratePerSecond * n }) };
+        // The jitter margin is the provider's view of everyone's starts, not a part: it goes as it is.
+        const total = { ...cut, concurrency: cut.concurrency * n, ...(cut.ratePerSecond === undefined ? {} : { ratePerSecond: cut.ratePerSecond * n }) };
         void deps.signals.recordCut(id, total, deps.selfId).catch(deps.onError);
       });
     }
@@ -154,8 +156,10 @@ export class ClusterFlow {
     this.since = at;
     for (const { providerId, remainingMs } of pauses) this.deps.gates.get(providerId)?.hold(remainingMs);
     const n = this.deps.members();
-    for (const { providerId, concurrency, ratePerSecond } of cuts)
-      this.deps.gates.get(providerId)?.learn({ concurrency: concurrency / n, ...(ratePerSecond === undefined ? {} : { ratePerSecond: ratePerSecond / n }) });
+    for (const { providerId, concurrency, ratePerSecond, ...rest } of cuts)
+      this.deps.gates
+        .get(providerId)
+        ?.learn({ ...rest, concurrency: concurrency / n, ...(ratePerSecond === undefined ? {} : { ratePerSecond: ratePerSecond / n }) });
   }
 
   async stop(): Promise<void> {

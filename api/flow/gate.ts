@@ -19,10 +19,15 @@ export interface GateOptions {
  */
 export type Signal = 'ok' | 'congested' | 'paced' | 'slow' | 'neutral';
 
-/** Where flow control stands after a cut: the AIMD limit, and the rate if one was learned (a documented rate is not). */
+/**
+ * Where flow control stands after a cut: the AIMD limit, the rate if one was
+ * learned (a documented rate is not), and under a documented rate the margin
+ * kept for arrival jitter (widened by 429s that came although the rate was kept).
+ */
 export interface Cut {
   concurrency: number;
   ratePerSecond?: number;
+  jitterMs?: number;
 }
 
 /** A concurrency slot given by acquire(): the call may start. */
@@ -139,7 +144,8 @@ export class ProviderGate {
    * A cut another member of the cluster made, as this member's part of it:
    * kept as if met here, so the lesson is not paid for again with 429s. It
    * only ever lowers (AIMD grows back from there on this member's own
-   * answers), counts as this round trip's cut, and is not announced again.
+   * answers) or widens the jitter margin, counts as this round trip's cut,
+   * and is not announced again.
    */
   learn(cut: Cut): void {
     const now = this.opts.clock.now();
@@ -148,6 +154,7 @@ export class ProviderGate {
       this.lastCongestedLimit = this.limit;
       this.limit = Math.max(1, cut.concurrency);
     }
+    if (!this.learnedRate && cut.jitterMs !== undefined) this.rateWindow?.widenTo(cut.jitterMs, now);
     if (this.learnedRate && cut.ratePerSecond !== undefined) {
       const rate = Math.max(0.5, cut.ratePerSecond);
       if (!this.rateWindow) this.rateWindow = new RateWindow(rate);
@@ -155,6 +162,11 @@ export class ProviderGate {
       this.lastRateProbe = now;
     }
     this.pump();
+  }
+
+  /** Under a documented rate, the margin kept for arrival jitter, ms (429s widen it); undefined otherwise. */
+  get rateJitterMs(): number | undefined {
+    return this.learnedRate ? undefined : this.rateWindow?.jitterMs;
   }
 
   get rateLimit(): number | undefined {
@@ -293,7 +305,9 @@ export class ProviderGate {
       this.lastRateProbe = now;
     }
     const learned = this.learnedRate ? this.rateWindow?.perSecond : undefined;
-    for (const l of this.cutListeners) l({ concurrency: this.limit, ...(learned === undefined ? {} : { ratePerSecond: learned }) });
+    const jitterMs = this.learnedRate ? undefined : this.rateWindow?.jitterMs;
+    const cut: Cut = { concurrency: this.limit, ...(learned === undefined ? {} : { ratePerSecond: learned }), ...(jitterMs === undefined ? {} : { jitterMs }) };
+    for (const l of this.cutListeners) l(cut);
   }
 
   /** While clean, raise a learned rate; once it is well above what we send, concurrency is the real limit and the rate goes. */

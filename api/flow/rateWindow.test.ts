@@ -78,4 +78,23 @@ describe('RateWindow', () => {
     t += 3 * NARROW_AFTER_MS;
     expect(margin()).toBe(MAX_JITTER_MS / 4);
   });
+
+  it('takes a wider margin another member learned, keeps its own when that is wider, and narrows from it after a quiet minute', () => {
+    const w = new RateWindow(0.5);
+    let t = 0;
+    const margin = () => {
+      t += 5000;
+      expect(w.take(t)).toBe(0);
+      return w.take(t + 2000);
+    };
+    w.widenTo(4 * ARRIVAL_JITTER_MS, t);
+    expect(w.jitterMs).toBe(4 * ARRIVAL_JITTER_MS);
+    expect(margin()).toBe(4 * ARRIVAL_JITTER_MS);
+    w.widenTo(2 * ARRIVAL_JITTER_MS, t);
+    expect(margin()).toBe(4 * ARRIVAL_JITTER_MS);
+    w.widenTo(100 * MAX_JITTER_MS, t);
+    expect(margin()).toBe(MAX_JITTER_MS);
+    t += NARROW_AFTER_MS;
+    expect(margin()).toBe(MAX_JITTER_MS / 2);
+  });
 });

@@ -70,8 +70,24 @@ export class RateWindow {
    * second of the provider (its Retry-After), the margin a few percent.
    */
   widen(now: number): void {
+    this.widenTo(this.margin * 2, now);
+  }
+
+  /**
+   * Takes a margin another member of the cluster widened to on its 429s, if
+   * wider than this one's: the provider saw the cluster's starts bunched, and
+   * each member would otherwise pay for the lesson with 429s of its own.
+   */
+  widenTo(ms: number, now: number): void {
+    // As wide as this one's: its quiet minute starts again, as after a 429 here.
+    if (ms < this.margin) return;
     this.widenedAt = now;
-    this.setMargin(Math.min(MAX_JITTER_MS, this.margin * 2));
+    this.setMargin(Math.min(MAX_JITTER_MS, Math.max(this.margin, ms)));
+  }
+
+  /** The margin kept now for arrival jitter, ms. */
+  get jitterMs(): number {
+    return this.margin;
   }
 
   private setMargin(ms: number): void {

@@ -89,6 +89,11 @@ export function createObservability(opts: ObservabilityOptions = {}): Observabil
   flowGauge('cascade_provider_waiting', 'Calls waiting for a slot at each provider: the backlog flow control holds back.', (f) => f.waiting);
   flowGauge('cascade_provider_concurrency_limit', 'The concurrency limit flow control allows each provider now (AIMD).', (f) => f.concurrencyLimit);
   flowGauge('cascade_provider_rate_limit_per_second', 'The rate in force per provider (documented or learned), where there is one.', (f) => f.ratePerSecond);
+  flowGauge(
+    'cascade_provider_rate_margin_ms',
+    'Under a documented rate, the margin (ms) added to its window for arrival jitter: 429s at any member widen it, a quiet minute halves it.',
+    (f) => f.rateJitterMs,
+  );
   new Counter({
     name: 'cascade_provider_congestion_total',
     help: 'Calls that came back congested (429, timeout) and cut the concurrency limit.',

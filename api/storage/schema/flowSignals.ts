@@ -21,13 +21,15 @@ export const providerPauses = sqliteTable('provider_pauses', {
  * The last congestion a member met at each provider (a 429 without a
  * Retry-After, a timeout) and where flow control cut to, as totals for the
  * cluster: the AIMD limit and, once one was learned, the rate, each times the
- * members counted then. The others cut to their part of it, so one member's
+ * members counted then; under a documented rate, the jitter margin as it is. The others cut to their part of it, so one member's
  * lesson is not learned again, with 429s, by each.
  */
 export const providerCuts = sqliteTable('provider_cuts', {
   providerId: text('provider_id').primaryKey(),
   concurrency: real('concurrency').notNull(),
   ratePerSecond: real('rate_per_second'),
+  /** Under a documented rate, the member's margin for arrival jitter, ms: not a total, the same for every member. */
+  jitterMs: real('jitter_ms'),
   cutAt: integer('cut_at').notNull(),
   /** The member that met it: it does not cut again on its own report. */
   memberId: text('member_id').notNull(),

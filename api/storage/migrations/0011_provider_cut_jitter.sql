@@ -1,0 +1,1 @@
+ALTER TABLE `provider_cuts` ADD `jitter_ms` real;
