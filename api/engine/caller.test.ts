@@ -42,6 +42,17 @@ it('buys nothing while commits are refused, and buys once they go through again'
   expect(stored).toEqual(['domain=acme.com']);
 });
 
+it('stores a real-time lane’s answer as one someone waits on (committed without the bulk gap), a bulk row’s not', async () => {
+  const soon: boolean[] = [];
+  const caller = newCaller({ storeAnswer: async (_call, waited) => void soon.push(waited) });
+  const provider = testProvider('acme', { call: async () => ({ kind: 'match', status: 200, values: { 'company.name': 'Acme' } }) });
+  for (const [i, realtime] of [false, true].entries()) {
+    const lane = { realtime, workspace: 'ws', job: realtime ? '' : 'job_1' };
+    await caller.step(provider, { domain: `s${i}.com` }, `domain=s${i}.com`, { workspace: 'ws', jobId: realtime ? null : 'job_1', segment: 'com', lane });
+  }
+  expect(soon).toEqual([false, true]);
+});
+
 it('tells reachability whether each request got an HTTP answer: a refusal of ours (no request sent) says nothing', async () => {
   const results: CallResult[] = [
     { kind: 'transient', code: 'provider_unavailable', message: 'connect ECONNREFUSED' },

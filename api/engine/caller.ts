@@ -33,8 +33,9 @@ export interface CallerDeps {
   gates: Map<string, ProviderGate>;
   cache: { get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined> };
   /** Durably stores an answer with its journal entry; resolves once committed. */
-  storeAnswer(call: CallRecord & { inputKey: string; values: Record<string, unknown> }): Promise<void>;
-  recordCall(call: CallRecord): Promise<void>;
+  /** `soon`: someone is waiting on this call (a real-time lane): its commit does not wait out the bulk gap (storage/journal.ts). */
+  storeAnswer(call: CallRecord & { inputKey: string; values: Record<string, unknown> }, soon: boolean): Promise<void>;
+  recordCall(call: CallRecord, soon?: boolean): Promise<void>;
   /** Whether commits are being refused for now (a lock, a full disk): an answer bought then could not be stored. */
   storageFailing(): boolean;
   countCacheHit(workspaceId: string, providerId: string, jobId: string | null): void;
@@ -393,11 +394,11 @@ export class Caller {
       if (result.kind === 'match' || result.kind === 'no_match') {
         const values = result.kind === 'match' ? result.values : {};
         const confidence = result.kind === 'match' ? result.confidence : undefined;
-        await this.deps.storeAnswer({ ...record, inputKey, values: confidence ? { ...values, [CONFIDENCE_KEY]: confidence } : values });
+        await this.deps.storeAnswer({ ...record, inputKey, values: confidence ? { ...values, [CONFIDENCE_KEY]: confidence } : values }, ctx.lane.realtime);
         this.deps.stats.record(ctx.workspace, ctx.segment, provider.id, result.kind === 'match', latencyMs);
         return answerOf(result.kind, values, at, false, costUsd, confidence);
       }
-      await this.deps.recordCall(record);
+      await this.deps.recordCall(record, ctx.lane.realtime);
       if (result.kind === 'rate_limited') {
         if (waits++ < engine.maxRateLimitWaits) continue;
         return {

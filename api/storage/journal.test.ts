@@ -5,7 +5,7 @@ import { Journal, type EntryKind } from './journal.js';
 const turn = () => new Promise((r) => setImmediate(r));
 
 /** A journal whose commits are recorded: each commit's entries, in order. `refuse` throws for a commit, or not. */
-function recorded(minGapMs: number, refuse: (entries: string[]) => Error | undefined = () => undefined) {
+function recorded(minGapMs: number, refuse: (entries: string[]) => Error | undefined = () => undefined, soonGapMs?: number) {
   const commits: string[][] = [];
   const tried: string[][] = [];
   const kind: EntryKind<string> = { statements: (entries) => [{ sql: 'entries', args: entries }] };
@@ -17,9 +17,9 @@ function recorded(minGapMs: number, refuse: (entries: string[]) => Error | undef
       if (err) throw err;
       commits.push(entries);
     },
-    { minGapMs, retryDelaysMs: [20] },
+    { minGapMs, soonGapMs, retryDelaysMs: [20] },
   );
-  return { commits, tried, write: (entry: string) => journal.write(kind, entry), journal };
+  return { commits, tried, write: (entry: string, soon = false) => journal.write(kind, entry, soon), journal };
 }
 
 const sqliteError = (rawCode: number) => Object.assign(new Error(`SQLite result code ${rawCode}`), { rawCode });
@@ -46,6 +46,17 @@ describe('Journal', () => {
     await journal.drain();
     expect(commits.at(-1)).toEqual(['d']);
     await d;
+  });
+
+  it('a write someone waits on brings the commit waiting out the gap forward, with what gathered before it', async () => {
+    // A gap of a minute: without `soon`, b and c would wait it out and the test time out.
+    const { commits, write } = recorded(60_000, undefined, 0);
+    await write('a');
+    const b = write('b');
+    for (let i = 0; i < 3; i++) await turn();
+    expect(commits).toEqual([['a']]);
+    await Promise.all([b, write('c', true)]);
+    expect(commits).toEqual([['a'], ['b', 'c']]);
   });
 
   it('written() waits for what was written before it, not for writes that keep coming after as drain() does', async () => {

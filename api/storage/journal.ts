@@ -48,7 +48,13 @@ export interface JournalOptions {
    * quiet spell a write commits in the next turn. Keep it short: an answer
    * bought but not yet committed is lost to a crash and bought again.
    */
-  minGapMs?: number;
+  minGapMs?: number | (() => number);
+  /**
+   * The gap instead, for a commit carrying an entry someone is waiting on
+   * (written with `soon`: a real-time lookup's answer): everything gathered
+   * goes with it. Default: as minGapMs.
+   */
+  soonGapMs?: number;
   /** Waits before trying a commit again that failed for a passing reason (a lock, a full disk); the last repeats. */
   retryDelaysMs?: number[];
   /**
@@ -87,16 +93,22 @@ export class Journal {
   private outSince = Infinity;
   /** Commits refused in a row for a passing reason; 0 while commits go through. */
   private failures = 0;
-  private readonly minGapMs: number;
+  private readonly minGapMs: () => number;
+  private readonly soonGapMs: number | undefined;
+  /** The queue holds an entry written with `soon`. */
+  private soon = false;
+  /** The timer of the commit scheduled after the gap: a write with `soon` may bring it forward. */
+  private timer: NodeJS.Timeout | undefined;
   private readonly retryDelaysMs: number[];
   private readonly stallMs: number;
 
   constructor(
     private readonly commit: Commit,
     // Retries stay within a second of each other: once the cause is gone, purchases resume at the next retry.
-    { minGapMs = 4, retryDelaysMs = [50, 100, 200, 400, 800, 1000], stallMs = 250 }: JournalOptions = {},
+    { minGapMs = 4, soonGapMs, retryDelaysMs = [50, 100, 200, 400, 800, 1000], stallMs = 250 }: JournalOptions = {},
   ) {
-    this.minGapMs = minGapMs;
+    this.minGapMs = typeof minGapMs === 'number' ? () => minGapMs : minGapMs;
+    this.soonGapMs = soonGapMs;
     this.retryDelaysMs = retryDelaysMs;
     this.stallMs = stallMs;
   }
@@ -112,11 +124,21 @@ export class Journal {
     return this.failures > 0 || (this.outSince !== Infinity && performance.now() - this.outSince > this.stallMs);
   }
 
-  write<T>(kind: EntryKind<T>, entry: T): Promise<void> {
+  /** Queues an entry for the next commit; `soon`: someone is waiting on it (see soonGapMs). */
+  write<T>(kind: EntryKind<T>, entry: T, soon = false): Promise<void> {
     let list = this.queue.get(kind as EntryKind<unknown>);
     if (!list) this.queue.set(kind as EntryKind<unknown>, (list = []));
     list.push(entry);
     this.pending ??= newCommit();
+    if (soon && !this.soon) {
+      this.soon = true;
+      // A commit waiting out the longer gap is brought forward (one waiting to be tried again is not).
+      if (this.timer && this.failures === 0) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.scheduled = false;
+      }
+    }
     this.schedule();
     return this.pending.promise;
   }
@@ -161,11 +183,12 @@ export class Journal {
     this.scheduled = true;
     const go = () => {
       this.scheduled = false;
+      this.timer = undefined;
       void this.flush();
     };
-    const wait =
-      this.failures > 0 ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]! : this.lastStart + this.minGapMs - performance.now();
-    if (wait > 0) setTimeout(go, wait);
+    const gap = this.soon ? (this.soonGapMs ?? this.minGapMs()) : this.minGapMs();
+    const wait = this.failures > 0 ? this.retryDelaysMs[Math.min(this.failures, this.retryDelaysMs.length) - 1]! : this.lastStart + gap - performance.now();
+    if (wait > 0) this.timer = setTimeout(go, wait);
     else setImmediate(go);
   }
 
@@ -173,6 +196,8 @@ export class Journal {
     if (this.flushing || this.queue.size === 0) return;
     const batch = this.queue;
     const commit = this.pending!;
+    const soon = this.soon;
+    this.soon = false;
     this.queue = new Map();
     this.pending = undefined;
     this.out = commit;
@@ -193,6 +218,7 @@ export class Journal {
           return;
         }
         this.failures++;
+        this.soon ||= soon;
         this.handBack(batch, commit);
       }
     })();
