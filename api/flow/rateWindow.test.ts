@@ -17,6 +17,23 @@ const maxInAnyWindow = (starts: number[], ms: number) => {
   return most;
 };
 
+/**
+ * A window of one start per two seconds on a simulated clock, where the wait
+ * for the second start is the window: 2000 ms plus the margin. margin()
+ * measures it, 5 s on; later(ms) moves the clock on and says where it is.
+ */
+function measuredMargin() {
+  const w = new RateWindow(0.5);
+  let t = 0;
+  const later = (ms: number) => (t += ms);
+  const margin = () => {
+    later(5000);
+    expect(w.take(t)).toBe(0);
+    return w.take(t + 2000);
+  };
+  return { w, margin, later };
+}
+
 describe('RateWindow', () => {
   it('never lets more than the rate start in any window, with the jitter margin', () => {
     const w = new RateWindow(100);
@@ -58,43 +75,30 @@ describe('RateWindow', () => {
   });
 
   it('widens its margin with each 429, up to a cap, and narrows it again after a quiet minute', () => {
-    // At one start per two seconds, the wait for the second start is the window: 2000 ms plus the margin.
-    const w = new RateWindow(0.5);
-    let t = 0;
-    const margin = () => {
-      t += 5000;
-      expect(w.take(t)).toBe(0);
-      return w.take(t + 2000);
-    };
+    const { w, margin, later } = measuredMargin();
     expect(margin()).toBe(ARRIVAL_JITTER_MS);
-    w.widen(t);
+    w.widen(later(0));
     expect(margin()).toBe(2 * ARRIVAL_JITTER_MS);
-    for (let i = 0; i < 10; i++) w.widen(t);
+    for (let i = 0; i < 10; i++) w.widen(later(0));
     expect(margin()).toBe(MAX_JITTER_MS);
-    t += NARROW_AFTER_MS;
+    later(NARROW_AFTER_MS);
     expect(margin()).toBe(MAX_JITTER_MS / 2);
     expect(margin()).toBe(MAX_JITTER_MS / 2);
     // At most one halving per quiet minute, however long the quiet.
-    t += 3 * NARROW_AFTER_MS;
+    later(3 * NARROW_AFTER_MS);
     expect(margin()).toBe(MAX_JITTER_MS / 4);
   });
 
   it('takes a wider margin another member learned, keeps its own when that is wider, and narrows from it after a quiet minute', () => {
-    const w = new RateWindow(0.5);
-    let t = 0;
-    const margin = () => {
-      t += 5000;
-      expect(w.take(t)).toBe(0);
-      return w.take(t + 2000);
-    };
-    w.widenTo(4 * ARRIVAL_JITTER_MS, t);
+    const { w, margin, later } = measuredMargin();
+    w.widenTo(4 * ARRIVAL_JITTER_MS, later(0));
     expect(w.jitterMs).toBe(4 * ARRIVAL_JITTER_MS);
     expect(margin()).toBe(4 * ARRIVAL_JITTER_MS);
-    w.widenTo(2 * ARRIVAL_JITTER_MS, t);
+    w.widenTo(2 * ARRIVAL_JITTER_MS, later(0));
     expect(margin()).toBe(4 * ARRIVAL_JITTER_MS);
-    w.widenTo(100 * MAX_JITTER_MS, t);
+    w.widenTo(100 * MAX_JITTER_MS, later(0));
     expect(margin()).toBe(MAX_JITTER_MS);
-    t += NARROW_AFTER_MS;
+    later(NARROW_AFTER_MS);
     expect(margin()).toBe(MAX_JITTER_MS / 2);
   });
 });
