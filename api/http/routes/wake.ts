@@ -5,7 +5,7 @@ import { WAKE_PATH, WakeSchema, type Wake } from '../../../shared/index.js';
 import type { WakeVerdict } from '../../engine/peerWakes.js';
 import { CascadeError } from '../../errors.js';
 import type { AppEnv } from '../env.js';
-import { validationAnswer } from '../errors.js';
+import { validationHook } from '../errors.js';
 
 /** A wake is under 300 bytes; anything much larger is not one. */
 const MAX_BYTES = 2048;
@@ -24,8 +24,7 @@ export function wake(accept: (w: Wake) => WakeVerdict) {
     bodyLimit({ maxSize: MAX_BYTES, onError: tooLarge }),
     validator('json', (value, c) => {
       const parsed = WakeSchema.safeParse(value);
-      const refused = validationAnswer({ ...parsed, target: 'json' });
-      return refused ? c.json(refused.body, refused.status) : parsed.data!;
+      return validationHook({ ...parsed, target: 'json' }, c) ?? parsed.data!;
     }),
     (c) => {
       const verdict = accept(c.req.valid('json'));
