@@ -3,7 +3,9 @@ import { tempDatabase } from '../../test/helpers/tempDatabase.js';
 import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
 import type { CallResult } from '../providers/types.js';
-import type { CallerDeps, StepContext } from './caller.js';
+import { heldKey, type CallerDeps, type StepContext } from './caller.js';
+import { ABSENT } from './hotCache.js';
+import type { CachedAnswer } from '../storage/cache.js';
 import { sleep } from '../clock.js';
 import { storedAnswers } from '../storage/cache.js';
 import { holdsStore } from '../storage/holds.js';
@@ -69,6 +71,30 @@ it('tells reachability whether each request got an HTTP answer: a refusal of our
   }
   // Unanswered, answered 503, (our own refusal: nothing), answered 404.
   expect(heard).toEqual([false, true, true]);
+});
+
+it("reads the cache for no purchase the row's claim holds: memory knows every answer stored for it", async () => {
+  const reads: string[] = [];
+  const stored = (name: string): CachedAnswer => ({ outcome: 'match', values: { 'company.name': name }, fetchedAt: 1 });
+  const inMemory = new Map([['domain=known.com', stored('Known')]]);
+  const caller = newCaller({
+    cache: {
+      get: async (_ws, key) => {
+        reads.push(key.inputKey);
+        return stored('Stored');
+      },
+      peek: (_ws, key) => inMemory.get(key.inputKey) ?? ABSENT,
+    },
+  });
+  const provider = testProvider('acme');
+  const held = new Set(['domain=held.com', 'domain=known.com'].map((k) => heldKey('acme', k)));
+  const ctx: StepContext = { workspace: 'ws', jobId: 'job_1', segment: 'com', lane: { realtime: false, workspace: 'ws', job: 'job_1' }, held };
+  expect(await caller.lookup(provider, 'domain=held.com', ctx)).toBeUndefined();
+  expect(await caller.lookup(provider, 'domain=known.com', ctx)).toMatchObject({ kind: 'answer', values: { 'company.name': 'Known' }, cached: true });
+  expect(reads).toEqual([]);
+  // Another provider's answer for the same input is not held: read.
+  expect(await caller.lookup(testProvider('other'), 'domain=held.com', ctx)).toMatchObject({ values: { 'company.name': 'Stored' } });
+  expect(reads).toEqual(['domain=held.com']);
 });
 
 describe('holds across instances, for lookups outside any job', () => {

@@ -13,6 +13,7 @@ import type { Reachability } from '../flow/reachability.js';
 import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
+import { ABSENT, type HotEntry } from './hotCache.js';
 
 export type StepResult =
   | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number; confidence?: Confidence }
@@ -27,11 +28,27 @@ export interface StepContext {
   lane: Lane;
   /** Aborts waiting for a slot; a request already sent is let finish, since it is paid for either way. */
   signal?: AbortSignal;
+  /**
+   * The purchases the row's claim holds (heldKey; ClaimedRow.held): no one
+   * else stores an answer for them while the row runs, so the database has
+   * none this process does not know of, and lookup() does not read it for
+   * them. A lookup elsewhere that waited out the provider's timeout buys
+   * around the hold; this row then buys the key too, as it would have had it
+   * asked the cache just before.
+   */
+  held?: ReadonlySet<string>;
 }
+
+/** A purchase's name in StepContext.held. */
+export const heldKey = (providerId: string, inputKey: string) => `${providerId}\0${inputKey}`;
 
 export interface CallerDeps {
   gates: Map<string, ProviderGate>;
-  cache: { get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined> };
+  cache: {
+    get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined>;
+    /** What memory knows of the key, with no database read (CacheLoader.peek). */
+    peek(workspaceId: string, key: CacheKey): HotEntry | undefined;
+  };
   /** Durably stores an answer with its journal entry; resolves once committed. */
   /** `soon`: someone is waiting on this call (a real-time lane): its commit does not wait out the bulk gap (storage/journal.ts). */
   storeAnswer(call: CallRecord & { inputKey: string; values: Record<string, unknown> }, soon: boolean): Promise<void>;
@@ -105,6 +122,9 @@ function fromStore(stored: CachedAnswer): FreeAnswer {
   const { [CONFIDENCE_KEY]: confidence, ...values } = stored.values;
   return answerOf(stored.outcome, values as Record<string, FieldValue>, stored.fetchedAt, true, 0, (confidence as Confidence | undefined) || undefined);
 }
+
+/** The answer a memory entry is, if it is one. */
+const storedIn = (entry: HotEntry | undefined) => (entry === ABSENT ? undefined : entry);
 
 /** Someone else's purchase, free to this row. */
 const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, true, 0, a.confidence);
@@ -184,7 +204,11 @@ export class Caller {
 
   /** An answer already bought (stored, or bought moments ago for another row): free. Undefined when there is none. */
   async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<FreeAnswer | undefined> {
-    const answer = this.free(await this.deps.cache.get(ctx.workspace, { providerId: provider.id, inputKey }), provider, inputKey, ctx.workspace);
+    const key = { providerId: provider.id, inputKey };
+    const stored = ctx.held?.has(heldKey(provider.id, inputKey))
+      ? storedIn(this.deps.cache.peek(ctx.workspace, key))
+      : await this.deps.cache.get(ctx.workspace, key);
+    const answer = this.free(stored, provider, inputKey, ctx.workspace);
     if (answer) this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
     return answer;
   }

@@ -5,6 +5,7 @@ import type { JobRecord } from '../storage/jobs.js';
 import type { Journal } from '../storage/journal.js';
 import { completedRows, releasedRows, type ClaimedRow } from '../storage/rows.js';
 import { admit } from './admit.js';
+import { heldKey } from './caller.js';
 import { isRealtimeJob, type Pipeline } from './pipeline/pipelines.js';
 import type { leadRunner } from './pipeline/runLead.js';
 import { runIndependent } from './parallelWaterfall.js';
@@ -45,7 +46,8 @@ export function rowProcessor(deps: RowProcessorDeps): (job: JobRecord, row: Clai
     const ws = job.workspaceId;
     // Leads from a real-time source (a form) go ahead of bulk work at every provider, as real-time lookups do.
     const realtime = isRealtimeJob(deps.pipelines, job);
-    const ctx = { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime, workspace: ws, job: job.id }, signal: stopping };
+    const held = new Set(row.held.map(([provider, inputKey]) => heldKey(provider, inputKey)));
+    const ctx = { workspace: ws, jobId: job.id, segment: norm.segment, lane: { realtime, workspace: ws, job: job.id }, signal: stopping, held };
     const enrich = async (): Promise<RowOutcome> => {
       try {
         const work = { input: norm.input, kinds: norm.kinds, fields, state, predict: state.predict, ctx };

@@ -43,6 +43,7 @@ function storeOf(rows: number) {
         input: {},
         state: null,
         attempts: 0,
+        held: [],
       }));
       next += got;
       inHand += got;
@@ -190,7 +191,7 @@ describe('Runner', () => {
       claim: async (jobId) => {
         claims.push(jobId);
         mineDue = false;
-        return [{ jobId, seq: 0, key: 'k0', input: {}, state: null, attempts: 0 }];
+        return [{ jobId, seq: 0, key: 'k0', input: {}, state: null, attempts: 0, held: [] }];
       },
       reclaimExpired: async () => 0,
       heartbeat: async () => {},
@@ -231,7 +232,15 @@ describe('Runner', () => {
       claim: async (jobId, limit) => {
         const n = jobId === bulk.id ? limit : Math.min(limit, 1);
         claimed.push(...Array.from({ length: n }, () => jobId));
-        return Array.from({ length: n }, (_, i) => ({ jobId, seq: claimed.length + i, key: `k${claimed.length + i}`, input: {}, state: null, attempts: 0 }));
+        return Array.from({ length: n }, (_, i) => ({
+          jobId,
+          seq: claimed.length + i,
+          key: `k${claimed.length + i}`,
+          input: {},
+          state: null,
+          attempts: 0,
+          held: [],
+        }));
       },
       reclaimExpired: async () => 0,
       heartbeat: async () => {},
@@ -267,7 +276,7 @@ describe('Runner', () => {
       claim: async (jobId, limit) => {
         const n = jobId === form.id ? Math.min(limit, 1) : 0;
         claimed.push(...Array.from({ length: n }, () => jobId));
-        return Array.from({ length: n }, (_, i) => ({ jobId, seq: i, key: `k${i}`, input: {}, state: null, attempts: 0 }));
+        return Array.from({ length: n }, (_, i) => ({ jobId, seq: i, key: `k${i}`, input: {}, state: null, attempts: 0, held: [] }));
       },
       reclaimExpired: async () => 0,
       heartbeat: async () => {},

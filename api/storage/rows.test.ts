@@ -41,8 +41,8 @@ const stored = () =>
 it('claims due rows with their input and checkpoint decoded', async () => {
   const claimed = await claimedJob(2);
   expect(claimed).toEqual([
-    { jobId: 'job1', seq: 0, key: 'r0', input: { domain: 'd0.com' }, state: state(['seed']), attempts: 0 },
-    { jobId: 'job1', seq: 1, key: 'r1', input: { domain: 'd1.com' }, state: null, attempts: 0 },
+    { jobId: 'job1', seq: 0, key: 'r0', input: { domain: 'd0.com' }, state: state(['seed']), attempts: 0, held: [] },
+    { jobId: 'job1', seq: 1, key: 'r1', input: { domain: 'd1.com' }, state: null, attempts: 0, held: [] },
   ]);
   expect((await stored()).map((r) => [r.status, r.lockedBy])).toEqual([
     ['running', 'w1'],
@@ -149,6 +149,22 @@ describe('purchase holds across workers', () => {
     // Only what the cache still lacks is held by the row w2 takes now: nothing.
     expect(await claim('w2', 10)).toEqual(['r1']);
     expect(await held()).toEqual([{ provider: 'b', key: 'domain=y.com', seq: 2, worker: 'w2' }]);
+  });
+
+  it('tells the worker which purchases each row it took holds: those the cache lacked as it took them', async () => {
+    await jobOfShared();
+    await store('b', 'domain=x.com');
+    const taken = (limit: number) =>
+      rowsStore(database().db)
+        .claim('job1', limit, 'w1', 60_000, 10)
+        .then((rs) => rs.map((r) => [r.key, r.held]));
+    // Two claims in the same millisecond: the second names its own row's holds, not the first's too.
+    expect(await taken(1)).toEqual([['r0', [buy('a', 'domain=x.com')]]]);
+    expect(await taken(10)).toEqual([
+      ['r1', [buy('a', 'domain=x.com')]],
+      ['r2', [buy('b', 'domain=y.com')]],
+      ['r3', []],
+    ]);
   });
 
   it("an answer past the job's freshness is held as one to buy again; a fresh one is not", async () => {

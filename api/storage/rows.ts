@@ -7,7 +7,7 @@ import type { Db } from './db.js';
 import type { EntryKind } from './journal.js';
 import { DB_NOW_MS } from './members.js';
 import { jsonText } from './jsonText.js';
-import { rows } from './schema/index.js';
+import { rows, type PurchaseKey } from './schema/index.js';
 import { parseJson } from './schema/json.js';
 
 /**
@@ -29,6 +29,14 @@ export interface ClaimedRow {
   input: RowInput;
   state: RowState | null;
   attempts: number;
+  /**
+   * The purchases this claim holds: those of the row's purchases the cache
+   * lacked as the row was taken (rows_hold_purchases). Until the row stops
+   * running, no other row may buy them and a lookup elsewhere waits for this
+   * one's answer, so no answer for them is stored but by this worker: the row
+   * need not read the cache for them (Caller.lookup, StepContext.held).
+   */
+  held: PurchaseKey[];
 }
 
 /** A row as GET /results lists it. */
@@ -125,7 +133,8 @@ export function rowsStore(db: Db): RowsStore {
   return {
     async claim(jobId, limit, workerId, lockedUntil, now, spread) {
       // Plain SQL, decoded by the json column type's own parseJson: the query builder's RETURNING took half as long again.
-      const claimed = await db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
+      const [claimed, holds] = await db.batch([
+        db.all<{ seq: number; key: string; input: string; state: string | null; attempts: number }>(sql`
         UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
         WHERE job_id = ${jobId} AND seq IN (
           SELECT seq FROM rows r WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now}
@@ -136,7 +145,17 @@ export function rowsStore(db: Db): RowsStore {
                 AND h.provider_id = p.value ->> 0 AND h.input_key = p.value ->> 1 AND h.worker != ${workerId}
                 AND (h.expires_at IS NULL OR h.expires_at > ${DB_NOW_MS})))
           LIMIT ${spread && spread.members > 1 ? fairLimit(jobId, limit, now, spread) : limit})
-        RETURNING seq, key, input, state, attempts`);
+        RETURNING seq, key, input, state, attempts`),
+        // What the claim's trigger held, read after it in the same transaction: a RETURNING subquery may run before
+        // the row's AFTER trigger. The rows are this claim's by holder and time; another claim of this worker in the
+        // same millisecond adds holds that are also this worker's, and only the claimed rows' are kept below.
+        db.all<{ seq: number; provider_id: string; input_key: string }>(sql`
+        SELECT seq, provider_id, input_key FROM held_purchases
+        WHERE job_id = ${jobId} AND worker = ${workerId} AND seq IN (
+          SELECT seq FROM rows WHERE job_id = ${jobId} AND status = 'running' AND locked_by = ${workerId} AND updated_at = ${now})`),
+      ]);
+      const held = new Map<number, PurchaseKey[]>();
+      for (const h of holds) held.set(h.seq, [...(held.get(h.seq) ?? []), [h.provider_id, h.input_key]]);
       return claimed.map((r) => ({
         jobId,
         seq: r.seq,
@@ -144,6 +163,7 @@ export function rowsStore(db: Db): RowsStore {
         input: parseJson<RowInput>(r.input),
         state: r.state === null ? null : parseJson<RowState>(r.state),
         attempts: r.attempts,
+        held: held.get(r.seq) ?? [],
       }));
     },
 
