@@ -34,7 +34,12 @@ export interface ClusterDeps {
  * An instance stalled past `deadAfterMs` (a lost database, a frozen machine)
  * is declared dead while still running: its rows are then run by others, and
  * its own writes to them, checked against `locked_by`, change nothing. When
- * it is heard again it is a member again.
+ * it is heard again it is a member again. Only a member heard steadily for
+ * `deadAfterMs` declares another dead (MembersStore.beat): when the database
+ * itself stops answering for longer, every member goes unheard at once, and
+ * before this each declared the others dead as it came back, took their rows
+ * and grew into their shares (429s at every provider), then waited out a
+ * rejoin (a bench job stalled for 9 s, then ended on one member alone).
  */
 export class Cluster {
   private live: readonly Member[] = [];
@@ -108,11 +113,15 @@ export class Cluster {
   private async beat(): Promise<void> {
     const { store, self, timings } = this.deps;
     const startedAt = performance.now();
-    const { live, dead } = await store.beat({ ...self, url: this.url }, timings.deadAfterMs);
-    const rejoined = startedAt - this.lastHeard > timings.deadAfterMs && this.lastHeard !== -Infinity;
+    const previousBeatAt = this.live.find((m) => m.id === self.id)?.heartbeatAt;
+    const { live, dead, registered, missedBy } = await store.beat({ ...self, url: this.url }, timings.deadAfterMs, previousBeatAt);
+    // Only if another member could have counted it dead: a database that stopped answering everyone for a while
+    // silences all members alike, and none of them, heard again, waits out a rejoin for it.
+    const rejoined = this.lastHeard !== -Infinity && (registered || missedBy.length > 0);
     if (rejoined)
       this.deps.log('this instance was not heard from for longer than the cluster waits: others may have taken back its rows', {
         silentMs: Math.round(startedAt - this.lastHeard),
+        ...(registered ? { forgotten: true } : { missedBy }),
       });
     this.lastHeard = startedAt;
     const before = this.live.map((m) => m.id).join();

@@ -20,6 +20,9 @@ export interface Sqld {
   url: string;
   /** kill -9 and remove its data. */
   stop(): void;
+  /** Stops it answering, as a server stalled (SIGSTOP) does: connections stay open, nothing comes back; and lets it go on. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /**
@@ -45,7 +48,7 @@ export async function startSqld(): Promise<Sqld> {
       (r) => r.ok,
       () => false,
     );
-    if (up) return { url, stop };
+    if (up) return { url, stop, freeze: () => void server.kill('SIGSTOP'), thaw: () => void server.kill('SIGCONT') };
     await new Promise((r) => setTimeout(r, 25));
   }
   stop();

@@ -18,4 +18,10 @@ export const members = sqliteTable('members', {
   url: text('url'),
   startedAt: integer('started_at').notNull(),
   heartbeatAt: integer('heartbeat_at').notNull(),
+  /**
+   * Since when it has been heard without a break (no two beats further apart
+   * than half the dead-after time): only a member heard steadily for the
+   * dead-after time may declare another dead. Null: as `heartbeat_at`.
+   */
+  steadySince: integer('steady_since'),
 });
