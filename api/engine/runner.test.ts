@@ -112,6 +112,30 @@ describe('Runner', () => {
     expect(afterDrain.filter((c) => c.inHand > 0)).toEqual([]);
   });
 
+  it("takes a bulk job's first 50 rows alone, so its first requests leave after a small claim, and the rest at once after", async () => {
+    const { store, claims, release } = storeOf(400);
+    const held: (() => void)[] = [];
+    const runner = new Runner({
+      store,
+      processRow: () => new Promise<void>((resolve) => held.push(() => finishWith(release, resolve))),
+      onError: (err) => {
+        throw err;
+      },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 1000, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    runner.start();
+    for (let i = 0; i < 50 && held.length < 400; i++) await tick();
+    // No row finished in between: the second claim did not wait for one.
+    expect(claims).toEqual([
+      { limit: 50, got: 50, inHand: 0 },
+      { limit: 950, got: 350, inHand: 50 },
+    ]);
+    for (const end of held.splice(0)) end();
+    await runner.stop();
+  });
+
   it('starts a big claim a slice per event-loop turn, so answers already in are read in between', async () => {
     const { store, release } = storeOf(400);
     const started: number[] = [];

@@ -218,7 +218,11 @@ export class Runner {
       const share = Math.max(1, Math.ceil(wsShare / byWorkspace.get(job.workspaceId)!.length));
       const mine = this.perJob.get(job.id) ?? 0;
       const cap = urgent.has(job) ? this.urgentCap() : engine.maxInflightRows;
-      const room = Math.min(share - mine, cap - this.total, CLAIM_BATCH);
+      // A member's first claim of a bulk job is a slice: the job's first requests leave after a claim of 50 rows,
+      // not of 1,000 (which took 25-80 ms at sqld, longer while other members claimed theirs), and the rest is claimed
+      // at once after it, while those are on their way.
+      const bite = mine === 0 && !urgent.has(job);
+      const room = Math.min(share - mine, cap - this.total, bite ? START_SLICE : CLAIM_BATCH);
       if (room <= 0) {
         hungry.add(job.id);
         continue;
@@ -236,6 +240,7 @@ export class Runner {
         if (!this.perJob.has(job.id)) this.finishIfDone(job);
         continue;
       }
+      if (bite && claimed.length === room) this.passes.wake();
       await this.adopt(job, claimed, share);
     }
   }
