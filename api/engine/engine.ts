@@ -35,6 +35,7 @@ import { isTransientFailure } from '../storage/transientFailure.js';
 import { Budgets } from './budget.js';
 import { CacheLoader } from './cacheLoader.js';
 import { Cluster, DEFAULT_CLUSTER_TIMINGS, type ClusterTimings } from './cluster.js';
+import { REMOTE_COMMIT_GAP_MS, remoteCommitGapMs } from './commitGap.js';
 import { Caller } from './caller.js';
 import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import { flowDiagnostics, type EngineDiagnostics } from './diagnostics.js';
@@ -102,25 +103,6 @@ const STORAGE_TROUBLE_LOG_MS = 5000;
 const PAUSE_POLL_MS = 250;
 
 /**
- * Least time between the starts of two commits to a libSQL server. Each is a
- * round trip and a write transaction there, for one entry as for a hundred:
- * with the embedded default's 4 ms, one instance committed a 2,000-row bench
- * job in 1.7–2.2 round trips a row, with 15 ms in 1.1, at the same pace
- * (`npm run bench -- cluster`). The price: 15 ms of answers more that a
- * crash loses before their commit, to be bought again.
- *
- * In a cluster the gap grows with the members, up to COMMIT_GAP_MEMBERS
- * times: each member buys its part of the answers, so a crash still loses
- * about as many, and the server takes about as many commits as from one
- * instance. Three instances committed the same job in 2.2–2.5 round trips a
- * row at 15 ms and 1.5 at 45 ms, at the same pace (4 runs each). A commit
- * that someone waits on (a real-time lookup's answer, a row of a lead
- * someone is waiting for) keeps the 15 ms.
- */
-const REMOTE_COMMIT_GAP_MS = 15;
-const COMMIT_GAP_MEMBERS = 3;
-
-/**
  * The composition root: builds the engine's parts from their dependencies
  * and wires them (journal, stats, flow control, caller, waterfall, runner,
  * service). Nothing else constructs them, and none of them reaches for
@@ -148,7 +130,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const workerId = deps.workerId ?? `w_${randomBytes(6).toString('hex')}`;
   const journal = new Journal(
     database.commit,
-    database.remote ? { minGapMs: () => REMOTE_COMMIT_GAP_MS * Math.min(COMMIT_GAP_MEMBERS, cluster.size()), soonGapMs: REMOTE_COMMIT_GAP_MS } : {},
+    database.remote ? { minGapMs: () => remoteCommitGapMs(cluster.size(), runner.inflight), soonGapMs: REMOTE_COMMIT_GAP_MS } : {},
   );
   const stats = new Stats(await storage.calls.tallies(clock.now() - 90 * DAY));
   const budgets = new Budgets();
