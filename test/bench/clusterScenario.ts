@@ -69,6 +69,8 @@ export interface ClusterRun {
   peakPerSecond: Record<string, number>;
   tooMany: number;
   killedOne: boolean;
+  /** Rows of the job the instances ran first (`warmRows`), 0 if none. */
+  warmedBy: number;
   /** With `countRoundTrips`: requests to sqld during the job, and at idle per second (measured over the settle). */
   roundTrips?: { job: number; idlePerSecond: number; seconds: number };
   /** With `cachedLookups`: the job's inputs looked up again, spread over the instances. */
@@ -87,7 +89,10 @@ export interface CachedLookups {
  * each sees them all (and, if `settleMs`, that long more: a member joining
  * waits out the dead-after time before it takes its share), creates a job of
  * `rows` rows on the first and waits for it. `killAt` (a fraction) kill -9s
- * the last instance then, so the survivors' shares grow.
+ * the last instance then, so the survivors' shares grow. `warmRows`: a job of
+ * other inputs runs first, and the figures are the second job's: processes
+ * whose code has run, as in a cluster that has been up a while, rather than
+ * three fresh ones compiling the same paths on two cores at once.
  */
 export async function runClusterJob(opts: {
   instances: number;
@@ -95,6 +100,7 @@ export async function runClusterJob(opts: {
   providers?: TestProvider[];
   killAt?: number;
   settleMs?: number;
+  warmRows?: number;
   timeoutMs?: number;
   countRoundTrips?: boolean;
   cachedLookups?: CachedLookups;
@@ -136,6 +142,14 @@ export async function runClusterJob(opts: {
     const idlePerSecond = (roundTrips - idleFrom.trips) / ((performance.now() - idleFrom.at) / 1000);
 
     const first = spawned[0]!;
+    if (opts.warmRows) {
+      const warm = { fields: ['company.name', 'company.employees'], rows: domainRows(domains(opts.warmRows, 'com', 'warm')) };
+      const { id } = await call(first, '/v1/jobs', warm);
+      await until('the warm-up job to finish', async () => (await call(first, `/v1/jobs/${id}`)).status !== 'running');
+      // Past the sims' one-second windows and the members' rate windows: the job starts on a quiet second.
+      await new Promise((r) => setTimeout(r, 1200));
+    }
+    const warmedRequests = sim.requests.length;
     const tripsBefore = roundTrips;
     const startedAt = performance.now();
     const postedAt = Date.now();
@@ -152,12 +166,14 @@ export async function runClusterJob(opts: {
       return job.status !== 'running';
     });
     const seconds = (performance.now() - startedAt) / 1000;
+    // The job's own requests: not the warm-up's.
+    const requests = sim.requests.slice(warmedRequests);
     const jobTrips = roundTrips - tripsBefore;
     const cached = opts.cachedLookups ? await lookUpAgain(spawned, opts.rows, opts.cachedLookups) : undefined;
 
     const peakPerSecond: Record<string, number> = {};
     for (const p of providers) {
-      const at = sim.requests
+      const at = requests
         .filter((r) => r.provider === p.id && r.status !== 429)
         .map((r) => r.at)
         .sort((a, b) => a - b);
@@ -169,7 +185,7 @@ export async function runClusterJob(opts: {
       peakPerSecond[p.id] = most;
     }
     const bottleneck = providers.reduce((a, b) => (providerBound([b]) < providerBound([a]) ? b : a));
-    const paced = sim.requests
+    const paced = requests
       .filter((r) => r.provider === bottleneck.id && r.status !== 429)
       .map((r) => r.at)
       .sort((a, b) => a - b);
@@ -181,12 +197,13 @@ export async function runClusterJob(opts: {
       matched: job.counts.matched,
       rowsPerSecond: opts.rows / seconds,
       steadyRowsPerSecond: (p90 - p10) / ((paced[p90]! - paced[p10]!) / 1000),
-      firstCallMs: Math.min(...sim.requests.map((r) => r.at)) - postedAt,
+      firstCallMs: Math.min(...requests.map((r) => r.at)) - postedAt,
       bound: providerBound(providers),
       peakInflight: Object.fromEntries(providers.map((p) => [p.id, sim.peakInflight.get(p.id) ?? 0])),
       documented: Object.fromEntries(providers.map((p) => [p.id, { concurrency: p.behaviour?.concurrency, ratePerSecond: p.behaviour?.ratePerSecond }])),
       peakPerSecond,
-      tooMany: sim.requests.filter((r) => r.status === 429).length,
+      tooMany: requests.filter((r) => r.status === 429).length,
+      warmedBy: opts.warmRows ?? 0,
       killedOne,
       ...(proxy ? { roundTrips: { job: jobTrips, idlePerSecond, seconds } } : {}),
       ...(cached ? { cached } : {}),
@@ -246,10 +263,13 @@ export function describeRun(r: ClusterRun): string {
   const cached = r.cached
     ? `; cached lookups ${num(r.cached.perSecond)} req/s (${num(r.cached.requests)}${r.cached.errors ? `, ${r.cached.errors} not 200` : ''})`
     : '';
-  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (steady ${num(r.steadyRowsPerSecond, 1)}, bound ${num(r.bound, 0)}; first call ${num(r.firstCallMs)} ms after the POST), peak ${peaks}, 429s ${r.tooMany}${trips}${cached}`;
+  return `${r.instances} instance(s)${r.killedOne ? ' (one killed)' : ''}${r.warmedBy ? ', warmed' : ''}: ${r.status}, ${num(r.rowsPerSecond, 1)} rows/s (steady ${num(r.steadyRowsPerSecond, 1)}, bound ${num(r.bound, 0)}; first call ${num(r.firstCallMs)} ms after the POST), peak ${peaks}, 429s ${r.tooMany}${trips}${cached}`;
 }
 
-/** The bench part: 1 then 3 instances, `runs` times each, alternating. */
+/** The warm-up job's size, for the runs on instances that have run a job before. */
+const WARM_ROWS = 300;
+
+/** The bench part: 1 then 3 instances, `runs` times each, alternating, on fresh instances and on warmed ones. */
 export async function runClusterScenario(
   runs = Number(process.env.BENCH_CLUSTER_RUNS ?? 2),
   rows = Number(process.env.BENCH_CLUSTER_ROWS ?? 2000),
@@ -257,12 +277,13 @@ export async function runClusterScenario(
   heading(`Cluster: a ${num(rows)}-row job through 1 and through 3 instances on one sqld, documented limits enforced by the sims`);
   const all: ClusterRun[] = [];
   for (let i = 0; i < runs; i++)
-    for (const instances of [1, 3]) {
-      // Settled: the shares of members that joined are in force, as in a cluster that has been up a while.
-      const r = await runClusterJob({ instances, rows, settleMs: 4500 });
-      out(`  ${describeRun(r)}`);
-      all.push(r);
-    }
+    for (const warmRows of [0, WARM_ROWS])
+      for (const instances of [1, 3]) {
+        // Settled: the shares of members that joined are in force, as in a cluster that has been up a while.
+        const r = await runClusterJob({ instances, rows, settleMs: 4500, warmRows });
+        out(`  ${describeRun(r)}`);
+        all.push(r);
+      }
   heading('Cluster: what sqld costs (round trips per row, through a counting proxy) and cached lookups over 1 and 2 instances');
   for (const instances of [1, 3]) {
     const r = await runClusterJob({ instances, rows, settleMs: 4500, countRoundTrips: true });
@@ -279,11 +300,14 @@ export async function runClusterScenario(
 }
 
 export function reportCluster(runs: ClusterRun[]): void {
-  const of = (n: number) => runs.filter((r) => r.instances === n && !r.roundTrips && !r.cached);
+  const of = (n: number, warm = false) => runs.filter((r) => r.instances === n && !r.roundTrips && !r.cached && r.warmedBy > 0 === warm);
   const ratio = (r: ClusterRun) => (r.rowsPerSecond / r.bound).toFixed(3);
-  out('  Cluster, bulk rows/s ÷ provider-limited bound');
+  out('  Cluster, bulk rows/s ÷ provider-limited bound, on fresh instances');
   figure('  1 instance', of(1).map(ratio).join(', '));
   figure('  3 instances', of(3).map(ratio).join(', '), '>= 1 instance');
+  out(`  The same, the instances having run a ${num(WARM_ROWS)}-row job first`);
+  figure('  1 instance', of(1, true).map(ratio).join(', '));
+  figure('  3 instances', of(3, true).map(ratio).join(', '), '>= 1 instance');
   const steady = (r: ClusterRun) => (r.steadyRowsPerSecond / r.bound).toFixed(3);
   out("  Cluster, the same in the job's middle (bottleneck provider's 10th to 90th percentile request)");
   figure('  1 instance', of(1).map(steady).join(', '));
