@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ARRIVAL_JITTER_MS, MAX_JITTER_MS, NARROW_AFTER_MS, RateWindow } from './rateWindow.js';
+import { ARRIVAL_JITTER_MS, MAX_JITTER_MS, NARROW_AFTER_MS, NEW_CONNECTION_MS, RateWindow } from './rateWindow.js';
 
 /** Starts as many requests as the window lets through at each tick of a simulated clock. */
 function drive(w: RateWindow, ticks: number[]): number[] {
@@ -28,6 +28,9 @@ function measuredMargin() {
   const later = (ms: number) => (t += ms);
   const margin = () => {
     later(5000);
+    // The first start after a quiet spell counts later (NEW_CONNECTION_MS); the one after it is the measure.
+    expect(w.take(t)).toBe(0);
+    later(w.take(t));
     expect(w.take(t)).toBe(0);
     return w.take(t + 2000);
   };
@@ -60,8 +63,24 @@ describe('RateWindow', () => {
   it('says how long to wait, and a rate below one a second spaces single starts', () => {
     const w = new RateWindow(0.5);
     expect(w.take(0)).toBe(0);
-    expect(w.take(1000)).toBe(1000 + ARRIVAL_JITTER_MS);
-    expect(w.take(2000 + ARRIVAL_JITTER_MS)).toBe(0);
+    // The first start counts later by a new connection's time (see the next test).
+    expect(w.take(1000)).toBe(1000 + ARRIVAL_JITTER_MS + NEW_CONNECTION_MS);
+    expect(w.take(2000 + ARRIVAL_JITTER_MS + NEW_CONNECTION_MS)).toBe(0);
+  });
+
+  it("counts the first window's starts after a quiet spell later, by a new connection's time, and only those", () => {
+    const w = new RateWindow(1);
+    const window = 1000 + ARRIVAL_JITTER_MS;
+    expect(w.take(0)).toBe(0);
+    expect(w.take(0)).toBe(window + NEW_CONNECTION_MS);
+    // The next window's start went on an open connection: counted as sent.
+    const next = window + NEW_CONNECTION_MS;
+    expect(w.take(next)).toBe(0);
+    expect(w.take(next)).toBe(window);
+    // Quiet for two windows: cold again.
+    const after = next + 3 * window;
+    expect(w.take(after)).toBe(0);
+    expect(w.take(after)).toBe(window + NEW_CONNECTION_MS);
   });
 
   it('keeps the recent starts when the rate changes', () => {
