@@ -57,11 +57,11 @@ function storeOf(rows: number) {
 }
 
 /**
- * A runner over `store` with room for 10 rows, whose rows are held until the
- * test ends them one by one (`working`). No poll: every claim is one the
+ * A runner over `store` with room for `room` rows, whose rows are held until
+ * the test ends them one by one (`working`). No poll: every claim is one the
  * runner chose to make.
  */
-function heldRows(store: RunnerStore, release: () => void) {
+function heldRows(store: RunnerStore, release: () => void, room = 10) {
   const working: (() => void)[] = [];
   const runner = new Runner({
     store,
@@ -69,7 +69,7 @@ function heldRows(store: RunnerStore, release: () => void) {
     onError: (err) => {
       throw err;
     },
-    engine: EngineConfigSchema.parse({ maxInflightRows: 10, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+    engine: EngineConfigSchema.parse({ maxInflightRows: room, pollMs: 3_600_000, leaseMs: 3_600_000 }),
     clock: systemClock,
     workerId: 'w',
   });
@@ -114,17 +114,7 @@ describe('Runner', () => {
 
   it("takes a bulk job's first 50 rows alone, so its first requests leave after a small claim, and the rest at once after", async () => {
     const { store, claims, release } = storeOf(400);
-    const held: (() => void)[] = [];
-    const runner = new Runner({
-      store,
-      processRow: () => new Promise<void>((resolve) => held.push(() => finishWith(release, resolve))),
-      onError: (err) => {
-        throw err;
-      },
-      engine: EngineConfigSchema.parse({ maxInflightRows: 1000, pollMs: 3_600_000, leaseMs: 3_600_000 }),
-      clock: systemClock,
-      workerId: 'w',
-    });
+    const { runner, working: held } = heldRows(store, release, 1000);
     runner.start();
     for (let i = 0; i < 50 && held.length < 400; i++) await tick();
     // No row finished in between: the second claim did not wait for one.
