@@ -29,6 +29,9 @@ import { until as waitUntil } from '../helpers/until.js';
 
 const KEY = 'csk_cluster_flow_key_0123456789abcdef';
 
+/** How long a request to an instance may take before the run fails: a job's POST takes well under a second. */
+const CALL_TIMEOUT_MS = 30_000;
+
 /** Two providers a row needs both of: one bound by its concurrency, one by its rate. */
 export const CLUSTER_PROVIDERS: TestProvider[] = [
   { id: 'conc', fields: ['company.name'], behaviour: { concurrency: 6, latency: { medianMs: 25, sigma: 0.2 } } },
@@ -123,10 +126,14 @@ export async function runClusterJob(opts: {
     spawned.push(...(await Promise.all(Array.from({ length: opts.instances }, () => spawnServer(env)))));
     const until = (what: string, cond: () => Promise<boolean>) => waitUntil(what, cond, opts.timeoutMs ?? 120_000, 50);
     const call = async (s: Spawned, path: string, body?: unknown) => {
+      // Bounded: a request that hangs fails the run saying which, with the instances' logs (below), not the test's own timeout.
       const res = await fetch(`${s.url}${path}`, {
         method: body ? 'POST' : 'GET',
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      }).catch((err: Error) => {
+        throw new Error(`${path} on ${s.url}: ${err.message}`);
       });
       if (res.status >= 300) throw new Error(`${path} on ${s.url}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<any>;
@@ -208,6 +215,9 @@ export async function runClusterJob(opts: {
       ...(proxy ? { roundTrips: { job: jobTrips, idlePerSecond, seconds } } : {}),
       ...(cached ? { cached } : {}),
     };
+  } catch (err) {
+    const logs = spawned.map((s, i) => `instance ${i + 1} (${s.url}), last lines:\n${s.output().split('\n').slice(-30).join('\n')}`);
+    throw new Error(`${(err as Error).message}\n${logs.join('\n')}`, { cause: err });
   } finally {
     for (const s of spawned) s.child.kill('SIGKILL');
     await proxy?.close();
