@@ -47,10 +47,16 @@ export class CacheLoader {
     this.hot.set(workspaceId, key, answer);
   }
 
+  /** The answer memory holds for the key, if any: no database read. */
+  known(workspaceId: string, key: CacheKey): CachedAnswer | undefined {
+    const held = this.peek(workspaceId, key);
+    return held === ABSENT ? undefined : held;
+  }
+
   get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined> {
     // ABSENT is read again: a read is what finds an answer another process stored.
-    const held = this.peek(workspaceId, key);
-    if (held && held !== ABSENT) return Promise.resolve(held);
+    const held = this.known(workspaceId, key);
+    if (held) return Promise.resolve(held);
     let loader = this.loaders.get(workspaceId);
     if (!loader) {
       loader = new DataLoader(

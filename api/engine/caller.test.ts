@@ -4,7 +4,6 @@ import { testCaller } from '../../test/helpers/caller.js';
 import { testProvider } from '../../test/helpers/provider.js';
 import type { CallResult } from '../providers/types.js';
 import { heldKey, type CallerDeps, type StepContext } from './caller.js';
-import { ABSENT } from './hotCache.js';
 import type { CachedAnswer } from '../storage/cache.js';
 import { sleep } from '../clock.js';
 import { storedAnswers } from '../storage/cache.js';
@@ -83,7 +82,7 @@ it("reads the cache for no purchase the row's claim holds: memory knows every an
         reads.push(key.inputKey);
         return stored('Stored');
       },
-      peek: (_ws, key) => inMemory.get(key.inputKey) ?? ABSENT,
+      known: (_ws, key) => inMemory.get(key.inputKey),
     },
   });
   const provider = testProvider('acme');

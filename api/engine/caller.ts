@@ -13,7 +13,6 @@ import type { Reachability } from '../flow/reachability.js';
 import { noEngineMetrics, type EngineMetrics } from '../observability/port.js';
 import type { NormalizedInput } from './normalize.js';
 import type { Stats } from './stats.js';
-import { ABSENT, type HotEntry } from './hotCache.js';
 
 export type StepResult =
   | { kind: 'answer'; outcome: 'match' | 'no_match'; values: FieldValues; fetchedAt: number; cached: boolean; costUsd: number; confidence?: Confidence }
@@ -46,8 +45,8 @@ export interface CallerDeps {
   gates: Map<string, ProviderGate>;
   cache: {
     get(workspaceId: string, key: CacheKey): Promise<CachedAnswer | undefined>;
-    /** What memory knows of the key, with no database read (CacheLoader.peek). */
-    peek(workspaceId: string, key: CacheKey): HotEntry | undefined;
+    /** The answer memory holds for the key, if any, with no database read (CacheLoader.known). */
+    known(workspaceId: string, key: CacheKey): CachedAnswer | undefined;
   };
   /** Durably stores an answer with its journal entry; resolves once committed. */
   /** `soon`: someone is waiting on this call (a real-time lane): its commit does not wait out the bulk gap (storage/journal.ts). */
@@ -122,9 +121,6 @@ function fromStore(stored: CachedAnswer): FreeAnswer {
   const { [CONFIDENCE_KEY]: confidence, ...values } = stored.values;
   return answerOf(stored.outcome, values as Record<string, FieldValue>, stored.fetchedAt, true, 0, (confidence as Confidence | undefined) || undefined);
 }
-
-/** The answer a memory entry is, if it is one. */
-const storedIn = (entry: HotEntry | undefined) => (entry === ABSENT ? undefined : entry);
 
 /** Someone else's purchase, free to this row. */
 const asCached = (a: FreeAnswer) => answerOf(a.outcome, a.values, a.fetchedAt, true, 0, a.confidence);
@@ -205,9 +201,7 @@ export class Caller {
   /** An answer already bought (stored, or bought moments ago for another row): free. Undefined when there is none. */
   async lookup(provider: Provider, inputKey: string, ctx: StepContext): Promise<FreeAnswer | undefined> {
     const key = { providerId: provider.id, inputKey };
-    const stored = ctx.held?.has(heldKey(provider.id, inputKey))
-      ? storedIn(this.deps.cache.peek(ctx.workspace, key))
-      : await this.deps.cache.get(ctx.workspace, key);
+    const stored = ctx.held?.has(heldKey(provider.id, inputKey)) ? this.deps.cache.known(ctx.workspace, key) : await this.deps.cache.get(ctx.workspace, key);
     const answer = this.free(stored, provider, inputKey, ctx.workspace);
     if (answer) this.deps.countCacheHit(ctx.workspace, provider.id, ctx.jobId);
     return answer;

@@ -37,9 +37,9 @@ export interface ClusterDeps {
  * it is heard again it is a member again. Only a member heard steadily for
  * `deadAfterMs` declares another dead (MembersStore.beat): when the database
  * itself stops answering for longer, every member goes unheard at once, and
- * before this each declared the others dead as it came back, took their rows
- * and grew into their shares (429s at every provider), then waited out a
- * rejoin (a bench job stalled for 9 s, then ended on one member alone).
+ * were each to judge by that silence as it came back, all would take back
+ * each other's rows and grow into each other's shares (every provider at a
+ * multiple of its documented limits), then wait out a rejoin.
  */
 export class Cluster {
   private live: readonly Member[] = [];

@@ -14,7 +14,7 @@ export function testCaller(providerIds: readonly string[], extra: Partial<Caller
   const clock = extra.clock ?? systemClock;
   return new Caller({
     gates: new Map(providerIds.map((id) => [id, new ProviderGate({ concurrency: 4, initialConcurrency: 4, maxConcurrency: 4, clock })])),
-    cache: { get: async () => undefined, peek: () => undefined },
+    cache: { get: async () => undefined, known: () => undefined },
     storeAnswer: async () => {},
     recordCall: async () => {},
     storageFailing: () => false,
