@@ -106,14 +106,18 @@ export class Runner {
   }
 
   /**
-   * Asks for a pass. Given a job that just got rows and someone waits on
-   * (urgent), claims them at once, beside the passes: a pass claims job after
-   * job, and behind a bulk job's claims a form's lead waited up to a second.
+   * Asks for a pass. Given a job that was just created here, claims from it
+   * at once, beside the passes, whose first look at every running job is a
+   * round trip before the claim: a job someone waits on (urgent) gets all its
+   * rows, since behind a bulk job's claims a form's lead waited up to a
+   * second; a bulk job its first slice, so its first requests leave a round
+   * trip sooner.
    */
   wake(job?: JobRecord): void {
     if (this.stopped) return;
-    if (job && this.deps.urgent?.(job)) void this.claimNow(job).catch((err) => this.deps.onError(err));
-    else this.passes.wake();
+    if (!job) return this.passes.wake();
+    const claim = this.deps.urgent?.(job) ? this.claimNow(job) : this.claimSlice(job);
+    void claim.catch((err) => this.deps.onError(err));
   }
 
   /** See RunnerDeps.mayClaim. */
@@ -135,6 +139,44 @@ export class Runner {
       return;
     }
     await this.adopt(job, claimed, claimed.length);
+  }
+
+  /** A bulk job's first slice (see tick), or a pass if this runner holds rows of it already or has no room. */
+  private async claimSlice(job: JobRecord): Promise<void> {
+    const { store, clock, engine, workerId } = this.deps;
+    const room = Math.min(START_SLICE, engine.maxInflightRows - this.total);
+    if (!this.mayClaim() || this.perJob.has(job.id) || room <= 0) return this.passes.wake();
+    const members = this.members();
+    const now = clock.now();
+    const spread = members > 1 ? { members, held: 0, floor: START_SLICE } : undefined;
+    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread);
+    // Nothing due (every row settled from the cache at intake, or invalid): a pass sees whether the job is done.
+    if (claimed.length === 0) return this.passes.wake();
+    if (this.stopped) return;
+    this.afterSlice(job, claimed.length === room, members);
+    await this.adopt(job, claimed, claimed.length);
+  }
+
+  /**
+   * After a job's first slice came back full, the rest. Alone, at once,
+   * while the slice's requests are on their way. In a cluster, once the
+   * first row has finished (it asks, the job being hungry): by then the other
+   * members have claimed their slices, and each member's claim of the rest
+   * is its part of what every member holds and what is due (ClaimSpread),
+   * rows that have finished no longer counted. So what the members hold
+   * evens out whatever their start spread, and they end together. Claimed at
+   * once, the rest went out before the others had started, each member took
+   * a third of the job, and each ended as much after the first as it had
+   * started after it.
+   */
+  private afterSlice(job: JobRecord, full: boolean, members: number): void {
+    if (!full) return;
+    if (members === 1) this.passes.wake();
+    else this.hungry.add(job.id);
+  }
+
+  private members(): number {
+    return Math.max(1, this.deps.members?.() ?? 1);
   }
 
   /**
@@ -202,7 +244,7 @@ export class Runner {
     const byWorkspace = new Map<string, JobRecord[]>();
     for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
     const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
-    const members = Math.max(1, this.deps.members?.() ?? 1);
+    const members = this.members();
     const hungry = new Set<string>();
     this.hungry = hungry;
     if (!this.mayClaim()) return;
@@ -219,8 +261,7 @@ export class Runner {
       const mine = this.perJob.get(job.id) ?? 0;
       const cap = urgent.has(job) ? this.urgentCap() : engine.maxInflightRows;
       // A member's first claim of a bulk job is a slice: the job's first requests leave after a claim of 50 rows,
-      // not of 1,000 (which took 25-80 ms at sqld, longer while other members claimed theirs), and the rest is claimed
-      // at once after it, while those are on their way.
+      // not of 1,000 (which took 25-80 ms at sqld, longer while other members claimed theirs); see afterSlice.
       const bite = mine === 0 && !urgent.has(job);
       const room = Math.min(share - mine, cap - this.total, bite ? START_SLICE : CLAIM_BATCH);
       if (room <= 0) {
@@ -240,7 +281,7 @@ export class Runner {
         if (!this.perJob.has(job.id)) this.finishIfDone(job);
         continue;
       }
-      if (bite && claimed.length === room) this.passes.wake();
+      if (bite) this.afterSlice(job, claimed.length === room, members);
       await this.adopt(job, claimed, share);
     }
   }
