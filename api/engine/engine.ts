@@ -282,10 +282,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
     processRow: (job, row) => processRow(job, row).finally(metrics.rowProcessed),
     urgent,
-    onJobsLoaded: (jobs) => {
+    onJobsLoaded: (jobs, heldWhenRead) => {
       activeJobs = jobs.length;
       const running = new Set(jobs.map((j) => j.id));
-      cancelledElsewhere = new Set(runner.heldJobs().filter((id) => !running.has(id)));
+      cancelledElsewhere = new Set(heldWhenRead.filter((id) => !running.has(id)));
       for (const j of jobs) budgets.track(j.id, j.maxCostUsd, j.costUsd);
     },
     onJobDone: (job) => {
@@ -370,6 +370,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     cached: cacheLoader,
     cancelled,
     wake: (job) => {
+      // The runner may claim the job's rows before a pass has read it: its cost cap must be known first.
+      if (job) budgets.track(job.id, job.maxCostUsd, job.costUsd);
       runner.wake(job);
       // A lead someone waits on is claimed here at once; the others would only look and find it taken.
       if (!job || !urgent(job)) peerWakes?.wake();

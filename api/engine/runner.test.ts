@@ -126,6 +126,50 @@ describe('Runner', () => {
     await runner.stop();
   });
 
+  it('claims the first slice of a bulk job it is woken with at once, without waiting for a pass to read the jobs', async () => {
+    const claims: { jobId: string; limit: number }[] = [];
+    // The passes' looks at the jobs hang: a slice claimed is one the wake made. The first is let go at the end.
+    const looks: ((jobs: ActiveJob[]) => void)[] = [];
+    const loaded: { jobs: string[]; heldWhenRead: string[] }[] = [];
+    const store: RunnerStore = {
+      activeJobs: () => new Promise<ActiveJob[]>((resolve) => looks.push(resolve)),
+      claim: async (jobId, limit) => {
+        claims.push({ jobId, limit });
+        return Array.from({ length: limit }, (_, i) => ({ jobId, seq: i, key: `k${i}`, input: {}, state: null, attempts: 0, held: [] }));
+      },
+      reclaimExpired: async () => 0,
+      heartbeat: async () => {},
+      finishJobIfDone: async () => false,
+    };
+    const working: (() => void)[] = [];
+    const runner = new Runner({
+      store,
+      processRow: () => new Promise<void>((resolve) => working.push(resolve)),
+      onJobsLoaded: (jobs, heldWhenRead) => loaded.push({ jobs: jobs.map((j) => j.id), heldWhenRead }),
+      onError: (err) => {
+        throw err;
+      },
+      engine: EngineConfigSchema.parse({ maxInflightRows: 1000, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+      clock: systemClock,
+      workerId: 'w',
+    });
+    runner.start();
+    for (let i = 0; i < 20 && looks.length === 0; i++) await tick();
+    runner.wake(job);
+    for (let i = 0; i < 20 && working.length < 50; i++) await tick();
+    expect(claims).toEqual([{ jobId: job.id, limit: 50 }]);
+    expect(working).toHaveLength(50);
+    // Alone, the rest is the next pass's, asked for at once (it waits behind the one hanging).
+    expect(looks).toHaveLength(1);
+    // The pass's read began before the job existed: the job is not among those held when it was read, so the
+    // engine does not take it for a job cancelled by another instance.
+    looks[0]!([]);
+    for (let i = 0; i < 20 && loaded.length === 0; i++) await tick();
+    expect(loaded[0]).toEqual({ jobs: [], heldWhenRead: [] });
+    expect(runner.heldJobs()).toEqual([job.id]);
+    for (const end of working.splice(0)) end();
+  });
+
   it('starts a big claim a slice per event-loop turn, so answers already in are read in between', async () => {
     const { store, release } = storeOf(400);
     const started: number[] = [];
@@ -307,7 +351,8 @@ describe('Runner', () => {
     for (let i = 0; i < 20 && held.length === 0; i++) await tick();
     expect(claimed).toEqual([form.id]);
     expect(held).toHaveLength(1);
-    // A bulk job's wake waits for the pass; the pass that finds the bulk job drained asks whether it is done and goes on.
+    // A bulk job's wake claims its first slice at once; with none due, it leaves the job to the pass, which finds
+    // it drained, asks whether it is done and goes on.
     runner.wake(bulk);
     passesHeld.shift()!();
     for (let i = 0; i < 20 && passesHeld.length === 0; i++) await tick();

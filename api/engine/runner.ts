@@ -17,7 +17,13 @@ export interface RunnerDeps {
   store: RunnerStore;
   /** Runs one claimed row to its end or back to the queue. It MUST finish or release the row it is given. */
   processRow(job: JobRecord, row: ClaimedRow): Promise<void>;
-  onJobsLoaded?(jobs: JobRecord[]): void;
+  /**
+   * The running jobs, as a pass read them, and the jobs this runner held
+   * rows of when the read began: a job held then and not running was
+   * cancelled (its rows keep it from being done). One held since may be
+   * newer than the read (claimed at once when it was created here).
+   */
+  onJobsLoaded?(jobs: JobRecord[], heldWhenRead: string[]): void;
   /**
    * Jobs someone is waiting on (leads from a form): claimed before the others
    * at every pass, and given room beyond maxInflightRows (a tenth more), so a
@@ -115,9 +121,8 @@ export class Runner {
    */
   wake(job?: JobRecord): void {
     if (this.stopped) return;
-    if (!job) return this.passes.wake();
-    const claim = this.deps.urgent?.(job) ? this.claimNow(job) : this.claimSlice(job);
-    void claim.catch((err) => this.deps.onError(err));
+    if (!job) this.passes.wake();
+    else void (this.deps.urgent?.(job) ? this.claimNow(job) : this.claimSlice(job)).catch((err) => this.deps.onError(err));
   }
 
   /** See RunnerDeps.mayClaim. */
@@ -153,26 +158,9 @@ export class Runner {
     // Nothing due (every row settled from the cache at intake, or invalid): a pass sees whether the job is done.
     if (claimed.length === 0) return this.passes.wake();
     if (this.stopped) return;
-    this.afterSlice(job, claimed.length === room, members);
+    // The rest, as after a pass's slice.
+    if (claimed.length === room) this.passes.wake();
     await this.adopt(job, claimed, claimed.length);
-  }
-
-  /**
-   * After a job's first slice came back full, the rest. Alone, at once,
-   * while the slice's requests are on their way. In a cluster, once the
-   * first row has finished (it asks, the job being hungry): by then the other
-   * members have claimed their slices, and each member's claim of the rest
-   * is its part of what every member holds and what is due (ClaimSpread),
-   * rows that have finished no longer counted. So what the members hold
-   * evens out whatever their start spread, and they end together. Claimed at
-   * once, the rest went out before the others had started, each member took
-   * a third of the job, and each ended as much after the first as it had
-   * started after it.
-   */
-  private afterSlice(job: JobRecord, full: boolean, members: number): void {
-    if (!full) return;
-    if (members === 1) this.passes.wake();
-    else this.hungry.add(job.id);
   }
 
   private members(): number {
@@ -237,8 +225,9 @@ export class Runner {
     const { store, clock, engine, workerId } = this.deps;
     const drained = this.drained;
     this.drained = new Set();
+    const heldWhenRead = this.heldJobs();
     const loaded = await store.activeJobs(clock.now());
-    this.deps.onJobsLoaded?.(loaded);
+    this.deps.onJobsLoaded?.(loaded, heldWhenRead);
     const urgent = new Set(loaded.filter((j) => this.deps.urgent?.(j)));
     const jobs = [...urgent, ...loaded.filter((j) => !urgent.has(j))];
     const byWorkspace = new Map<string, JobRecord[]>();
@@ -261,7 +250,8 @@ export class Runner {
       const mine = this.perJob.get(job.id) ?? 0;
       const cap = urgent.has(job) ? this.urgentCap() : engine.maxInflightRows;
       // A member's first claim of a bulk job is a slice: the job's first requests leave after a claim of 50 rows,
-      // not of 1,000 (which took 25-80 ms at sqld, longer while other members claimed theirs); see afterSlice.
+      // not of 1,000 (which took 25-80 ms at sqld, longer while other members claimed theirs), and the rest is claimed
+      // at once after it, while those are on their way.
       const bite = mine === 0 && !urgent.has(job);
       const room = Math.min(share - mine, cap - this.total, bite ? START_SLICE : CLAIM_BATCH);
       if (room <= 0) {
@@ -281,7 +271,7 @@ export class Runner {
         if (!this.perJob.has(job.id)) this.finishIfDone(job);
         continue;
       }
-      if (bite) this.afterSlice(job, claimed.length === room, members);
+      if (bite && claimed.length === room) this.passes.wake();
       await this.adopt(job, claimed, share);
     }
   }

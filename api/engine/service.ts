@@ -227,7 +227,8 @@ export function createService(deps: ServiceDeps): CascadeService {
         return answerRepeat(res);
       }
       countSettledHits(ws, id, rows);
-      deps.wake();
+      // Rows all settled from the cache or invalid: nothing to claim, a pass sees the job done.
+      deps.wake(rows.some((r) => r.status === 'pending') ? res.job : undefined);
       return { id, created: true };
     },
 
