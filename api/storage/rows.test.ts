@@ -50,6 +50,15 @@ it('claims due rows with their input and checkpoint decoded', async () => {
   ]);
 });
 
+it('claims none of the rows of a job no longer running (cancelled after a pass read it as running)', async () => {
+  await claimedJob(0);
+  const { db } = database();
+  await jobsStore(db).append('job1', [{ key: 'r0', input: { domain: 'd0.com' }, status: 'pending' }], 5);
+  await jobsStore(db).cancel('job1', 20);
+  expect(await rowsStore(db).claim('job1', 2, 'w2', 60_000, 30)).toEqual([]);
+  expect((await stored()).map((r) => [r.status, r.lockedBy])).toEqual([['pending', null]]);
+});
+
 // Each field of an entry is read by its name: one written into another's column would show here.
 it('writes each field of a completion into its column, and only under the lease', async () => {
   await claimedJob(2);

@@ -138,6 +138,8 @@ export function rowsStore(db: Db): RowsStore {
         UPDATE rows SET status = 'running', locked_by = ${workerId}, locked_until = ${lockedUntil}, updated_at = ${now}
         WHERE job_id = ${jobId} AND seq IN (
           SELECT seq FROM rows r WHERE job_id = ${jobId} AND status = 'pending' AND run_at <= ${now}
+            -- A cancelled job's rows stay pending: a claim made after a pass read the job as running takes none of them.
+            AND EXISTS (SELECT 1 FROM jobs WHERE id = ${jobId} AND status = 'running')
             -- CROSS JOIN keeps json_each outside, so each purchase is one probe of held_purchases' key, not a walk of the workspace's holds.
             AND (r.purchases IS NULL OR NOT EXISTS (
               SELECT 1 FROM json_each(r.purchases) p CROSS JOIN held_purchases h
