@@ -170,6 +170,63 @@ describe('Runner', () => {
     for (const end of working.splice(0)) end();
   });
 
+  it('leaves a job whose first slice is on its way to that claim; a refused slice is tried again by a pass at once', async () => {
+    const rowsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ jobId: job.id, seq: i, key: `k${i}`, input: {}, state: null, attempts: 0, held: [] }));
+    const claims: number[] = [];
+    const errors: unknown[] = [];
+    let visible = false;
+    let outcome: 'hold' | 'refuse' = 'hold';
+    let release: (() => void) | undefined;
+    const store: RunnerStore = {
+      activeJobs: async () => (visible ? [job] : []),
+      claim: (_jobId, limit) => {
+        claims.push(limit);
+        if (claims.length > 1) return Promise.resolve([]);
+        if (outcome === 'refuse') return Promise.reject(new Error('SQLite error: database is locked'));
+        return new Promise((resolve) => (release = () => resolve(rowsOf(limit))));
+      },
+      reclaimExpired: async () => 0,
+      heartbeat: async () => {},
+      finishJobIfDone: async () => false,
+    };
+    const run = async () => {
+      const working: (() => void)[] = [];
+      const runner = new Runner({
+        store,
+        processRow: () => new Promise<void>((resolve) => working.push(resolve)),
+        onError: (err) => errors.push(err),
+        engine: EngineConfigSchema.parse({ maxInflightRows: 1000, pollMs: 3_600_000, leaseMs: 3_600_000 }),
+        clock: systemClock,
+        workerId: 'w',
+      });
+      runner.start();
+      for (let i = 0; i < 20; i++) await tick();
+      visible = true;
+      runner.wake(job);
+      return { runner, working };
+    };
+
+    // A pass that reads the job as due while its slice is out claims none of it beside the slice.
+    const held = await run();
+    held.runner.wake();
+    for (let i = 0; i < 20; i++) await tick();
+    expect(claims).toEqual([50]);
+    release!();
+    for (let i = 0; i < 20 && claims.length < 2; i++) await tick();
+    // The slice came back full: the pass it asked for claims the rest.
+    expect(claims).toEqual([50, 950]);
+    for (const end of held.working.splice(0)) end();
+
+    claims.length = 0;
+    visible = false;
+    outcome = 'refuse';
+    const refused = await run();
+    for (let i = 0; i < 20 && claims.length < 2; i++) await tick();
+    expect(errors).toHaveLength(1);
+    expect(claims).toEqual([50, 50]);
+    for (const end of refused.working.splice(0)) end();
+  });
+
   it('starts a big claim a slice per event-loop turn, so answers already in are read in between', async () => {
     const { store, release } = storeOf(400);
     const started: number[] = [];

@@ -69,6 +69,8 @@ export class Runner {
    * nothing. Rows that fall due later (retries) come with the poll.
    */
   private hungry = new Set<string>();
+  /** Jobs a first slice is being claimed from beside the passes (claimSlice): a pass leaves them to it. */
+  private readonly slicing = new Set<string>();
   /** Jobs this runner finished its last row of since the last pass: the pass sees whether they are done. */
   private drained = new Set<string>();
   /** Finish checks out, by job. */
@@ -122,7 +124,13 @@ export class Runner {
   wake(job?: JobRecord): void {
     if (this.stopped) return;
     if (!job) this.passes.wake();
-    else void (this.deps.urgent?.(job) ? this.claimNow(job) : this.claimSlice(job)).catch((err) => this.deps.onError(err));
+    else if (this.deps.urgent?.(job)) void this.claimNow(job).catch((err) => this.deps.onError(err));
+    else
+      void this.claimSlice(job).catch((err) => {
+        // Refused (sqld busy with the other members' claims of the same new job): a pass tries again now, not at the next poll.
+        this.deps.onError(err);
+        this.passes.wake();
+      });
   }
 
   /** See RunnerDeps.mayClaim. */
@@ -150,11 +158,12 @@ export class Runner {
   private async claimSlice(job: JobRecord): Promise<void> {
     const { store, clock, engine, workerId } = this.deps;
     const room = Math.min(START_SLICE, engine.maxInflightRows - this.total);
-    if (!this.mayClaim() || this.perJob.has(job.id) || room <= 0) return this.passes.wake();
+    if (!this.mayClaim() || this.perJob.has(job.id) || this.slicing.has(job.id) || room <= 0) return this.passes.wake();
     const members = this.members();
     const now = clock.now();
     const spread = members > 1 ? { members, held: 0, floor: START_SLICE } : undefined;
-    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread);
+    this.slicing.add(job.id);
+    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread).finally(() => this.slicing.delete(job.id));
     // Nothing due (every row settled from the cache at intake, or invalid): a pass sees whether the job is done.
     if (claimed.length === 0) return this.passes.wake();
     if (this.stopped) return;
@@ -239,6 +248,9 @@ export class Runner {
     if (!this.mayClaim()) return;
     for (const job of jobs) {
       if (this.stopped) return;
+      // Its first slice is on its way (a pass that began meanwhile claimed 50 more beside it); the rest comes with
+      // the pass that slice asks for.
+      if (this.slicing.has(job.id)) continue;
       if (!job.due) {
         // No claim: one is a write transaction even when it takes nothing, and in a cluster every member's every
         // poll made a fifth of sqld's writes of them. The job may be done once nothing of it is open, or when this
