@@ -69,8 +69,8 @@ export class Runner {
    * nothing. Rows that fall due later (retries) come with the poll.
    */
   private hungry = new Set<string>();
-  /** Jobs a first slice is being claimed from beside the passes (claimSlice): a pass leaves them to it. */
-  private readonly slicing = new Set<string>();
+  /** Jobs a claim beside the passes is out for (claimBeside): a pass leaves them to it. */
+  private readonly claimingBeside = new Set<string>();
   /** Jobs this runner finished its last row of since the last pass: the pass sees whether they are done. */
   private drained = new Set<string>();
   /** Finish checks out, by job. */
@@ -124,9 +124,8 @@ export class Runner {
   wake(job?: JobRecord): void {
     if (this.stopped) return;
     if (!job) this.passes.wake();
-    else if (this.deps.urgent?.(job)) void this.claimNow(job).catch((err) => this.deps.onError(err));
     else
-      void this.claimSlice(job).catch((err) => {
+      void this.claimBeside(job).catch((err) => {
         // Refused (sqld busy with the other members' claims of the same new job): a pass tries again now, not at the next poll.
         this.deps.onError(err);
         this.passes.wake();
@@ -138,15 +137,25 @@ export class Runner {
     return this.deps.mayClaim?.() ?? true;
   }
 
-  private async claimNow(job: JobRecord): Promise<void> {
+  /**
+   * Claims from a job just created here, beside the passes: an urgent job's
+   * rows within its reserve, a bulk job's first slice spread over the members
+   * (see tick). A pass takes what is left: the rest if the claim came back
+   * full, the job's end if it took nothing (every row settled from the cache
+   * at intake, or invalid).
+   */
+  private async claimBeside(job: JobRecord): Promise<void> {
     const { store, clock, engine, workerId } = this.deps;
     if (!this.mayClaim()) return;
-    const room = Math.min(this.urgentCap() - this.total, CLAIM_BATCH);
-    if (room <= 0) return this.passes.wake();
+    const urgent = this.deps.urgent?.(job) ?? false;
+    const room = urgent ? Math.min(this.urgentCap() - this.total, CLAIM_BATCH) : Math.min(START_SLICE, engine.maxInflightRows - this.total);
+    if (room <= 0 || this.perJob.has(job.id) || this.claimingBeside.has(job.id)) return this.passes.wake();
     const now = clock.now();
-    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now);
-    // More rows than room: the passes take the rest as room frees.
-    if (claimed.length === room) this.passes.wake();
+    this.claimingBeside.add(job.id);
+    const claimed = await store
+      .claim(job.id, room, workerId, now + engine.leaseMs, now, urgent ? undefined : this.spread(0))
+      .finally(() => this.claimingBeside.delete(job.id));
+    if (claimed.length === room || claimed.length === 0) this.passes.wake();
     if (claimed.length === 0 || this.stopped) {
       // Stopping: the rows go back as their leases run out, as any left by a stop do. Never started, never counted.
       return;
@@ -154,26 +163,14 @@ export class Runner {
     await this.adopt(job, claimed, claimed.length);
   }
 
-  /** A bulk job's first slice (see tick), or a pass if this runner holds rows of it already or has no room. */
-  private async claimSlice(job: JobRecord): Promise<void> {
-    const { store, clock, engine, workerId } = this.deps;
-    const room = Math.min(START_SLICE, engine.maxInflightRows - this.total);
-    if (!this.mayClaim() || this.perJob.has(job.id) || this.slicing.has(job.id) || room <= 0) return this.passes.wake();
-    const members = this.members();
-    const now = clock.now();
-    const spread = members > 1 ? { members, held: 0, floor: START_SLICE } : undefined;
-    this.slicing.add(job.id);
-    const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread).finally(() => this.slicing.delete(job.id));
-    // Nothing due (every row settled from the cache at intake, or invalid): a pass sees whether the job is done.
-    if (claimed.length === 0) return this.passes.wake();
-    if (this.stopped) return;
-    // The rest, as after a pass's slice.
-    if (claimed.length === room) this.passes.wake();
-    await this.adopt(job, claimed, claimed.length);
-  }
-
-  private members(): number {
-    return Math.max(1, this.deps.members?.() ?? 1);
+  /**
+   * In a cluster, a bulk job's claim is this member's part of it: with a claim
+   * of up to 1,000 rows, the first member to claim took a 2,000-row job in two
+   * passes while a third member sat idle. `held`: rows of the job in hand.
+   */
+  private spread(held: number): ClaimSpread | undefined {
+    const members = Math.max(1, this.deps.members?.() ?? 1);
+    return members > 1 ? { members, held, floor: START_SLICE } : undefined;
   }
 
   /**
@@ -242,15 +239,14 @@ export class Runner {
     const byWorkspace = new Map<string, JobRecord[]>();
     for (const j of jobs) byWorkspace.set(j.workspaceId, [...(byWorkspace.get(j.workspaceId) ?? []), j]);
     const wsShare = engine.maxInflightRows / Math.max(1, byWorkspace.size);
-    const members = this.members();
     const hungry = new Set<string>();
     this.hungry = hungry;
     if (!this.mayClaim()) return;
     for (const job of jobs) {
       if (this.stopped) return;
-      // Its first slice is on its way (a pass that began meanwhile claimed 50 more beside it); the rest comes with
-      // the pass that slice asks for.
-      if (this.slicing.has(job.id)) continue;
+      // A claim beside the passes is out for it: this pass would claim as much again beside it. The rest comes with
+      // the pass that claim asks for.
+      if (this.claimingBeside.has(job.id)) continue;
       if (!job.due) {
         // No claim: one is a write transaction even when it takes nothing, and in a cluster every member's every
         // poll made a fifth of sqld's writes of them. The job may be done once nothing of it is open, or when this
@@ -271,11 +267,9 @@ export class Runner {
         continue;
       }
       const now = clock.now();
-      // In a cluster, a bulk job's claim is this member's part of it: with a claim of up to 1,000 rows, the first
-      // member to claim took a 2,000-row job in two passes while a third member sat idle. An urgent job's rows
-      // (someone is waiting) go to whoever claims first, at once. A claim the spread cut short leaves the job out of
-      // `hungry`: the others are taking those rows, and this member looks again at the next poll.
-      const spread = members > 1 && !urgent.has(job) ? { members, held: mine, floor: START_SLICE } : undefined;
+      // An urgent job's rows (someone is waiting) go to whoever claims first, at once. A claim the spread cut short
+      // leaves the job out of `hungry`: the others are taking those rows, and this member looks again at the next poll.
+      const spread = urgent.has(job) ? undefined : this.spread(mine);
       const claimed = await store.claim(job.id, room, workerId, now + engine.leaseMs, now, spread);
       if (claimed.length === room) hungry.add(job.id);
       if (claimed.length === 0) {
